@@ -1,0 +1,119 @@
+import { and, eq, inArray, isNotNull, lt } from "drizzle-orm";
+import type { Deps } from "../deps";
+import { organizations, programs, roleRequests, roles, sessions, userRoles, users, rateLimits } from "../db/schema";
+import { auditInsert } from "../audit/record";
+import { enqueueEmail } from "../mail/messages";
+
+/** SPEC 2.6: pending requests expire after 30 days. */
+export const PENDING_REQUEST_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Keeps one cron run well inside a Worker invocation's limits; the next run takes the rest. */
+const BATCH_LIMIT = 200;
+
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Marks pending role requests older than 30 days as expired, records each in the
+ * audit log and tells the requester by email.
+ */
+export async function expirePendingRequests(deps: Deps): Promise<number> {
+  const cutoff = new Date(deps.now().getTime() - PENDING_REQUEST_TTL_MS);
+  const stale = await deps.db
+    .select({
+      id: roleRequests.id,
+      requestNumber: roleRequests.requestNumber,
+      userId: roleRequests.userId,
+      email: users.email,
+      firstName: users.firstName,
+      roleName: roles.name,
+      orgName: organizations.name,
+      programName: programs.name,
+      organizationId: roleRequests.organizationId,
+      programId: roleRequests.programId,
+    })
+    .from(roleRequests)
+    .innerJoin(users, eq(users.id, roleRequests.userId))
+    .innerJoin(roles, eq(roles.id, roleRequests.roleId))
+    .innerJoin(organizations, eq(organizations.id, roleRequests.organizationId))
+    .innerJoin(programs, eq(programs.id, roleRequests.programId))
+    .where(and(eq(roleRequests.status, "pending"), lt(roleRequests.createdAt, cutoff)))
+    .limit(BATCH_LIMIT);
+  if (stale.length === 0) return 0;
+
+  const now = deps.now();
+  // The status guard makes this safe against an approver deciding at the same moment.
+  const expired = await deps.db
+    .update(roleRequests)
+    .set({ status: "expired", decidedAt: now, decisionReason: "Expired after 30 days without a decision" })
+    .where(and(inArray(roleRequests.id, stale.map((r) => r.id)), eq(roleRequests.status, "pending")))
+    .returning({ id: roleRequests.id });
+  const expiredIds = new Set(expired.map((r) => r.id));
+
+  for (const r of stale.filter((s) => expiredIds.has(s.id))) {
+    await auditInsert(deps, {
+      eventType: "role_request.expired",
+      outcome: "info",
+      subjectUserId: r.userId,
+      organizationId: r.organizationId,
+      programId: r.programId,
+      details: { requestNumber: r.requestNumber },
+    });
+    await enqueueEmail(deps, {
+      template: "request_expired",
+      to: r.email,
+      idempotencyKey: `request_expired:${r.id}`,
+      data: { firstName: r.firstName, requestNumber: String(r.requestNumber), roleName: r.roleName, organizationName: r.orgName, programName: r.programName },
+    });
+  }
+  return expiredIds.size;
+}
+
+/** Ends granted roles whose end date has passed (the role lasts through its end date). */
+export async function expireEndedRoles(deps: Deps): Promise<number> {
+  const today = isoDate(deps.now());
+  const ended = await deps.db
+    .update(userRoles)
+    .set({ status: "expired" })
+    .where(and(eq(userRoles.status, "active"), isNotNull(userRoles.endDate), lt(userRoles.endDate, today)))
+    .returning({ id: userRoles.id, userId: userRoles.userId, roleId: userRoles.roleId, organizationId: userRoles.organizationId, programId: userRoles.programId, endDate: userRoles.endDate });
+  if (ended.length === 0) return 0;
+
+  const people = await deps.db
+    .select({ id: users.id, email: users.email, firstName: users.firstName })
+    .from(users)
+    .where(inArray(users.id, [...new Set(ended.map((e) => e.userId))]));
+  const roleNames = await deps.db
+    .select({ id: roles.id, name: roles.name })
+    .from(roles)
+    .where(inArray(roles.id, [...new Set(ended.map((e) => e.roleId))]));
+  for (const e of ended) {
+    const person = people.find((p) => p.id === e.userId);
+    await auditInsert(deps, {
+      eventType: "user_role.expired",
+      outcome: "info",
+      subjectUserId: e.userId,
+      organizationId: e.organizationId,
+      programId: e.programId,
+      details: { userRoleId: e.id, endDate: e.endDate },
+    });
+    if (person) {
+      await enqueueEmail(deps, {
+        template: "role_expired",
+        to: person.email,
+        idempotencyKey: `role_expired:${e.id}`,
+        data: { firstName: person.firstName, roleName: roleNames.find((r) => r.id === e.roleId)?.name ?? "A role", endDate: e.endDate ?? "" },
+      });
+    }
+  }
+  return ended.length;
+}
+
+/** Housekeeping: sessions past their absolute limit and stale throttling windows. */
+export async function purgeExpiredRecords(deps: Deps): Promise<void> {
+  const now = deps.now();
+  await deps.db.batch([
+    deps.db.delete(sessions).where(lt(sessions.expiresAt, now)),
+    deps.db.delete(rateLimits).where(lt(rateLimits.windowStartsAt, new Date(now.getTime() - 24 * 60 * 60 * 1000))),
+  ]);
+
+}

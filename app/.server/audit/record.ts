@@ -1,0 +1,35 @@
+import type { Deps } from "../deps";
+import { auditEvents } from "../db/schema";
+
+export interface AuditInput {
+  eventType: string;
+  outcome: "success" | "failure" | "info";
+  actorUserId?: string | null;
+  subjectUserId?: string | null;
+  organizationId?: number | null;
+  programId?: number | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export function auditInsert(deps: Pick<Deps, "db" | "now" | "requestId">, input: AuditInput) {
+  return deps.db.insert(auditEvents).values({
+    occurredAt: deps.now(),
+    eventType: input.eventType,
+    outcome: input.outcome,
+    actorUserId: input.actorUserId ?? null,
+    subjectUserId: input.subjectUserId ?? null,
+    organizationId: input.organizationId ?? null,
+    programId: input.programId ?? null,
+    ip: input.ip ?? null,
+    userAgent: input.userAgent ? input.userAgent.slice(0, 256) : null,
+    requestId: deps.requestId,
+    detailsJson: JSON.stringify(input.details ?? {}),
+  });
+}
+
+/** Appends one event to the audit log (append-only; see migration 0001). */
+export async function recordAuditEvent(deps: Pick<Deps, "db" | "now" | "requestId">, input: AuditInput) {
+  await auditInsert(deps, input);
+}

@@ -1,0 +1,75 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { createdAt, timestamp } from "./common";
+import { organizations, programs, roles } from "./organizations";
+import { users } from "./users";
+
+export const roleRequests = sqliteTable(
+  "role_requests",
+  {
+    id: text("id").primaryKey(),
+    /** The "Request ID" people quote to the help desk. */
+    requestNumber: integer("request_number").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    programId: integer("program_id")
+      .notNull()
+      .references(() => programs.id),
+    organizationId: integer("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    roleId: integer("role_id")
+      .notNull()
+      .references(() => roles.id),
+    approverUserId: text("approver_user_id").references(() => users.id),
+    startDate: text("start_date"),
+    endDate: text("end_date"),
+    additionalInfo: text("additional_info").notNull().default(""),
+    comments: text("comments").notNull().default(""),
+    status: text("status", { enum: ["pending", "approved", "rejected", "cancelled", "expired"] })
+      .notNull()
+      .default("pending"),
+    decidedByUserId: text("decided_by_user_id").references(() => users.id),
+    decidedAt: timestamp("decided_at"),
+    decisionReason: text("decision_reason"),
+    /** One submission, one request: a double click or a retry carries the same key. */
+    submissionKey: text("submission_key").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("role_requests_number_unique").on(t.requestNumber),
+    uniqueIndex("role_requests_submission_key_unique").on(t.submissionKey),
+    // A user cannot hold two open requests for the same program, organization and role.
+    uniqueIndex("role_requests_one_open_unique")
+      .on(t.userId, t.programId, t.organizationId, t.roleId)
+      .where(sql`status = 'pending'`),
+    index("role_requests_status_created_idx").on(t.status, t.createdAt),
+    index("role_requests_org_idx").on(t.organizationId, t.status),
+  ],
+);
+
+export const userRoles = sqliteTable(
+  "user_roles",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    roleId: integer("role_id")
+      .notNull()
+      .references(() => roles.id),
+    programId: integer("program_id").references(() => programs.id),
+    organizationId: integer("organization_id").references(() => organizations.id),
+    requestId: text("request_id").references(() => roleRequests.id),
+    startDate: text("start_date"),
+    /** ISO date; the role ends at the end of this day (scheduled job). */
+    endDate: text("end_date"),
+    status: text("status", { enum: ["active", "expired", "revoked"] }).notNull().default("active"),
+    grantedAt: timestamp("granted_at").notNull(),
+  },
+  (t) => [
+    index("user_roles_user_idx").on(t.userId, t.status),
+    index("user_roles_org_idx").on(t.organizationId, t.roleId, t.status),
+  ],
+);

@@ -1,0 +1,71 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { timestamp } from "./common";
+
+/**
+ * Append-only: triggers in the migration refuse UPDATE and DELETE, so even a bug
+ * in the application cannot rewrite history.
+ */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    occurredAt: timestamp("occurred_at").notNull(),
+    eventType: text("event_type").notNull(),
+    outcome: text("outcome", { enum: ["success", "failure", "info"] }).notNull(),
+    actorUserId: text("actor_user_id"),
+    subjectUserId: text("subject_user_id"),
+    organizationId: integer("organization_id"),
+    programId: integer("program_id"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    requestId: text("request_id"),
+    detailsJson: text("details_json").notNull().default("{}"),
+  },
+  (t) => [
+    index("audit_events_subject_idx").on(t.subjectUserId, t.occurredAt),
+    index("audit_events_org_idx").on(t.organizationId, t.occurredAt),
+    index("audit_events_time_idx").on(t.occurredAt),
+  ],
+);
+
+/**
+ * One row per email message (by idempotency key): the delivery record. It never
+ * holds a body, which may carry a temporary password or a sign-in link.
+ */
+export const emailLog = sqliteTable(
+  "email_log",
+  {
+    idempotencyKey: text("idempotency_key").primaryKey(),
+    kind: text("kind").notNull(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull(),
+    status: text("status", { enum: ["sending", "sent", "retrying", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    claimedAt: timestamp("claimed_at"),
+    sentAt: timestamp("sent_at"),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [index("email_log_created_idx").on(t.createdAt)],
+);
+
+/**
+ * What the development sandbox mailer "delivered": read at /_dev/mailbox.
+ * Only the sandbox mailer writes here, and it is used only when ENVIRONMENT is
+ * development.
+ */
+export const devMailbox = sqliteTable(
+  "dev_mailbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    idempotencyKey: text("idempotency_key").notNull(),
+    recipient: text("recipient").notNull(),
+    sender: text("sender").notNull(),
+    subject: text("subject").notNull(),
+    bodyText: text("body_text").notNull(),
+    bodyHtml: text("body_html").notNull(),
+    deliveredAt: timestamp("delivered_at").notNull(),
+  },
+  (t) => [index("dev_mailbox_delivered_idx").on(t.deliveredAt)],
+);

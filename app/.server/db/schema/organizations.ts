@@ -1,0 +1,92 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { createdAt, timestamp } from "./common";
+
+export const programs = sqliteTable(
+  "programs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    code: text("code").notNull(),
+    name: text("name").notNull(),
+    /** Listed on "Choose Your QualityNet Destination" when true. */
+    isDestination: integer("is_destination", { mode: "boolean" }).notNull().default(true),
+    sortOrder: integer("sort_order").notNull().default(0),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+  },
+  (t) => [uniqueIndex("programs_code_unique").on(t.code)],
+);
+
+export const organizationTypes = sqliteTable(
+  "organization_types",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+  },
+  (t) => [uniqueIndex("organization_types_name_unique").on(t.name)],
+);
+
+/**
+ * Integer rowid so the FTS5 index (organizations_fts, see the migration) can use it
+ * as its content rowid.
+ */
+export const organizations = sqliteTable(
+  "organizations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** Stable key from the seed or an import, so re-seeding updates rather than duplicates. */
+    externalKey: text("external_key").notNull(),
+    name: text("name").notNull(),
+    orgTypeId: integer("org_type_id")
+      .notNull()
+      .references(() => organizationTypes.id),
+    status: text("status", { enum: ["Active", "Inactive"] }).notNull().default("Active"),
+    address1: text("address1").notNull().default(""),
+    address2: text("address2").notNull().default(""),
+    city: text("city").notNull(),
+    state: text("state").notNull(),
+    zip: text("zip").notNull(),
+    country: text("country").notNull().default("US"),
+    ccn: text("ccn"),
+    npi: text("npi"),
+    tin: text("tin"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("organizations_external_key_unique").on(t.externalKey),
+    index("organizations_type_idx").on(t.orgTypeId),
+    index("organizations_zip_idx").on(t.zip),
+    index("organizations_ccn_idx").on(t.ccn),
+    index("organizations_npi_idx").on(t.npi),
+    index("organizations_tin_idx").on(t.tin),
+  ],
+);
+
+export const roles = sqliteTable(
+  "roles",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    code: text("code").notNull(),
+    name: text("name").notNull(),
+    /** Null: the role may be requested under any program. */
+    programId: integer("program_id").references(() => programs.id),
+    description: text("description").notNull().default(""),
+    /** True for roles that make their holder an approver for the organization. */
+    isSecurityOfficial: integer("is_security_official", { mode: "boolean" }).notNull().default(false),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+  },
+  (t) => [uniqueIndex("roles_code_unique").on(t.code)],
+);
+
+/** A role may be requested only for an organization of one of these types. */
+export const roleOrgTypeRules = sqliteTable(
+  "role_org_type_rules",
+  {
+    roleId: integer("role_id")
+      .notNull()
+      .references(() => roles.id, { onDelete: "cascade" }),
+    orgTypeId: integer("org_type_id")
+      .notNull()
+      .references(() => organizationTypes.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.roleId, t.orgTypeId] })],
+);

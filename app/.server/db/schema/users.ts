@@ -1,0 +1,143 @@
+
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { createdAt, timestamp } from "./common";
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    /** The "User ID" people type to sign in, e.g. THOMTY64; stored upper case. */
+    loginId: text("login_id").notNull(),
+    firstName: text("first_name").notNull(),
+    lastName: text("last_name").notNull(),
+    /** Lower-cased so uniqueness is case-insensitive. */
+    email: text("email").notNull(),
+    phone: text("phone"),
+    status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
+    failedSignIns: integer("failed_sign_ins").notNull().default(0),
+    lockedUntil: timestamp("locked_until"),
+    mfaFailures: integer("mfa_failures").notNull().default(0),
+    mfaLockedUntil: timestamp("mfa_locked_until"),
+    enrollmentCompletedAt: timestamp("enrollment_completed_at"),
+    isHelpDesk: integer("is_help_desk", { mode: "boolean" }).notNull().default(false),
+    isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("users_login_id_unique").on(t.loginId), uniqueIndex("users_email_unique").on(t.email)],
+);
+
+export const passwordCredentials = sqliteTable("password_credentials", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** `scrypt$N$r$p$salt$hash`: parameters travel with the hash so they can be raised later. */
+  hash: text("hash").notNull(),
+  isTemporary: integer("is_temporary", { mode: "boolean" }).notNull().default(false),
+  /** Temporary passwords expire (7 days); permanent ones have no expiry (NIST 800-63B). */
+  expiresAt: timestamp("expires_at"),
+  changedAt: timestamp("changed_at").notNull(),
+});
+
+export const mfaDevices = sqliteTable(
+  "mfa_devices",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["totp", "webauthn", "email"] }).notNull(),
+    name: text("name").notNull(),
+    /** Short id shown to the user as "Credential ID". */
+    credentialLabel: text("credential_label").notNull(),
+    /** AES-GCM ciphertext of the TOTP key (iv || ciphertext), never the key itself. */
+    totpSecretEnc: blob("totp_secret_enc", { mode: "buffer" }),
+    /** Last accepted 30-second step: a code is never accepted twice. */
+    totpLastStep: integer("totp_last_step"),
+    webauthnCredentialId: text("webauthn_credential_id"),
+    webauthnPublicKey: blob("webauthn_public_key", { mode: "buffer" }),
+    webauthnCounter: integer("webauthn_counter"),
+    webauthnTransports: text("webauthn_transports"),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at"),
+  },
+  (t) => [
+    index("mfa_devices_user_idx").on(t.userId),
+    uniqueIndex("mfa_devices_webauthn_credential_unique").on(t.webauthnCredentialId),
+  ],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** SHA-256 of the cookie value: a database leak yields no usable session. */
+    idHash: text("id_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp("last_seen_at").notNull(),
+    /** Absolute limit, whatever the activity. */
+    expiresAt: timestamp("expires_at").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    location: text("location"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const challengeAnswers = sqliteTable(
+  "challenge_answers",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    questionKey: text("question_key").notNull(),
+    /** Normalised answer, hashed like a password. */
+    answerHash: text("answer_hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("challenge_answers_user_question_unique").on(t.userId, t.questionKey)],
+);
+
+export const identityVerifications = sqliteTable(
+  "identity_verifications",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    status: text("status", { enum: ["in_progress", "verified", "failed", "manual_review"] }).notNull(),
+    /** 1..6, so enrollment resumes where it stopped. */
+    step: integer("step").notNull().default(1),
+    /** Step answers without SSN digits (only a keyed hash of the last four is kept). */
+    dataJson: text("data_json").notNull().default("{}"),
+    providerReference: text("provider_reference"),
+    startedAt: timestamp("started_at").notNull(),
+    completedAt: timestamp("completed_at"),
+  },
+  (t) => [index("identity_verifications_user_idx").on(t.userId, t.startedAt)],
+);
+
+export const termsAcceptances = sqliteTable(
+  "terms_acceptances",
+  {
+    id: text("id").primaryKey(),
+    /** Null until the person who accepted signs in; then linked to their account. */
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    termsVersion: text("terms_version").notNull(),
+    programCode: text("program_code"),
+    acceptedAt: timestamp("accepted_at").notNull(),
+  },
+  (t) => [index("terms_acceptances_user_idx").on(t.userId)],
+);
+
+export const rateLimits = sqliteTable("rate_limits", {
+  /** e.g. `signin:ip:203.0.113.7`; one fixed window per key. */
+  key: text("key").primaryKey(),
+  count: integer("count").notNull(),
+  windowStartsAt: timestamp("window_starts_at").notNull(),
+});
+

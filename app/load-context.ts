@@ -1,0 +1,13 @@
+import type { Deps } from "~/.server/deps";
+
+declare module "@remix-run/cloudflare" {
+  interface AppLoadContext {
+    deps: Deps;
+    /** Per-request CSP nonce for Remix's inline scripts. */
+    cspNonce: string;
+    /** Client address as Cloudflare reports it (for audit and throttling). */
+    clientIp: string | null;
+  }
+}
+
+export {};

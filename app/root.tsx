@@ -1,0 +1,61 @@
+import type { LinksFunction, MetaFunction } from "@remix-run/cloudflare";
+import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { useNonce } from "./components/nonce";
+import { SiteShell } from "./components/site-shell";
+import { LinkButton } from "./components/ui";
+import appCss from "./styles/app.css?url";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: appCss },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export const meta: MetaFunction = () => [{ title: "CMS.gov | QualityNet" }];
+
+export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce();
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <SiteShell>{children}</SiteShell>
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+const ERROR_COPY = {
+  notFoundTitle: "Page not found",
+  notFoundText: "We could not find the page you asked for. Check the address, or start again from the home page.",
+  errorTitle: "Something went wrong",
+  errorText: "The portal could not complete your request. Please try again. If this keeps happening, contact the help desk.",
+  home: "Return to the home page",
+};
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  const title = notFound ? ERROR_COPY.notFoundTitle : ERROR_COPY.errorTitle;
+  return (
+    <>
+      <title>{`${title} - CMS.gov | QualityNet`}</title>
+      <h1>{title}</h1>
+      <p>{notFound ? ERROR_COPY.notFoundText : ERROR_COPY.errorText}</p>
+      <p>
+        <LinkButton to="/">{ERROR_COPY.home}</LinkButton>
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,40 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Link, useLoaderData } from "@remix-run/react";
+import { listDestinationPrograms } from "~/.server/programs";
+
+const COPY = {
+  title: "Choose Your QualityNet Destination - CMS.gov | QualityNet",
+  heading: "Choose Your QualityNet Destination",
+  intro: "Please select your primary quality program to reach the correct login screen for your QualityNet portal.",
+  sft: "Secure File Transfer",
+  select: "Select your primary quality program:",
+};
+
+export const meta: MetaFunction = () => [{ title: COPY.title }];
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  return { programs: await listDestinationPrograms(context.deps) };
+}
+
+export default function Destination() {
+  const { programs } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <h1>{COPY.heading}</h1>
+      <p className="lead">{COPY.intro}</p>
+      <p>
+        <Link to="/secure-file-transfer" className="sft-link">
+          {COPY.sft}
+        </Link>
+      </p>
+      <h2 id="programs-heading">{COPY.select}</h2>
+      <ul className="destination-list" aria-labelledby="programs-heading">
+        {programs.map((p) => (
+          <li key={p.code}>
+            <Link to={`/terms?program=${encodeURIComponent(p.code)}`}>{p.name}</Link>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

@@ -1,0 +1,76 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, useLoaderData } from "@remix-run/react";
+import { acceptTerms, termsCookie } from "~/.server/auth/terms";
+import { getDestinationProgram } from "~/.server/programs";
+import { Button } from "~/components/ui";
+import { TERMS_VERSION } from "~/lib/terms";
+
+const COPY = {
+  title: "Terms and Conditions - CMS.gov | QualityNet",
+  heading: "Terms and Conditions",
+  version: `Version ${TERMS_VERSION}`,
+  program: "Program:",
+  accept: "I Accept",
+  decline: "Decline",
+  question: "Do you accept these Terms and Conditions?",
+  paragraphs: [
+    "You are accessing a U.S. Government information system, which includes this computer, this computer network, all computers connected to this network, and all devices and storage media attached to this network or to a computer on this network. This information system is provided for U.S. Government-authorized use only.",
+    "Unauthorized or improper use of this system may result in disciplinary action, as well as civil and criminal penalties.",
+    "By using this information system, you understand and consent to the following: you have no reasonable expectation of privacy regarding any communication or data transiting or stored on this information system. At any time, and for any lawful Government purpose, the government may monitor, intercept, and search and seize any communication or data transiting or stored on this information system.",
+    "Any communication or data transiting or stored on this information system may be disclosed or used for any lawful Government purpose.",
+    "You agree to keep your User ID, password and second factor to yourself, to report any suspected misuse to the help desk, and to request only the access your work requires.",
+  ],
+};
+
+export const meta: MetaFunction = () => [{ title: COPY.title }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const program = await getDestinationProgram(context.deps, new URL(request.url).searchParams.get("program"));
+  return { program };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const intent = form.get("intent");
+  if (intent === "decline") return redirect("/?declined=1");
+  if (intent !== "accept") return data({ error: "Choose I Accept or Decline." }, { status: 400 });
+  const program = await getDestinationProgram(context.deps, String(form.get("program") ?? "") || null);
+  const acceptanceId = await acceptTerms(context.deps, { programCode: program?.code ?? null });
+  return redirect(program ? `/login?program=${encodeURIComponent(program.code)}` : "/login", {
+    headers: { "Set-Cookie": await termsCookie.serialize(acceptanceId) },
+  });
+}
+
+export default function Terms() {
+  const { program } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <h1>{COPY.heading}</h1>
+      <p className="hint">{COPY.version}</p>
+      {program ? (
+        <p>
+          {COPY.program} <strong>{program.name}</strong>
+        </p>
+      ) : null}
+      <div className="terms-text" tabIndex={0} role="region" aria-label={COPY.heading}>
+        {COPY.paragraphs.map((p) => (
+          <p key={p.slice(0, 24)}>{p}</p>
+        ))}
+      </div>
+      <Form method="post" className="terms-form">
+        <input type="hidden" name="program" value={program?.code ?? ""} />
+        <fieldset className="ds-c-fieldset">
+          <legend>{COPY.question}</legend>
+          <div className="actions">
+            <Button name="intent" value="accept">
+              {COPY.accept}
+            </Button>
+            <Button name="intent" value="decline" variant="secondary">
+              {COPY.decline}
+            </Button>
+          </div>
+        </fieldset>
+      </Form>
+    </>
+  );
+}

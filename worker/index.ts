@@ -1,0 +1,84 @@
+import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
+import { Hono } from "hono";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
+import * as build from "../build/server";
+import { createDeps } from "../app/.server/deps";
+import type { Env } from "../app/.server/env";
+import type { QueueMessageBody } from "../app/.server/mail/messages";
+import { handleQueueBatch } from "./queue";
+import { devMailboxRoutes } from "./routes/dev-mailbox";
+import { healthRoutes } from "./routes/health";
+import { runScheduledJobs } from "./scheduled";
+import { securityHeaders } from "./security-headers";
+import type { AppEnv } from "./types";
+
+const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
+
+export const app = new Hono<AppEnv>();
+
+// A fresh id per request (never the client's), returned so support can quote it.
+app.use("*", async (c, next) => {
+  const id = c.req.header("CF-Ray") ?? crypto.randomUUID();
+  c.set("requestId", id);
+  await next();
+  c.res.headers.set("X-Request-Id", id);
+});
+
+app.use("*", async (c, next) => {
+  // The dev mailbox's HTML preview shows an email as a mail client would, inline
+  // styles included; it is served only in development, in a sandboxed document.
+  if (c.req.path.startsWith("/_dev/mailbox/") && c.req.path.endsWith("/html")) {
+    await next();
+    c.res.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
+    c.res.headers.set("X-Content-Type-Options", "nosniff");
+    return;
+  }
+  return securityHeaders({ production: c.env.ENVIRONMENT === "production" })(c, next);
+});
+
+// Every state-changing form post must come from this origin (Origin or
+// Sec-Fetch-Site); cookies are also SameSite=Lax. See docs/decisions.
+app.use("*", csrf());
+
+app.use("*", async (c, next) => {
+  c.set("deps", createDeps(c.env, { requestId: c.get("requestId") }));
+  await next();
+});
+
+app.route("/healthz", healthRoutes);
+app.route("/_dev/mailbox", devMailboxRoutes);
+
+// `all`, not `get`: Remix actions answer POSTs.
+app.all("*", (c) =>
+  handleRemixRequest(c.req.raw, {
+    deps: c.get("deps"),
+    cspNonce: c.get("secureHeadersNonce") ?? "",
+    clientIp: c.req.header("CF-Connecting-IP") ?? null,
+  }),
+);
+
+app.onError((error, c) => {
+  if (error instanceof HTTPException && error.status === 403) {
+    return c.html(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Request refused - CMS.gov | QualityNet</title></head><body><main><h1>Request refused</h1><p>This form was not sent from this site, so it was not processed. Go back to the <a href="/">home page</a> and try again.</p></main></body></html>`,
+      403,
+    );
+  }
+  if (error instanceof HTTPException) return error.getResponse();
+  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), msg: String(error), stack: error.stack }));
+  return c.html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Something went wrong - CMS.gov | QualityNet</title></head><body><main><h1>Something went wrong</h1><p>Please try again. If this keeps happening, contact the help desk and quote reference ${c.get("requestId") ?? ""}.</p><p><a href="/">Return to the home page</a></p></main></body></html>`,
+    500,
+  );
+});
+
+export default {
+  fetch: app.fetch,
+  async queue(batch: MessageBatch<QueueMessageBody>, env: Env) {
+    await handleQueueBatch(batch, env);
+  },
+  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    ctx.waitUntil(runScheduledJobs(env));
+  },
+} satisfies ExportedHandler<Env, QueueMessageBody>;

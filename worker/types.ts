@@ -1,0 +1,11 @@
+import type { Deps } from "../app/.server/deps";
+import type { Env } from "../app/.server/env";
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    deps: Deps;
+    requestId: string;
+    secureHeadersNonce?: string;
+  };
+};
