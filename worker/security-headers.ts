@@ -36,7 +36,7 @@ export function securityHeaders(options: { production: boolean }): MiddlewareHan
       microphone: [],
       geolocation: [],
       payment: [],
-      publicKeyCredentialsGet: ["self"],
+      publickeyCredentialsGet: ["self"],
     },
   });
 }

@@ -7,7 +7,7 @@
 const IV_LENGTH = 12;
 
 async function importKey(base64Key: string): Promise<CryptoKey> {
-  const raw = Uint8Array.from(atob(base64Key), (c) => c.charCodeAt(0));
+  const raw = Uint8Array.from(atob(base64Key), (c) => c.charCodeAt(0)) as Uint8Array<ArrayBuffer>;
   if (raw.length !== 32) throw new Error("TOTP_ENCRYPTION_KEY must be 32 bytes, base64-encoded");
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
@@ -19,7 +19,7 @@ export async function sealSecret(base64Key: string, plaintext: Uint8Array, assoc
     await crypto.subtle.encrypt(
       { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(associatedData) },
       key,
-      plaintext,
+      plaintext as Uint8Array<ArrayBuffer>,
     ),
   );
   const out = new Uint8Array(IV_LENGTH + ciphertext.length);

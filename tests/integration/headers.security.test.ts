@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { get, ORIGIN, postForm } from "../factories/http";
+import { SELF } from "cloudflare:test";
+
+describe("security headers", () => {
+  it("every page carries a strict CSP whose nonce matches its inline scripts", async () => {
+    const response = await get("/");
+    const csp = response.headers.get("Content-Security-Policy") ?? "";
+    const nonce = csp.match(/'nonce-([^']+)'/)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("base-uri 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(csp).not.toContain("unsafe-eval");
+    const html = await response.text();
+    const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const attributes of scripts) expect(attributes).toContain(`nonce="${nonce}"`);
+  });
+
+  it("nonces differ between requests", async () => {
+    const a = (await get("/")).headers.get("Content-Security-Policy");
+    const b = (await get("/")).headers.get("Content-Security-Policy");
+    expect(a).not.toBe(b);
+  });
+
+  it("sends framing, referrer and sniffing protections and a request id", async () => {
+    const response = await get("/destination");
+    expect(response.headers.get("X-Frame-Options")).toBe("DENY");
+    expect(response.headers.get("Referrer-Policy")).toBe("same-origin");
+    expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(response.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+  });
+});
+
+describe("CSRF protection", () => {
+  it("refuses a form post from another site", async () => {
+    const response = await postForm("/terms", { intent: "accept" }, { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain("Request refused");
+  });
+
+  it("refuses a form post that proves no origin at all", async () => {
+    const response = await SELF.fetch(`${ORIGIN}/terms`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "intent=accept",
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it("accepts a same-origin form post", async () => {
+    const response = await postForm("/terms", { intent: "decline" });
+    expect(response.status).toBe(302);
+  });
+});

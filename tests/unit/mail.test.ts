@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { retryDelaySeconds } from "../../app/.server/mail/deliver";
+import { buildMimeMessage } from "../../app/.server/mail/mailer";
+import { escapeHtml, renderEmail } from "../../app/.server/mail/templates";
+
+describe("email templates", () => {
+  it("render the same message as plain text and HTML with the action link in both", () => {
+    const email = renderEmail("request_expired", {
+      firstName: "Thomas",
+      requestNumber: "100042",
+      roleName: "End User",
+      organizationName: "ST. MARY'S MEDICAL CENTER",
+      programName: "Inpatient Hospital Quality Reporting Program",
+    }, { origin: "https://portal.example.gov" });
+    expect(email.subject).toBe("Your access request 100042 has expired");
+    expect(email.text).toContain("Hello Thomas,");
+    expect(email.text).toContain("ST. MARY'S MEDICAL CENTER");
+    expect(email.text).toContain("Request access: https://portal.example.gov/my-account");
+    expect(email.html).toContain('href="https://portal.example.gov/my-account"');
+    expect(email.html).toContain("ST. MARY&#39;S MEDICAL CENTER");
+  });
+
+  it("escape anything a user typed before it reaches HTML", () => {
+    const email = renderEmail("role_expired", { firstName: "<script>alert(1)</script>", roleName: "End User", endDate: "2026-01-01" }, { origin: "http://x" });
+    expect(email.html).not.toContain("<script>");
+    expect(email.html).toContain("&lt;script&gt;");
+    expect(escapeHtml(`"&'<>`)).toBe("&quot;&amp;&#39;&lt;&gt;");
+  });
+});
+
+describe("retry back-off", () => {
+  it("doubles from 10 seconds and stops growing at an hour", () => {
+    expect([1, 2, 3, 4, 5].map(retryDelaySeconds)).toEqual([10, 20, 40, 80, 160]);
+    expect(retryDelaySeconds(30)).toBe(3600);
+  });
+});
+
+describe("MIME message for the send_email binding", () => {
+  it("is multipart/alternative with base64 text and HTML parts and encoded non-ASCII subjects", () => {
+    const raw = buildMimeMessage({
+      from: "noreply@example.gov",
+      to: "thomas@example.test",
+      subject: "Código de seguridad",
+      text: "plain body",
+      html: "<p>html body</p>",
+      idempotencyKey: "test:1",
+    });
+    expect(raw).toContain("From: noreply@example.gov\r\n");
+    expect(raw).toContain("Subject: =?UTF-8?B?");
+    expect(raw).toMatch(/Content-Type: multipart\/alternative; boundary="sp-[0-9a-f-]+"/);
+    expect(raw).toContain(btoa("plain body"));
+    expect(raw).toContain(btoa("<p>html body</p>"));
+    expect(raw).toContain("Message-ID: <test-1@example.gov>");
+  });
+});

@@ -1,0 +1,37 @@
+import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+/**
+ * Integration tests run inside workerd: the real Worker (Hono + the built Remix
+ * server, so run `npm run build` first), real D1 with the real migrations, and
+ * queue batches handed to the consumer.
+ */
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
+  return {
+    plugins: [
+      cloudflareTest({
+        main: "./worker/index.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ENVIRONMENT: "development",
+            // Test-only key (32 bytes, base64); production uses a secret.
+            TOTP_ENCRYPTION_KEY: "dGVzdC1vbmx5LXRvdHAta2V5LTMyLWJ5dGVzLWxvbmc=",
+          },
+        },
+      }),
+    ],
+    // Remix's server runtime resolves to its CommonJS build under workerd.
+    resolve: {
+      mainFields: ["main"],
+      alias: { "~": fileURLToPath(new URL("./app", import.meta.url)) },
+    },
+    test: {
+      include: ["tests/integration/**/*.test.ts"],
+      setupFiles: ["./tests/setup/apply-migrations.ts"],
+    },
+  };
+});
