@@ -16,10 +16,10 @@ export function SiteShell({ children, nav }: { children: ReactNode; nav?: ReactN
       <a className="skip-link" href="#main">
         {COPY.skip}
       </a>
-      <div className="usa-banner">
-        <p className="container">{COPY.banner}</p>
-      </div>
       <header className="site-header">
+        <div className="usa-banner">
+          <p className="container">{COPY.banner}</p>
+        </div>
         <div className="container site-header__inner">
           <Link to="/" className="site-brand" aria-label={`${COPY.brandAgency} | ${COPY.brandProduct} home`}>
             <span className="site-brand__agency">{COPY.brandAgency}</span>

@@ -1,0 +1,86 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { baseURL, launchBrowser, newContext } from "./support/browser";
+
+/** Budgets from the foundation issue: the HTML arrives in the first round trip. */
+const BUDGET = { html: 14 * 1024, css: 30 * 1024, js: 110 * 1024 };
+
+interface Measured {
+  screen: string;
+  html: number;
+  css: number;
+  js: number;
+  requests: number;
+  otherOrigins: string[];
+}
+
+/** Loads a screen with JavaScript on and gzips every response it fetched. */
+async function measure(page: Page, screen: string, path: string): Promise<Measured> {
+  const responses: { url: string; type: string; body: Buffer }[] = [];
+  const otherOrigins: string[] = [];
+  const origin = new URL(baseURL()).origin;
+  const onRequest = (request: { url(): string }) => {
+    const url = request.url();
+    if (!url.startsWith("data:") && new URL(url).origin !== origin) otherOrigins.push(url);
+  };
+  const onResponse = async (response: { url(): string; request(): { resourceType(): string }; body(): Promise<Buffer> }) => {
+    try {
+      responses.push({ url: response.url(), type: response.request().resourceType(), body: await response.body() });
+    } catch {
+      // redirects have no body
+    }
+  };
+  page.on("request", onRequest);
+  page.on("response", onResponse);
+  await page.goto(path, { waitUntil: "networkidle" });
+  page.off("request", onRequest);
+  page.off("response", onResponse);
+  const gz = (type: string) => responses.filter((r) => r.type === type).reduce((n, r) => n + gzipSync(r.body, { level: 9 }).length, 0);
+  return { screen, html: gz("document"), css: gz("stylesheet"), js: gz("script"), requests: responses.length, otherOrigins };
+}
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("page budgets", () => {
+  it("every public screen stays within its HTML, CSS and JavaScript budgets and loads nothing from other origins", async () => {
+    const context = await newContext(browser, { javaScript: true });
+    const page = await context.newPage();
+    const results: Measured[] = [];
+    results.push(await measure(page, "Home", "/"));
+    results.push(await measure(page, "Choose Your QualityNet Destination", "/destination"));
+    results.push(await measure(page, "Terms and Conditions", "/terms?program=IQR"));
+    await page.getByRole("button", { name: "I Accept" }).click();
+    await page.waitForURL("**/login?program=IQR");
+    results.push(await measure(page, "Sign in (Welcome to CMS Enterprise Portal)", "/login?program=IQR"));
+    results.push(await measure(page, "Secure File Transfer", "/secure-file-transfer"));
+    results.push(await measure(page, "Page not found", "/no-such-page"));
+    await context.close();
+
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+    const table = [
+      "| Screen | HTML (gzip) | CSS (gzip) | JavaScript (gzip) | Requests | Other origins |",
+      "| --- | --- | --- | --- | --- | --- |",
+      ...results.map((r) => `| ${r.screen} | ${kb(r.html)} | ${kb(r.css)} | ${kb(r.js)} | ${r.requests} | ${r.otherOrigins.length} |`),
+      `| **Budget** | ${kb(BUDGET.html)} | ${kb(BUDGET.css)} | ${kb(BUDGET.js)} | | 0 |`,
+    ].join("\n");
+    mkdirSync("test-results", { recursive: true });
+    writeFileSync("test-results/budgets.md", `${table}\n`);
+    console.log(`\n${table}\n`);
+
+    for (const r of results) {
+      expect(r.otherOrigins, r.screen).toEqual([]);
+      expect(r.html, `${r.screen} HTML`).toBeLessThanOrEqual(BUDGET.html);
+      expect(r.css, `${r.screen} CSS`).toBeLessThanOrEqual(BUDGET.css);
+      expect(r.js, `${r.screen} JavaScript`).toBeLessThanOrEqual(BUDGET.js);
+      expect(r.js, `${r.screen} loads its JavaScript`).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  expectNoAxeViolations,
+  expectNoHorizontalScroll,
+  launchBrowser,
+  newContext,
+  openPage,
+  screenshot,
+  tabTo,
+} from "./support/browser";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+for (const javaScript of [true, false]) {
+  const mode = javaScript ? "js" : "nojs";
+  // JavaScript on at desktop width; off on a 360 px phone.
+  const width = javaScript ? 1280 : 360;
+
+  describe(`public screens with JavaScript ${javaScript ? "on" : "off"} at ${width} px`, () => {
+    it("Home → destination → terms → I Accept → sign-in, by keyboard alone, each screen accessible", async () => {
+      const context = await newContext(browser, { javaScript, width });
+      const { page, problems } = await openPage(context);
+
+      await page.goto("/");
+      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("QualityNet Secure Portal");
+      await expect(page.getByRole("link", { name: "New user registration" }).count()).resolves.toBe(1);
+      await expectNoAxeViolations(page, { javaScript });
+      await expectNoHorizontalScroll(page);
+      await screenshot(page, `home-${mode}`);
+      await tabTo(page, "Log In");
+      await page.keyboard.press("Enter");
+
+      await page.waitForURL("**/destination");
+      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Choose Your QualityNet Destination");
+      await expect(page.getByRole("link", { name: "Secure File Transfer" }).count()).resolves.toBe(1);
+      await expect(page.getByRole("listitem").filter({ has: page.getByRole("link") }).count()).resolves.toBeGreaterThanOrEqual(9);
+      await expectNoAxeViolations(page, { javaScript });
+      await expectNoHorizontalScroll(page);
+      await screenshot(page, `destination-${mode}`);
+      await tabTo(page, "Inpatient Hospital Quality Reporting Program");
+      await page.keyboard.press("Enter");
+
+      await page.waitForURL("**/terms?program=IQR");
+      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Terms and Conditions");
+      await expectNoAxeViolations(page, { javaScript });
+      await expectNoHorizontalScroll(page);
+      await screenshot(page, `terms-${mode}`);
+      await tabTo(page, "I Accept");
+      await page.keyboard.press("Enter");
+
+      await page.waitForURL("**/login?program=IQR");
+      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Welcome to CMS Enterprise Portal");
+      await expect(page.getByLabel("User ID").count()).resolves.toBe(1);
+      await expect(page.getByRole("button", { name: "Next" }).count()).resolves.toBe(1);
+      await expect(page.getByRole("link", { name: "Forgot User ID?" }).count()).resolves.toBe(1);
+      await expectNoAxeViolations(page, { javaScript });
+      await expectNoHorizontalScroll(page);
+      await screenshot(page, `login-${mode}`);
+
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it("declining the terms returns home and says why", async () => {
+      const context = await newContext(browser, { javaScript, width });
+      const { page, problems } = await openPage(context);
+      await page.goto("/terms");
+      await page.getByRole("button", { name: "Decline" }).click();
+      await page.waitForURL("**/?declined=1");
+      await expect(page.getByText("You declined the Terms and Conditions.").count()).resolves.toBe(1);
+      await expectNoAxeViolations(page, { javaScript });
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it("the sign-in screen without accepted terms sends the user to the terms", async () => {
+      const context = await newContext(browser, { javaScript, width });
+      const { page } = await openPage(context);
+      await page.goto("/login");
+      await page.waitForURL("**/terms");
+      await context.close();
+    });
+
+    it("Secure File Transfer and a missing page render in the site shell without violations", async () => {
+      const context = await newContext(browser, { javaScript, width });
+      const { page, problems } = await openPage(context);
+      await page.goto("/secure-file-transfer");
+      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Secure File Transfer");
+      await expectNoAxeViolations(page, { javaScript });
+      await screenshot(page, `sft-${mode}`);
+      const response = await page.goto("/no-such-page");
+      expect(response?.status()).toBe(404);
+      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Page not found");
+      await expectNoAxeViolations(page, { javaScript });
+      await expectNoHorizontalScroll(page);
+      await screenshot(page, `not-found-${mode}`);
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+  });
+}

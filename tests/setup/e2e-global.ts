@@ -1,0 +1,72 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function waitForHealthy(url: string, child: ChildProcess, log: () => string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${log()}`);
+    try {
+      const response = await fetch(`${url}/healthz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`wrangler dev did not become healthy:\n${log()}`);
+}
+
+/**
+ * Builds a fresh local D1 (real migrations and seed) in a temporary directory,
+ * starts `wrangler dev` on a free port with the queue consumer, and hands the
+ * URL to the tests. The app must be built first (`npm run build`).
+ */
+export default async function setup(project: TestProject) {
+  const persistTo = mkdtempSync(join(tmpdir(), "secure-portal-e2e-"));
+  const quiet = { stdio: ["ignore", "ignore", "inherit"] as ["ignore", "ignore", "inherit"] };
+  execFileSync("node", ["scripts/dev-vars.ts"], quiet);
+  execFileSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], quiet);
+  execFileSync("node", ["scripts/seed.ts", "--persist-to", persistTo], quiet);
+
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const baseURL = `http://localhost:${port}`;
+  let output = "";
+  const child = spawn(
+    "wrangler",
+    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--var", `PUBLIC_ORIGIN:${baseURL}`, "--show-interactive-dev-session=false"],
+    { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  await waitForHealthy(baseURL, child, () => output.slice(-4000));
+  project.provide("baseURL", baseURL);
+
+  return async () => {
+    if (child.pid) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(persistTo, { recursive: true, force: true });
+  };
+}
