@@ -7,6 +7,8 @@ declare module "@remix-run/cloudflare" {
     cspNonce: string;
     /** Client address as Cloudflare reports it (for audit and throttling). */
     clientIp: string | null;
+    /** "City, Region, Country" from Cloudflare's request metadata, when known. */
+    clientLocation: string | null;
   }
 }
 

@@ -1,5 +1,7 @@
-import type { LinksFunction, MetaFunction } from "@remix-run/cloudflare";
-import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError } from "@remix-run/react";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Form, isRouteErrorResponse, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { getSession } from "./.server/auth/session";
+import { SessionTimeoutWarning } from "./components/session-timeout";
 import type { ReactNode } from "react";
 import { useNonce } from "./components/nonce";
 import { SiteShell } from "./components/site-shell";
@@ -13,6 +15,46 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [{ title: "CMS.gov | QualityNet" }];
 
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const session = await getSession(context.deps, request);
+  return {
+    user: session ? { firstName: session.user.firstName, loginId: session.user.loginId } : null,
+    idleExpiresAt: session?.idleExpiresAt.toISOString() ?? null,
+  };
+}
+
+const NAV = { menu: "User Profile", account: "My Account", signOut: "Sign Out" };
+
+/** The signed-in menu; <details> opens it without JavaScript. */
+function UserMenu() {
+  const root = useRouteLoaderData<typeof loader>("root");
+  if (!root?.user) return null;
+  return (
+    <nav aria-label="Account">
+      <details className="user-menu">
+        <summary>{NAV.menu}</summary>
+        <ul>
+          <li>
+            <Link to="/my-account">{NAV.account}</Link>
+          </li>
+          <li>
+            <Form method="post" action="/logout">
+              <button type="submit" className="link-button">
+                {NAV.signOut}
+              </button>
+            </Form>
+          </li>
+        </ul>
+      </details>
+    </nav>
+  );
+}
+
+function TimeoutWarning() {
+  const root = useRouteLoaderData<typeof loader>("root");
+  return root?.idleExpiresAt ? <SessionTimeoutWarning idleExpiresAt={root.idleExpiresAt} /> : null;
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
   return (
@@ -24,7 +66,10 @@ export function Layout({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body>
-        <SiteShell>{children}</SiteShell>
+        <SiteShell nav={<UserMenu />}>
+          <TimeoutWarning />
+          {children}
+        </SiteShell>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>

@@ -17,6 +17,12 @@ const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild)
 
 export const app = new Hono<AppEnv>();
 
+/** "Columbus, Ohio, US" from Cloudflare's metadata; null locally, where it is a placeholder. */
+function describeLocation(cf: Request["cf"]): string | null {
+  const parts = [cf?.city, cf?.region, cf?.country].filter((p): p is string => typeof p === "string" && p.length > 0);
+  return parts.length > 0 ? parts.join(", ") : null;
+}
+
 // A fresh id per request (never the client's), returned so support can quote it.
 app.use("*", async (c, next) => {
   const id = c.req.header("CF-Ray") ?? crypto.randomUUID();
@@ -55,6 +61,7 @@ app.all("*", (c) =>
     deps: c.get("deps"),
     cspNonce: c.get("secureHeadersNonce") ?? "",
     clientIp: c.req.header("CF-Connecting-IP") ?? null,
+    clientLocation: describeLocation(c.req.raw.cf),
   }),
 );
 

@@ -1,47 +1,189 @@
-import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { mfaDeviceTypesFor, signIn } from "~/.server/auth/sign-in";
+import { getSession, needsFirstSignInSetup } from "~/.server/auth/session";
 import { getTermsAcceptance } from "~/.server/auth/terms";
+import { deviceCookie, getClient, safeRedirectPath } from "~/.server/http";
 import { getDestinationProgram } from "~/.server/programs";
-import { Button, LinkButton, TextField } from "~/components/ui";
+import { SelectField } from "~/components/form-bits";
+import { Alert, Button, LinkButton, TextField } from "~/components/ui";
+import { MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
+import { LoginIdSchema } from "~/lib/schemas";
 
 const COPY = {
   title: "Log In - CMS.gov | QualityNet",
   heading: "Welcome to CMS Enterprise Portal",
   userId: "User ID",
+  password: "Password",
+  deviceType: "MFA Device Type",
+  devicePlaceholder: "Select MFA Device Type",
+  code: "Security Code",
+  codeHint: "The 6-digit code from your authenticator app. Leave it empty if you have not set up a device yet.",
   next: "Next",
+  login: "Log In",
   cancel: "Cancel",
   forgot: "Forgot User ID?",
+  forgotPassword: "Forgot your password?",
   register: "New user registration",
+  signedInAs: "User ID:",
+  unableHeading: "Unable to Access Security Code?",
+  unableText:
+    "If you cannot get a code from your device, answer your challenge questions and we will email a one-time security code to the address on your profile; then choose MFA Device Type \"One-Time Security Code\". If that does not work, contact the help desk to reset your device after verifying who you are.",
+  registerHeading: "Need to Register an MFA Device?",
+  registerText:
+    "If you have not set up a device yet, log in with your password and leave Security Code empty; you will be taken to New User Enrollment to register an authenticator app or a security key.",
+  notices: {
+    reset: "Your password was changed. Log in with your new password.",
+    signedOut: "You have signed out.",
+    expired: "Your session ended after 30 minutes without activity. Please log in again.",
+  } as Record<string, string>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+async function requireTerms(context: LoaderFunctionArgs["context"], request: Request) {
   const acceptance = await getTermsAcceptance(context.deps, request);
   // Sign-in comes after the Terms and Conditions (SPEC 2.1).
   if (!acceptance) {
-    const program = new URL(request.url).searchParams.get("program");
-    return redirect(program ? `/terms?program=${encodeURIComponent(program)}` : "/terms");
+    const url = new URL(request.url);
+    const program = url.searchParams.get("program");
+    throw redirect(program ? `/terms?program=${encodeURIComponent(program)}` : "/terms");
   }
+  return acceptance;
+}
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  if (await getSession(context.deps, request)) throw redirect("/welcome");
+  const acceptance = await requireTerms(context, request);
   const program = await getDestinationProgram(context.deps, acceptance.programCode);
-  return { programName: program?.name ?? null };
+  const url = new URL(request.url);
+  const notice = ["reset", "signedOut", "expired"].find((k) => url.searchParams.has(k));
+  return {
+    programName: program?.name ?? null,
+    notice: notice ? COPY.notices[notice] : null,
+    redirectTo: safeRedirectPath(url.searchParams.get("redirectTo"), ""),
+  };
+}
+
+type Step2 = { step: 2; loginId: string; deviceTypes: MfaKind[]; error?: string; fieldErrors?: Record<string, string>; deviceType?: string };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  await requireTerms(context, request);
+  const form = await request.formData();
+  const parsedId = LoginIdSchema.safeParse(form.get("userId"));
+  if (!parsedId.success) return data({ step: 1 as const, error: parsedId.error.issues[0].message }, { status: 400 });
+  const loginId = parsedId.data;
+  const deviceTypes = await mfaDeviceTypesFor(context.deps, loginId);
+
+  if (form.get("intent") !== "login") return { step: 2, loginId, deviceTypes } satisfies Step2;
+
+  const password = String(form.get("password") ?? "");
+  const deviceType = String(form.get("deviceType") ?? "") || null;
+  const code = String(form.get("code") ?? "").trim() || null;
+  const fieldErrors: Record<string, string> = {};
+  if (!password) fieldErrors.password = "Enter your password.";
+  if (code && !/^\d{6}$/.test(code.replace(/\s+/g, ""))) fieldErrors.code = "Enter the 6 digits of your security code.";
+  if (code && !deviceType) fieldErrors.deviceType = "Select the MFA Device Type that shows the code.";
+  if (Object.keys(fieldErrors).length > 0) return data({ step: 2, loginId, deviceTypes, fieldErrors, deviceType: deviceType ?? "" } satisfies Step2, { status: 400 });
+
+  const client = await getClient(context, request);
+  const result = await signIn(context.deps, { loginId, password, deviceType, code }, client);
+  if (!result.ok) {
+    return data({ step: 2, loginId, deviceTypes, error: result.message, deviceType: deviceType ?? "" } satisfies Step2, { status: result.code === "throttled" ? 429 : 401 });
+  }
+  const headers = new Headers({ "Set-Cookie": result.value.setCookie });
+  if (result.value.newDeviceToken) headers.append("Set-Cookie", await deviceCookie.serialize(result.value.newDeviceToken));
+  const target = (await needsFirstSignInSetup(context.deps, result.value.userId)) ? "/first-sign-in" : safeRedirectPath(form.get("redirectTo"));
+  return redirect(target, { headers });
 }
 
 export default function Login() {
-  const { programName } = useLoaderData<typeof loader>();
+  const { programName, notice, redirectTo } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const step2 = result?.step === 2 ? (result as Step2) : null;
+
   return (
     <div className="login-card">
       <h1>{COPY.heading}</h1>
       {programName ? <p className="hint">{programName}</p> : null}
-      <Form method="post" className="stack">
-        <TextField label={COPY.userId} name="userId" autoComplete="username" autoCapitalize="characters" spellCheck={false} required />
-        <div className="actions">
-          <Button>{COPY.next}</Button>
-          <LinkButton to="/" variant="secondary">
-            {COPY.cancel}
-          </LinkButton>
-        </div>
-      </Form>
+      {notice && !result ? (
+        <Alert variant="info" role="status">
+          <p>{notice}</p>
+        </Alert>
+      ) : null}
+      {step2?.error ? (
+        <Alert variant="error" role="alert">
+          <p>{step2.error}</p>
+        </Alert>
+      ) : null}
+
+      {step2 ? (
+        <Form method="post" key="step2">
+          <input type="hidden" name="intent" value="login" />
+          <input type="hidden" name="userId" value={step2.loginId} />
+          <input type="hidden" name="redirectTo" value={redirectTo} />
+          <p>
+            {COPY.signedInAs} <strong>{step2.loginId}</strong>
+          </p>
+          <TextField label={COPY.password} name="password" type="password" autoComplete="current-password" required autoFocus error={step2.fieldErrors?.password} />
+          <SelectField
+            label={COPY.deviceType}
+            name="deviceType"
+            placeholder={COPY.devicePlaceholder}
+            defaultValue={step2.deviceType ?? (step2.deviceTypes.length === 1 ? step2.deviceTypes[0] : "")}
+            options={step2.deviceTypes.map((k) => ({ value: k, label: MFA_DEVICE_TYPES[k] }))}
+            error={step2.fieldErrors?.deviceType}
+          />
+          <TextField
+            label={COPY.code}
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            pattern="[0-9 ]{6,7}"
+            maxLength={7}
+            hint={COPY.codeHint}
+            error={step2.fieldErrors?.code}
+          />
+          <div className="actions">
+            <Button disabled={busy}>{COPY.login}</Button>
+            <LinkButton to="/login" variant="secondary">
+              {COPY.cancel}
+            </LinkButton>
+          </div>
+          <p>
+            <Link to="/forgot-password">{COPY.forgotPassword}</Link>
+          </p>
+          <section className="help-section" aria-labelledby="unable-heading">
+            <h2 id="unable-heading">{COPY.unableHeading}</h2>
+            <p>{COPY.unableText}</p>
+          </section>
+          <section className="help-section" aria-labelledby="register-device-heading">
+            <h2 id="register-device-heading">{COPY.registerHeading}</h2>
+            <p>{COPY.registerText}</p>
+          </section>
+        </Form>
+      ) : (
+        <Form method="post" key="step1">
+          <input type="hidden" name="intent" value="next" />
+          <TextField
+            label={COPY.userId}
+            name="userId"
+            autoComplete="username"
+            autoCapitalize="characters"
+            spellCheck={false}
+            required
+            maxLength={20}
+            error={result?.step === 1 ? result.error : undefined}
+          />
+          <div className="actions">
+            <Button disabled={busy}>{COPY.next}</Button>
+            <LinkButton to="/" variant="secondary">
+              {COPY.cancel}
+            </LinkButton>
+          </div>
+        </Form>
+      )}
       <ul className="plain-links">
         <li>
           <Link to="/forgot-user-id">{COPY.forgot}</Link>

@@ -7,6 +7,13 @@ export interface TemplateData {
   test: { note: string };
   request_expired: { firstName: string; requestNumber: string; roleName: string; organizationName: string; programName: string };
   role_expired: { firstName: string; roleName: string; endDate: string };
+  registration: { firstName: string; loginId: string; temporaryPassword: string; expiresOn: string };
+  account_exists: { firstName: string };
+  account_locked: { firstName: string; lockedUntil: string; resetUrl: string };
+  password_changed: { firstName: string; when: string };
+  new_device: { firstName: string; when: string; device: string; place: string; notMeUrl: string };
+  user_id_reminder: { firstName: string; loginId: string };
+  password_reset: { firstName: string; resetUrl: string };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -51,6 +58,67 @@ const renderers: Renderers = {
     greeting: `Hello ${d.firstName},`,
     paragraphs: [`Your ${d.roleName} role reached its end date (${d.endDate}) and is no longer active.`, "If you still need it, you can request it again."],
     action: { label: "Request access", url: `${origin}/my-account` },
+  }),
+  registration: (d, { origin }) => ({
+    subject: "Your QualityNet User ID and temporary password",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      "Your QualityNet account has been created.",
+      `User ID: ${d.loginId}`,
+      `Temporary password: ${d.temporaryPassword}`,
+      `The temporary password works once and expires on ${d.expiresOn}. When you log in, you will choose your own password and your challenge questions.`,
+      "If you did not register, you can ignore this email.",
+    ],
+    action: { label: "Log in", url: `${origin}/login` },
+  }),
+  account_exists: (d, { origin }) => ({
+    subject: "You already have a QualityNet account",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      "Someone tried to register a new QualityNet account with this email address, which already has an account. No new account was created.",
+      "If it was you, log in with your existing User ID. If you forgot it, use \"Forgot User ID?\" on the log-in screen. If it was not you, you can ignore this email.",
+    ],
+    action: { label: "Forgot User ID?", url: `${origin}/forgot-user-id` },
+  }),
+  account_locked: (d, { origin }) => ({
+    subject: "Your QualityNet account is locked",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `After 5 failed log-in attempts your account is locked until ${d.lockedUntil}.`,
+      "To unlock it now, reset your password with the link below (you will also need your second factor). Otherwise wait until the time above.",
+      "If these attempts were not yours, reset your password now.",
+    ],
+    action: { label: "Reset password and unlock", url: d.resetUrl },
+  }),
+  password_changed: (d, { origin }) => ({
+    subject: "Your QualityNet password was changed",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [`Your password was changed on ${d.when}.`, "If you did not change it, reset your password now and contact the help desk."],
+    action: { label: "Reset password", url: `${origin}/forgot-password` },
+  }),
+  new_device: (d) => ({
+    subject: "New log-in to your QualityNet account",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `Your account was used to log in from a device we have not seen before: ${d.device}, near ${d.place}, on ${d.when}.`,
+      "If this was you, there is nothing to do. If it was not, use the link below: it signs you out everywhere and starts a password reset.",
+    ],
+    action: { label: "This wasn't me", url: d.notMeUrl },
+  }),
+  user_id_reminder: (d, { origin }) => ({
+    subject: "Your QualityNet User ID",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [`Your User ID is ${d.loginId}.`, "If you did not ask for this reminder, you can ignore this email."],
+    action: { label: "Log in", url: `${origin}/login` },
+  }),
+  password_reset: (d) => ({
+    subject: "Reset your QualityNet password",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      "Use the link below to choose a new password. It works once, for one hour.",
+      "If you did not ask to reset your password, you can ignore this email; your password stays as it is.",
+    ],
+    action: { label: "Reset password", url: d.resetUrl },
   }),
 };
 

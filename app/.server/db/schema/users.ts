@@ -141,3 +141,36 @@ export const rateLimits = sqliteTable("rate_limits", {
   windowStartsAt: timestamp("window_starts_at").notNull(),
 });
 
+
+/** Browsers a user has signed in from (a hashed random cookie id): a new one triggers an email. */
+export const knownDevices = sqliteTable(
+  "known_devices",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    deviceHash: text("device_hash").notNull(),
+    firstSeenAt: timestamp("first_seen_at").notNull(),
+    lastSeenAt: timestamp("last_seen_at").notNull(),
+  },
+  (t) => [uniqueIndex("known_devices_user_device_unique").on(t.userId, t.deviceHash)],
+);
+
+/**
+ * Single-use tokens sent by email (password reset, "This wasn't me"), stored as
+ * SHA-256 so a database copy cannot be used to reset anyone's password.
+ */
+export const emailTokens = sqliteTable(
+  "email_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: ["password_reset", "not_me"] }).notNull(),
+    expiresAt: timestamp("expires_at").notNull(),
+    usedAt: timestamp("used_at"),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [index("email_tokens_user_idx").on(t.userId)],
+);

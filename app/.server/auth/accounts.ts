@@ -1,0 +1,120 @@
+import { eq, like } from "drizzle-orm";
+import type { z } from "zod";
+import type { Deps } from "../deps";
+import { passwordCredentials, users } from "../db/schema";
+import { auditInsert } from "../audit/record";
+import { enqueueEmail } from "../mail/messages";
+import { fail, ok, type Result } from "../result";
+import type { RegistrationSchema } from "~/lib/schemas";
+import { hashPassword } from "./password";
+import { hitRateLimit, ipKey, LIMITS } from "./rate-limit";
+
+/** SPEC 2.3: temporary passwords expire after 7 days. */
+export const TEMPORARY_PASSWORD_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+const letters = (value: string) =>
+  value
+    .normalize("NFKD")
+    .replace(/[^A-Za-z]/g, "")
+    .toUpperCase();
+
+/**
+ * The original portal's User ID: first four letters of the last name, first two
+ * of the first name (Thomas Tyler -> THOMTY), then two digits. Short names are
+ * padded with X so every prefix has six letters (Al Ng -> NGXXAL).
+ */
+export function loginIdPrefix(firstName: string, lastName: string): string {
+  return letters(lastName).slice(0, 4).padEnd(4, "X") + letters(firstName).slice(0, 2).padEnd(2, "X");
+}
+
+function randomInt(max: number): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] % max;
+}
+
+/** A free User ID: two random digits; three only once all hundred are taken. */
+export async function allocateLoginId(deps: Pick<Deps, "db">, firstName: string, lastName: string): Promise<string> {
+  const prefix = loginIdPrefix(firstName, lastName);
+  const taken = new Set(
+    (await deps.db.select({ loginId: users.loginId }).from(users).where(like(users.loginId, `${prefix}%`))).map((r) => r.loginId),
+  );
+  for (const digits of [2, 3]) {
+    const free: string[] = [];
+    for (let n = 0; n < 10 ** digits; n++) {
+      const id = `${prefix}${String(n).padStart(digits, "0")}`;
+      if (!taken.has(id)) free.push(id);
+    }
+    if (free.length > 0) return free[randomInt(free.length)];
+  }
+  throw new Error(`No User ID left for prefix ${prefix}`);
+}
+
+const TEMP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+/** 16 characters from an alphabet without look-alikes (about 93 bits). */
+export function generateTemporaryPassword(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => TEMP_ALPHABET[b % TEMP_ALPHABET.length]).join("");
+}
+
+const formatDate = (d: Date) => d.toLocaleDateString("en-US", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
+
+/**
+ * "New user registration". The answer is the same whether or not the email is
+ * already registered; its owner is emailed instead, so a stranger learns nothing.
+ */
+export async function registerUser(
+  deps: Deps,
+  input: z.infer<typeof RegistrationSchema>,
+  client: { ip: string | null; userAgent: string | null },
+): Promise<Result<{ email: string }, "throttled">> {
+  const throttle = await hitRateLimit(deps, ipKey("register", client.ip), LIMITS.registrationPerIp);
+  if (!throttle.allowed) {
+    return fail("throttled", { message: `Too many registrations from your network. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.` });
+  }
+  const existing = await deps.db.select().from(users).where(eq(users.email, input.email)).get();
+  if (existing) {
+    await enqueueEmail(deps, { template: "account_exists", to: existing.email, data: { firstName: existing.firstName } });
+    await auditInsert(deps, { eventType: "user.register_existing_email", outcome: "info", subjectUserId: existing.id, ip: client.ip, userAgent: client.userAgent });
+    return ok({ email: input.email });
+  }
+
+  const temporaryPassword = generateTemporaryPassword();
+  const hash = await hashPassword(temporaryPassword);
+  const now = deps.now();
+  const expiresAt = new Date(now.getTime() + TEMPORARY_PASSWORD_TTL_MS);
+  const id = crypto.randomUUID();
+  // Two people with the same prefix may race for the same digits: try again.
+  for (let attempt = 0; ; attempt++) {
+    const loginId = await allocateLoginId(deps, input.firstName, input.lastName);
+    try {
+      await deps.db.batch([
+        deps.db.insert(users).values({
+          id,
+          loginId,
+          firstName: input.firstName,
+          lastName: input.lastName,
+          email: input.email,
+          phone: input.phone,
+          createdAt: now,
+          updatedAt: now,
+        }),
+        deps.db.insert(passwordCredentials).values({ userId: id, hash, isTemporary: true, expiresAt, changedAt: now }),
+        auditInsert(deps, { eventType: "user.registered", outcome: "success", subjectUserId: id, actorUserId: id, ip: client.ip, userAgent: client.userAgent, details: { loginId } }),
+      ]);
+    } catch (error) {
+      if (attempt < 3 && String(error).includes("UNIQUE")) {
+        // The email may have been taken in the meantime too.
+        if (await deps.db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get()) return ok({ email: input.email });
+        continue;
+      }
+      throw error;
+    }
+    await enqueueEmail(deps, {
+      template: "registration",
+      to: input.email,
+      idempotencyKey: `registration:${id}`,
+      data: { firstName: input.firstName, loginId, temporaryPassword, expiresOn: formatDate(expiresAt) },
+    });
+    return ok({ email: input.email });
+  }
+}

@@ -1,0 +1,43 @@
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { Deps } from "../deps";
+import { emailTokens } from "../db/schema";
+import { hashToken, randomToken } from "./tokens";
+
+/** Reset links live one hour (issue: forgot password); "This wasn't me" links a week. */
+export const TOKEN_TTL_MS = { password_reset: 60 * 60 * 1000, not_me: 7 * 24 * 60 * 60 * 1000 } as const;
+
+export type TokenPurpose = keyof typeof TOKEN_TTL_MS;
+
+export async function createEmailToken(deps: Pick<Deps, "db" | "now">, userId: string, purpose: TokenPurpose): Promise<string> {
+  const token = randomToken();
+  const now = deps.now();
+  await deps.db.insert(emailTokens).values({
+    tokenHash: hashToken(token),
+    userId,
+    purpose: purpose,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + TOKEN_TTL_MS[purpose]),
+  });
+  return token;
+}
+
+/** The token's user if it is valid, unused and unexpired (it is not consumed). */
+export async function peekEmailToken(deps: Pick<Deps, "db" | "now">, token: string | null, purpose: TokenPurpose) {
+  if (!token || !/^[a-z2-7]{32}$/.test(token)) return null;
+  const row = await deps.db
+    .select()
+    .from(emailTokens)
+    .where(and(eq(emailTokens.tokenHash, hashToken(token)), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, deps.now())))
+    .get();
+  return row ?? null;
+}
+
+/** Marks the token used; false if it was used (or expired) in the meantime. Single use. */
+export async function consumeEmailToken(deps: Pick<Deps, "db" | "now">, token: string, purpose: TokenPurpose): Promise<string | null> {
+  const [row] = await deps.db
+    .update(emailTokens)
+    .set({ usedAt: deps.now() })
+    .where(and(eq(emailTokens.tokenHash, hashToken(token)), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, deps.now())))
+    .returning({ userId: emailTokens.userId });
+  return row?.userId ?? null;
+}

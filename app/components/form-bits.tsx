@@ -1,0 +1,60 @@
+import type { ComponentProps } from "react";
+
+/** Summary of a failed submission at the top of the form, announced to screen readers. */
+export function ErrorSummary({ errors, title = "There is a problem" }: { errors: Record<string, string> | undefined; title?: string }) {
+  const entries = Object.entries(errors ?? {});
+  if (entries.length === 0) return null;
+  return (
+    <div className="ds-c-alert ds-c-alert--error" role="alert" tabIndex={-1}>
+      <h2 className="ds-c-alert__heading">{title}</h2>
+      <ul className="ds-c-alert__text">
+        {entries.map(([field, message]) => (
+          <li key={field}>{field === "form" ? message : <a href={`#field-${field}`}>{message}</a>}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function SelectField({
+  label,
+  name,
+  options,
+  error,
+  hint,
+  placeholder,
+  ...select
+}: ComponentProps<"select"> & { label: string; name: string; options: { value: string; label: string }[]; error?: string | null; hint?: string; placeholder?: string }) {
+  const id = select.id ?? `field-${name}`;
+  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  return (
+    <div className={`ds-c-field${error ? " ds-c-field--error" : ""}`}>
+      <label className="ds-c-label" htmlFor={id}>
+        {label}
+      </label>
+      {hint ? (
+        <p className="ds-c-hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="ds-c-inline-error" id={`${id}-error`}>
+          {error}
+        </p>
+      ) : null}
+      <select id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...select}>
+        {placeholder ? <option value="">{placeholder}</option> : null}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** First message of a service's field errors, as the components take them. */
+export function flattenErrors(fieldErrors: Record<string, string[]> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(fieldErrors ?? {}).map(([k, v]) => [k, v[0]]));
+}

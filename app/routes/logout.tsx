@@ -1,0 +1,17 @@
+import { redirect, type ActionFunctionArgs } from "@remix-run/cloudflare";
+import { recordAuditEvent } from "~/.server/audit/record";
+import { clearSessionCookie, destroySession, getSession } from "~/.server/auth/session";
+
+/** "Sign Out": ends the session on the server, not just the cookie. POST only. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const session = await getSession(context.deps, request);
+  if (session) {
+    await destroySession(context.deps, session.idHash);
+    await recordAuditEvent(context.deps, { eventType: "signout", outcome: "success", subjectUserId: session.user.id, actorUserId: session.user.id, ip: context.clientIp });
+  }
+  return redirect("/login?signedOut=1", { headers: { "Set-Cookie": await clearSessionCookie() } });
+}
+
+export async function loader() {
+  return redirect("/");
+}

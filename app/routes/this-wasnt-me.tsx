@@ -1,0 +1,57 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { peekEmailToken } from "~/.server/auth/email-tokens";
+import { reportNotMe } from "~/.server/auth/credentials";
+import { clearSessionCookie } from "~/.server/auth/session";
+import { getClient } from "~/.server/http";
+import { Alert, Button, LinkButton } from "~/components/ui";
+
+const COPY = {
+  title: "This wasn't me - CMS.gov | QualityNet",
+  heading: "This wasn't me",
+  intro: "We will sign your account out everywhere and take you to choose a new password. You will need your second factor.",
+  confirm: "Sign Out Everywhere and Reset Password",
+  expired: "This link has expired or was already used. If you still think someone else is using your account, reset your password now.",
+  reset: "Reset password",
+};
+
+export const meta: MetaFunction = () => [{ title: COPY.title }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const token = new URL(request.url).searchParams.get("token");
+  // A GET changes nothing (mail scanners follow links); the button does.
+  return { token: (await peekEmailToken(context.deps, token, "not_me")) ? token : null };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const result = await reportNotMe(context.deps, String(form.get("token") ?? ""), await getClient(context, request));
+  if (!result.ok) return data({ error: COPY.expired }, { status: 410 });
+  return redirect(`/reset-password?token=${result.value.resetToken}`, { headers: { "Set-Cookie": await clearSessionCookie() } });
+}
+
+export default function ThisWasntMe() {
+  const { token } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  if (!token || result?.error) {
+    return (
+      <div className="form-page">
+        <h1>{COPY.heading}</h1>
+        <Alert variant="warning">
+          <p>{COPY.expired}</p>
+        </Alert>
+        <LinkButton to="/forgot-password">{COPY.reset}</LinkButton>
+      </div>
+    );
+  }
+  return (
+    <div className="form-page">
+      <h1>{COPY.heading}</h1>
+      <p>{COPY.intro}</p>
+      <Form method="post">
+        <input type="hidden" name="token" value={token} />
+        <Button>{COPY.confirm}</Button>
+      </Form>
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Link, useLoaderData } from "@remix-run/react";
+import { requireSession } from "~/.server/auth/session";
+
+const COPY = {
+  title: "Welcome - CMS.gov | QualityNet",
+  heading: "Welcome",
+  greeting: (name: string) => `Hello, ${name}.`,
+  intro: "Use the User Profile menu at the top of the page to open My Account or to sign out.",
+  enrollmentHeading: "New User Enrollment",
+  enrollmentText:
+    "Before you can request access to a program, you need to prove your identity and register an MFA device in New User Enrollment.",
+  account: "Go to My Account",
+};
+
+export const meta: MetaFunction = () => [{ title: COPY.title }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireSession(context.deps, request);
+  return { firstName: user.firstName, enrolled: user.enrollmentCompletedAt !== null };
+}
+
+export default function Welcome() {
+  const { firstName, enrolled } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <h1>{COPY.heading}</h1>
+      <p className="lead">{COPY.greeting(firstName)}</p>
+      <p>{COPY.intro}</p>
+      {!enrolled ? (
+        <aside className="ds-c-alert ds-c-alert--info help-box" aria-labelledby="enroll-heading">
+          <h2 id="enroll-heading" className="ds-c-alert__heading">
+            {COPY.enrollmentHeading}
+          </h2>
+          <p>{COPY.enrollmentText}</p>
+        </aside>
+      ) : null}
+      <p>
+        <Link to="/my-account">{COPY.account}</Link>
+      </p>
+    </>
+  );
+}
