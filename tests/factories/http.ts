@@ -22,3 +22,66 @@ export function cookieFrom(response: Response): string {
   const header = response.headers.get("Set-Cookie") ?? "";
   return header.split(";")[0];
 }
+
+/** A minimal browser: keeps cookies across requests, sends same-origin form posts. */
+export class Browser {
+  cookies = new Map<string, string>();
+  ip: string;
+
+  constructor(ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`) {
+    this.ip = ip;
+  }
+
+  private cookieHeader() {
+    return [...this.cookies.entries()].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  private remember(response: Response) {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = header.split(";");
+      const [name, ...rest] = pair.split("=");
+      const value = rest.join("=");
+      if (attributes.some((a) => /max-age=0/i.test(a.trim())) || value === "") this.cookies.delete(name.trim());
+      else this.cookies.set(name.trim(), value);
+    }
+  }
+
+  async get(path: string) {
+    const response = await SELF.fetch(`${ORIGIN}${path}`, {
+      redirect: "manual",
+      headers: { Host: HOST, Cookie: this.cookieHeader(), "CF-Connecting-IP": this.ip, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36" },
+    });
+    this.remember(response);
+    return response;
+  }
+
+  async post(path: string, fields: Record<string, string>) {
+    const response = await SELF.fetch(`${ORIGIN}${path}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        Host: HOST,
+        Origin: ORIGIN,
+        "Sec-Fetch-Site": "same-origin",
+        "Content-Type": "application/x-www-form-urlencoded",
+        Cookie: this.cookieHeader(),
+        "CF-Connecting-IP": this.ip,
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36",
+      },
+      body: new URLSearchParams(fields).toString(),
+    });
+    this.remember(response);
+    return response;
+  }
+
+  async acceptTerms() {
+    await this.post("/terms", { intent: "accept", program: "IQR" });
+  }
+
+  /** Both steps of "Welcome to CMS Enterprise Portal". */
+  async signIn(loginId: string, password: string, second: { deviceType?: string; code?: string } = {}) {
+    if (!this.cookies.has("__Host-sp-terms")) await this.acceptTerms();
+    await this.post("/login", { intent: "next", userId: loginId });
+    return this.post("/login", { intent: "login", userId: loginId, password, deviceType: second.deviceType ?? "", code: second.code ?? "" });
+  }
+}

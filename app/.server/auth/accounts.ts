@@ -19,12 +19,13 @@ const letters = (value: string) =>
     .toUpperCase();
 
 /**
- * The original portal's User ID: first four letters of the last name, first two
- * of the first name (Thomas Tyler -> THOMTY), then two digits. Short names are
- * padded with X so every prefix has six letters (Al Ng -> NGXXAL).
+ * The original portal's User ID: four letters and two letters of the name, then
+ * two digits, upper case. The worked example is authoritative: first name
+ * Thomas, last name Tyler gives THOMTY## (see docs/decisions). Short names are
+ * padded with X so every prefix has six letters (Al Ng -> ALXXNG).
  */
 export function loginIdPrefix(firstName: string, lastName: string): string {
-  return letters(lastName).slice(0, 4).padEnd(4, "X") + letters(firstName).slice(0, 2).padEnd(2, "X");
+  return letters(firstName).slice(0, 4).padEnd(4, "X") + letters(lastName).slice(0, 2).padEnd(2, "X");
 }
 
 function randomInt(max: number): number {

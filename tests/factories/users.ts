@@ -1,0 +1,70 @@
+import { env } from "cloudflare:test";
+import { generateTOTP } from "@oslojs/otp";
+import { hashPassword } from "../../app/.server/auth/password";
+import { sealSecret } from "../../app/.server/auth/secret-box";
+import { normaliseAnswer } from "../../app/lib/challenge-questions";
+
+export const STRONG_PASSWORD = "granite kettle orbit lantern";
+
+let counter = 0;
+
+/** A user straight into D1, in the state a test needs. */
+export async function createUser(options: {
+  password?: string;
+  temporary?: boolean;
+  questions?: boolean;
+  totpKey?: Uint8Array;
+  firstName?: string;
+  lastName?: string;
+} = {}) {
+  counter++;
+  const id = crypto.randomUUID();
+  const loginId = `TEST${String(counter).padStart(2, "0")}${Math.random().toString(36).slice(2, 6).toUpperCase()}`;
+  const email = `${loginId.toLowerCase()}@example.test`;
+  const now = Date.now();
+  const password = options.password ?? STRONG_PASSWORD;
+  const statements = [
+    env.DB.prepare("INSERT INTO users (id, login_id, first_name, last_name, email, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '614-555-0100', ?, ?)").bind(
+      id, loginId, options.firstName ?? "Casey", options.lastName ?? "Jordan", email, now, now,
+    ),
+    env.DB.prepare("INSERT INTO password_credentials (user_id, hash, is_temporary, expires_at, changed_at) VALUES (?, ?, ?, ?, ?)").bind(
+      id, await hashPassword(password), options.temporary ? 1 : 0, options.temporary ? now + 7 * 86400000 : null, now,
+    ),
+  ];
+  if (options.questions !== false && !options.temporary) {
+    for (const [key, answer] of [["first_pet", "Rex"], ["birth_city", "Dayton"], ["first_school", "Lincoln Elementary"]]) {
+      statements.push(
+        env.DB.prepare("INSERT INTO challenge_answers (id, user_id, question_key, answer_hash, created_at) VALUES (?, ?, ?, ?, ?)").bind(
+          crypto.randomUUID(), id, key, await hashPassword(normaliseAnswer(answer)), now,
+        ),
+      );
+    }
+  }
+  if (options.totpKey) {
+    const deviceId = crypto.randomUUID();
+    const sealed = await sealSecret(env.TOTP_ENCRYPTION_KEY, options.totpKey, `totp:${deviceId}`);
+    statements.push(
+      env.DB.prepare("INSERT INTO mfa_devices (id, user_id, kind, name, credential_label, totp_secret_enc, created_at) VALUES (?, ?, 'totp', 'Phone', 'TOTP-TEST', ?, ?)").bind(
+        deviceId, id, sealed, now,
+      ),
+    );
+  }
+  await env.DB.batch(statements);
+  return { id, loginId, email, password };
+}
+
+/** A TOTP code from an independent computation (the test's own clock). */
+export const totpNow = (key: Uint8Array) => generateTOTP(key, 30, 6);
+
+/** Waits for the queue consumer to deliver an email to the sandbox mailbox. */
+export async function waitForEmail(to: string, subjectIncludes: string, timeoutMs = 8000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const row = await env.DB.prepare("SELECT * FROM dev_mailbox WHERE recipient = ? AND subject LIKE ? ORDER BY id DESC LIMIT 1")
+      .bind(to, `%${subjectIncludes}%`)
+      .first<{ subject: string; body_text: string }>();
+    if (row) return row;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`No email "${subjectIncludes}" to ${to}`);
+}
