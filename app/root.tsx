@@ -19,7 +19,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await getSession(context.deps, request);
   return {
     user: session ? { firstName: session.user.firstName, loginId: session.user.loginId } : null,
-    idleExpiresAt: session?.idleExpiresAt.toISOString() ?? null,
+    // A duration, not a time: the browser's clock may differ from ours.
+    idleRemainingMs: session ? session.idleExpiresAt.getTime() - context.deps.now().getTime() : null,
   };
 }
 
@@ -52,7 +53,7 @@ function UserMenu() {
 
 function TimeoutWarning() {
   const root = useRouteLoaderData<typeof loader>("root");
-  return root?.idleExpiresAt ? <SessionTimeoutWarning idleExpiresAt={root.idleExpiresAt} /> : null;
+  return root?.idleRemainingMs ? <SessionTimeoutWarning idleRemainingMs={root.idleRemainingMs} /> : null;
 }
 
 export function Layout({ children }: { children: ReactNode }) {

@@ -1,9 +1,9 @@
 import { data, type ActionFunctionArgs } from "@remix-run/cloudflare";
-import { getSession } from "~/.server/auth/session";
+import { getSession, touchSession } from "~/.server/auth/session";
 
-/** "Stay signed in" from the idle-timeout warning: any authenticated request counts as activity. */
+/** "Stay signed in" from the idle-timeout warning. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await getSession(context.deps, request);
-  if (!session) return data({ ok: false as const }, { status: 401 });
-  return { ok: true as const, idleExpiresAt: session.idleExpiresAt.toISOString() };
+  if (!session) return data({ ok: false as const, idleRemainingMs: 0 }, { status: 401 });
+  return { ok: true as const, idleRemainingMs: await touchSession(context.deps, session) };
 }

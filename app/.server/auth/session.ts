@@ -131,6 +131,13 @@ export async function needsFirstSignInSetup(deps: Pick<Deps, "db">, userId: stri
   return Boolean(credential[0]?.isTemporary) || answers.length === 0;
 }
 
+/** "Stay signed in": counts as activity now, whatever the touch interval. */
+export async function touchSession(deps: Pick<Deps, "db" | "now">, session: CurrentSession): Promise<number> {
+  const now = deps.now();
+  await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, session.idHash));
+  return Math.min(IDLE_TIMEOUT_MS, session.expiresAt.getTime() - now.getTime());
+}
+
 export async function destroySession(deps: Pick<Deps, "db">, idHash: string) {
   await deps.db.delete(sessions).where(eq(sessions.idHash, idHash));
 }

@@ -9,6 +9,7 @@
  */
 import { hashPassword } from "../../auth/password.ts";
 import { sealSecret } from "../../auth/secret-box.ts";
+import { normaliseAnswer } from "../../../lib/challenge-questions.ts";
 import { CITIES, ORG_TYPES, PROGRAMS, ROLES, STATES, type OrgTypeName } from "./reference.ts";
 import qarm from "./data/qarm-org-security.json" with { type: "json" };
 
@@ -24,6 +25,8 @@ export const DEV_HELPDESK = {
   totpSecretBase32: "JBSWY3DPEHPK3PXP",
   deviceId: "dev-helpdesk-1-totp",
   email: "helpdesk1@secure-portal.localhost",
+  /** Challenge answers, so the account needs no first-sign-in setup. */
+  challengeAnswers: { first_pet: "Rex", birth_city: "Baltimore", first_school: "Lincoln" },
 } as const;
 
 /** The same fixed instant for every seeded timestamp keeps the seed reproducible. */
@@ -277,11 +280,18 @@ async function devUserStatements(totpKey: string): Promise<string[]> {
   const h = DEV_HELPDESK;
   const passwordHash = await hashPassword(h.password);
   const sealed = await sealSecret(totpKey, base32Decode(h.totpSecretBase32), `totp:${h.deviceId}`);
+  const answers = await Promise.all(
+    Object.entries(h.challengeAnswers).map(
+      async ([key, answer]) =>
+        `INSERT INTO challenge_answers (id, user_id, question_key, answer_hash, created_at) VALUES (${q(`${h.id}:${key}`)}, ${q(h.id)}, ${q(key)}, ${q(await hashPassword(normaliseAnswer(answer)))}, ${SEED_TIME}) ON CONFLICT(id) DO NOTHING;`,
+    ),
+  );
   return [
     `INSERT INTO users (id, login_id, first_name, last_name, email, phone, status, enrollment_completed_at, is_help_desk, created_at, updated_at) VALUES (${q(h.id)}, ${q(h.loginId)}, 'Helen', 'Desk', ${q(h.email)}, '410-555-0100', 'active', ${SEED_TIME}, 1, ${SEED_TIME}, ${SEED_TIME}) ON CONFLICT(id) DO NOTHING;`,
     `INSERT INTO password_credentials (user_id, hash, is_temporary, changed_at) VALUES (${q(h.id)}, ${q(passwordHash)}, 0, ${SEED_TIME}) ON CONFLICT(user_id) DO NOTHING;`,
     `INSERT INTO mfa_devices (id, user_id, kind, name, credential_label, totp_secret_enc, created_at) VALUES (${q(h.deviceId)}, ${q(h.id)}, 'totp', 'Development authenticator', 'TOTP-DEV1', X'${hex(sealed)}', ${SEED_TIME}) ON CONFLICT(id) DO NOTHING;`,
     `INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at) SELECT ${q(h.id)} || ':' || p.code, ${q(h.id)}, r.id, p.id, (SELECT id FROM organizations WHERE external_key = 'cms:hq'), 'active', ${SEED_TIME} FROM programs p, roles r WHERE r.code = 'HELP_DESK_APPROVER' ON CONFLICT(id) DO NOTHING;`,
+    ...answers,
   ];
 }
 
