@@ -1,4 +1,5 @@
 import type { ComponentProps } from "react";
+import { FieldShell } from "./ui";
 
 /** Summary of a failed submission at the top of the form, announced to screen readers. */
 export function ErrorSummary({ errors, title = "There is a problem" }: { errors: Record<string, string> | undefined; title?: string }) {
@@ -26,31 +27,19 @@ export function SelectField({
   ...select
 }: ComponentProps<"select"> & { label: string; name: string; options: { value: string; label: string }[]; error?: string | null; hint?: string; placeholder?: string }) {
   const id = select.id ?? `field-${name}`;
-  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
-    <div className={`ds-c-field${error ? " ds-c-field--error" : ""}`}>
-      <label className="ds-c-label" htmlFor={id}>
-        {label}
-      </label>
-      {hint ? (
-        <p className="ds-c-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="ds-c-inline-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
-      <select id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...select}>
-        {placeholder ? <option value="">{placeholder}</option> : null}
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
+    <FieldShell id={id} label={label} hint={hint} error={error}>
+      {(describedBy) => (
+        <select id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...select}>
+          {placeholder ? <option value="">{placeholder}</option> : null}
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </FieldShell>
   );
 }
 

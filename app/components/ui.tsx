@@ -36,18 +36,24 @@ export function Alert({
 }
 
 /**
- * A labelled text input with its hint and error tied to it by aria-describedby,
- * so screen readers announce both.
+ * Label, hint and error for one control, tied to it by aria-describedby so
+ * screen readers announce them with the control.
  */
-export function TextField({
+export function FieldShell({
+  id,
   label,
-  name,
   hint,
   error,
   className,
-  ...input
-}: ComponentProps<"input"> & { label: string; name: string; hint?: string; error?: string | null }) {
-  const id = input.id ?? `field-${name}`;
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  error?: string | null;
+  className?: string;
+  children: (describedBy: string | undefined) => ReactNode;
+}) {
   const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
     <div className={`ds-c-field${error ? " ds-c-field--error" : ""}${className ? ` ${className}` : ""}`}>
@@ -64,14 +70,25 @@ export function TextField({
           {error}
         </p>
       ) : null}
-      <input
-        id={id}
-        name={name}
-        className="ds-c-input"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        {...input}
-      />
+      {children(describedBy)}
     </div>
+  );
+}
+
+export function TextField({
+  label,
+  name,
+  hint,
+  error,
+  className,
+  ...input
+}: ComponentProps<"input"> & { label: string; name: string; hint?: string; error?: string | null }) {
+  const id = input.id ?? `field-${name}`;
+  return (
+    <FieldShell id={id} label={label} hint={hint} error={error} className={className}>
+      {(describedBy) => (
+        <input id={id} name={name} className="ds-c-input" aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      )}
+    </FieldShell>
   );
 }

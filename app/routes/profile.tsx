@@ -1,4 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { formatTime } from "~/lib/format";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { recordAuditEvent } from "~/.server/audit/record";
 import { changeChallengeQuestions, changePassword, getChallengeQuestionKeys, recentSecurityEvents } from "~/.server/auth/credentials";
@@ -58,8 +59,6 @@ const EVENT_LABELS: Record<string, string> = {
   "user_id.reminder_requested": "User ID reminder requested",
 };
 
-const formatTime = (d: Date | string | number) =>
-  new Date(d).toLocaleString("en-US", { timeZone: "America/New_York", dateStyle: "medium", timeStyle: "short" }) + " ET";
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 

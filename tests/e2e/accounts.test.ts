@@ -1,15 +1,8 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectNoAxeViolations, expectNoHorizontalScroll, launchBrowser, newContext, openPage, screenshot } from "./support/browser";
+import { describe, expect, it } from "vitest";
+import { expectNoAxeViolations, expectNoHorizontalScroll, useBrowser, newContext, openPage, screenshot } from "./support/browser";
 import { readEmail } from "./support/mailbox";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const getBrowser = useBrowser();
 
 for (const javaScript of [true, false]) {
   const mode = javaScript ? "js" : "nojs";
@@ -17,7 +10,7 @@ for (const javaScript of [true, false]) {
 
   describe(`accounts with JavaScript ${javaScript ? "on" : "off"} at ${width} px`, () => {
     it("register Thomas Tyler → emailed User ID → sign in → new password and challenge questions → Welcome → My Account → Sign Out", async () => {
-      const context = await newContext(browser, { javaScript, width });
+      const context = await newContext(getBrowser(), { javaScript, width });
       const { page, problems } = await openPage(context);
       const email = `thomas.tyler.${mode}.${Date.now()}@example.test`;
       const a11y = async (name: string) => {
@@ -102,7 +95,7 @@ for (const javaScript of [true, false]) {
 
 describe("idle timeout warning (JavaScript on)", () => {
   it("warns two minutes before the idle timeout and Stay signed in keeps the session", async () => {
-    const context = await newContext(browser, { javaScript: true });
+    const context = await newContext(getBrowser(), { javaScript: true });
     const { page, problems } = await openPage(context);
     await page.clock.install();
     await page.goto("/terms?program=IQR");

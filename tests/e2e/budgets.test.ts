@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseURL, launchBrowser, newContext } from "./support/browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { baseURL, useBrowser, newContext } from "./support/browser";
 
 /** Budgets from the foundation issue: the HTML arrives in the first round trip. */
 const BUDGET = { html: 14 * 1024, css: 30 * 1024, js: 110 * 1024 };
@@ -41,17 +41,11 @@ async function measure(page: Page, screen: string, path: string): Promise<Measur
   return { screen, html: gz("document"), css: gz("stylesheet"), js: gz("script"), requests: responses.length, otherOrigins };
 }
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const getBrowser = useBrowser();
 
 describe("page budgets", () => {
   it("every public screen stays within its HTML, CSS and JavaScript budgets and loads nothing from other origins", async () => {
-    const context = await newContext(browser, { javaScript: true });
+    const context = await newContext(getBrowser(), { javaScript: true });
     const page = await context.newPage();
     const results: Measured[] = [];
     results.push(await measure(page, "Home", "/"));

@@ -1,18 +1,11 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, newContext, openPage, screenshot } from "./support/browser";
+import { describe, expect, it } from "vitest";
+import { useBrowser, newContext, openPage, screenshot } from "./support/browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const getBrowser = useBrowser();
 
 describe("development mailbox", () => {
   it("shows a test email that went through the queue and its consumer", async () => {
-    const context = await newContext(browser, { javaScript: false });
+    const context = await newContext(getBrowser(), { javaScript: false });
     const { page } = await openPage(context);
     const recipient = `e2e-${Date.now()}@secure-portal.localhost`;
     await page.goto("/_dev/mailbox");

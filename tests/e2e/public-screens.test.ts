@@ -1,22 +1,15 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   expectNoAxeViolations,
   expectNoHorizontalScroll,
-  launchBrowser,
+  useBrowser,
   newContext,
   openPage,
   screenshot,
   tabTo,
 } from "./support/browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const getBrowser = useBrowser();
 
 for (const javaScript of [true, false]) {
   const mode = javaScript ? "js" : "nojs";
@@ -25,7 +18,7 @@ for (const javaScript of [true, false]) {
 
   describe(`public screens with JavaScript ${javaScript ? "on" : "off"} at ${width} px`, () => {
     it("Home → destination → terms → I Accept → sign-in, by keyboard alone, each screen accessible", async () => {
-      const context = await newContext(browser, { javaScript, width });
+      const context = await newContext(getBrowser(), { javaScript, width });
       const { page, problems } = await openPage(context);
 
       await page.goto("/");
@@ -69,7 +62,7 @@ for (const javaScript of [true, false]) {
     });
 
     it("declining the terms returns home and says why", async () => {
-      const context = await newContext(browser, { javaScript, width });
+      const context = await newContext(getBrowser(), { javaScript, width });
       const { page, problems } = await openPage(context);
       await page.goto("/terms");
       await page.getByRole("button", { name: "Decline" }).click();
@@ -81,7 +74,7 @@ for (const javaScript of [true, false]) {
     });
 
     it("the sign-in screen without accepted terms sends the user to the terms", async () => {
-      const context = await newContext(browser, { javaScript, width });
+      const context = await newContext(getBrowser(), { javaScript, width });
       const { page } = await openPage(context);
       await page.goto("/login");
       await page.waitForURL("**/terms");
@@ -89,7 +82,7 @@ for (const javaScript of [true, false]) {
     });
 
     it("Secure File Transfer and a missing page render in the site shell without violations", async () => {
-      const context = await newContext(browser, { javaScript, width });
+      const context = await newContext(getBrowser(), { javaScript, width });
       const { page, problems } = await openPage(context);
       await page.goto("/secure-file-transfer");
       await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Secure File Transfer");

@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
+import { formatTime } from "~/lib/format";
 import type { Deps } from "../deps";
 import { auditEvents, challengeAnswers, mfaDevices, passwordCredentials, users } from "../db/schema";
 import { auditInsert } from "../audit/record";
@@ -16,7 +17,6 @@ import { verifyTotpDevice } from "./totp";
 type User = typeof users.$inferSelect;
 type Client = { ip: string | null; userAgent: string | null };
 
-const formatTime = (d: Date) => d.toLocaleString("en-US", { timeZone: "America/New_York", dateStyle: "medium", timeStyle: "short" }) + " ET";
 
 /** All of NIST 800-63B's checks: length, not common, not the User ID or name. */
 export async function checkNewPassword(password: string, user: Pick<User, "loginId" | "firstName" | "lastName">): Promise<string | null> {

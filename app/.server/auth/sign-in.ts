@@ -1,4 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
+import { formatTime } from "~/lib/format";
 import type { Deps } from "../deps";
 import { knownDevices, mfaDevices, passwordCredentials, users } from "../db/schema";
 import { auditInsert, recordAuditEvent } from "../audit/record";
@@ -51,9 +52,6 @@ export async function mfaDeviceTypesFor(deps: Pick<Deps, "db">, loginId: string)
   const kinds = rows.map((r) => r.kind).filter((k): k is MfaKind => k in MFA_DEVICE_TYPES);
   return kinds.length > 0 ? kinds.sort() : ["totp"];
 }
-
-const formatTime = (d: Date) =>
-  d.toLocaleString("en-US", { timeZone: "America/New_York", dateStyle: "medium", timeStyle: "short" }) + " ET";
 
 export function lockedMessage(until: Date): string {
   return `Your account is locked until ${formatTime(until)} after too many failed attempts. We emailed a link that unlocks it (reset your password with your second factor); or wait until then.`;

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { expect, inject } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE: string = require("axe-core").source;
@@ -19,6 +19,18 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 export const baseURL = () => inject("baseURL");
+
+/** One Chromium per test file, closed when the file is done. */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
+}
 
 export interface PageWatch {
   page: Page;
