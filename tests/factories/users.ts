@@ -44,8 +44,8 @@ export async function createUser(options: {
     const deviceId = crypto.randomUUID();
     const sealed = await sealSecret(env.TOTP_ENCRYPTION_KEY, options.totpKey, `totp:${deviceId}`);
     statements.push(
-      env.DB.prepare("INSERT INTO mfa_devices (id, user_id, kind, name, credential_label, totp_secret_enc, created_at) VALUES (?, ?, 'totp', 'Phone', 'TOTP-TEST', ?, ?)").bind(
-        deviceId, id, sealed, now,
+      env.DB.prepare("INSERT INTO mfa_devices (id, user_id, kind, name, credential_label, totp_secret_enc, created_at, confirmed_at) VALUES (?, ?, 'totp', 'Phone', 'TOTP-TEST', ?, ?, ?)").bind(
+        deviceId, id, sealed, now, now,
       ),
     );
   }

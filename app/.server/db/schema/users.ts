@@ -18,6 +18,8 @@ export const users = sqliteTable(
     lockedUntil: timestamp("locked_until"),
     mfaFailures: integer("mfa_failures").notNull().default(0),
     mfaLockedUntil: timestamp("mfa_locked_until"),
+    /** Identity proofing passed (by the provider or the help desk). */
+    identityVerifiedAt: timestamp("identity_verified_at"),
     enrollmentCompletedAt: timestamp("enrollment_completed_at"),
     isHelpDesk: integer("is_help_desk", { mode: "boolean" }).notNull().default(false),
     isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
@@ -59,6 +61,8 @@ export const mfaDevices = sqliteTable(
     webauthnCounter: integer("webauthn_counter"),
     webauthnTransports: text("webauthn_transports"),
     createdAt: createdAt(),
+    /** Null until the user proves the device works; unconfirmed devices never count. */
+    confirmedAt: timestamp("confirmed_at"),
     lastUsedAt: timestamp("last_used_at"),
   },
   (t) => [
@@ -173,4 +177,68 @@ export const emailTokens = sqliteTable(
     createdAt: timestamp("created_at").notNull(),
   },
   (t) => [index("email_tokens_user_idx").on(t.userId)],
+);
+
+/** Ten single-use recovery codes per user, hashed; a new set replaces the old one. */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    usedAt: timestamp("used_at"),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [index("recovery_codes_user_idx").on(t.userId)],
+);
+
+/**
+ * Emailed codes: the "Email" MFA device's codes and the "One-Time Security Code"
+ * sent after the challenge questions. Hashed, short-lived, limited tries.
+ */
+export const oneTimeCodes = sqliteTable(
+  "one_time_codes",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: ["email_mfa", "challenge_recovery", "email_enrollment"] }).notNull(),
+    codeHash: text("code_hash").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    expiresAt: timestamp("expires_at").notNull(),
+    usedAt: timestamp("used_at"),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [index("one_time_codes_user_idx").on(t.userId, t.purpose, t.createdAt)],
+);
+
+/** WebAuthn challenges: single use, five minutes. */
+export const webauthnChallenges = sqliteTable("webauthn_challenges", {
+  id: text("id").primaryKey(),
+  /** Null for a passkey sign-in, where the user is not known yet. */
+  userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+  purpose: text("purpose", { enum: ["register", "authenticate"] }).notNull(),
+  challenge: text("challenge").notNull(),
+  expiresAt: timestamp("expires_at").notNull(),
+  usedAt: timestamp("used_at"),
+});
+
+/** Applicants who used up their proofing attempts ask the help desk to verify them by hand. */
+export const manualProofingRequests = sqliteTable(
+  "manual_proofing_requests",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["open", "verified", "rejected"] }).notNull().default("open"),
+    note: text("note").notNull().default(""),
+    createdAt: timestamp("created_at").notNull(),
+    decidedByUserId: text("decided_by_user_id").references(() => users.id),
+    decidedAt: timestamp("decided_at"),
+  },
+  (t) => [index("manual_proofing_status_idx").on(t.status, t.createdAt)],
 );
