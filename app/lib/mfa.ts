@@ -6,3 +6,6 @@ export const MFA_DEVICE_TYPES = {
 } as const;
 
 export type MfaKind = keyof typeof MFA_DEVICE_TYPES;
+
+/** Always offered at sign-in (so they reveal nothing about the account). */
+export const FALLBACK_LABELS = { otc: "One-Time Security Code", recovery: "Recovery Code" } as const;

@@ -1,13 +1,13 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { mfaDeviceTypesFor, signIn } from "~/.server/auth/sign-in";
+import { mfaDeviceTypesFor, sendSignInEmailCode, signIn } from "~/.server/auth/sign-in";
 import { getSession, needsFirstSignInSetup } from "~/.server/auth/session";
 import { getTermsAcceptance } from "~/.server/auth/terms";
 import { deviceCookie, getClient, safeRedirectPath } from "~/.server/http";
 import { getDestinationProgram } from "~/.server/programs";
 import { SelectField } from "~/components/form-bits";
 import { Alert, Button, LinkButton, TextField } from "~/components/ui";
-import { MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
+import { FALLBACK_LABELS, MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
 import { LoginIdSchema } from "~/lib/schemas";
 
 const COPY = {
@@ -18,7 +18,7 @@ const COPY = {
   deviceType: "MFA Device Type",
   devicePlaceholder: "Select MFA Device Type",
   code: "Security Code",
-  codeHint: "The 6-digit code from your authenticator app. Leave it empty if you have not set up a device yet.",
+  codeHint: "The code from your device, or a recovery code. Leave it empty if you have not set up a device yet.",
   next: "Next",
   login: "Log In",
   cancel: "Cancel",
@@ -36,7 +36,12 @@ const COPY = {
     reset: "Your password was changed. Log in with your new password.",
     signedOut: "You have signed out.",
     expired: "Your session ended after 30 minutes without activity. Please log in again.",
+    codeSent: "We emailed a One-Time Security Code to the address on your profile. Enter your password, choose MFA Device Type \"One-Time Security Code\" and enter the code.",
   } as Record<string, string>,
+  send: "Send",
+  sendHint: "For Email, choose it above and select Send: we email a code to the address on your profile.",
+  sent: "If Email is one of your MFA devices, we sent a security code to the address on your profile. It works for 10 minutes.",
+  unableLink: "Answer your challenge questions",
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -57,15 +62,22 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const acceptance = await requireTerms(context, request);
   const program = await getDestinationProgram(context.deps, acceptance.programCode);
   const url = new URL(request.url);
-  const notice = ["reset", "signedOut", "expired"].find((k) => url.searchParams.has(k));
+  const notice = ["reset", "signedOut", "expired", "codeSent"].find((k) => url.searchParams.has(k));
+  // Back from "Unable to Access Security Code?": straight to step 2.
+  const resumeId = LoginIdSchema.safeParse(url.searchParams.get("userId") ?? "");
+  const resume: Step2 | null =
+    url.searchParams.get("step") === "2" && resumeId.success
+      ? { step: 2, loginId: resumeId.data, deviceTypes: await mfaDeviceTypesFor(context.deps, resumeId.data), deviceType: url.searchParams.get("device") ?? "" }
+      : null;
   return {
     programName: program?.name ?? null,
     notice: notice ? COPY.notices[notice] : null,
     redirectTo: safeRedirectPath(url.searchParams.get("redirectTo"), ""),
+    resume,
   };
 }
 
-type Step2 = { step: 2; loginId: string; deviceTypes: MfaKind[]; error?: string; fieldErrors?: Record<string, string>; deviceType?: string };
+type Step2 = { step: 2; loginId: string; deviceTypes: MfaKind[]; error?: string; info?: string; fieldErrors?: Record<string, string>; deviceType?: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireTerms(context, request);
@@ -75,7 +87,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const loginId = parsedId.data;
   const deviceTypes = await mfaDeviceTypesFor(context.deps, loginId);
 
-  if (form.get("intent") !== "login") return { step: 2, loginId, deviceTypes } satisfies Step2;
+  const intent = form.get("intent");
+  if (intent === "send-code") {
+    const deviceType = String(form.get("deviceType") ?? "");
+    if (deviceType !== "email") {
+      return data({ step: 2, loginId, deviceTypes, deviceType, fieldErrors: { deviceType: "Choose MFA Device Type \"Email\" to have a code sent." } } satisfies Step2, { status: 400 });
+    }
+    const sent = await sendSignInEmailCode(context.deps, loginId, await getClient(context, request));
+    return { step: 2, loginId, deviceTypes, deviceType, info: sent.ok ? COPY.sent : sent.message } satisfies Step2;
+  }
+  if (intent !== "login") return { step: 2, loginId, deviceTypes } satisfies Step2;
 
   const password = String(form.get("password") ?? "");
   const deviceType = String(form.get("deviceType") ?? "") || null;
@@ -98,15 +119,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Login() {
-  const { programName, notice, redirectTo } = useLoaderData<typeof loader>();
+  const { programName, notice, redirectTo, resume } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const step2 = result?.step === 2 ? (result as Step2) : null;
+  const step2 = result?.step === 2 ? (result as Step2) : result ? null : resume;
 
   return (
     <div className="login-card">
       <h1>{COPY.heading}</h1>
       {programName ? <p className="hint">{programName}</p> : null}
+      {step2?.info ? (
+        <Alert variant="success" role="status">
+          <p>{step2.info}</p>
+        </Alert>
+      ) : null}
       {notice && !result ? (
         <Alert variant="info" role="status">
           <p>{notice}</p>
@@ -120,7 +146,8 @@ export default function Login() {
 
       {step2 ? (
         <Form method="post" key="step2">
-          <input type="hidden" name="intent" value="login" />
+          {/* Enter in a field submits with the first submit button: make that Log In, not Send. */}
+          <button type="submit" name="intent" value="login" hidden tabIndex={-1} />
           <input type="hidden" name="userId" value={step2.loginId} />
           <input type="hidden" name="redirectTo" value={redirectTo} />
           <p>
@@ -132,21 +159,34 @@ export default function Login() {
             name="deviceType"
             placeholder={COPY.devicePlaceholder}
             defaultValue={step2.deviceType ?? (step2.deviceTypes.length === 1 ? step2.deviceTypes[0] : "")}
-            options={step2.deviceTypes.map((k) => ({ value: k, label: MFA_DEVICE_TYPES[k] }))}
+            options={[
+              ...step2.deviceTypes.map((k) => ({ value: k, label: MFA_DEVICE_TYPES[k] })),
+              { value: "otc", label: FALLBACK_LABELS.otc },
+              { value: "recovery", label: FALLBACK_LABELS.recovery },
+            ]}
+            hint={step2.deviceTypes.includes("email") ? COPY.sendHint : undefined}
             error={step2.fieldErrors?.deviceType}
           />
+          {step2.deviceTypes.includes("email") ? (
+            <p>
+              <Button name="intent" value="send-code" variant="secondary" formNoValidate>
+                {COPY.send}
+              </Button>
+            </p>
+          ) : null}
           <TextField
             label={COPY.code}
             name="code"
             inputMode="numeric"
             autoComplete="one-time-code"
-            pattern="[0-9 ]{6,7}"
-            maxLength={7}
+            maxLength={12}
             hint={COPY.codeHint}
             error={step2.fieldErrors?.code}
           />
           <div className="actions">
-            <Button disabled={busy}>{COPY.login}</Button>
+            <Button disabled={busy} name="intent" value="login">
+              {COPY.login}
+            </Button>
             <LinkButton to="/login" variant="secondary">
               {COPY.cancel}
             </LinkButton>
@@ -157,6 +197,9 @@ export default function Login() {
           <section className="help-section" aria-labelledby="unable-heading">
             <h2 id="unable-heading">{COPY.unableHeading}</h2>
             <p>{COPY.unableText}</p>
+            <p>
+              <Link to={`/login/recover?userId=${encodeURIComponent(step2.loginId)}`}>{COPY.unableLink}</Link>
+            </p>
           </section>
           <section className="help-section" aria-labelledby="register-device-heading">
             <h2 id="register-device-heading">{COPY.registerHeading}</h2>

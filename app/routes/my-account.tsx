@@ -12,6 +12,7 @@ const COPY = {
   phone: "Phone",
   profileHeading: "Profile and security",
   links: [
+    { to: "/profile/devices", label: "MFA devices and recovery codes" },
     { to: "/profile#password", label: "Change password" },
     { to: "/profile#questions", label: "Change challenge questions" },
     { to: "/profile#sessions", label: "Active sessions" },

@@ -3,7 +3,8 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { getPasswordResetContext, resetPassword } from "~/.server/auth/credentials";
 import { clearSessionCookie } from "~/.server/auth/session";
 import { getClient } from "~/.server/http";
-import { ErrorSummary, flattenErrors } from "~/components/form-bits";
+import { ErrorSummary, SelectField, flattenErrors } from "~/components/form-bits";
+import { FALLBACK_LABELS, MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
 import { Alert, Button, LinkButton, TextField } from "~/components/ui";
 import { PASSWORD_HINT } from "~/lib/password-policy";
 
@@ -16,7 +17,8 @@ const COPY = {
   newPassword: "New Password",
   confirmPassword: "Confirm New Password",
   code: "Security Code",
-  codeHint: "Your account has an MFA device: enter the current 6-digit code from your authenticator app.",
+  deviceType: "MFA Device Type",
+  codeHint: "Your account has an MFA device: enter a current code from it, or one of your recovery codes.",
   submit: "Change Password",
 };
 
@@ -26,7 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token");
   const reset = await getPasswordResetContext(context.deps, token);
   if (!reset) return { valid: false as const };
-  return { valid: true as const, token: token!, loginId: reset.user.loginId, needsCode: reset.deviceKinds.length > 0 };
+  return { valid: true as const, token: token!, loginId: reset.user.loginId, deviceKinds: reset.deviceKinds as MfaKind[] };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -63,8 +65,15 @@ export default function ResetPassword() {
         <input type="hidden" name="username" autoComplete="username" value={loaded.loginId} />
         <TextField label={COPY.newPassword} name="newPassword" type="password" autoComplete="new-password" required minLength={12} maxLength={128} hint={PASSWORD_HINT} error={result?.fieldErrors.newPassword} />
         <TextField label={COPY.confirmPassword} name="confirmPassword" type="password" autoComplete="new-password" required error={result?.fieldErrors.confirmPassword} />
-        {loaded.needsCode ? (
-          <TextField label={COPY.code} name="code" inputMode="numeric" autoComplete="one-time-code" required pattern="[0-9 ]{6,7}" maxLength={7} hint={COPY.codeHint} error={result?.fieldErrors.code} />
+        {loaded.deviceKinds.length > 0 ? (
+          <SelectField
+            label={COPY.deviceType}
+            name="deviceType"
+            options={[...loaded.deviceKinds.map((k) => ({ value: k, label: MFA_DEVICE_TYPES[k] })), { value: "recovery", label: FALLBACK_LABELS.recovery }]}
+          />
+        ) : null}
+        {loaded.deviceKinds.length > 0 ? (
+          <TextField label={COPY.code} name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={12} hint={COPY.codeHint} error={result?.fieldErrors.code} />
         ) : null}
         <Button disabled={busy}>{COPY.submit}</Button>
       </Form>

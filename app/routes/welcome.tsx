@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
+import { LinkButton } from "~/components/ui";
 import { requireSession } from "~/.server/auth/session";
 
 const COPY = {
@@ -10,6 +11,9 @@ const COPY = {
   enrollmentHeading: "New User Enrollment",
   enrollmentText:
     "Before you can request access to a program, you need to prove your identity and register an MFA device in New User Enrollment.",
+  enrollmentLink: "Start/Complete New User Enrollment",
+  enrolled: "New User Enrollment is complete. You can now request access to a program.",
+  helpDesk: "Manual identity proofing queue",
   account: "Go to My Account",
 };
 
@@ -17,11 +21,11 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context.deps, request);
-  return { firstName: user.firstName, enrolled: user.enrollmentCompletedAt !== null };
+  return { firstName: user.firstName, enrolled: user.enrollmentCompletedAt !== null, justEnrolled: new URL(request.url).searchParams.has("enrolled"), isHelpDesk: user.isHelpDesk };
 }
 
 export default function Welcome() {
-  const { firstName, enrolled } = useLoaderData<typeof loader>();
+  const { firstName, enrolled, justEnrolled, isHelpDesk } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>{COPY.heading}</h1>
@@ -33,7 +37,19 @@ export default function Welcome() {
             {COPY.enrollmentHeading}
           </h2>
           <p>{COPY.enrollmentText}</p>
+          <p>
+            <LinkButton to="/enrollment">{COPY.enrollmentLink}</LinkButton>
+          </p>
         </aside>
+      ) : justEnrolled ? (
+        <aside className="ds-c-alert ds-c-alert--success" role="status">
+          <p>{COPY.enrolled}</p>
+        </aside>
+      ) : null}
+      {isHelpDesk ? (
+        <p>
+          <Link to="/help-desk/proofing">{COPY.helpDesk}</Link>
+        </p>
       ) : null}
       <p>
         <Link to="/my-account">{COPY.account}</Link>

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { formatTime } from "~/lib/format";
 import type { Deps } from "../deps";
 import { auditEvents, challengeAnswers, mfaDevices, passwordCredentials, users } from "../db/schema";
@@ -12,7 +12,7 @@ import { consumeEmailToken, createEmailToken, peekEmailToken } from "./email-tok
 import { hashPassword, verifyPassword } from "./password";
 import { hitRateLimit, ipKey, LIMITS } from "./rate-limit";
 import { createSession, endOtherSessions } from "./session";
-import { verifyTotpDevice } from "./totp";
+import { verifySecondFactor } from "./mfa";
 
 type User = typeof users.$inferSelect;
 type Client = { ip: string | null; userAgent: string | null };
@@ -172,7 +172,7 @@ export async function getPasswordResetContext(deps: Deps, token: string | null) 
   if (!row) return null;
   const [user, devices] = await deps.db.batch([
     deps.db.select().from(users).where(eq(users.id, row.userId)),
-    deps.db.select({ kind: mfaDevices.kind }).from(mfaDevices).where(eq(mfaDevices.userId, row.userId)),
+    deps.db.select({ kind: mfaDevices.kind }).from(mfaDevices).where(and(eq(mfaDevices.userId, row.userId), isNotNull(mfaDevices.confirmedAt))),
   ]);
   if (!user[0]) return null;
   return { user: user[0], deviceKinds: [...new Set(devices.map((d) => d.kind))] };
@@ -190,12 +190,10 @@ export async function resetPassword(deps: Deps, token: string, form: Record<stri
   if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
   if (form.newPassword !== form.confirmPassword) return fail("invalid", { fieldErrors: { confirmPassword: ["The two passwords do not match."] } });
   if (deviceKinds.length > 0) {
-    const devices = await deps.db.select().from(mfaDevices).where(and(eq(mfaDevices.userId, user.id), inArray(mfaDevices.kind, ["totp"])));
-    let verified = false;
-    for (const device of devices) if (!verified && (await verifyTotpDevice(deps, device, form.code ?? ""))) verified = true;
-    if (!verified) {
+    const verified = await verifySecondFactor(deps, user, form.deviceType || deviceKinds[0], form.code ?? "");
+    if (!verified.ok) {
       await auditInsert(deps, { eventType: "password.reset_second_factor_failed", outcome: "failure", subjectUserId: user.id, ip: client.ip, userAgent: client.userAgent });
-      return fail("invalid", { fieldErrors: { code: ["The security code is not correct. Enter the current code from your authenticator app."] } });
+      return fail("invalid", { fieldErrors: { code: [verified.message ?? "The security code is not correct. Enter a current code from your device."] } });
     }
   }
   if (!(await consumeEmailToken(deps, token, "password_reset"))) return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { formatTime } from "~/lib/format";
 import type { Deps } from "../deps";
 import { knownDevices, mfaDevices, passwordCredentials, users } from "../db/schema";
@@ -11,7 +11,7 @@ import { hitRateLimit, ipKey, LIMITS } from "./rate-limit";
 import { createSession } from "./session";
 import { createEmailToken } from "./email-tokens";
 import { hashToken, randomToken } from "./tokens";
-import { verifyTotpDevice } from "./totp";
+import { confirmedKinds, sendEmailCode, verifySecondFactor } from "./mfa";
 
 /** SPEC 2.2: 5 consecutive failures lock the account for 30 minutes. */
 export const MAX_FAILED_SIGN_INS = 5;
@@ -29,7 +29,7 @@ export interface ClientInfo {
   deviceToken: string | null;
 }
 
-export type SignInError = "invalid" | "locked" | "throttled" | "temporary_expired";
+export type SignInError = "invalid" | "locked" | "throttled" | "temporary_expired" | "mfa_locked";
 
 export interface SignInSuccess {
   userId: string;
@@ -48,7 +48,7 @@ export async function mfaDeviceTypesFor(deps: Pick<Deps, "db">, loginId: string)
     .selectDistinct({ kind: mfaDevices.kind })
     .from(mfaDevices)
     .innerJoin(users, eq(users.id, mfaDevices.userId))
-    .where(eq(users.loginId, loginId.toUpperCase()));
+    .where(and(eq(users.loginId, loginId.toUpperCase()), isNotNull(mfaDevices.confirmedAt)));
   const kinds = rows.map((r) => r.kind).filter((k): k is MfaKind => k in MFA_DEVICE_TYPES);
   return kinds.length > 0 ? kinds.sort() : ["totp"];
 }
@@ -107,22 +107,7 @@ export async function signIn(
   }
 
   const passwordOk = await verifyPassword(input.password, credential.hash);
-  let secondFactorOk = true;
-  let usedDevice: (typeof devices)[number]["device"] | null = null;
-  if (passwordOk && devices.length > 0) {
-    secondFactorOk = false;
-    const code = (input.code ?? "").replace(/\s+/g, "");
-    for (const { device } of devices) {
-      if (device.kind !== input.deviceType) continue;
-      if (device.kind === "totp" && (await verifyTotpDevice(deps, device, code))) {
-        secondFactorOk = true;
-        usedDevice = device;
-        break;
-      }
-    }
-  }
-
-  if (!passwordOk || !secondFactorOk) {
+  if (!passwordOk) {
     const failures = user.failedSignIns + 1;
     const locking = failures >= MAX_FAILED_SIGN_INS;
     const lockedUntil = locking ? new Date(now.getTime() + LOCKOUT_MS) : null;
@@ -130,7 +115,7 @@ export async function signIn(
       .update(users)
       .set(locking ? { failedSignIns: 0, lockedUntil, updatedAt: now } : { failedSignIns: sql`${users.failedSignIns} + 1`, updatedAt: now })
       .where(eq(users.id, user.id));
-    await audit("signin.failure", "failure", user.id, { reason: passwordOk ? "second_factor" : "password", failures });
+    await audit("signin.failure", "failure", user.id, { reason: "password", failures });
     if (locking && lockedUntil) {
       await audit("account.locked", "info", user.id, { until: lockedUntil.toISOString() });
       const token = await createEmailToken(deps, user.id, "password_reset");
@@ -142,6 +127,17 @@ export async function signIn(
       return fail("locked", { message: lockedMessage(lockedUntil) });
     }
     return fail("invalid", { message: GENERIC_FAILURE });
+  }
+
+  // Never the password alone for an account with a device.
+  let secondFactor: string = "none";
+  if (devices.some((d) => d.device.confirmedAt)) {
+    const verified = await verifySecondFactor(deps, user, input.deviceType, input.code ?? "");
+    if (!verified.ok) {
+      await audit("signin.failure", "failure", user.id, { reason: verified.code === "mfa_locked" ? "mfa_locked" : "second_factor", deviceType: input.deviceType });
+      return fail(verified.code === "mfa_locked" ? "mfa_locked" : "invalid", { message: verified.message ?? GENERIC_FAILURE });
+    }
+    secondFactor = verified.value.kind;
   }
 
   if (credential.isTemporary && credential.expiresAt && credential.expiresAt <= now) {
@@ -161,7 +157,7 @@ export async function signIn(
       actorUserId: user.id,
       ip: client.ip,
       userAgent: client.userAgent,
-      details: { loginId, secondFactor: usedDevice ? usedDevice.kind : "none", location: client.location },
+      details: { loginId, secondFactor, location: client.location },
     }),
   ] as const;
   await deps.db.batch(updates);
@@ -215,3 +211,16 @@ export function describeUserAgent(userAgent: string | null): string {
   return `${browser} on ${os}`;
 }
 
+
+/**
+ * The "Send" button of step 2 for MFA Device Type "Email". The answer is the same
+ * whether or not the User ID exists or has an email device.
+ */
+export async function sendSignInEmailCode(deps: Deps, loginId: string, client: ClientInfo): Promise<Result<null, "throttled">> {
+  const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
+  if (!throttle.allowed) return fail("throttled", { message: `Too many requests from your network. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.` });
+  const user = await deps.db.select().from(users).where(eq(users.loginId, loginId.toUpperCase())).get();
+  if (!user || !(await confirmedKinds(deps, user.id)).includes("email")) return ok(null);
+  const sent = await sendEmailCode(deps, user, "email_mfa");
+  return sent.ok ? ok(null) : sent;
+}

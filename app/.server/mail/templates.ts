@@ -14,6 +14,11 @@ export interface TemplateData {
   new_device: { firstName: string; when: string; device: string; place: string; notMeUrl: string };
   user_id_reminder: { firstName: string; loginId: string };
   password_reset: { firstName: string; resetUrl: string };
+  mfa_device_changed: { firstName: string; change: "added" | "removed"; device: string; when: string };
+  recovery_code_used: { firstName: string; when: string; remaining: string };
+  security_code: { firstName: string; code: string; minutes: string; kind: string };
+  manual_proofing_requested: { firstName: string; loginId: string; name: string };
+  identity_verified: { firstName: string };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -119,6 +124,41 @@ const renderers: Renderers = {
       "If you did not ask to reset your password, you can ignore this email; your password stays as it is.",
     ],
     action: { label: "Reset password", url: d.resetUrl },
+  }),
+  mfa_device_changed: (d, { origin }) => ({
+    subject: `An MFA device was ${d.change} on your QualityNet account`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `${d.device} was ${d.change} ${d.change === "added" ? "to" : "from"} your account on ${d.when}.`,
+      "If this was not you, reset your password now and contact the help desk.",
+    ],
+    action: { label: "Review your devices", url: `${origin}/profile/devices` },
+  }),
+  recovery_code_used: (d, { origin }) => ({
+    subject: "A recovery code was used on your QualityNet account",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `One of your recovery codes was used to log in on ${d.when}. You have ${d.remaining} left.`,
+      "If this was not you, reset your password now and contact the help desk. You can make a new set of codes in your profile.",
+    ],
+    action: { label: "Review your devices", url: `${origin}/profile/devices` },
+  }),
+  security_code: (d) => ({
+    subject: `Your QualityNet ${d.kind}`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [`Your ${d.kind} is ${d.code}`, `It works once, for ${d.minutes} minutes. Never give it to anyone, including the help desk.`, "If you did not ask for it, someone may know your password: change it now."],
+  }),
+  manual_proofing_requested: (d, { origin }) => ({
+    subject: `Manual identity proofing requested by ${d.loginId}`,
+    greeting: "Hello,",
+    paragraphs: [`${d.name} (${d.loginId}) could not be verified online after 3 attempts and asks for manual identity proofing.`],
+    action: { label: "Open the proofing queue", url: `${origin}/help-desk/proofing` },
+  }),
+  identity_verified: (d, { origin }) => ({
+    subject: "Your identity has been verified",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: ["The help desk verified your identity. Log in to finish New User Enrollment by registering an MFA device."],
+    action: { label: "Continue enrollment", url: `${origin}/enrollment` },
   }),
 };
 

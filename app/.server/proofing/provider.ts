@@ -31,4 +31,4 @@ export interface IdentityProofingProvider {
   scoreAnswers(reference: string, answers: Record<string, string>): Promise<{ verified: boolean }>;
 }
 
-export const NOT_VERIFIED_MESSAGE = "We could not verify your identity";
+export { NOT_VERIFIED_MESSAGE } from "~/lib/enrollment";

@@ -1,0 +1,68 @@
+import { eq } from "drizzle-orm";
+import type { Deps } from "../deps";
+import { challengeAnswers, users } from "../db/schema";
+import { recordAuditEvent } from "../audit/record";
+import { fail, ok, type Result } from "../result";
+import { CHALLENGE_QUESTIONS, normaliseAnswer, type ChallengeQuestionKey } from "~/lib/challenge-questions";
+import { hashPassword, verifyPassword } from "./password";
+import { hitRateLimit } from "./rate-limit";
+import { sendEmailCode } from "./mfa";
+import { hashToken } from "./tokens";
+
+/** Issue 4: three tries at the challenge questions (per User ID, per day). */
+export const CHALLENGE_TRIES = { limit: 3, windowMs: 24 * 60 * 60 * 1000 };
+
+let dummyHash: Promise<string> | null = null;
+
+/**
+ * The questions to ask for a User ID. An unknown one gets a fixed set derived
+ * from the ID itself, so the screen does not say who is registered.
+ */
+export async function challengeQuestionsFor(deps: Pick<Deps, "db">, loginId: string): Promise<ChallengeQuestionKey[]> {
+  const rows = await deps.db
+    .select({ key: challengeAnswers.questionKey })
+    .from(challengeAnswers)
+    .innerJoin(users, eq(users.id, challengeAnswers.userId))
+    .where(eq(users.loginId, loginId));
+  if (rows.length > 0) return rows.map((r) => r.key as ChallengeQuestionKey).sort();
+  const keys = Object.keys(CHALLENGE_QUESTIONS) as ChallengeQuestionKey[];
+  const seed = hashToken(`decoy-questions:${loginId}`);
+  return [...keys].sort((a, b) => hashToken(seed + a).localeCompare(hashToken(seed + b))).slice(0, 3).sort();
+}
+
+/**
+ * "Unable to Access Security Code?": right answers to every question email a
+ * One-Time Security Code to the address on the profile.
+ */
+export async function answerChallengeQuestions(
+  deps: Deps,
+  loginId: string,
+  answers: Record<string, string>,
+  client: { ip: string | null; userAgent: string | null },
+): Promise<Result<null, "wrong" | "exhausted" | "throttled">> {
+  const tries = await hitRateLimit(deps, `challenge:${loginId}`, CHALLENGE_TRIES);
+  if (!tries.allowed) return fail("exhausted", { message: "You have used all 3 tries for today. Contact the help desk to verify who you are and reset your MFA device." });
+  const user = await deps.db.select().from(users).where(eq(users.loginId, loginId)).get();
+  const stored = user ? await deps.db.select().from(challengeAnswers).where(eq(challengeAnswers.userId, user.id)) : [];
+  let allRight = stored.length > 0;
+  for (const row of stored) {
+    // Every answer is checked, right or wrong, so timing says nothing.
+    if (!(await verifyPassword(normaliseAnswer(answers[row.questionKey] ?? ""), row.answerHash))) allRight = false;
+  }
+  if (stored.length === 0) {
+    dummyHash ??= hashPassword("decoy");
+    for (let i = 0; i < 3; i++) await verifyPassword("decoy answer", await dummyHash);
+  }
+  await recordAuditEvent(deps, {
+    eventType: allRight ? "mfa.challenge_passed" : "mfa.challenge_failed",
+    outcome: allRight ? "success" : "failure",
+    subjectUserId: user?.id ?? null,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    details: { loginId },
+  });
+  if (!allRight || !user) return fail("wrong", { message: "One or more answers do not match what you gave when you set up your account." });
+  const sent = await sendEmailCode(deps, user, "challenge_recovery");
+  if (!sent.ok) return fail("throttled", { message: sent.message });
+  return ok(null);
+}

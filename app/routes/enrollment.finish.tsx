@@ -1,0 +1,71 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { issueRecoveryCodes } from "~/.server/auth/mfa";
+import { getClient } from "~/.server/http";
+import { completeEnrollment } from "~/.server/proofing/enrollment";
+import { requireEnrollee } from "~/.server/proofing/guards";
+import { RecoveryCodes } from "~/components/recovery-codes";
+import { Alert, Button } from "~/components/ui";
+
+const COPY = {
+  title: "Finish enrollment - CMS.gov | QualityNet",
+  heading: "Almost done: recovery codes",
+  deviceAdded: "Your MFA device is registered.",
+  intro: "Recovery codes let you in if you lose your device. Create them now; they are shown only once.",
+  create: "Create My Recovery Codes",
+  recreate: "Create New Recovery Codes",
+  existing: "You already created recovery codes. Creating new ones replaces them.",
+  done: "I Have Saved My Codes: Finish Enrollment",
+};
+
+export const meta: MetaFunction = () => [{ title: COPY.title }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { state } = await requireEnrollee(context.deps, request, { verified: true });
+  if (!state.hasDevice) throw redirect("/enrollment/mfa");
+  if (state.completed) throw redirect("/welcome");
+  return { hasCodes: state.hasRecoveryCodes };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user, state } = await requireEnrollee(context.deps, request, { verified: true });
+  if (!state.hasDevice) throw redirect("/enrollment/mfa");
+  const form = await request.formData();
+  if (form.get("intent") === "done" && state.hasRecoveryCodes) {
+    await completeEnrollment(context.deps, user);
+    throw redirect("/welcome?enrolled=1");
+  }
+  const codes = await issueRecoveryCodes(context.deps, user, await getClient(context, request));
+  return { codes, loginId: user.loginId };
+}
+
+export default function FinishEnrollment() {
+  const { hasCodes } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  return (
+    <div className="form-page">
+      <p className="hint">New User Enrollment</p>
+      <h1>{COPY.heading}</h1>
+      <Alert variant="success" role="status">
+        <p>{COPY.deviceAdded}</p>
+      </Alert>
+      {result ? (
+        <>
+          <RecoveryCodes codes={result.codes} loginId={result.loginId} />
+          <Form method="post">
+            <input type="hidden" name="intent" value="done" />
+            <Button disabled={busy}>{COPY.done}</Button>
+          </Form>
+        </>
+      ) : (
+        <Form method="post">
+          <p>{COPY.intro}</p>
+          {hasCodes ? <p className="hint">{COPY.existing}</p> : null}
+          <input type="hidden" name="intent" value="create" />
+          <Button disabled={busy}>{hasCodes ? COPY.recreate : COPY.create}</Button>
+        </Form>
+      )}
+    </div>
+  );
+}

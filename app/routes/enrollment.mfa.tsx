@@ -1,0 +1,42 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Link, useLoaderData } from "@remix-run/react";
+import { requireEnrollee } from "~/.server/proofing/guards";
+
+const COPY = {
+  title: "Register an MFA Device - CMS.gov | QualityNet",
+  heading: "Register an MFA Device",
+  intro: "Choose the second factor you will use every time you log in. You can add more later in your profile.",
+  options: [
+    { to: "/enrollment/totp", label: "Authenticator app", text: "An app such as Google Authenticator, Microsoft Authenticator or Authy shows a new 6-digit Security Code every 30 seconds. Recommended." },
+    { to: "/enrollment/security-key", label: "Security key or passkey", text: "A USB or NFC security key, or a passkey on this device. Needs JavaScript." },
+    { to: "/enrollment/email", label: "Email", text: "We email a 6-digit code to the address on your profile each time you log in." },
+  ],
+};
+
+export const meta: MetaFunction = () => [{ title: COPY.title }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { state } = await requireEnrollee(context.deps, request, { verified: true });
+  return { hasDevice: state.hasDevice };
+}
+
+export default function ChooseMfa() {
+  useLoaderData<typeof loader>();
+  return (
+    <div className="form-page">
+      <p className="hint">New User Enrollment</p>
+      <h1>{COPY.heading}</h1>
+      <p className="lead">{COPY.intro}</p>
+      <ul className="destination-list">
+        {COPY.options.map((o) => (
+          <li key={o.to}>
+            <Link to={o.to}>
+              {o.label}
+              <span className="option-text">{o.text}</span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

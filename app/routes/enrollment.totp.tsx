@@ -1,0 +1,114 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { renderSVG } from "uqr";
+import { beginTotpEnrollment, confirmTotpEnrollment, pendingTotp } from "~/.server/auth/mfa";
+import { getClient } from "~/.server/http";
+import { requireEnrollee } from "~/.server/proofing/guards";
+import { flattenErrors } from "~/components/form-bits";
+import { Alert, Button, TextField } from "~/components/ui";
+
+const COPY = {
+  title: "Set up an authenticator app - CMS.gov | QualityNet",
+  heading: "Set up an authenticator app",
+  nameLabel: "Device name",
+  nameHint: "So you can tell your devices apart, for example \"Work phone\".",
+  start: "Continue",
+  scan: "1. Scan this QR code with your authenticator app.",
+  manual: "Cannot scan it? Add an account by hand with this key (time-based, 6 digits):",
+  secretKey: "Secret key",
+  credentialId: "Credential ID",
+  prove: "2. Enter the Security Code your app now shows.",
+  code: "Security Code",
+  verify: "Verify and Add Device",
+  qrAlt: "QR code for your authenticator app. The same key is shown as text below.",
+};
+
+export const meta: MetaFunction = () => [{ title: COPY.title }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireEnrollee(context.deps, request, { verified: true });
+  const url = new URL(request.url);
+  const deviceId = url.searchParams.get("device");
+  const from = url.searchParams.get("from") === "profile" ? "profile" : "enrollment";
+  if (!deviceId) return { from, pending: null };
+  const pending = await pendingTotp(context.deps, user, deviceId);
+  if (!pending) throw redirect(from === "profile" ? "/profile/devices" : "/enrollment/mfa");
+  return {
+    from,
+    pending: {
+      deviceId,
+      name: pending.device.name,
+      credentialLabel: pending.device.credentialLabel,
+      // Grouped in fours, as authenticator apps show keys.
+      secret: pending.secretBase32.replace(/(.{4})/g, "$1 ").trim(),
+      // Rendered on the server: no script needed to see it.
+      qrSvg: renderSVG(pending.uri, { border: 2, pixelSize: 6 }),
+    },
+  };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireEnrollee(context.deps, request, { verified: true });
+  const form = await request.formData();
+  const from = form.get("from") === "profile" ? "profile" : "enrollment";
+  if (form.get("intent") === "begin") {
+    const name = String(form.get("name") ?? "").trim();
+    if (name.length > 40) return data({ fieldErrors: { name: "Keep the name under 40 characters." } as Record<string, string> }, { status: 400 });
+    const deviceId = await beginTotpEnrollment(context.deps, user.id, name || "Authenticator app");
+    throw redirect(`/enrollment/totp?device=${deviceId}${from === "profile" ? "&from=profile" : ""}`);
+  }
+  const deviceId = String(form.get("deviceId") ?? "");
+  const result = await confirmTotpEnrollment(context.deps, user, deviceId, String(form.get("code") ?? ""), await getClient(context, request));
+  if (!result.ok) {
+    if (result.code === "not_found") throw redirect("/enrollment/totp");
+    return data({ fieldErrors: flattenErrors(result.fieldErrors) }, { status: 400 });
+  }
+  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish");
+}
+
+export default function TotpSetup() {
+  const { pending, from } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  return (
+    <div className="form-page">
+      <h1>{COPY.heading}</h1>
+      {!pending ? (
+        <Form method="post">
+          <input type="hidden" name="intent" value="begin" />
+          <input type="hidden" name="from" value={from} />
+          <TextField label={COPY.nameLabel} name="name" maxLength={40} defaultValue="Authenticator app" hint={COPY.nameHint} error={result?.fieldErrors.name} />
+          <Button disabled={busy}>{COPY.start}</Button>
+        </Form>
+      ) : (
+        <>
+          <p>{COPY.scan}</p>
+          <figure className="qr">
+            <div role="img" aria-label={COPY.qrAlt} dangerouslySetInnerHTML={{ __html: pending.qrSvg }} />
+          </figure>
+          <p>{COPY.manual}</p>
+          <dl className="details-list">
+            <dt>{COPY.secretKey}</dt>
+            <dd>
+              <code className="secret">{pending.secret}</code>
+            </dd>
+            <dt>{COPY.credentialId}</dt>
+            <dd>{pending.credentialLabel}</dd>
+          </dl>
+          {result?.fieldErrors.code ? (
+            <Alert variant="error" role="alert">
+              <p>{result.fieldErrors.code}</p>
+            </Alert>
+          ) : null}
+          <Form method="post">
+            <input type="hidden" name="deviceId" value={pending.deviceId} />
+            <input type="hidden" name="from" value={from} />
+            <p>{COPY.prove}</p>
+            <TextField label={COPY.code} name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={7} error={result?.fieldErrors.code} />
+            <Button disabled={busy}>{COPY.verify}</Button>
+          </Form>
+        </>
+      )}
+    </div>
+  );
+}
