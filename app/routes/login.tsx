@@ -103,7 +103,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const code = String(form.get("code") ?? "").trim() || null;
   const fieldErrors: Record<string, string> = {};
   if (!password) fieldErrors.password = "Enter your password.";
-  if (code && !/^\d{6}$/.test(code.replace(/\s+/g, ""))) fieldErrors.code = "Enter the 6 digits of your security code.";
+  if (code && deviceType !== "recovery" && !/^\d{6}$/.test(code.replace(/\s+/g, ""))) fieldErrors.code = "Enter the 6 digits of your security code.";
+  if (code && deviceType === "recovery" && !/^[A-Za-z0-9]{5}-?[A-Za-z0-9]{5}$/.test(code.trim())) fieldErrors.code = "Enter a recovery code like ABCDE-12345.";
   if (code && !deviceType) fieldErrors.deviceType = "Select the MFA Device Type that shows the code.";
   if (Object.keys(fieldErrors).length > 0) return data({ step: 2, loginId, deviceTypes, fieldErrors, deviceType: deviceType ?? "" } satisfies Step2, { status: 400 });
 

@@ -16,6 +16,8 @@ export async function createUser(options: {
   totpKey?: Uint8Array;
   firstName?: string;
   lastName?: string;
+  /** Identity proofing already passed (and enrollment complete when a device is given). */
+  verified?: boolean;
 } = {}) {
   counter++;
   const id = crypto.randomUUID();
@@ -24,8 +26,11 @@ export async function createUser(options: {
   const now = Date.now();
   const password = options.password ?? STRONG_PASSWORD;
   const statements = [
-    env.DB.prepare("INSERT INTO users (id, login_id, first_name, last_name, email, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '614-555-0100', ?, ?)").bind(
-      id, loginId, options.firstName ?? "Casey", options.lastName ?? "Jordan", email, now, now,
+    env.DB.prepare(
+      "INSERT INTO users (id, login_id, first_name, last_name, email, phone, identity_verified_at, enrollment_completed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '614-555-0100', ?, ?, ?, ?)",
+    ).bind(
+      id, loginId, options.firstName ?? "Casey", options.lastName ?? "Jordan", email,
+      options.verified || options.totpKey ? now : null, options.totpKey ? now : null, now, now,
     ),
     env.DB.prepare("INSERT INTO password_credentials (user_id, hash, is_temporary, expires_at, changed_at) VALUES (?, ?, ?, ?, ?)").bind(
       id, await hashPassword(password), options.temporary ? 1 : 0, options.temporary ? now + 7 * 86400000 : null, now,
@@ -67,4 +72,12 @@ export async function waitForEmail(to: string, subjectIncludes: string, timeoutM
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`No email "${subjectIncludes}" to ${to}`);
+}
+
+/** The latest email's body to an address, matched by subject. */
+export async function codeFromEmail(to: string, subjectIncludes: string): Promise<string> {
+  const mail = await waitForEmail(to, subjectIncludes);
+  const code = mail.body_text.match(/\b(\d{6})\b/)?.[1];
+  if (!code) throw new Error(`No code in "${mail.subject}"`);
+  return code;
 }

@@ -49,7 +49,7 @@ export default function RecoverWithQuestions() {
           <p>{result.error}</p>
         </Alert>
       ) : null}
-      <Form method="post">
+      <Form method="post" action={`/login/recover?userId=${encodeURIComponent(loginId)}`}>
         <input type="hidden" name="userId" value={loginId} />
         {questions.map((q) => (
           <TextField key={q.key} label={q.text} name={q.key} autoComplete="off" required maxLength={100} />
