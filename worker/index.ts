@@ -9,6 +9,7 @@ import type { QueueMessageBody } from "../app/.server/mail/messages";
 import { handleQueueBatch } from "./queue";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
 import { healthRoutes } from "./routes/health";
+import { webauthnRoutes } from "./routes/webauthn";
 import { runScheduledJobs } from "./scheduled";
 import { securityHeaders } from "./security-headers";
 import type { AppEnv } from "./types";
@@ -54,6 +55,7 @@ app.use("*", async (c, next) => {
 
 app.route("/healthz", healthRoutes);
 app.route("/_dev/mailbox", devMailboxRoutes);
+app.route("/webauthn", webauthnRoutes);
 
 // `all`, not `get`: Remix actions answer POSTs.
 app.all("*", (c) =>

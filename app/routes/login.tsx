@@ -1,6 +1,9 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { mfaDeviceTypesFor, sendSignInEmailCode, signIn } from "~/.server/auth/sign-in";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { useState, type FormEvent } from "react";
+import { useHydrated } from "~/lib/use-hydrated";
+import { describeWebauthnError, getAssertion, webauthnSupported } from "~/lib/webauthn-client";
+import { mfaDeviceTypesFor, sendSignInEmailCode, signIn, signInWithPasskey } from "~/.server/auth/sign-in";
 import { getSession, needsFirstSignInSetup } from "~/.server/auth/session";
 import { getTermsAcceptance } from "~/.server/auth/terms";
 import { deviceCookie, getClient, safeRedirectPath } from "~/.server/http";
@@ -42,6 +45,10 @@ const COPY = {
   sendHint: "For Email, choose it above and select Send: we email a code to the address on your profile.",
   sent: "If Email is one of your MFA devices, we sent a security code to the address on your profile. It works for 10 minutes.",
   unableLink: "Answer your challenge questions",
+  passkey: "Log In with a Passkey",
+  passkeyOr: "Or, if you registered a passkey:",
+  passkeyFailed: "That passkey could not be used to log in. Log in with your User ID instead.",
+  keyNeedsScript: "Security Key needs JavaScript, which is off in this browser. Choose another MFA Device Type.",
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -82,8 +89,16 @@ type Step2 = { step: 2; loginId: string; deviceTypes: MfaKind[]; error?: string;
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireTerms(context, request);
   const form = await request.formData();
+  if (form.get("intent") === "passkey") {
+    const assertion = parseJson(form.get("assertion"));
+    const result = assertion
+      ? await signInWithPasskey(context.deps, assertion, await getClient(context, request))
+      : ({ ok: false, message: COPY.passkeyFailed } as const);
+    if (!result.ok) return data({ step: 1 as const, error: result.message ?? COPY.passkeyFailed, field: false }, { status: 401 });
+    return redirect(await landingFor(context, result.value.userId, form), { headers: await signedInHeaders(result.value) });
+  }
   const parsedId = LoginIdSchema.safeParse(form.get("userId"));
-  if (!parsedId.success) return data({ step: 1 as const, error: parsedId.error.issues[0].message }, { status: 400 });
+  if (!parsedId.success) return data({ step: 1 as const, error: parsedId.error.issues[0].message, field: true }, { status: 400 });
   const loginId = parsedId.data;
   const deviceTypes = await mfaDeviceTypesFor(context.deps, loginId);
 
@@ -100,10 +115,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
   const password = String(form.get("password") ?? "");
   const deviceType = String(form.get("deviceType") ?? "") || null;
-  const code = String(form.get("code") ?? "").trim() || null;
+  const code = (deviceType === "webauthn" ? String(form.get("assertion") ?? "") : String(form.get("code") ?? "")).trim() || null;
   const fieldErrors: Record<string, string> = {};
   if (!password) fieldErrors.password = "Enter your password.";
-  if (code && deviceType !== "recovery" && !/^\d{6}$/.test(code.replace(/\s+/g, ""))) fieldErrors.code = "Enter the 6 digits of your security code.";
+  if (code && deviceType !== "recovery" && deviceType !== "webauthn" && !/^\d{6}$/.test(code.replace(/\s+/g, ""))) fieldErrors.code = "Enter the 6 digits of your security code.";
   if (code && deviceType === "recovery" && !/^[A-Za-z0-9]{5}-?[A-Za-z0-9]{5}$/.test(code.trim())) fieldErrors.code = "Enter a recovery code like ABCDE-12345.";
   if (code && !deviceType) fieldErrors.deviceType = "Select the MFA Device Type that shows the code.";
   if (Object.keys(fieldErrors).length > 0) return data({ step: 2, loginId, deviceTypes, fieldErrors, deviceType: deviceType ?? "" } satisfies Step2, { status: 400 });
@@ -113,10 +128,26 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!result.ok) {
     return data({ step: 2, loginId, deviceTypes, error: result.message, deviceType: deviceType ?? "" } satisfies Step2, { status: result.code === "throttled" ? 429 : 401 });
   }
-  const headers = new Headers({ "Set-Cookie": result.value.setCookie });
-  if (result.value.newDeviceToken) headers.append("Set-Cookie", await deviceCookie.serialize(result.value.newDeviceToken));
-  const target = (await needsFirstSignInSetup(context.deps, result.value.userId)) ? "/first-sign-in" : safeRedirectPath(form.get("redirectTo"));
-  return redirect(target, { headers });
+  return redirect(await landingFor(context, result.value.userId, form), { headers: await signedInHeaders(result.value) });
+}
+
+async function signedInHeaders(success: { setCookie: string; newDeviceToken: string | null }) {
+  const headers = new Headers({ "Set-Cookie": success.setCookie });
+  if (success.newDeviceToken) headers.append("Set-Cookie", await deviceCookie.serialize(success.newDeviceToken));
+  return headers;
+}
+
+async function landingFor(context: ActionFunctionArgs["context"], userId: string, form: FormData) {
+  return (await needsFirstSignInSetup(context.deps, userId)) ? "/first-sign-in" : safeRedirectPath(form.get("redirectTo"));
+}
+
+function parseJson(value: FormDataEntryValue | null) {
+  try {
+    const parsed = JSON.parse(String(value ?? ""));
+    return typeof parsed?.challengeId === "string" && typeof parsed?.response?.id === "string" ? parsed : null;
+  } catch {
+    return null;
+  }
 }
 
 export default function Login() {
@@ -124,6 +155,36 @@ export default function Login() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const step2 = result?.step === 2 ? (result as Step2) : result ? null : resume;
+  const hydrated = useHydrated();
+  const submit = useSubmit();
+  const [keyError, setKeyError] = useState<string | null>(null);
+
+  /** With JavaScript: a security key answers instead of a typed code. */
+  async function onStep2Submit(event: FormEvent<HTMLFormElement>) {
+    const form = new FormData(event.currentTarget, (event.nativeEvent as SubmitEvent).submitter);
+    if (form.get("deviceType") !== "webauthn" || form.get("intent") !== "login") return;
+    event.preventDefault();
+    setKeyError(null);
+    try {
+      form.set("assertion", await getAssertion(String(form.get("userId"))));
+      submit(form, { method: "post" });
+    } catch (error) {
+      setKeyError(describeWebauthnError(error));
+    }
+  }
+
+  async function signInWithPasskeyClick() {
+    setKeyError(null);
+    try {
+      const form = new FormData();
+      form.set("intent", "passkey");
+      form.set("redirectTo", redirectTo);
+      form.set("assertion", await getAssertion(null));
+      submit(form, { method: "post" });
+    } catch (error) {
+      setKeyError(describeWebauthnError(error));
+    }
+  }
 
   return (
     <div className="login-card">
@@ -139,6 +200,16 @@ export default function Login() {
           <p>{notice}</p>
         </Alert>
       ) : null}
+      {keyError ? (
+        <Alert variant="error" role="alert">
+          <p>{keyError}</p>
+        </Alert>
+      ) : null}
+      {result?.step === 1 && !result.field ? (
+        <Alert variant="error" role="alert">
+          <p>{result.error}</p>
+        </Alert>
+      ) : null}
       {step2?.error ? (
         <Alert variant="error" role="alert">
           <p>{step2.error}</p>
@@ -146,7 +217,7 @@ export default function Login() {
       ) : null}
 
       {step2 ? (
-        <Form method="post" key="step2">
+        <Form method="post" key="step2" onSubmit={(e) => void onStep2Submit(e)}>
           {/* Enter in a field submits with the first submit button: make that Log In, not Send. */}
           <button type="submit" name="intent" value="login" hidden tabIndex={-1} />
           <input type="hidden" name="userId" value={step2.loginId} />
@@ -165,7 +236,9 @@ export default function Login() {
               { value: "otc", label: FALLBACK_LABELS.otc },
               { value: "recovery", label: FALLBACK_LABELS.recovery },
             ]}
-            hint={step2.deviceTypes.includes("email") ? COPY.sendHint : undefined}
+            hint={
+              step2.deviceTypes.includes("webauthn") && !hydrated ? COPY.keyNeedsScript : step2.deviceTypes.includes("email") ? COPY.sendHint : undefined
+            }
             error={step2.fieldErrors?.deviceType}
           />
           {step2.deviceTypes.includes("email") ? (
@@ -218,7 +291,7 @@ export default function Login() {
             spellCheck={false}
             required
             maxLength={20}
-            error={result?.step === 1 ? result.error : undefined}
+            error={result?.step === 1 && result.field ? result.error : undefined}
           />
           <div className="actions">
             <Button disabled={busy}>{COPY.next}</Button>
@@ -226,6 +299,14 @@ export default function Login() {
               {COPY.cancel}
             </LinkButton>
           </div>
+          {hydrated && webauthnSupported() ? (
+            <div className="passkey">
+              <p>{COPY.passkeyOr}</p>
+              <button type="button" className="ds-c-button" onClick={() => void signInWithPasskeyClick()}>
+                {COPY.passkey}
+              </button>
+            </div>
+          ) : null}
         </Form>
       )}
       <ul className="plain-links">

@@ -11,6 +11,18 @@ import { FALLBACK_LABELS, MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
 import { sealSecret, openSecret } from "./secret-box";
 import { hashToken, timingSafeEqualString } from "./tokens";
 import { totpAssociatedData, verifyTotpDevice } from "./totp";
+import { verifyAuthentication } from "./webauthn";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
+
+function parseAssertion(value: string): { challengeId: string; response: AuthenticationResponseJSON } | null {
+  try {
+    const parsed = JSON.parse(value) as { challengeId?: unknown; response?: { id?: unknown } };
+    if (typeof parsed.challengeId !== "string" || typeof parsed.response?.id !== "string") return null;
+    return parsed as { challengeId: string; response: AuthenticationResponseJSON };
+  } catch {
+    return null;
+  }
+}
 
 type User = typeof users.$inferSelect;
 
@@ -244,6 +256,10 @@ export async function verifySecondFactor(
       if (await verifyEmailCode(deps, user.id, "challenge_recovery", trimmed)) okKind = "otc";
     } else if (type === "recovery") {
       if (await useRecoveryCode(deps, user, trimmed)) okKind = "recovery";
+    } else if (type === "webauthn") {
+      // The browser's assertion, sent in the code field by the sign-in page's script.
+      const assertion = parseAssertion(trimmed);
+      if (assertion && (await verifyAuthentication(deps, assertion, user.id)).ok) okKind = "webauthn";
     }
   }
   if (okKind) {

@@ -12,6 +12,8 @@ import { createSession } from "./session";
 import { createEmailToken } from "./email-tokens";
 import { hashToken, randomToken } from "./tokens";
 import { confirmedKinds, sendEmailCode, verifySecondFactor } from "./mfa";
+import { verifyAuthentication } from "./webauthn";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 
 /** SPEC 2.2: 5 consecutive failures lock the account for 30 minutes. */
 export const MAX_FAILED_SIGN_INS = 5;
@@ -147,8 +149,17 @@ export async function signIn(
     });
   }
 
-  // Success: clear the failure count, raise the hash cost if it was lowered, start a new session.
-  const updates = [
+  const finished = await finishSignIn(deps, user, client, secondFactor);
+  if (needsRehash(credential.hash)) {
+    await deps.db.update(passwordCredentials).set({ hash: await hashPassword(input.password) }).where(eq(passwordCredentials.userId, user.id));
+  }
+  return ok(finished);
+}
+
+/** Success: clear the failure count, record it, start a new session, note the browser. */
+async function finishSignIn(deps: Deps, user: typeof users.$inferSelect, client: ClientInfo, secondFactor: string): Promise<SignInSuccess> {
+  const now = deps.now();
+  await deps.db.batch([
     deps.db.update(users).set({ failedSignIns: 0, lockedUntil: null, updatedAt: now }).where(eq(users.id, user.id)),
     auditInsert(deps, {
       eventType: "signin.success",
@@ -157,16 +168,34 @@ export async function signIn(
       actorUserId: user.id,
       ip: client.ip,
       userAgent: client.userAgent,
-      details: { loginId, secondFactor, location: client.location },
+      details: { loginId: user.loginId, secondFactor, location: client.location },
     }),
-  ] as const;
-  await deps.db.batch(updates);
-  if (needsRehash(credential.hash)) {
-    await deps.db.update(passwordCredentials).set({ hash: await hashPassword(input.password) }).where(eq(passwordCredentials.userId, user.id));
-  }
+  ]);
   const session = await createSession(deps, { userId: user.id, ip: client.ip, userAgent: client.userAgent, location: client.location });
   const newDeviceToken = await noteDevice(deps, user, client);
-  return ok({ userId: user.id, setCookie: session.setCookie, newDeviceToken });
+  return { userId: user.id, setCookie: session.setCookie, newDeviceToken };
+}
+
+/**
+ * A passkey alone: a discoverable credential verified with user verification
+ * (PIN or biometric) is both factors, so no password is asked.
+ */
+export async function signInWithPasskey(
+  deps: Deps,
+  assertion: { challengeId: string; response: AuthenticationResponseJSON },
+  client: ClientInfo,
+): Promise<Result<SignInSuccess, "invalid" | "locked" | "throttled">> {
+  const throttle = await hitRateLimit(deps, ipKey("signin", client.ip), LIMITS.signInPerIp);
+  if (!throttle.allowed) return fail("throttled", { message: `Too many log-in attempts from your network. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.` });
+  const verified = await verifyAuthentication(deps, assertion, null);
+  if (!verified.ok) {
+    await recordAuditEvent(deps, { eventType: "signin.failure", outcome: "failure", ip: client.ip, userAgent: client.userAgent, details: { reason: "passkey", code: verified.code } });
+    return fail("invalid", { message: "That passkey could not be used to log in. Log in with your User ID instead." });
+  }
+  const user = await deps.db.select().from(users).where(eq(users.id, verified.value.userId)).get();
+  if (!user || user.status !== "active") return fail("invalid", { message: "That passkey could not be used to log in. Log in with your User ID instead." });
+  if (user.lockedUntil && user.lockedUntil > deps.now()) return fail("locked", { message: lockedMessage(user.lockedUntil) });
+  return ok(await finishSignIn(deps, user, client, "passkey"));
 }
 
 /**

@@ -1,0 +1,114 @@
+import type { RegistrationResponseJSON } from "@simplewebauthn/server";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { useRef, useState } from "react";
+import { confirmDevice } from "~/.server/auth/mfa";
+import { verifyRegistration } from "~/.server/auth/webauthn";
+import { getClient } from "~/.server/http";
+import { requireEnrollee } from "~/.server/proofing/guards";
+import { Alert, Button, TextField } from "~/components/ui";
+import { useHydrated } from "~/lib/use-hydrated";
+import { createCredential, describeWebauthnError, webauthnSupported } from "~/lib/webauthn-client";
+
+const COPY = {
+  title: "Register a security key or passkey - CMS.gov | QualityNet",
+  heading: "Register a security key or passkey",
+  intro: "Use a USB or NFC security key, or a passkey saved on this device or your phone. With a passkey you can later log in without a password.",
+  name: "Device name",
+  nameHint: "For example \"Blue USB key\".",
+  register: "Register Security Key",
+  noScript: "Security keys and passkeys need JavaScript, which is off in this browser. Turn it on and reload this page, or choose another kind of device:",
+  unsupported: "This browser does not support security keys or passkeys. Choose another kind of device:",
+  others: [
+    { to: "/enrollment/totp", label: "Authenticator app" },
+    { to: "/enrollment/email", label: "Email" },
+  ],
+};
+
+export const meta: MetaFunction = () => [{ title: COPY.title }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireEnrollee(context.deps, request, { verified: true });
+  return { from: new URL(request.url).searchParams.get("from") === "profile" ? "profile" : "enrollment" };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireEnrollee(context.deps, request, { verified: true });
+  const form = await request.formData();
+  const from = form.get("from") === "profile" ? "profile" : "enrollment";
+  let parsed: { challengeId: string; response: RegistrationResponseJSON };
+  try {
+    parsed = JSON.parse(String(form.get("credential") ?? ""));
+  } catch {
+    return data({ error: "Your browser did not send a security key. Try again." }, { status: 400 });
+  }
+  const result = await verifyRegistration(context.deps, user, { ...parsed, name: String(form.get("name") ?? "") });
+  if (!result.ok) return data({ error: result.message ?? "Try again." }, { status: 400 });
+  await confirmDevice(context.deps, user, result.value.deviceId, "webauthn", await getClient(context, request));
+  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish");
+}
+
+export default function SecurityKeySetup() {
+  const { from } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const hydrated = useHydrated();
+  const submit = useSubmit();
+  const busy = useNavigation().state === "submitting";
+  const [error, setError] = useState<string | null>(null);
+  const [working, setWorking] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const suffix = from === "profile" ? "?from=profile" : "";
+  const others = (
+    <ul>
+      {COPY.others.map((o) => (
+        <li key={o.to}>
+          <Link to={`${o.to}${suffix}`}>{o.label}</Link>
+        </li>
+      ))}
+    </ul>
+  );
+
+  async function register() {
+    setError(null);
+    setWorking(true);
+    try {
+      const credential = await createCredential();
+      const form = new FormData(formRef.current!);
+      form.set("credential", credential);
+      submit(form, { method: "post" });
+    } catch (e) {
+      setError(describeWebauthnError(e));
+    } finally {
+      setWorking(false);
+    }
+  }
+
+  return (
+    <div className="form-page">
+      <h1>{COPY.heading}</h1>
+      <p>{COPY.intro}</p>
+      {!hydrated ? (
+        <Alert variant="warning">
+          <p>{COPY.noScript}</p>
+          {others}
+        </Alert>
+      ) : !webauthnSupported() ? (
+        <Alert variant="warning">
+          <p>{COPY.unsupported}</p>
+          {others}
+        </Alert>
+      ) : (
+        <Form method="post" ref={formRef} onSubmit={(e) => (e.preventDefault(), void register())}>
+          <input type="hidden" name="from" value={from} />
+          {error || result?.error ? (
+            <Alert variant="error" role="alert">
+              <p>{error ?? result?.error}</p>
+            </Alert>
+          ) : null}
+          <TextField label={COPY.name} name="name" maxLength={40} defaultValue="Security key" hint={COPY.nameHint} />
+          <Button disabled={busy || working}>{COPY.register}</Button>
+        </Form>
+      )}
+    </div>
+  );
+}

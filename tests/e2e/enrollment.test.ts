@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { expectNoAxeViolations, expectNoHorizontalScroll, newContext, openPage, screenshot, useBrowser } from "./support/browser";
+import { NEW_PASSWORD, SANDBOX, firstSignInSetup, independentTotp, proof, register, signIn, signOut, verifiedNewUser } from "./support/journeys";
+
+const getBrowser = useBrowser();
+
+for (const javaScript of [true, false]) {
+  const mode = javaScript ? "js" : "nojs";
+  const width = javaScript ? 1280 : 360;
+
+  describe(`New User Enrollment with JavaScript ${javaScript ? "on" : "off"} at ${width} px`, () => {
+    it("proofs Thomas Tyler in six steps, binds an authenticator app from its Secret key, and signs in again with a fresh code that cannot be reused", async () => {
+      const context = await newContext(getBrowser(), { javaScript, width });
+      const { page, problems } = await openPage(context);
+      const check = async (name: string) => {
+        await expectNoAxeViolations(page, { javaScript });
+        await expectNoHorizontalScroll(page);
+        await screenshot(page, `${name}-${mode}`);
+      };
+      const { loginId, temporary } = await register(page, `enrol.${mode}.${Date.now()}@example.test`);
+      await signIn(page, loginId, temporary);
+      await firstSignInSetup(page);
+
+      await expect(page.getByRole("link", { name: "Start/Complete New User Enrollment" }).count()).resolves.toBe(1);
+      await proof(page, SANDBOX.thomas, check);
+      await expect(page.getByText("Your identity is verified").count()).resolves.toBe(1);
+      await page.getByRole("link", { name: "Register an MFA Device" }).click();
+      await page.getByRole("link", { name: /Authenticator app/ }).click();
+      await page.getByRole("button", { name: "Continue" }).click();
+      await page.getByText("Secret key").waitFor();
+      await check("enroll-totp");
+      const secret = (await page.locator("code.secret").textContent())!.replaceAll(" ", "");
+      const enrolCode = independentTotp(secret);
+      await page.getByLabel("Security Code").fill(enrolCode);
+      await page.getByRole("button", { name: "Verify and Add Device" }).click();
+
+      await page.waitForURL("**/enrollment/finish");
+      await page.getByRole("button", { name: "Create My Recovery Codes" }).click();
+      await page.getByRole("heading", { name: "Your recovery codes" }).waitFor();
+      await expect(page.locator(".code-list li").count()).resolves.toBe(10);
+      await check("enroll-recovery-codes");
+      await page.getByRole("button", { name: /Finish Enrollment/ }).click();
+      await page.waitForURL("**/welcome?enrolled=1");
+      await signOut(page);
+
+      // The enrolment code again: refused. The next step's code: accepted.
+      await signIn(page, loginId, NEW_PASSWORD, { type: "totp", code: enrolCode });
+      await page.getByText("The User ID, password or security code is not correct.").waitFor();
+      await signIn(page, loginId, NEW_PASSWORD, { type: "totp", code: independentTotp(secret, Date.now(), 1) });
+      await page.waitForURL("**/welcome");
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+  });
+}
+
+describe("security keys and passkeys (virtual authenticator)", () => {
+  it("registers a security key, signs in with it as the second factor, and with a passkey alone", async () => {
+    const context = await newContext(getBrowser(), { javaScript: true });
+    const { page, problems } = await openPage(context);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+
+    const { loginId } = await verifiedNewUser(page, SANDBOX.maria, "key");
+    await page.goto("/enrollment/security-key");
+    await page.getByRole("button", { name: "Register Security Key" }).click();
+    await page.waitForURL("**/enrollment/finish");
+    await screenshot(page, "security-key-registered-js");
+    await page.getByRole("button", { name: "Create My Recovery Codes" }).click();
+    await page.getByRole("button", { name: /Finish Enrollment/ }).click();
+    await page.waitForURL("**/welcome?enrolled=1");
+    await signOut(page);
+
+    // Second factor after the password.
+    await signIn(page, loginId, NEW_PASSWORD, { type: "webauthn" });
+    await page.waitForURL("**/welcome");
+    await signOut(page);
+
+    // A passkey alone.
+    await page.goto("/login");
+    await page.getByRole("button", { name: "Log In with a Passkey" }).click();
+    await page.waitForURL("**/welcome");
+    await expect(page.getByText("Hello, Maria.").count()).resolves.toBe(1);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("without JavaScript the security key page says it needs JavaScript and offers the other devices", async () => {
+    const context = await newContext(getBrowser(), { javaScript: false, width: 360 });
+    const { page } = await openPage(context);
+    await verifiedNewUser(page, SANDBOX.robert, "nojskey");
+    await page.goto("/enrollment/security-key");
+    await page.getByText("Security keys and passkeys need JavaScript").waitFor();
+    await expect(page.getByRole("link", { name: "Authenticator app" }).count()).resolves.toBe(1);
+    await expect(page.getByRole("button", { name: "Register Security Key" }).count()).resolves.toBe(0);
+    await expectNoAxeViolations(page, { javaScript: false });
+    await screenshot(page, "security-key-nojs");
+    await context.close();
+  });
+});
