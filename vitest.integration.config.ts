@@ -27,7 +27,13 @@ export default defineConfig(async () => {
     // Remix's server runtime resolves to its CommonJS build under workerd.
     resolve: {
       mainFields: ["main"],
-      alias: { "~": fileURLToPath(new URL("./app", import.meta.url)) },
+      alias: {
+        "~": fileURLToPath(new URL("./app", import.meta.url)),
+        // "main" resolves these to CommonJS builds that workerd's module loader
+        // cannot run; tests that import the WebAuthn service need their ES builds.
+        "@peculiar/x509": fileURLToPath(new URL("./node_modules/@peculiar/x509/build/x509.es.js", import.meta.url)),
+        tsyringe: fileURLToPath(new URL("./node_modules/tsyringe/dist/esm5/index.js", import.meta.url)),
+      },
     },
     test: {
       include: ["tests/integration/**/*.test.ts"],
