@@ -70,7 +70,7 @@ for (const javaScript of [true, false]) {
       await page.getByRole("button", { name: "Save and Continue" }).click();
 
       await page.waitForURL("**/welcome");
-      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Welcome");
+      await page.getByRole("heading", { level: 1, name: "Welcome", exact: true }).waitFor();
       await a11y("welcome");
       await page.getByText("User Profile", { exact: true }).click();
       await page.getByRole("link", { name: "My Account", exact: true }).click();
@@ -83,7 +83,7 @@ for (const javaScript of [true, false]) {
       await page.getByText("User Profile", { exact: true }).click();
       await page.getByRole("button", { name: "Sign Out" }).click();
       await page.waitForURL("**/login?signedOut=1");
-      await expect(page.getByText("You have signed out.").count()).resolves.toBe(1);
+      await page.getByText("You have signed out.").waitFor();
       const after = await page.goto("/my-account");
       expect(after?.url()).toContain("/login");
 

@@ -23,7 +23,7 @@ for (const javaScript of [true, false]) {
 
       await expect(page.getByRole("link", { name: "Start/Complete New User Enrollment" }).count()).resolves.toBe(1);
       await proof(page, SANDBOX.thomas, check);
-      await expect(page.getByText("Your identity is verified").count()).resolves.toBe(1);
+      await page.getByText("Your identity is verified").waitFor();
       await page.getByRole("link", { name: "Register an MFA Device" }).click();
       await page.getByRole("link", { name: /Authenticator app/ }).click();
       await page.getByRole("button", { name: "Continue" }).click();
@@ -83,7 +83,7 @@ describe("security keys and passkeys (virtual authenticator)", () => {
     await page.goto("/login");
     await page.getByRole("button", { name: "Log In with a Passkey" }).click();
     await page.waitForURL("**/welcome");
-    await expect(page.getByText("Hello, Maria.").count()).resolves.toBe(1);
+    await page.getByText("Hello, Maria.").waitFor();
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -22,7 +22,7 @@ for (const javaScript of [true, false]) {
       const { page, problems } = await openPage(context);
 
       await page.goto("/");
-      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("QualityNet Secure Portal");
+      await page.getByRole("heading", { level: 1, name: "QualityNet Secure Portal", exact: true }).waitFor();
       await expect(page.getByRole("link", { name: "New user registration" }).count()).resolves.toBe(1);
       await expectNoAxeViolations(page, { javaScript });
       await expectNoHorizontalScroll(page);
@@ -31,7 +31,7 @@ for (const javaScript of [true, false]) {
       await page.keyboard.press("Enter");
 
       await page.waitForURL("**/destination");
-      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Choose Your QualityNet Destination");
+      await page.getByRole("heading", { level: 1, name: "Choose Your QualityNet Destination", exact: true }).waitFor();
       await expect(page.getByRole("link", { name: "Secure File Transfer" }).count()).resolves.toBe(1);
       await expect(page.getByRole("listitem").filter({ has: page.getByRole("link") }).count()).resolves.toBeGreaterThanOrEqual(9);
       await expectNoAxeViolations(page, { javaScript });
@@ -41,7 +41,7 @@ for (const javaScript of [true, false]) {
       await page.keyboard.press("Enter");
 
       await page.waitForURL("**/terms?program=IQR");
-      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Terms and Conditions");
+      await page.getByRole("heading", { level: 1, name: "Terms and Conditions", exact: true }).waitFor();
       await expectNoAxeViolations(page, { javaScript });
       await expectNoHorizontalScroll(page);
       await screenshot(page, `terms-${mode}`);
@@ -49,7 +49,7 @@ for (const javaScript of [true, false]) {
       await page.keyboard.press("Enter");
 
       await page.waitForURL("**/login?program=IQR");
-      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Welcome to CMS Enterprise Portal");
+      await page.getByRole("heading", { level: 1, name: "Welcome to CMS Enterprise Portal", exact: true }).waitFor();
       await expect(page.getByLabel("User ID").count()).resolves.toBe(1);
       await expect(page.getByRole("button", { name: "Next" }).count()).resolves.toBe(1);
       await expect(page.getByRole("link", { name: "Forgot User ID?" }).count()).resolves.toBe(1);
@@ -67,7 +67,7 @@ for (const javaScript of [true, false]) {
       await page.goto("/terms");
       await page.getByRole("button", { name: "Decline" }).click();
       await page.waitForURL("**/?declined=1");
-      await expect(page.getByText("You declined the Terms and Conditions.").count()).resolves.toBe(1);
+      await page.getByText("You declined the Terms and Conditions.").waitFor();
       await expectNoAxeViolations(page, { javaScript });
       expect(problems).toEqual([]);
       await context.close();
@@ -85,12 +85,12 @@ for (const javaScript of [true, false]) {
       const context = await newContext(getBrowser(), { javaScript, width });
       const { page, problems } = await openPage(context);
       await page.goto("/secure-file-transfer");
-      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Secure File Transfer");
+      await page.getByRole("heading", { level: 1, name: "Secure File Transfer", exact: true }).waitFor();
       await expectNoAxeViolations(page, { javaScript });
       await screenshot(page, `sft-${mode}`);
       const response = await page.goto("/no-such-page");
       expect(response?.status()).toBe(404);
-      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Page not found");
+      await page.getByRole("heading", { level: 1, name: "Page not found", exact: true }).waitFor();
       await expectNoAxeViolations(page, { javaScript });
       await expectNoHorizontalScroll(page);
       await screenshot(page, `not-found-${mode}`);
