@@ -92,3 +92,15 @@ export function TextField({
     </FieldShell>
   );
 }
+
+/** The submit button and a Cancel link, as every form ends. */
+export function FormActions({ submit, cancelTo, cancel = "Cancel", busy }: { submit: string; cancelTo: string; cancel?: string; busy?: boolean }) {
+  return (
+    <div className="actions">
+      <Button disabled={busy}>{submit}</Button>
+      <LinkButton to={cancelTo} variant="secondary">
+        {cancel}
+      </LinkButton>
+    </div>
+  );
+}

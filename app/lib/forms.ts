@@ -29,3 +29,10 @@ export function parseForm<S extends z.ZodType>(schema: S, form: FormData): FormR
 export function keepInput(raw: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(raw).filter(([key]) => !SECRET_FIELDS.test(key)));
 }
+
+/** A submitted form's text fields as a plain object (files are ignored). */
+export async function formFields(request: Request): Promise<Record<string, string>> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of (await request.formData()).entries()) if (typeof value === "string") fields[key] = value;
+  return fields;
+}

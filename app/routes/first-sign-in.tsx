@@ -8,7 +8,7 @@ import { getClient } from "~/.server/http";
 import { ErrorSummary, flattenErrors } from "~/components/form-bits";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
 import { Button, TextField } from "~/components/ui";
-import { keepInput } from "~/lib/forms";
+import { keepInput, formFields } from "~/lib/forms";
 import { PASSWORD_HINT } from "~/lib/password-policy";
 
 const COPY = {
@@ -43,7 +43,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context.deps, request, { allowIncompleteSetup: true });
   const needs = await setupNeeds(context, session.user.id);
-  const form = Object.fromEntries([...(await request.formData()).entries()].map(([k, v]) => [k, String(v)]));
+  const form = await formFields(request);
   const result = await completeFirstSignIn(context.deps, session.user, session.idHash, form, await getClient(context, request), needs);
   if (!result.ok) return data({ fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) }, { status: 400 });
   return redirect("/welcome", { headers: { "Set-Cookie": result.value.setCookie } });

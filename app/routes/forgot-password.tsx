@@ -4,7 +4,7 @@ import { z } from "zod";
 import { requestPasswordReset } from "~/.server/auth/credentials";
 import { getClient } from "~/.server/http";
 import { ErrorSummary } from "~/components/form-bits";
-import { Alert, Button, LinkButton, TextField } from "~/components/ui";
+import { Alert, FormActions, LinkButton, TextField } from "~/components/ui";
 import { parseForm } from "~/lib/forms";
 import { EmailSchema, LoginIdSchema } from "~/lib/schemas";
 
@@ -54,12 +54,7 @@ export default function ForgotPassword() {
       <Form method="post">
         <TextField label={COPY.userId} name="userId" autoComplete="username" autoCapitalize="characters" required defaultValue={result?.values.userId} error={result?.fieldErrors?.userId} />
         <TextField label={COPY.email} name="email" type="email" autoComplete="email" required defaultValue={result?.values.email} error={result?.fieldErrors?.email} />
-        <div className="actions">
-          <Button disabled={busy}>{COPY.submit}</Button>
-          <LinkButton to="/login" variant="secondary">
-            {COPY.cancel}
-          </LinkButton>
-        </div>
+        <FormActions submit={COPY.submit} cancelTo="/login" cancel={COPY.cancel} busy={busy} />
       </Form>
     </div>
   );

@@ -3,7 +3,7 @@ import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { remindUserId } from "~/.server/auth/credentials";
 import { getClient } from "~/.server/http";
-import { Alert, Button, LinkButton, TextField } from "~/components/ui";
+import { Alert, FormActions, LinkButton, TextField } from "~/components/ui";
 import { parseForm } from "~/lib/forms";
 import { EmailSchema } from "~/lib/schemas";
 
@@ -46,12 +46,7 @@ export default function ForgotUserId() {
           <p>{COPY.intro}</p>
           <Form method="post">
             <TextField label={COPY.email} name="email" type="email" autoComplete="email" required defaultValue={result?.value} error={result?.error} />
-            <div className="actions">
-              <Button disabled={busy}>{COPY.submit}</Button>
-              <LinkButton to="/login" variant="secondary">
-                {COPY.cancel}
-              </LinkButton>
-            </div>
+            <FormActions submit={COPY.submit} cancelTo="/login" cancel={COPY.cancel} busy={busy} />
           </Form>
         </>
       )}

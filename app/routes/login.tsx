@@ -9,7 +9,7 @@ import { getTermsAcceptance } from "~/.server/auth/terms";
 import { deviceCookie, getClient, safeRedirectPath } from "~/.server/http";
 import { getDestinationProgram } from "~/.server/programs";
 import { SelectField } from "~/components/form-bits";
-import { Alert, Button, LinkButton, TextField } from "~/components/ui";
+import { Alert, Button, LinkButton, TextField, FormActions } from "~/components/ui";
 import { FALLBACK_LABELS, MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
 import { LoginIdSchema } from "~/lib/schemas";
 
@@ -293,12 +293,7 @@ export default function Login() {
             maxLength={20}
             error={result?.step === 1 && result.field ? result.error : undefined}
           />
-          <div className="actions">
-            <Button disabled={busy}>{COPY.next}</Button>
-            <LinkButton to="/" variant="secondary">
-              {COPY.cancel}
-            </LinkButton>
-          </div>
+          <FormActions submit={COPY.next} cancelTo="/" cancel={COPY.cancel} busy={busy} />
           {hydrated && webauthnSupported() ? (
             <div className="passkey">
               <p>{COPY.passkeyOr}</p>

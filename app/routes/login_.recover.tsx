@@ -2,9 +2,10 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { answerChallengeQuestions, challengeQuestionsFor } from "~/.server/auth/challenge-recovery";
 import { getClient } from "~/.server/http";
-import { Alert, Button, LinkButton, TextField } from "~/components/ui";
+import { Alert, FormActions, TextField } from "~/components/ui";
 import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
 import { LoginIdSchema } from "~/lib/schemas";
+import { formFields } from "~/lib/forms";
 
 const COPY = {
   title: "Unable to Access Security Code? - CMS.gov | QualityNet",
@@ -25,7 +26,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = Object.fromEntries([...(await request.formData()).entries()].map(([k, v]) => [k, String(v)]));
+  const form = await formFields(request);
   const parsed = LoginIdSchema.safeParse(form.userId ?? "");
   if (!parsed.success) throw redirect("/login");
   const result = await answerChallengeQuestions(context.deps, parsed.data, form, await getClient(context, request));
@@ -54,12 +55,7 @@ export default function RecoverWithQuestions() {
         {questions.map((q) => (
           <TextField key={q.key} label={q.text} name={q.key} autoComplete="off" required maxLength={100} />
         ))}
-        <div className="actions">
-          <Button disabled={busy}>{COPY.submit}</Button>
-          <LinkButton to="/login" variant="secondary">
-            {COPY.cancel}
-          </LinkButton>
-        </div>
+        <FormActions submit={COPY.submit} cancelTo="/login" cancel={COPY.cancel} busy={busy} />
       </Form>
     </div>
   );

@@ -10,7 +10,7 @@ import { ChallengeQuestionFields } from "~/components/challenge-fields";
 import { flattenErrors } from "~/components/form-bits";
 import { Alert, Button, TextField } from "~/components/ui";
 import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
-import { keepInput } from "~/lib/forms";
+import { keepInput, formFields } from "~/lib/forms";
 import { PASSWORD_HINT } from "~/lib/password-policy";
 
 const COPY = {
@@ -97,7 +97,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context.deps, request);
-  const form = Object.fromEntries([...(await request.formData()).entries()].map(([k, v]) => [k, String(v)]));
+  const form = await formFields(request);
   const client = await getClient(context, request);
   const deps = context.deps;
   switch (form.intent) {

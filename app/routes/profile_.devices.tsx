@@ -8,6 +8,7 @@ import { RecoveryCodes } from "~/components/recovery-codes";
 import { Alert, Button, TextField } from "~/components/ui";
 import { formatTime } from "~/lib/format";
 import { FALLBACK_LABELS, MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
+import { formFields } from "~/lib/forms";
 
 const COPY = {
   title: "MFA devices - CMS.gov | QualityNet",
@@ -60,7 +61,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSession(context.deps, request);
-  const form = Object.fromEntries([...(await request.formData()).entries()].map(([k, v]) => [k, String(v)]));
+  const form = await formFields(request);
   const client = await getClient(context, request);
   switch (form.intent) {
     case "rename": {

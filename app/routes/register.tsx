@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { registerUser } from "~/.server/auth/accounts";
 import { getClient } from "~/.server/http";
 import { ErrorSummary } from "~/components/form-bits";
-import { Alert, Button, LinkButton, TextField } from "~/components/ui";
+import { Alert, FormActions, LinkButton, TextField } from "~/components/ui";
 import { parseForm } from "~/lib/forms";
 import { RegistrationSchema } from "~/lib/schemas";
 
@@ -64,12 +64,7 @@ export default function Register() {
         <TextField label={COPY.lastName} name="lastName" autoComplete="family-name" required maxLength={50} defaultValue={values.lastName} error={errors?.lastName} />
         <TextField label={COPY.email} name="email" type="email" autoComplete="email" required maxLength={254} hint={COPY.emailHint} defaultValue={values.email} error={errors?.email} />
         <TextField label={COPY.phone} name="phone" type="tel" autoComplete="tel" required maxLength={25} hint={COPY.phoneHint} defaultValue={values.phone} error={errors?.phone} />
-        <div className="actions">
-          <Button disabled={busy}>{COPY.submit}</Button>
-          <LinkButton to="/" variant="secondary">
-            {COPY.cancel}
-          </LinkButton>
-        </div>
+        <FormActions submit={COPY.submit} cancelTo="/" cancel={COPY.cancel} busy={busy} />
       </Form>
       <p>
         {COPY.already} <Link to="/destination">{COPY.login}</Link>

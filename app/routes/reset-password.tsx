@@ -7,6 +7,7 @@ import { ErrorSummary, SelectField, flattenErrors } from "~/components/form-bits
 import { FALLBACK_LABELS, MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
 import { Alert, Button, LinkButton, TextField } from "~/components/ui";
 import { PASSWORD_HINT } from "~/lib/password-policy";
+import { formFields } from "~/lib/forms";
 
 const COPY = {
   title: "Choose a new password - CMS.gov | QualityNet",
@@ -32,7 +33,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = Object.fromEntries([...(await request.formData()).entries()].map(([k, v]) => [k, String(v)]));
+  const form = await formFields(request);
   const result = await resetPassword(context.deps, form.token ?? "", form, await getClient(context, request));
   if (!result.ok) {
     if (result.code === "expired") return data({ fieldErrors: { form: result.message ?? COPY.expired } as Record<string, string> }, { status: 410 });

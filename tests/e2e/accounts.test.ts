@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { expectNoAxeViolations, expectNoHorizontalScroll, useBrowser, newContext, openPage, screenshot } from "./support/browser";
 import { readEmail } from "./support/mailbox";
+import { firstSignInSetup } from "./support/journeys";
 
 const getBrowser = useBrowser();
 
@@ -59,16 +60,7 @@ for (const javaScript of [true, false]) {
 
       await page.waitForURL("**/first-sign-in");
       await a11y("first-sign-in");
-      await page.getByLabel("New Password", { exact: true }).fill("harbor lantern maple 42");
-      await page.getByLabel("Confirm New Password").fill("harbor lantern maple 42");
-      await page.getByLabel("Question 1").selectOption("first_pet");
-      await page.getByLabel("Answer 1").fill("Biscuit");
-      await page.getByLabel("Question 2").selectOption("birth_city");
-      await page.getByLabel("Answer 2").fill("Columbus");
-      await page.getByLabel("Question 3").selectOption("first_car");
-      await page.getByLabel("Answer 3").fill("Honda Accord");
-      await page.getByRole("button", { name: "Save and Continue" }).click();
-
+      await firstSignInSetup(page);
       await page.waitForURL("**/welcome");
       await page.getByRole("heading", { level: 1, name: "Welcome", exact: true }).waitFor();
       await a11y("welcome");

@@ -278,6 +278,16 @@ describe("throttling and CSRF", () => {
     expect(await last!.text()).toContain("Too many log-in attempts from your network");
   }, 60_000);
 
+  it("throttles registrations per IP address", async () => {
+    const browser = new Browser("203.0.113.88");
+    let last: Response | null = null;
+    for (let i = 0; i < 21; i++) {
+      last = await browser.post("/register", { firstName: "Pat", lastName: "Example", email: `throttle${i}.${Date.now()}@example.test`, phone: "614-555-0100" });
+    }
+    expect(last!.status).toBe(429);
+    expect(await last!.text()).toContain("Too many registrations from your network");
+  }, 60_000);
+
   it("refuses a cross-site sign-in post", async () => {
     const response = await SELF.fetch(`${ORIGIN}/login`, {
       method: "POST",

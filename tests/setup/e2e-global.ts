@@ -55,10 +55,16 @@ export default async function setup(project: TestProject) {
   );
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));
+  let stopping = false;
+  child.on("exit", (code, signal) => {
+    // A server that dies mid-run explains every later failure: say why.
+    if (!stopping) console.error(`wrangler dev exited (code ${code}, signal ${signal}). Its last output:\n${output.slice(-6000)}`);
+  });
   await waitForHealthy(baseURL, child, () => output.slice(-4000));
   project.provide("baseURL", baseURL);
 
   return async () => {
+    stopping = true;
     if (child.pid) {
       try {
         process.kill(-child.pid, "SIGTERM");

@@ -9,7 +9,8 @@ import { rateLimits } from "../db/schema";
 export const LIMITS = {
   /** Sign-in attempts per IP: generous for a shared office NAT, tight for a script. */
   signInPerIp: { limit: 30, windowMs: 15 * 60 * 1000 },
-  registrationPerIp: { limit: 5, windowMs: 60 * 60 * 1000 },
+  /** A hospital's staff may register from one address on the same morning; a script may not. */
+  registrationPerIp: { limit: 20, windowMs: 60 * 60 * 1000 },
   /** Anything that sends email on request (forgot User ID, reset links, codes). */
   emailSendPerIp: { limit: 10, windowMs: 15 * 60 * 1000 },
 } as const;
