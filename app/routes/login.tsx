@@ -31,7 +31,7 @@ const COPY = {
   signedInAs: "User ID:",
   unableHeading: "Unable to Access Security Code?",
   unableText:
-    "If you cannot get a code from your device, answer your challenge questions and we will email a one-time security code to the address on your profile; then choose MFA Device Type \"One-Time Security Code\". If that does not work, contact the help desk to reset your device after verifying who you are.",
+    "If you cannot get a code from your device, answer your challenge questions and we will email a One-Time Security Code to the address on your profile; or use one of your recovery codes. If neither works, contact the help desk to reset your device after verifying who you are.",
   registerHeading: "Need to Register an MFA Device?",
   registerText:
     "If you have not set up a device yet, log in with your password and leave Security Code empty; you will be taken to New User Enrollment to register an authenticator app or a security key.",
@@ -45,6 +45,7 @@ const COPY = {
   sendHint: "For Email, choose it above and select Send: we email a code to the address on your profile.",
   sent: "If Email is one of your MFA devices, we sent a security code to the address on your profile. It works for 10 minutes.",
   unableLink: "Answer your challenge questions",
+  useRecovery: "Use a recovery code",
   passkey: "Log In with a Passkey",
   passkeyOr: "Or, if you registered a passkey:",
   passkeyFailed: "That passkey could not be used to log in. Log in with your User ID instead.",
@@ -141,6 +142,8 @@ async function landingFor(context: ActionFunctionArgs["context"], userId: string
   return (await needsFirstSignInSetup(context.deps, userId)) ? "/first-sign-in" : safeRedirectPath(form.get("redirectTo"));
 }
 
+const isFallback = (type: string | undefined) => type === "otc" || type === "recovery";
+
 function parseJson(value: FormDataEntryValue | null) {
   try {
     const parsed = JSON.parse(String(value ?? ""));
@@ -232,9 +235,9 @@ export default function Login() {
             placeholder={COPY.devicePlaceholder}
             defaultValue={step2.deviceType ?? (step2.deviceTypes.length === 1 ? step2.deviceTypes[0] : "")}
             options={[
-              ...step2.deviceTypes.map((k) => ({ value: k, label: MFA_DEVICE_TYPES[k] })),
-              { value: "otc", label: FALLBACK_LABELS.otc },
-              { value: "recovery", label: FALLBACK_LABELS.recovery },
+              ...step2.deviceTypes.map((k): { value: string; label: string } => ({ value: k, label: MFA_DEVICE_TYPES[k] })),
+              // The ways out are offered only when asked for (SPEC 2.2: the select lists the enrolled kinds).
+              ...(isFallback(step2.deviceType) ? [{ value: step2.deviceType!, label: FALLBACK_LABELS[step2.deviceType as keyof typeof FALLBACK_LABELS] }] : []),
             ]}
             hint={
               step2.deviceTypes.includes("webauthn") && !hydrated ? COPY.keyNeedsScript : step2.deviceTypes.includes("email") ? COPY.sendHint : undefined
@@ -271,9 +274,14 @@ export default function Login() {
           <section className="help-section" aria-labelledby="unable-heading">
             <h2 id="unable-heading">{COPY.unableHeading}</h2>
             <p>{COPY.unableText}</p>
-            <p>
-              <Link to={`/login/recover?userId=${encodeURIComponent(step2.loginId)}`}>{COPY.unableLink}</Link>
-            </p>
+            <ul className="plain-links">
+              <li>
+                <Link to={`/login/recover?userId=${encodeURIComponent(step2.loginId)}`}>{COPY.unableLink}</Link>
+              </li>
+              <li>
+                <Link to={`/login?step=2&userId=${encodeURIComponent(step2.loginId)}&device=recovery`}>{COPY.useRecovery}</Link>
+              </li>
+            </ul>
           </section>
           <section className="help-section" aria-labelledby="register-device-heading">
             <h2 id="register-device-heading">{COPY.registerHeading}</h2>

@@ -153,6 +153,10 @@ describe("binding an authenticator app", () => {
     await fresh.acceptTerms();
     const step2 = await (await fresh.post("/login", { intent: "next", userId: user.loginId })).text();
     expect(step2).toContain('<option value="totp"');
+    // Exactly the kinds enrolled; the ways out appear only when asked for.
+    expect([...step2.matchAll(/<option value="([a-z]+)"/g)].map((m) => m[1])).toEqual(["totp"]);
+    const withRecovery = await (await fresh.get(`/login?step=2&userId=${user.loginId}&device=recovery`)).text();
+    expect([...withRecovery.matchAll(/<option value="([a-z]+)"/g)].map((m) => m[1])).toEqual(["totp", "recovery"]);
     // The code used to enrol cannot be used again; the next 30-second step's code can (one step of drift).
     expect((await fresh.signIn(user.loginId, user.password, { deviceType: "totp", code: enrolCode })).status).toBe(401);
     const code = generateHOTP(key, BigInt(Math.floor(Date.now() / 30_000) + 1), 6);
