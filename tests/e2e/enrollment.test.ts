@@ -48,6 +48,9 @@ for (const javaScript of [true, false]) {
       await page.getByText("The User ID, password or security code is not correct.").waitFor();
       await signIn(page, loginId, NEW_PASSWORD, { type: "totp", code: independentTotp(secret, Date.now(), 1) });
       await page.waitForURL("**/welcome");
+      await page.goto("/profile/devices");
+      await page.getByRole("heading", { name: "MFA devices", exact: true }).waitFor();
+      await check("profile-devices");
       expect(problems).toEqual([]);
       await context.close();
     });
