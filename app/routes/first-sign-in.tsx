@@ -1,9 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { eq } from "drizzle-orm";
 import { completeFirstSignIn } from "~/.server/auth/credentials";
-import { requireSession } from "~/.server/auth/session";
-import { challengeAnswers, passwordCredentials } from "~/.server/db/schema";
+import { firstSignInNeeds, requireSession } from "~/.server/auth/session";
 import { getClient } from "~/.server/http";
 import { ErrorSummary, flattenErrors } from "~/components/form-bits";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
@@ -25,26 +23,18 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-async function setupNeeds(context: LoaderFunctionArgs["context"], userId: string) {
-  const [credential, answers] = await context.deps.db.batch([
-    context.deps.db.select({ isTemporary: passwordCredentials.isTemporary }).from(passwordCredentials).where(eq(passwordCredentials.userId, userId)),
-    context.deps.db.select({ id: challengeAnswers.id }).from(challengeAnswers).where(eq(challengeAnswers.userId, userId)).limit(1),
-  ]);
-  return { password: Boolean(credential[0]?.isTemporary), questions: answers.length === 0 };
-}
-
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireSession(context.deps, request, { allowIncompleteSetup: true });
-  const needs = await setupNeeds(context, session.user.id);
+  const needs = await firstSignInNeeds(context.deps, session.user.id);
   if (!needs.password && !needs.questions) throw redirect("/welcome");
   return { needs, loginId: session.user.loginId };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context.deps, request, { allowIncompleteSetup: true });
-  const needs = await setupNeeds(context, session.user.id);
+  const needs = await firstSignInNeeds(context.deps, session.user.id);
   const form = await formFields(request);
-  const result = await completeFirstSignIn(context.deps, session.user, session.idHash, form, await getClient(context, request), needs);
+  const result = await completeFirstSignIn(context.deps, session.user, form, await getClient(context, request), needs);
   if (!result.ok) return data({ fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) }, { status: 400 });
   return redirect("/welcome", { headers: { "Set-Cookie": result.value.setCookie } });
 }

@@ -4,10 +4,10 @@ import type { Deps } from "../deps";
 import { passwordCredentials, users } from "../db/schema";
 import { auditInsert } from "../audit/record";
 import { enqueueEmail } from "../mail/messages";
-import { fail, ok, type Result } from "../result";
+import { ok, type Result } from "../result";
 import type { RegistrationSchema } from "~/lib/schemas";
 import { hashPassword } from "./password";
-import { hitRateLimit, ipKey, LIMITS } from "./rate-limit";
+import { hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
 
 /** SPEC 2.3: temporary passwords expire after 7 days. */
 export const TEMPORARY_PASSWORD_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -70,7 +70,7 @@ export async function registerUser(
 ): Promise<Result<{ email: string }, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("register", client.ip), LIMITS.registrationPerIp);
   if (!throttle.allowed) {
-    return fail("throttled", { message: `Too many registrations from your network. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.` });
+    return throttled("registrations", throttle.retryAfterSeconds);
   }
   const existing = await deps.db.select().from(users).where(eq(users.email, input.email)).get();
   if (existing) {

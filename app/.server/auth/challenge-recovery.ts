@@ -4,7 +4,7 @@ import { challengeAnswers, users } from "../db/schema";
 import { recordAuditEvent } from "../audit/record";
 import { fail, ok, type Result } from "../result";
 import { CHALLENGE_QUESTIONS, normaliseAnswer, type ChallengeQuestionKey } from "~/lib/challenge-questions";
-import { hashPassword, verifyPassword } from "./password";
+import { spendVerifyTime, verifyPassword } from "./password";
 import { hitRateLimit } from "./rate-limit";
 import { sendEmailCode } from "./mfa";
 import { hashToken } from "./tokens";
@@ -12,7 +12,6 @@ import { hashToken } from "./tokens";
 /** Issue 4: three tries at the challenge questions (per User ID, per day). */
 export const CHALLENGE_TRIES = { limit: 3, windowMs: 24 * 60 * 60 * 1000 };
 
-let dummyHash: Promise<string> | null = null;
 
 /**
  * The questions to ask for a User ID. An unknown one gets a fixed set derived
@@ -49,10 +48,7 @@ export async function answerChallengeQuestions(
     // Every answer is checked, right or wrong, so timing says nothing.
     if (!(await verifyPassword(normaliseAnswer(answers[row.questionKey] ?? ""), row.answerHash))) allRight = false;
   }
-  if (stored.length === 0) {
-    dummyHash ??= hashPassword("decoy");
-    for (let i = 0; i < 3; i++) await verifyPassword("decoy answer", await dummyHash);
-  }
+  if (stored.length === 0) await spendVerifyTime(3);
   await recordAuditEvent(deps, {
     eventType: allRight ? "mfa.challenge_passed" : "mfa.challenge_failed",
     outcome: allRight ? "success" : "failure",

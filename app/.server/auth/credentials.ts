@@ -1,7 +1,7 @@
-import { and, desc, eq, isNotNull } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { formatTime } from "~/lib/format";
 import type { Deps } from "../deps";
-import { auditEvents, challengeAnswers, mfaDevices, passwordCredentials, users } from "../db/schema";
+import { auditEvents, challengeAnswers, passwordCredentials, users } from "../db/schema";
 import { auditInsert } from "../audit/record";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
@@ -10,9 +10,9 @@ import { checkPasswordShape } from "~/lib/password-policy";
 import { isCommonPassword } from "./common-passwords";
 import { consumeEmailToken, createEmailToken, peekEmailToken } from "./email-tokens";
 import { hashPassword, verifyPassword } from "./password";
-import { hitRateLimit, ipKey, LIMITS } from "./rate-limit";
+import { hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
 import { createSession, endOtherSessions } from "./session";
-import { verifySecondFactor } from "./mfa";
+import { confirmedKinds, verifySecondFactor } from "./mfa";
 
 type User = typeof users.$inferSelect;
 type Client = { ip: string | null; userAgent: string | null };
@@ -69,7 +69,6 @@ async function answerStatements(deps: Deps, userId: string, answers: { key: Chal
 export async function completeFirstSignIn(
   deps: Deps,
   user: User,
-  sessionIdHash: string,
   form: Record<string, string>,
   client: Client & { location: string | null },
   needs: { password: boolean; questions: boolean },
@@ -146,7 +145,7 @@ export async function getChallengeQuestionKeys(deps: Pick<Deps, "db">, userId: s
 /** "Forgot User ID?": the same answer whether or not the address is registered. */
 export async function remindUserId(deps: Deps, email: string, client: Client): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
-  if (!throttle.allowed) return fail("throttled", { message: `Too many requests from your network. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.` });
+  if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
   const user = await deps.db.select().from(users).where(eq(users.email, email)).get();
   await auditInsert(deps, { eventType: "user_id.reminder_requested", outcome: "info", subjectUserId: user?.id ?? null, ip: client.ip, userAgent: client.userAgent });
   if (user) await enqueueEmail(deps, { template: "user_id_reminder", to: user.email, data: { firstName: user.firstName, loginId: user.loginId } });
@@ -156,7 +155,7 @@ export async function remindUserId(deps: Deps, email: string, client: Client): P
 /** Forgot password: a one-hour single-use link, only when User ID and email match. Same answer either way. */
 export async function requestPasswordReset(deps: Deps, input: { loginId: string; email: string }, client: Client): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
-  if (!throttle.allowed) return fail("throttled", { message: `Too many requests from your network. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.` });
+  if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
   const user = await deps.db.select().from(users).where(and(eq(users.loginId, input.loginId), eq(users.email, input.email))).get();
   await auditInsert(deps, { eventType: "password.reset_requested", outcome: "info", subjectUserId: user?.id ?? null, ip: client.ip, userAgent: client.userAgent, details: { loginId: input.loginId } });
   if (user) {
@@ -170,12 +169,9 @@ export async function requestPasswordReset(deps: Deps, input: { loginId: string;
 export async function getPasswordResetContext(deps: Deps, token: string | null) {
   const row = await peekEmailToken(deps, token, "password_reset");
   if (!row) return null;
-  const [user, devices] = await deps.db.batch([
-    deps.db.select().from(users).where(eq(users.id, row.userId)),
-    deps.db.select({ kind: mfaDevices.kind }).from(mfaDevices).where(and(eq(mfaDevices.userId, row.userId), isNotNull(mfaDevices.confirmedAt))),
-  ]);
-  if (!user[0]) return null;
-  return { user: user[0], deviceKinds: [...new Set(devices.map((d) => d.kind))] };
+  const user = await deps.db.select().from(users).where(eq(users.id, row.userId)).get();
+  if (!user) return null;
+  return { user, deviceKinds: await confirmedKinds(deps, user.id) };
 }
 
 /**

@@ -43,6 +43,17 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return derived.length === parsed.key.length && timingSafeEqual(derived, parsed.key);
 }
 
+/**
+ * Costs what one verification costs, for paths with nothing to verify (an
+ * unknown User ID), so response times do not tell who is registered.
+ */
+let decoyHash: Promise<string> | null = null;
+export async function spendVerifyTime(times = 1): Promise<void> {
+  decoyHash ??= hashPassword("decoy password for timing");
+  const hash = await decoyHash;
+  for (let i = 0; i < times; i++) await verifyPassword("not the decoy password", hash);
+}
+
 export function needsRehash(stored: string): boolean {
   const parsed = parse(stored);
   if (!parsed) return true;

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Deps } from "../deps";
 import { rateLimits } from "../db/schema";
+import { fail } from "../result";
 
 /**
  * Per-key fixed-window counters in D1, shared by every isolate (an in-memory
@@ -39,3 +40,8 @@ export async function hitRateLimit(
 }
 
 export const ipKey = (scope: string, ip: string | null) => `${scope}:ip:${ip ?? "unknown"}`;
+
+/** The failure every throttled endpoint returns, in the same words. */
+export function throttled(what: string, retryAfterSeconds: number) {
+  return fail("throttled", { message: `Too many ${what} from your network. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.` });
+}

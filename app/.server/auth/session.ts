@@ -122,13 +122,19 @@ export async function requireSession(
   return session;
 }
 
-/** A temporary password or missing challenge questions must be dealt with first (SPEC 2.3). */
-export async function needsFirstSignInSetup(deps: Pick<Deps, "db">, userId: string): Promise<boolean> {
+/** What first sign-in still has to set (SPEC 2.3): a password to replace, questions to choose. */
+export async function firstSignInNeeds(deps: Pick<Deps, "db">, userId: string): Promise<{ password: boolean; questions: boolean }> {
   const [credential, answers] = await deps.db.batch([
     deps.db.select({ isTemporary: passwordCredentials.isTemporary }).from(passwordCredentials).where(eq(passwordCredentials.userId, userId)),
     deps.db.select({ id: challengeAnswers.id }).from(challengeAnswers).where(eq(challengeAnswers.userId, userId)).limit(1),
   ]);
-  return Boolean(credential[0]?.isTemporary) || answers.length === 0;
+  return { password: Boolean(credential[0]?.isTemporary), questions: answers.length === 0 };
+}
+
+/** A temporary password or missing challenge questions must be dealt with first. */
+export async function needsFirstSignInSetup(deps: Pick<Deps, "db">, userId: string): Promise<boolean> {
+  const needs = await firstSignInNeeds(deps, userId);
+  return needs.password || needs.questions;
 }
 
 /** "Stay signed in": counts as activity now, whatever the touch interval. */

@@ -6,8 +6,8 @@ import { auditInsert, recordAuditEvent } from "../audit/record";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
 import { MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
-import { hashPassword, needsRehash, verifyPassword } from "./password";
-import { hitRateLimit, ipKey, LIMITS } from "./rate-limit";
+import { hashPassword, needsRehash, spendVerifyTime, verifyPassword } from "./password";
+import { hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
 import { createSession } from "./session";
 import { createEmailToken } from "./email-tokens";
 import { hashToken, randomToken } from "./tokens";
@@ -19,9 +19,6 @@ import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 export const MAX_FAILED_SIGN_INS = 5;
 export const LOCKOUT_MS = 30 * 60 * 1000;
 
-/** Verified against when the User ID is unknown, so both cases cost the same. */
-let dummyHash: Promise<string> | null = null;
-const getDummyHash = () => (dummyHash ??= hashPassword("not-a-real-password-for-timing"));
 
 export interface ClientInfo {
   ip: string | null;
@@ -78,7 +75,7 @@ export async function signIn(
   const throttle = await hitRateLimit(deps, ipKey("signin", client.ip), LIMITS.signInPerIp);
   if (!throttle.allowed) {
     await audit("signin.throttled", "failure", null);
-    return fail("throttled", { message: `Too many log-in attempts from your network. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.` });
+    return throttled("log-in attempts", throttle.retryAfterSeconds);
   }
 
   const now = deps.now();
@@ -93,7 +90,7 @@ export async function signIn(
   const row = userRows[0];
 
   if (!row || !row.credential || row.user.status !== "active") {
-    await verifyPassword(input.password, await getDummyHash());
+    await spendVerifyTime();
     // Unknown User IDs lock like real ones, so the lockout message reveals nothing.
     const counter = await hitRateLimit(deps, `signin:unknown:${loginId}`, { limit: MAX_FAILED_SIGN_INS - 1, windowMs: LOCKOUT_MS });
     await audit("signin.failure", "failure", null, { reason: "unknown_user" });
@@ -103,7 +100,7 @@ export async function signIn(
   const { user, credential } = row;
 
   if (user.lockedUntil && user.lockedUntil > now) {
-    await verifyPassword(input.password, await getDummyHash());
+    await spendVerifyTime();
     await audit("signin.failure", "failure", user.id, { reason: "locked" });
     return fail("locked", { message: lockedMessage(user.lockedUntil) });
   }
@@ -186,7 +183,7 @@ export async function signInWithPasskey(
   client: ClientInfo,
 ): Promise<Result<SignInSuccess, "invalid" | "locked" | "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("signin", client.ip), LIMITS.signInPerIp);
-  if (!throttle.allowed) return fail("throttled", { message: `Too many log-in attempts from your network. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.` });
+  if (!throttle.allowed) return throttled("log-in attempts", throttle.retryAfterSeconds);
   const verified = await verifyAuthentication(deps, assertion, null);
   if (!verified.ok) {
     await recordAuditEvent(deps, { eventType: "signin.failure", outcome: "failure", ip: client.ip, userAgent: client.userAgent, details: { reason: "passkey", code: verified.code } });
@@ -247,7 +244,7 @@ export function describeUserAgent(userAgent: string | null): string {
  */
 export async function sendSignInEmailCode(deps: Deps, loginId: string, client: ClientInfo): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
-  if (!throttle.allowed) return fail("throttled", { message: `Too many requests from your network. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.` });
+  if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
   const user = await deps.db.select().from(users).where(eq(users.loginId, loginId.toUpperCase())).get();
   if (!user || !(await confirmedKinds(deps, user.id)).includes("email")) return ok(null);
   const sent = await sendEmailCode(deps, user, "email_mfa");
