@@ -9,3 +9,12 @@ export type MfaKind = keyof typeof MFA_DEVICE_TYPES;
 
 /** Always offered at sign-in (so they reveal nothing about the account). */
 export const FALLBACK_LABELS = { otc: "One-Time Security Code", recovery: "Recovery Code" } as const;
+
+export type SecondFactorType = MfaKind | keyof typeof FALLBACK_LABELS;
+
+/** Every type "MFA Device Type" offers at sign-in: the same list for everyone, so it reveals nothing. */
+export const SECOND_FACTOR_LABELS: Record<SecondFactorType, string> = { ...MFA_DEVICE_TYPES, ...FALLBACK_LABELS };
+export const SECOND_FACTOR_TYPES = Object.keys(SECOND_FACTOR_LABELS) as SecondFactorType[];
+
+/** The factors that make a session strong (docs/decisions: assurance model); the others are recovery. */
+export const STRONG_TYPES: readonly SecondFactorType[] = ["totp", "webauthn", "recovery"];

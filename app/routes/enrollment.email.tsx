@@ -2,9 +2,10 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { and, eq } from "drizzle-orm";
 import { beginEmailDevice, confirmDevice, verifyEmailCode } from "~/.server/auth/mfa";
+import { rotateSession } from "~/.server/auth/session";
 import { mfaDevices } from "~/.server/db/schema";
 import { getClient } from "~/.server/http";
-import { requireEnrollee } from "~/.server/proofing/guards";
+import { requireEnrollee } from "~/.server/guards";
 import { Alert, Button, TextField } from "~/components/ui";
 
 const COPY = {
@@ -21,13 +22,13 @@ const COPY = {
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = await requireEnrollee(context.deps, request, { verified: true });
+  const { user } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const url = new URL(request.url);
   return { email: user.email, from: url.searchParams.get("from") === "profile" ? "profile" : "enrollment", sent: url.searchParams.has("sent") };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = await requireEnrollee(context.deps, request, { verified: true });
+  const { user, session } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const form = await request.formData();
   const from = form.get("from") === "profile" ? "profile" : "enrollment";
   const suffix = from === "profile" ? "&from=profile" : "";
@@ -41,7 +42,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return data({ error: COPY.wrong }, { status: 400 });
   }
   if (!device.confirmedAt) await confirmDevice(context.deps, user, device.id, "email", await getClient(context, request));
-  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish");
+  // A new session id; email is recovery, not a strong factor, so the strength stays as it was.
+  const rotated = await rotateSession(context.deps, session);
+  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
 }
 
 export default function EmailSetup() {

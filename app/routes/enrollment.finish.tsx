@@ -1,9 +1,10 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { issueRecoveryCodes } from "~/.server/auth/mfa";
+import { rotateSession } from "~/.server/auth/session";
 import { getClient } from "~/.server/http";
 import { completeEnrollment } from "~/.server/proofing/enrollment";
-import { requireEnrollee } from "~/.server/proofing/guards";
+import { requireEnrollee } from "~/.server/guards";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { Alert, Button } from "~/components/ui";
 
@@ -28,12 +29,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user, state } = await requireEnrollee(context.deps, request, { verified: true });
+  const { user, state, session } = await requireEnrollee(context.deps, request, { verified: true });
   if (!state.hasDevice) throw redirect("/enrollment/mfa");
   const form = await request.formData();
   if (form.get("intent") === "done" && state.hasRecoveryCodes) {
     await completeEnrollment(context.deps, user);
-    throw redirect("/welcome?enrolled=1");
+    // Enrollment complete: a new session id (ASVS 3.2.1).
+    const rotated = await rotateSession(context.deps, session);
+    throw redirect("/welcome?enrolled=1", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
   }
   const codes = await issueRecoveryCodes(context.deps, user, await getClient(context, request));
   return { codes, loginId: user.loginId };

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
-import { requireEnrollee } from "~/.server/proofing/guards";
+import { requireEnrollee } from "~/.server/guards";
 
 const COPY = {
   title: "Register an MFA Device - CMS.gov | QualityNet",

@@ -3,9 +3,10 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import { useRef, useState } from "react";
 import { confirmDevice } from "~/.server/auth/mfa";
+import { rotateSession } from "~/.server/auth/session";
 import { verifyRegistration } from "~/.server/auth/webauthn";
 import { getClient } from "~/.server/http";
-import { requireEnrollee } from "~/.server/proofing/guards";
+import { requireEnrollee } from "~/.server/guards";
 import { Alert, Button, TextField } from "~/components/ui";
 import { useHydrated } from "~/lib/use-hydrated";
 import { createCredential, describeWebauthnError, webauthnSupported } from "~/lib/webauthn-client";
@@ -28,12 +29,12 @@ const COPY = {
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireEnrollee(context.deps, request, { verified: true });
+  await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   return { from: new URL(request.url).searchParams.get("from") === "profile" ? "profile" : "enrollment" };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = await requireEnrollee(context.deps, request, { verified: true });
+  const { user, session } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const form = await request.formData();
   const from = form.get("from") === "profile" ? "profile" : "enrollment";
   let parsed: { challengeId: string; response: RegistrationResponseJSON };
@@ -45,7 +46,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const result = await verifyRegistration(context.deps, user, { ...parsed, name: String(form.get("name") ?? "") });
   if (!result.ok) return data({ error: result.message ?? "Try again." }, { status: 400 });
   await confirmDevice(context.deps, user, result.value.deviceId, "webauthn", await getClient(context, request));
-  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish");
+  // A new session id; proving a security key makes this session strong.
+  const rotated = await rotateSession(context.deps, session, { strong: true });
+  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
 }
 
 export default function SecurityKeySetup() {

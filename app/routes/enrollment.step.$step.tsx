@@ -5,7 +5,7 @@ import { STATES } from "~/lib/states";
 import { getClient } from "~/.server/http";
 import { requestManualProofing, saveStep, startAttempt, submitAnswers, submitApplicant } from "~/.server/proofing/enrollment";
 import { MAX_ATTEMPTS, NOT_VERIFIED_MESSAGE, STEPS, type StepName } from "~/lib/enrollment";
-import { requireEnrollee } from "~/.server/proofing/guards";
+import { requireEnrollee } from "~/.server/guards";
 import { ErrorSummary, SelectField, flattenErrors } from "~/components/form-bits";
 import { Alert, Button, LinkButton, TextField } from "~/components/ui";
 import { parseForm } from "~/lib/forms";

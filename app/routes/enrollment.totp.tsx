@@ -2,8 +2,9 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { renderSVG } from "uqr";
 import { beginTotpEnrollment, confirmTotpEnrollment, pendingTotp } from "~/.server/auth/mfa";
+import { rotateSession } from "~/.server/auth/session";
 import { getClient } from "~/.server/http";
-import { requireEnrollee } from "~/.server/proofing/guards";
+import { requireEnrollee } from "~/.server/guards";
 import { flattenErrors } from "~/components/form-bits";
 import { Alert, Button, TextField } from "~/components/ui";
 
@@ -26,7 +27,7 @@ const COPY = {
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = await requireEnrollee(context.deps, request, { verified: true });
+  const { user } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const url = new URL(request.url);
   const deviceId = url.searchParams.get("device");
   const from = url.searchParams.get("from") === "profile" ? "profile" : "enrollment";
@@ -48,7 +49,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = await requireEnrollee(context.deps, request, { verified: true });
+  const { user, session } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const form = await request.formData();
   const from = form.get("from") === "profile" ? "profile" : "enrollment";
   if (form.get("intent") === "begin") {
@@ -63,7 +64,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (result.code === "not_found") throw redirect("/enrollment/totp");
     return data({ fieldErrors: flattenErrors(result.fieldErrors) }, { status: 400 });
   }
-  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish");
+  // A new session id; proving an authenticator app makes this session strong.
+  const rotated = await rotateSession(context.deps, session, { strong: true });
+  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
 }
 
 export default function TotpSetup() {

@@ -1,7 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { completeFirstSignIn } from "~/.server/auth/credentials";
-import { firstSignInNeeds, requireSession } from "~/.server/auth/session";
+import { firstSignInNeeds } from "~/.server/auth/session";
+import { requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { ErrorSummary, flattenErrors } from "~/components/form-bits";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
@@ -34,7 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context.deps, request, { allowIncompleteSetup: true });
   const needs = await firstSignInNeeds(context.deps, session.user.id);
   const form = await formFields(request);
-  const result = await completeFirstSignIn(context.deps, session.user, form, await getClient(context, request), needs);
+  const result = await completeFirstSignIn(context.deps, session.user, form, await getClient(context, request), needs, session);
   if (!result.ok) return data({ fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) }, { status: 400 });
   return redirect("/welcome", { headers: { "Set-Cookie": result.value.setCookie } });
 }

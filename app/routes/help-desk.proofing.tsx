@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { requireSession } from "~/.server/auth/session";
+import { requireCapability } from "~/.server/guards";
 import { decideManualProofing, listManualProofingRequests } from "~/.server/proofing/enrollment";
 import { Alert, Button } from "~/components/ui";
 import { formatTime } from "~/lib/format";
@@ -19,14 +19,10 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-async function requireHelpDesk(context: LoaderFunctionArgs["context"], request: Request) {
-  const session = await requireSession(context.deps, request);
-  if (!session.user.isHelpDesk) throw new Response("Not Found", { status: 404 });
-  return session;
-}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireHelpDesk(context, request);
+  // Rule: help desk (any program), strong session.
+  await requireCapability(context.deps, request, "proofing_review.read");
   const requests = await listManualProofingRequests(context.deps);
   return {
     decided: new URL(request.url).searchParams.has("decided"),
@@ -35,9 +31,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const session = await requireHelpDesk(context, request);
+  // Rule: help desk, a strong factor in the last 15 minutes, never one's own review (checked per request).
+  const session = await requireCapability(context.deps, request, "proofing_review.decide", {}, { returnTo: "/help-desk/proofing" });
   const form = await request.formData();
-  const result = await decideManualProofing(context.deps, session.user, String(form.get("requestId") ?? ""), form.get("intent") === "verify");
+  const result = await decideManualProofing(context.deps, session.actor, String(form.get("requestId") ?? ""), form.get("intent") === "verify");
   if (!result.ok) return data({ error: result.message ?? "That request could not be decided." }, { status: 409 });
   throw redirect("/help-desk/proofing?decided=1");
 }

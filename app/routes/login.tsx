@@ -3,14 +3,16 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } fr
 import { useState, type FormEvent } from "react";
 import { useHydrated } from "~/lib/use-hydrated";
 import { describeWebauthnError, getAssertion, webauthnSupported } from "~/lib/webauthn-client";
-import { mfaDeviceTypesFor, sendSignInEmailCode, signIn, signInWithPasskey } from "~/.server/auth/sign-in";
+import { sendSignInEmailCode, signIn, signInWithPasskey } from "~/.server/auth/sign-in";
+import { looksLikeRecoveryCode } from "~/.server/auth/mfa";
+import { hitRateLimit, ipKey, LIMITS, throttled } from "~/.server/auth/rate-limit";
 import { getSession, needsFirstSignInSetup } from "~/.server/auth/session";
 import { getTermsAcceptance } from "~/.server/auth/terms";
 import { deviceCookie, getClient, safeRedirectPath } from "~/.server/http";
 import { getDestinationProgram } from "~/.server/programs";
 import { SelectField } from "~/components/form-bits";
 import { Alert, Button, LinkButton, TextField, FormActions } from "~/components/ui";
-import { FALLBACK_LABELS, MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
+import { SECOND_FACTOR_LABELS, SECOND_FACTOR_TYPES } from "~/lib/mfa";
 import { LoginIdSchema } from "~/lib/schemas";
 
 const COPY = {
@@ -21,7 +23,7 @@ const COPY = {
   deviceType: "MFA Device Type",
   devicePlaceholder: "Select MFA Device Type",
   code: "Security Code",
-  codeHint: "The code from your device, or a recovery code. Leave it empty if you have not set up a device yet.",
+  codeHint: "The code from your device, a One-Time Security Code or a recovery code. Leave it empty if you have not set up a device yet.",
   next: "Next",
   login: "Log In",
   cancel: "Cancel",
@@ -42,14 +44,13 @@ const COPY = {
     codeSent: "We emailed a One-Time Security Code to the address on your profile. Enter your password, choose MFA Device Type \"One-Time Security Code\" and enter the code.",
   } as Record<string, string>,
   send: "Send",
-  sendHint: "For Email, choose it above and select Send: we email a code to the address on your profile.",
+  sendHint: "For Email, choose it above and select Send: we email a code to the address on your profile. Security Key needs JavaScript.",
   sent: "If Email is one of your MFA devices, we sent a security code to the address on your profile. It works for 10 minutes.",
   unableLink: "Answer your challenge questions",
   useRecovery: "Use a recovery code",
   passkey: "Log In with a Passkey",
   passkeyOr: "Or, if you registered a passkey:",
   passkeyFailed: "That passkey could not be used to log in. Log in with your User ID instead.",
-  keyNeedsScript: "Security Key needs JavaScript, which is off in this browser. Choose another MFA Device Type.",
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -75,7 +76,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const resumeId = LoginIdSchema.safeParse(url.searchParams.get("userId") ?? "");
   const resume: Step2 | null =
     url.searchParams.get("step") === "2" && resumeId.success
-      ? { step: 2, loginId: resumeId.data, deviceTypes: await mfaDeviceTypesFor(context.deps, resumeId.data), deviceType: url.searchParams.get("device") ?? "" }
+      ? { step: 2, loginId: resumeId.data, deviceType: url.searchParams.get("device") ?? "" }
       : null;
   return {
     programName: program?.name ?? null,
@@ -85,7 +86,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-type Step2 = { step: 2; loginId: string; deviceTypes: MfaKind[]; error?: string; info?: string; fieldErrors?: Record<string, string>; deviceType?: string };
+type Step2 = { step: 2; loginId: string; error?: string; info?: string; fieldErrors?: Record<string, string>; deviceType?: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireTerms(context, request);
@@ -101,18 +102,22 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsedId = LoginIdSchema.safeParse(form.get("userId"));
   if (!parsedId.success) return data({ step: 1 as const, error: parsedId.error.issues[0].message, field: true }, { status: 400 });
   const loginId = parsedId.data;
-  const deviceTypes = await mfaDeviceTypesFor(context.deps, loginId);
 
   const intent = form.get("intent");
   if (intent === "send-code") {
     const deviceType = String(form.get("deviceType") ?? "");
     if (deviceType !== "email") {
-      return data({ step: 2, loginId, deviceTypes, deviceType, fieldErrors: { deviceType: "Choose MFA Device Type \"Email\" to have a code sent." } } satisfies Step2, { status: 400 });
+      return data({ step: 2, loginId, deviceType, fieldErrors: { deviceType: "Choose MFA Device Type \"Email\" to have a code sent." } } satisfies Step2, { status: 400 });
     }
     const sent = await sendSignInEmailCode(context.deps, loginId, await getClient(context, request));
-    return { step: 2, loginId, deviceTypes, deviceType, info: sent.ok ? COPY.sent : sent.message } satisfies Step2;
+    return { step: 2, loginId, deviceType, info: sent.ok ? COPY.sent : sent.message } satisfies Step2;
   }
-  if (intent !== "login") return { step: 2, loginId, deviceTypes } satisfies Step2;
+  if (intent !== "login") {
+    // Step 1 ("Next") reveals nothing, but scripts start here: throttled per client.
+    const throttle = await hitRateLimit(context.deps, ipKey("signin-step1", context.clientIp), LIMITS.signInStep1PerIp);
+    if (!throttle.allowed) return data({ step: 1 as const, error: throttled("log-in attempts", throttle.retryAfterSeconds).message!, field: false }, { status: 429 });
+    return { step: 2, loginId } satisfies Step2;
+  }
 
   const password = String(form.get("password") ?? "");
   const deviceType = String(form.get("deviceType") ?? "") || null;
@@ -120,14 +125,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const fieldErrors: Record<string, string> = {};
   if (!password) fieldErrors.password = "Enter your password.";
   if (code && deviceType !== "recovery" && deviceType !== "webauthn" && !/^\d{6}$/.test(code.replace(/\s+/g, ""))) fieldErrors.code = "Enter the 6 digits of your security code.";
-  if (code && deviceType === "recovery" && !/^[A-Za-z0-9]{5}-?[A-Za-z0-9]{5}$/.test(code.trim())) fieldErrors.code = "Enter a recovery code like ABCDE-12345.";
+  if (code && deviceType === "recovery" && !looksLikeRecoveryCode(code)) fieldErrors.code = "Enter a recovery code: 28 letters and digits, like 7K3M-9P2X-…";
   if (code && !deviceType) fieldErrors.deviceType = "Select the MFA Device Type that shows the code.";
-  if (Object.keys(fieldErrors).length > 0) return data({ step: 2, loginId, deviceTypes, fieldErrors, deviceType: deviceType ?? "" } satisfies Step2, { status: 400 });
+  if (Object.keys(fieldErrors).length > 0) return data({ step: 2, loginId, fieldErrors, deviceType: deviceType ?? "" } satisfies Step2, { status: 400 });
 
   const client = await getClient(context, request);
   const result = await signIn(context.deps, { loginId, password, deviceType, code }, client);
   if (!result.ok) {
-    return data({ step: 2, loginId, deviceTypes, error: result.message, deviceType: deviceType ?? "" } satisfies Step2, { status: result.code === "throttled" ? 429 : 401 });
+    return data({ step: 2, loginId, error: result.message, deviceType: deviceType ?? "" } satisfies Step2, { status: result.code === "throttled" ? 429 : 401 });
   }
   return redirect(await landingFor(context, result.value.userId, form), { headers: await signedInHeaders(result.value) });
 }
@@ -142,7 +147,6 @@ async function landingFor(context: ActionFunctionArgs["context"], userId: string
   return (await needsFirstSignInSetup(context.deps, userId)) ? "/first-sign-in" : safeRedirectPath(form.get("redirectTo"));
 }
 
-const isFallback = (type: string | undefined) => type === "otc" || type === "recovery";
 
 function parseJson(value: FormDataEntryValue | null) {
   try {
@@ -233,30 +237,23 @@ export default function Login() {
             label={COPY.deviceType}
             name="deviceType"
             placeholder={COPY.devicePlaceholder}
-            defaultValue={step2.deviceType ?? (step2.deviceTypes.length === 1 ? step2.deviceTypes[0] : "")}
-            options={[
-              ...step2.deviceTypes.map((k): { value: string; label: string } => ({ value: k, label: MFA_DEVICE_TYPES[k] })),
-              // The ways out are offered only when asked for (SPEC 2.2: the select lists the enrolled kinds).
-              ...(isFallback(step2.deviceType) ? [{ value: step2.deviceType!, label: FALLBACK_LABELS[step2.deviceType as keyof typeof FALLBACK_LABELS] }] : []),
-            ]}
-            hint={
-              step2.deviceTypes.includes("webauthn") && !hydrated ? COPY.keyNeedsScript : step2.deviceTypes.includes("email") ? COPY.sendHint : undefined
-            }
+            defaultValue={step2.deviceType ?? ""}
+            // The same list for everyone (SPEC 2.2): it says nothing about the account.
+            options={SECOND_FACTOR_TYPES.map((k) => ({ value: k, label: SECOND_FACTOR_LABELS[k] }))}
+            hint={COPY.sendHint}
             error={step2.fieldErrors?.deviceType}
           />
-          {step2.deviceTypes.includes("email") ? (
-            <p>
-              <Button name="intent" value="send-code" variant="secondary" formNoValidate>
-                {COPY.send}
-              </Button>
-            </p>
-          ) : null}
+          <p>
+            <Button name="intent" value="send-code" variant="secondary" formNoValidate>
+              {COPY.send}
+            </Button>
+          </p>
           <TextField
             label={COPY.code}
             name="code"
             inputMode="numeric"
             autoComplete="one-time-code"
-            maxLength={12}
+            maxLength={40}
             hint={COPY.codeHint}
             error={step2.fieldErrors?.code}
           />

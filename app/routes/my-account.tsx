@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
-import { requireSession } from "~/.server/auth/session";
+import { requireSession } from "~/.server/guards";
 
 const COPY = {
   title: "My Account - CMS.gov | QualityNet",

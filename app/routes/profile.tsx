@@ -3,7 +3,8 @@ import { formatTime } from "~/lib/format";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { recordAuditEvent } from "~/.server/audit/record";
 import { changeChallengeQuestions, changePassword, getChallengeQuestionKeys, recentSecurityEvents } from "~/.server/auth/credentials";
-import { endOtherSessions, endSession, listSessions, requireSession } from "~/.server/auth/session";
+import { endOtherSessions, endSession, listSessions, rotateSession } from "~/.server/auth/session";
+import { requireSession } from "~/.server/guards";
 import { describeUserAgent } from "~/.server/auth/sign-in";
 import { getClient } from "~/.server/http";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
@@ -102,14 +103,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const deps = context.deps;
   switch (form.intent) {
     case "change-password": {
-      const result = await changePassword(deps, session.user, form, client);
+      const result = await changePassword(deps, session.user, form, client, session);
       if (!result.ok) return data({ intent: form.intent, fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) }, { status: 400 });
       return redirect("/profile?done=password#password", { headers: { "Set-Cookie": result.value.setCookie } });
     }
     case "change-questions": {
       const result = await changeChallengeQuestions(deps, session.user, form, client);
       if (!result.ok) return data({ intent: form.intent, fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) }, { status: 400 });
-      return redirect("/profile?done=questions#questions");
+      // The questions are a way back in: a new session id after changing them (ASVS 3.3.x).
+      const rotated = await rotateSession(deps, session);
+      return redirect("/profile?done=questions#questions", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
     }
     case "end-others":
       await endOtherSessions(deps, session.user.id, session.idHash);

@@ -1,13 +1,13 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { issueRecoveryCodes, listDevices, remainingRecoveryCodes, removeDevice, renameDevice, verifySecondFactor } from "~/.server/auth/mfa";
-import { requireSession } from "~/.server/auth/session";
+import { issueRecoveryCodes, listDevices, remainingRecoveryCodes, removeDevice, renameDevice } from "~/.server/auth/mfa";
+import { holdsApprovingRole } from "~/.server/access/authorize";
+import { requireCapability, requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
-import { SelectField } from "~/components/form-bits";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { Alert, Button, TextField } from "~/components/ui";
 import { formatTime } from "~/lib/format";
-import { FALLBACK_LABELS, MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
+import { MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
 import { formFields } from "~/lib/forms";
 
 const COPY = {
@@ -23,9 +23,7 @@ const COPY = {
   rename: "Rename",
   newName: "New name",
   remove: "Remove",
-  removeHint: "To remove a device, prove it is you with a current code from another device, or a recovery code.",
-  proofType: "MFA Device Type",
-  proofCode: "Security Code",
+  removeHint: "Removing a device asks for a code from your authenticator app or security key (or a recovery code) if you have not given one in the last 15 minutes.",
   lastDevice: "This is your only device: add another before removing it.",
   addHeading: "Add a device",
   add: [
@@ -36,7 +34,7 @@ const COPY = {
   codesHeading: "Recovery codes",
   codesLeft: (n: number) => `You have ${n} unused recovery codes.`,
   regenerate: "Create New Recovery Codes",
-  regenerateHint: "New codes replace the old ones. Prove it is you with a current security code.",
+  regenerateHint: "New codes replace the old ones. You may be asked for a code from your authenticator app or security key first.",
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -60,52 +58,39 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = await requireSession(context.deps, request);
   const form = await formFields(request);
   const client = await getClient(context, request);
+  const back = { returnTo: "/profile/devices" };
   switch (form.intent) {
     case "rename": {
+      // Rule: own devices; a name changes nothing about security.
+      const { user } = await requireCapability(context.deps, request, "device.rename", {}, back);
       const result = await renameDevice(context.deps, user, form.deviceId ?? "", form.name ?? "");
       if (!result.ok) return data({ target: form.deviceId, error: result.fieldErrors?.name?.[0] ?? "", codes: null }, { status: 400 });
       throw redirect("/profile/devices?renamed=1");
     }
     case "remove": {
-      const result = await removeDevice(context.deps, user, form.deviceId ?? "", { type: form.proofType ?? null, code: form.code ?? "" }, client);
-      if (!result.ok) return data({ target: form.deviceId, error: result.fieldErrors?.code?.[0] ?? result.message ?? "", codes: null }, { status: 400 });
+      // Rule: own devices, a strong factor in the last 15 minutes.
+      const { user, actor } = await requireCapability(context.deps, request, "device.remove", {}, back);
+      const result = await removeDevice(context.deps, user, form.deviceId ?? "", client, { keepStrongDevice: holdsApprovingRole(actor) });
+      if (!result.ok) return data({ target: form.deviceId, error: result.message ?? "", codes: null }, { status: 400 });
       throw redirect("/profile/devices?removed=1");
     }
     case "regenerate": {
-      const verified = await verifySecondFactor(context.deps, user, form.proofType ?? null, form.code ?? "");
-      if (!verified.ok) return data({ target: "codes", error: verified.message ?? "That security code is not right.", codes: null }, { status: 400 });
+      // Rule: a strong factor in the last 15 minutes (new codes are a new way in).
+      const { user } = await requireCapability(context.deps, request, "recovery_codes.issue", {}, back);
       return { target: "codes", error: null, codes: await issueRecoveryCodes(context.deps, user, client), loginId: user.loginId };
     }
     default:
+      await requireSession(context.deps, request);
       return data({ target: null, error: "Choose an action.", codes: null }, { status: 400 });
   }
-}
-
-function ProofFields({ kinds, idPrefix, error }: { kinds: MfaKind[]; idPrefix: string; error?: string | null }) {
-  return (
-    <>
-      <SelectField
-        label={COPY.proofType}
-        name="proofType"
-        id={`${idPrefix}-type`}
-        options={[
-          ...[...new Set(kinds)].filter((k) => k !== "webauthn").map((k): { value: string; label: string } => ({ value: k, label: MFA_DEVICE_TYPES[k] })),
-          { value: "recovery", label: FALLBACK_LABELS.recovery },
-        ]}
-      />
-      <TextField label={COPY.proofCode} name="code" id={`${idPrefix}-code`} inputMode="text" autoComplete="one-time-code" required maxLength={12} error={error} />
-    </>
-  );
 }
 
 export default function Devices() {
   const { devices, notice, codesLeft } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const kinds = devices.map((d) => d.kind);
   return (
     <>
       <h1>{COPY.heading}</h1>
@@ -146,7 +131,6 @@ export default function Devices() {
                   <p className="hint">{COPY.removeHint}</p>
                   <input type="hidden" name="intent" value="remove" />
                   <input type="hidden" name="deviceId" value={d.id} />
-                  <ProofFields kinds={kinds} idPrefix={`remove-${d.id}`} />
                   <Button variant="secondary" disabled={busy}>
                     {COPY.remove}
                   </Button>
@@ -185,7 +169,6 @@ export default function Devices() {
             <Form method="post">
               <p className="hint">{COPY.regenerateHint}</p>
               <input type="hidden" name="intent" value="regenerate" />
-              <ProofFields kinds={kinds} idPrefix="regenerate" />
               <Button variant="secondary" disabled={busy}>
                 {COPY.regenerate}
               </Button>

@@ -4,7 +4,7 @@ import { getPasswordResetContext, resetPassword } from "~/.server/auth/credentia
 import { clearSessionCookie } from "~/.server/auth/session";
 import { getClient } from "~/.server/http";
 import { ErrorSummary, SelectField, flattenErrors } from "~/components/form-bits";
-import { FALLBACK_LABELS, MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
+import { SECOND_FACTOR_LABELS } from "~/lib/mfa";
 import { Alert, Button, LinkButton, TextField } from "~/components/ui";
 import { PASSWORD_HINT } from "~/lib/password-policy";
 import { formFields } from "~/lib/forms";
@@ -19,7 +19,7 @@ const COPY = {
   confirmPassword: "Confirm New Password",
   code: "Security Code",
   deviceType: "MFA Device Type",
-  codeHint: "Your account has an MFA device: enter a current code from it, or one of your recovery codes.",
+  codeHint: "Enter a current code from your authenticator app, or one of your recovery codes.",
   submit: "Change Password",
 };
 
@@ -29,7 +29,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token");
   const reset = await getPasswordResetContext(context.deps, token);
   if (!reset) return { valid: false as const };
-  return { valid: true as const, token: token!, loginId: reset.user.loginId, deviceKinds: reset.deviceKinds as MfaKind[] };
+  return { valid: true as const, token: token!, loginId: reset.user.loginId, strongTypes: reset.strongTypes };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -66,15 +66,12 @@ export default function ResetPassword() {
         <input type="hidden" name="username" autoComplete="username" value={loaded.loginId} />
         <TextField label={COPY.newPassword} name="newPassword" type="password" autoComplete="new-password" required minLength={12} maxLength={128} hint={PASSWORD_HINT} error={result?.fieldErrors.newPassword} />
         <TextField label={COPY.confirmPassword} name="confirmPassword" type="password" autoComplete="new-password" required error={result?.fieldErrors.confirmPassword} />
-        {loaded.deviceKinds.length > 0 ? (
-          <SelectField
-            label={COPY.deviceType}
-            name="deviceType"
-            options={[...loaded.deviceKinds.map((k) => ({ value: k, label: MFA_DEVICE_TYPES[k] })), { value: "recovery", label: FALLBACK_LABELS.recovery }]}
-          />
+        {loaded.strongTypes.length > 0 ? (
+          // Only strong factors: an emailed code proves no more than the emailed link did.
+          <SelectField label={COPY.deviceType} name="deviceType" options={loaded.strongTypes.map((t) => ({ value: t, label: SECOND_FACTOR_LABELS[t] }))} />
         ) : null}
-        {loaded.deviceKinds.length > 0 ? (
-          <TextField label={COPY.code} name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={12} hint={COPY.codeHint} error={result?.fieldErrors.code} />
+        {loaded.strongTypes.length > 0 ? (
+          <TextField label={COPY.code} name="code" inputMode="text" autoComplete="one-time-code" required maxLength={40} hint={COPY.codeHint} error={result?.fieldErrors.code} />
         ) : null}
         <Button disabled={busy}>{COPY.submit}</Button>
       </Form>

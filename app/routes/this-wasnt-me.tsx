@@ -13,6 +13,10 @@ const COPY = {
   confirm: "Sign Out Everywhere and Reset Password",
   expired: "This link has expired or was already used. If you still think someone else is using your account, reset your password now.",
   reset: "Reset password",
+  holdIntro:
+    "Your password was reset without your MFA device. If that was not you, we will sign the account out everywhere and put it on hold: the new password stops working until the help desk verifies who you are and unlocks it.",
+  hold: "Sign Out Everywhere and Hold My Account",
+  held: "Done. Every session was signed out and your account is on hold. Contact the help desk to verify who you are; they will unlock it and help you set up your MFA device again.",
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -20,19 +24,31 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token");
   // A GET changes nothing (mail scanners follow links); the button does.
-  return { token: (await peekEmailToken(context.deps, token, "not_me")) ? token : null };
+  if (await peekEmailToken(context.deps, token, "weak_reset_not_me")) return { token, afterWeakReset: true };
+  return { token: (await peekEmailToken(context.deps, token, "not_me")) ? token : null, afterWeakReset: false };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const result = await reportNotMe(context.deps, String(form.get("token") ?? ""), await getClient(context, request));
-  if (!result.ok) return data({ error: COPY.expired }, { status: 410 });
-  return redirect(`/reset-password?token=${result.value.resetToken}`, { headers: { "Set-Cookie": await clearSessionCookie() } });
+  if (!result.ok) return data({ error: COPY.expired, held: false }, { status: 410 });
+  if ("held" in result.value) return data({ error: null, held: true }, { headers: { "Set-Cookie": clearSessionCookie() } });
+  return redirect(`/reset-password?token=${result.value.resetToken}`, { headers: { "Set-Cookie": clearSessionCookie() } });
 }
 
 export default function ThisWasntMe() {
-  const { token } = useLoaderData<typeof loader>();
+  const { token, afterWeakReset } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  if (result?.held) {
+    return (
+      <div className="form-page">
+        <h1>{COPY.heading}</h1>
+        <Alert variant="success" role="status">
+          <p>{COPY.held}</p>
+        </Alert>
+      </div>
+    );
+  }
   if (!token || result?.error) {
     return (
       <div className="form-page">
@@ -47,10 +63,10 @@ export default function ThisWasntMe() {
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>
-      <p>{COPY.intro}</p>
+      <p>{afterWeakReset ? COPY.holdIntro : COPY.intro}</p>
       <Form method="post">
         <input type="hidden" name="token" value={token} />
-        <Button>{COPY.confirm}</Button>
+        <Button>{afterWeakReset ? COPY.hold : COPY.confirm}</Button>
       </Form>
     </div>
   );

@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { LinkButton } from "~/components/ui";
-import { requireSession } from "~/.server/auth/session";
+import { requireSession } from "~/.server/guards";
+import { can, mayEver } from "~/.server/access/authorize";
 
 const COPY = {
   title: "Welcome - CMS.gov | QualityNet",
@@ -20,8 +21,9 @@ const COPY = {
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = await requireSession(context.deps, request);
-  return { firstName: user.firstName, enrolled: user.enrollmentCompletedAt !== null, justEnrolled: new URL(request.url).searchParams.has("enrolled"), isHelpDesk: user.isHelpDesk };
+  const session = await requireSession(context.deps, request);
+  const { user } = session;
+  return { firstName: user.firstName, enrolled: user.enrollmentCompletedAt !== null, justEnrolled: new URL(request.url).searchParams.has("enrolled"), isHelpDesk: mayEver(can(session.actor, "proofing_review.read")) };
 }
 
 export default function Welcome() {

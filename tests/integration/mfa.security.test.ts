@@ -104,9 +104,9 @@ describe("locked out of the phone", () => {
     const user = await createUser({ totpKey: key });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) });
-    const code = generateHOTP(key, BigInt(Math.floor(Date.now() / 30_000) + 1), 6);
-    const page = await (await browser.post("/profile/devices", { intent: "regenerate", proofType: "totp", code })).text();
-    const codes = [...page.matchAll(/<code>([A-Z0-9]{5}-[A-Z0-9]{5})<\/code>/g)].map((m) => m[1]);
+    // Signed in with the app a moment ago: a fresh strong factor, so no step-up.
+    const page = await (await browser.post("/profile/devices", { intent: "regenerate" })).text();
+    const codes = [...page.matchAll(/<code>([0-9A-Z]{4}(?:-[0-9A-Z]{4}){6})<\/code>/g)].map((m) => m[1]);
     expect(codes).toHaveLength(10);
 
     const lost = new Browser();
@@ -118,18 +118,22 @@ describe("locked out of the phone", () => {
 });
 
 describe("limits on codes", () => {
-  it("locks security codes for 10 minutes after 10 wrong ones in a row", async () => {
+  it("locks security codes for 10 minutes after 10 wrong ones in a row, from any clients, and emails the owner", async () => {
     const key = crypto.getRandomValues(new Uint8Array(20));
     const user = await createUser({ totpKey: key });
-    const browser = new Browser();
-    for (let i = 0; i < 9; i++) expect((await browser.signIn(user.loginId, user.password, { deviceType: "totp", code: "000000" })).status).toBe(401);
-    const tenth = await browser.signIn(user.loginId, user.password, { deviceType: "totp", code: "000000" });
-    expect(await tenth.text()).toContain("Security codes are locked until");
-    const right = await browser.signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) });
-    expect(await right.text()).toContain("Security codes are locked until");
-    // The password lockout is separate: the password was right every time.
-    const row = await env.DB.prepare("SELECT locked_until FROM users WHERE id = ?").bind(user.id).first<{ locked_until: number | null }>();
-    expect(row?.locked_until).toBeNull();
+    // A right password with a wrong code counts like a wrong password: 5 per client, so two clients.
+    for (const browser of [new Browser("203.0.113.10"), new Browser("203.0.113.11")]) {
+      for (let i = 0; i < 5; i++) expect((await browser.signIn(user.loginId, user.password, { deviceType: "totp", code: "000000" })).status).toBe(401);
+    }
+    const mail = await waitForEmail(user.email, "Security codes on your");
+    expect(mail.body_text).toContain("your password is known");
+    const row = await env.DB.prepare("SELECT mfa_failures, mfa_locked_until FROM users WHERE id = ?").bind(user.id).first<{ mfa_failures: number; mfa_locked_until: number }>();
+    expect(row?.mfa_failures).toBe(10);
+    expect(row!.mfa_locked_until - Date.now()).toBeGreaterThan(9 * 60_000);
+    // Even the right code from a third client is refused, and the screen does not say why.
+    const right = await new Browser("203.0.113.12").signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) });
+    expect(right.status).toBe(401);
+    expect(await right.text()).toContain("The User ID, password or security code is not correct.");
   }, 30_000);
 
   it("emailed codes: at most 3 sends per 15 minutes and 5 tries per code", async () => {
@@ -170,10 +174,17 @@ describe("device management", () => {
     await browser.post("/profile/devices", { intent: "rename", deviceId: secondId, name: "Desk phone" });
     expect(await (await browser.get("/profile/devices")).text()).toContain("Desk phone");
 
-    const noProof = await browser.post("/profile/devices", { intent: "remove", deviceId: only!.id, proofType: "totp", code: "000000" });
-    expect(noProof.status).toBe(400);
+    // 16 minutes later the strong factor is no longer fresh: removing asks to step up first.
+    await env.DB.prepare("UPDATE sessions SET strong_factor_at = ? WHERE user_id = ?").bind(Date.now() - 16 * 60_000, user.id).run();
+    const stale = await browser.post("/profile/devices", { intent: "remove", deviceId: only!.id });
+    expect(stale.headers.get("Location")).toBe("/step-up?redirectTo=%2Fprofile%2Fdevices");
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM mfa_devices WHERE user_id = ?").bind(user.id).first<{ n: number }>())?.n).toBe(2);
+    const wrong = await browser.post("/step-up", { redirectTo: "/profile/devices", deviceType: "totp", code: "000000" });
+    expect(wrong.status).toBe(400);
     const nextStep = generateHOTP(secondKey, BigInt(Math.floor(Date.now() / 30_000) + 1), 6);
-    const removed = await browser.post("/profile/devices", { intent: "remove", deviceId: only!.id, proofType: "totp", code: nextStep });
+    const stepped = await browser.post("/step-up", { redirectTo: "/profile/devices", deviceType: "totp", code: nextStep });
+    expect(stepped.headers.get("Location")).toBe("/profile/devices");
+    const removed = await browser.post("/profile/devices", { intent: "remove", deviceId: only!.id });
     expect(removed.headers.get("Location")).toBe("/profile/devices?removed=1");
     await waitForEmail(user.email, "An MFA device was removed");
     const left = await env.DB.prepare("SELECT count(*) AS n FROM mfa_devices WHERE user_id = ?").bind(user.id).first<{ n: number }>();

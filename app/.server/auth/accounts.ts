@@ -72,6 +72,10 @@ export async function registerUser(
   if (!throttle.allowed) {
     return throttled("registrations", throttle.retryAfterSeconds);
   }
+  // The password is hashed before the address is looked up: a taken address
+  // must cost the same time as a new one, or the answer's timing tells.
+  const temporaryPassword = generateTemporaryPassword();
+  const hash = await hashPassword(temporaryPassword);
   const existing = await deps.db.select().from(users).where(eq(users.email, input.email)).get();
   if (existing) {
     await enqueueEmail(deps, { template: "account_exists", to: existing.email, data: { firstName: existing.firstName } });
@@ -79,8 +83,6 @@ export async function registerUser(
     return ok({ email: input.email });
   }
 
-  const temporaryPassword = generateTemporaryPassword();
-  const hash = await hashPassword(temporaryPassword);
   const now = deps.now();
   const expiresAt = new Date(now.getTime() + TEMPORARY_PASSWORD_TTL_MS);
   const id = crypto.randomUUID();

@@ -10,9 +10,11 @@ import { checkPasswordShape } from "~/lib/password-policy";
 import { isCommonPassword } from "./common-passwords";
 import { consumeEmailToken, createEmailToken, peekEmailToken } from "./email-tokens";
 import { hashPassword, verifyPassword } from "./password";
-import { hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
+import { clearAttempts, clearAttemptsWithPrefix, hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
 import { createSession, endOtherSessions } from "./session";
-import { confirmedKinds, verifySecondFactor } from "./mfa";
+import { confirmedKinds, remainingRecoveryCodes, verifySecondFactor } from "./mfa";
+import { claimPasswordAttempt, lockedMessage, signInLockPrefix } from "./sign-in";
+import type { Assurance } from "../access/authorize";
 
 type User = typeof users.$inferSelect;
 type Client = { ip: string | null; userAgent: string | null };
@@ -72,6 +74,7 @@ export async function completeFirstSignIn(
   form: Record<string, string>,
   client: Client & { location: string | null },
   needs: { password: boolean; questions: boolean },
+  session: { assurance: Assurance },
 ): Promise<Result<{ setCookie: string }>> {
   const fieldErrors: Record<string, string[]> = {};
   if (needs.password) {
@@ -97,8 +100,28 @@ export async function completeFirstSignIn(
   }
   // Privilege changed: a new session id, and no other session survives.
   await endOtherSessions(deps, user.id, null);
-  const session = await createSession(deps, { userId: user.id, ...client });
-  return ok({ setCookie: session.setCookie });
+  const next = await createSession(deps, { userId: user.id, ...client, assurance: session.assurance === "strong" ? "weak" : session.assurance });
+  return ok({ setCookie: next.setCookie });
+}
+
+/**
+ * The current password on a signed-in form: throttled per account, and a wrong
+ * one counts toward the sign-in lockout like a wrong one at sign-in (a stolen
+ * session must not become a free password oracle).
+ */
+async function checkCurrentPassword(deps: Deps, user: User, password: string, client: Client, failureEvent: string): Promise<Result<null>> {
+  const wrong = { fieldErrors: { currentPassword: ["Your current password is not correct."] } };
+  const throttle = await hitRateLimit(deps, `password-forms:${user.id}`, LIMITS.passwordFormsPerUser);
+  if (!throttle.allowed) return fail("throttled", { fieldErrors: { currentPassword: [`Too many tries. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.`] } });
+  const claim = await claimPasswordAttempt(deps, user.loginId, client, null);
+  if (!claim.allowed) return fail("locked", { fieldErrors: { currentPassword: [lockedMessage(claim.lockedUntil)] } });
+  const credential = await deps.db.select().from(passwordCredentials).where(eq(passwordCredentials.userId, user.id)).get();
+  if (!credential || !(await verifyPassword(password, credential.hash))) {
+    await auditInsert(deps, { eventType: failureEvent, outcome: "failure", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, userAgent: client.userAgent });
+    return fail("invalid", claim.lockedUntil ? { fieldErrors: { currentPassword: [lockedMessage(claim.lockedUntil)] } } : wrong);
+  }
+  await clearAttempts(deps, claim.keys);
+  return ok(null);
 }
 
 /** Profile: change the password (current one required); other sessions end. */
@@ -107,29 +130,27 @@ export async function changePassword(
   user: User,
   form: Record<string, string>,
   client: Client & { location: string | null },
+  was: { assurance: Assurance },
 ): Promise<Result<{ setCookie: string }>> {
-  const credential = await deps.db.select().from(passwordCredentials).where(eq(passwordCredentials.userId, user.id)).get();
-  if (!credential || !(await verifyPassword(form.currentPassword ?? "", credential.hash))) {
-    await auditInsert(deps, { eventType: "password.change_failed", outcome: "failure", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, userAgent: client.userAgent });
-    return fail("invalid", { fieldErrors: { currentPassword: ["Your current password is not correct."] } });
-  }
+  const current = await checkCurrentPassword(deps, user, form.currentPassword ?? "", client, "password.change_failed");
+  if (!current.ok) return current;
   const problem = await checkNewPassword(form.newPassword ?? "", user);
   if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
   if (form.newPassword !== form.confirmPassword) return fail("invalid", { fieldErrors: { confirmPassword: ["The two passwords do not match."] } });
   await setPassword(deps, user, form.newPassword, client, "password.changed");
   await endOtherSessions(deps, user.id, null);
-  const session = await createSession(deps, { userId: user.id, ...client });
+  // A new id, as strong as the one it replaces (the strong factor's clock restarts: it was not re-proven).
+  const session = await createSession(deps, { userId: user.id, ...client, assurance: was.assurance === "strong" ? "weak" : was.assurance });
   await enqueueEmail(deps, { template: "password_changed", to: user.email, data: { firstName: user.firstName, when: formatTime(deps.now()) } });
   return ok({ setCookie: session.setCookie });
 }
 
 /** Profile: replace the challenge questions (current password required). */
 export async function changeChallengeQuestions(deps: Deps, user: User, form: Record<string, string>, client: Client): Promise<Result<null>> {
-  const credential = await deps.db.select().from(passwordCredentials).where(eq(passwordCredentials.userId, user.id)).get();
   const answers = parseAnswers(form);
-  const fieldErrors: Record<string, string[]> = answers.ok ? {} : { ...answers.fieldErrors };
-  if (!credential || !(await verifyPassword(form.currentPassword ?? "", credential.hash))) fieldErrors.currentPassword = ["Your current password is not correct."];
-  if (Object.keys(fieldErrors).length > 0 || !answers.ok) return fail("invalid", { fieldErrors });
+  if (!answers.ok) return answers;
+  const current = await checkCurrentPassword(deps, user, form.currentPassword ?? "", client, "challenge_questions.change_failed");
+  if (!current.ok) return current;
   await deps.db.batch([
     ...(await answerStatements(deps, user.id, answers.value)),
     auditInsert(deps, { eventType: "challenge_questions.changed", outcome: "success", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, userAgent: client.userAgent }),
@@ -170,42 +191,96 @@ export async function getPasswordResetContext(deps: Deps, token: string | null) 
   const row = await peekEmailToken(deps, token, "password_reset");
   if (!row) return null;
   const user = await deps.db.select().from(users).where(eq(users.id, row.userId)).get();
-  if (!user) return null;
-  return { user, deviceKinds: await confirmedKinds(deps, user.id) };
+  if (!user || user.status !== "active" || user.heldAt) return null;
+  const [kinds, codesLeft] = await Promise.all([confirmedKinds(deps, user.id), remainingRecoveryCodes(deps, user.id)]);
+  /** The strong factors this account can prove on the reset screen (a security key needs the sign-in page's script). */
+  const strongTypes = [...(kinds.includes("totp") ? (["totp"] as const) : []), ...(codesLeft > 0 ? (["recovery"] as const) : [])];
+  return { user, deviceKinds: kinds, strongTypes, weakOnly: kinds.length > 0 && strongTypes.length === 0 };
 }
 
+/** A reset proven only by the emailed link: sensitive changes stay closed this long (Login.gov's account reset). */
+export const WEAK_RESET_RESTRICTION_MS = 24 * 60 * 60 * 1000;
+/** The reset form's own throttle, per client. */
+const RESET_FORM_PER_IP = { limit: 20, windowMs: 15 * 60 * 1000 };
+
 /**
- * Completes a reset: the link plus, when the account has a device, a second
- * factor. The account is unlocked and every session ends.
+ * Completes a reset: the link plus a strong factor (authenticator app or
+ * recovery code) when the account has one. An account whose only factors are
+ * weak (email) may still reset with the link, but then every address on file is
+ * told and for 24 hours nothing sensitive can change; "This wasn't me" in that
+ * email holds the account for the help desk. Sign-in locks end; every session ends.
  */
-export async function resetPassword(deps: Deps, token: string, form: Record<string, string>, client: Client): Promise<Result<null, "invalid" | "expired">> {
+export async function resetPassword(deps: Deps, token: string, form: Record<string, string>, client: Client): Promise<Result<null, "invalid" | "expired" | "throttled">> {
+  const throttle = await hitRateLimit(deps, ipKey("reset", client.ip), RESET_FORM_PER_IP);
+  if (!throttle.allowed) return throttled("attempts", throttle.retryAfterSeconds);
   const context = await getPasswordResetContext(deps, token);
   if (!context) return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
-  const { user, deviceKinds } = context;
+  const { user, strongTypes, weakOnly } = context;
   const problem = await checkNewPassword(form.newPassword ?? "", user);
   if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
   if (form.newPassword !== form.confirmPassword) return fail("invalid", { fieldErrors: { confirmPassword: ["The two passwords do not match."] } });
-  if (deviceKinds.length > 0) {
-    const verified = await verifySecondFactor(deps, user, form.deviceType || deviceKinds[0], form.code ?? "");
+  if (strongTypes.length > 0) {
+    const verified = await verifySecondFactor(deps, user, form.deviceType || strongTypes[0], form.code ?? "", { allowed: strongTypes });
     if (!verified.ok) {
       await auditInsert(deps, { eventType: "password.reset_second_factor_failed", outcome: "failure", subjectUserId: user.id, ip: client.ip, userAgent: client.userAgent });
-      return fail("invalid", { fieldErrors: { code: [verified.message ?? "The security code is not correct. Enter a current code from your device."] } });
+      return fail("invalid", { fieldErrors: { code: [verified.message ?? "The security code is not correct. Enter a current code from your authenticator app, or a recovery code."] } });
     }
   }
   if (!(await consumeEmailToken(deps, token, "password_reset"))) return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
   await setPassword(deps, user, form.newPassword, client, "password.reset");
   await endOtherSessions(deps, user.id, null);
-  await enqueueEmail(deps, { template: "password_changed", to: user.email, data: { firstName: user.firstName, when: formatTime(deps.now()) } });
+  await clearAttemptsWithPrefix(deps, signInLockPrefix(deps.env, user.loginId));
+  const now = deps.now();
+  if (weakOnly) {
+    const until = new Date(now.getTime() + WEAK_RESET_RESTRICTION_MS);
+    await deps.db.batch([
+      deps.db.update(users).set({ restrictedUntil: until, updatedAt: now }).where(eq(users.id, user.id)),
+      auditInsert(deps, { eventType: "account.restricted", outcome: "info", subjectUserId: user.id, ip: client.ip, details: { until: until.toISOString(), reason: "weak_reset" } }),
+    ]);
+    const notMe = await createEmailToken(deps, user.id, "weak_reset_not_me");
+    for (const to of await addressesOnFile(deps, user)) {
+      await enqueueEmail(deps, {
+        template: "weak_reset_notice",
+        to,
+        data: { firstName: user.firstName, when: formatTime(now), restrictedUntil: formatTime(until), notMeUrl: `${deps.env.PUBLIC_ORIGIN}/this-wasnt-me?token=${notMe}` },
+      });
+    }
+  } else {
+    await enqueueEmail(deps, { template: "password_changed", to: user.email, data: { firstName: user.firstName, when: formatTime(now) } });
+  }
   return ok(null);
 }
 
+/** Every address the account has (today: the profile email; later, any secondary address). */
+async function addressesOnFile(_deps: Deps, user: User): Promise<string[]> {
+  return [user.email];
+}
+
 /** "This wasn't me": every session ends and a password reset starts. */
-export async function reportNotMe(deps: Deps, token: string, client: Client): Promise<Result<{ resetToken: string }, "expired">> {
+export async function reportNotMe(deps: Deps, token: string, client: Client): Promise<Result<{ resetToken: string } | { held: true }, "expired">> {
+  const afterWeakReset = await consumeEmailToken(deps, token, "weak_reset_not_me");
+  if (afterWeakReset) return ok(await holdForHelpDesk(deps, afterWeakReset, client));
   const userId = await consumeEmailToken(deps, token, "not_me");
   if (!userId) return fail("expired", { message: "This link has expired or was already used." });
   await endOtherSessions(deps, userId, null);
   await auditInsert(deps, { eventType: "account.reported_not_me", outcome: "info", subjectUserId: userId, ip: client.ip, userAgent: client.userAgent });
   return ok({ resetToken: await createEmailToken(deps, userId, "password_reset") });
+}
+
+/**
+ * "This wasn't me" after a weak reset: the reset's password stops working
+ * (the account is held), every session ends, and only the help desk can
+ * release it after verifying the person.
+ */
+async function holdForHelpDesk(deps: Deps, userId: string, client: Client): Promise<{ held: true }> {
+  const now = deps.now();
+  const [user] = await deps.db.batch([
+    deps.db.update(users).set({ heldAt: now, heldReason: "reported_not_me", updatedAt: now }).where(eq(users.id, userId)).returning(),
+    auditInsert(deps, { eventType: "account.held", outcome: "info", subjectUserId: userId, ip: client.ip, userAgent: client.userAgent, details: { reason: "reported_not_me" } }),
+  ]);
+  await endOtherSessions(deps, userId, null);
+  if (user[0]) await enqueueEmail(deps, { template: "account_held", to: user[0].email, data: { firstName: user[0].firstName } });
+  return { held: true };
 }
 
 /** Recent security events for the profile, newest first. */

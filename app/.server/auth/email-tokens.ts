@@ -4,7 +4,12 @@ import { emailTokens } from "../db/schema";
 import { hashToken, randomToken } from "./tokens";
 
 /** Reset links live one hour (issue: forgot password); "This wasn't me" links a week. */
-export const TOKEN_TTL_MS = { password_reset: 60 * 60 * 1000, not_me: 7 * 24 * 60 * 60 * 1000 } as const;
+export const TOKEN_TTL_MS = {
+  password_reset: 60 * 60 * 1000,
+  not_me: 7 * 24 * 60 * 60 * 1000,
+  /** As long as the restriction it can cancel, and a little more for a slow inbox. */
+  weak_reset_not_me: 2 * 24 * 60 * 60 * 1000,
+} as const;
 
 export type TokenPurpose = keyof typeof TOKEN_TTL_MS;
 

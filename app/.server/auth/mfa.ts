@@ -1,15 +1,16 @@
 import { createTOTPKeyURI } from "@oslojs/otp";
 import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
-import { and, count, desc, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, count, desc, eq, gt, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Deps } from "../deps";
 import { mfaDevices, oneTimeCodes, recoveryCodes, users } from "../db/schema";
 import { auditInsert, recordAuditEvent } from "../audit/record";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
 import { formatTime } from "~/lib/format";
-import { FALLBACK_LABELS, MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
+import { MFA_DEVICE_TYPES, SECOND_FACTOR_TYPES, type MfaKind, type SecondFactorType } from "~/lib/mfa";
 import { sealSecret, openSecret } from "./secret-box";
 import { hashToken, timingSafeEqualString } from "./tokens";
+import { hitRateLimit } from "./rate-limit";
 import { totpAssociatedData, verifyTotpDevice } from "./totp";
 import { verifyAuthentication } from "./webauthn";
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
@@ -26,13 +27,26 @@ function parseAssertion(value: string): { challengeId: string; response: Authent
 
 type User = typeof users.$inferSelect;
 
-/** Issue 4: 10 wrong codes in a row lock the second factor for 10 minutes. */
-export const MAX_MFA_FAILURES = 10;
-export const MFA_LOCK_MS = 10 * 60 * 1000;
+/**
+ * Wrong codes are counted over the account's life, not reset by a lock (NIST
+ * SP 800-63B §5.2.2): every 10th in a row locks codes, each lock twice as long
+ * as the one before (10 minutes, 20, 40 … at most a day), and the 100th puts
+ * the account on hold for the help desk. Only a right code resets the count.
+ */
+export const MFA_FAILURES_PER_LOCK = 10;
+export const MFA_HARD_STOP = 100;
+export const MFA_FIRST_LOCK_MS = 10 * 60 * 1000;
+const MFA_MAX_LOCK_MS = 24 * 60 * 60 * 1000;
+export const mfaLockDuration = (failures: number) =>
+  Math.min(MFA_FIRST_LOCK_MS * 2 ** (Math.floor(failures / MFA_FAILURES_PER_LOCK) - 1), MFA_MAX_LOCK_MS);
 /** Emailed codes: 6 digits, 10 minutes, 5 tries, at most 3 sends per 15 minutes. */
 export const EMAIL_CODE_TTL_MS = 10 * 60 * 1000;
 export const EMAIL_CODE_MAX_TRIES = 5;
 export const EMAIL_CODE_SENDS = { limit: 3, windowMs: 15 * 60 * 1000 };
+/** A code sent less than a minute ago stays valid when another is sent (emails cross in flight). */
+export const EMAIL_CODE_GRACE_MS = 60 * 1000;
+/** All requesters together: at most this many codes a day to one person, so nobody can mail-bomb them. */
+export const EMAIL_CODE_DAILY = { limit: 20, windowMs: 24 * 60 * 60 * 1000 };
 export const RECOVERY_CODE_COUNT = 10;
 
 const ISSUER = "CMS QualityNet";
@@ -122,17 +136,27 @@ export async function confirmDevice(deps: Deps, user: User, deviceId: string, ki
 
 // ---------------------------------------------------------------- recovery codes
 
-const RECOVERY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/**
+ * 28 characters of a 32-letter alphabet: 140 random bits, above NIST SP
+ * 800-63B §5.1.2.2's 112, so a plain SHA-256 is a sufficient one-way hash (a
+ * shorter code would need a salted, slow KDF). Crockford's alphabet: no I, L, O
+ * or U to misread.
+ */
+const RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const RECOVERY_LENGTH = 28;
 
 function recoveryCode(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(10));
-  const chars = Array.from(bytes, (b) => RECOVERY_ALPHABET[b % RECOVERY_ALPHABET.length]).join("");
-  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+  // 256 is a multiple of 32: every letter equally likely.
+  const chars = Array.from(crypto.getRandomValues(new Uint8Array(RECOVERY_LENGTH)), (b) => RECOVERY_ALPHABET[b % 32]).join("");
+  return chars.match(/.{4}/g)!.join("-");
 }
 
-const normaliseRecovery = (code: string) => code.toUpperCase().replace(/[^A-Z0-9]/g, "");
+/** Typed codes: any case, spaces or dashes; the look-alikes I, L and O read as 1, 1 and 0. */
+export const normaliseRecovery = (code: string) => code.toUpperCase().replace(/[^A-Z0-9]/g, "").replace(/[IL]/g, "1").replace(/O/g, "0");
 
-/** Ten new codes (about 49 bits each), replacing any earlier set. Shown once: only hashes are kept. */
+export const looksLikeRecoveryCode = (code: string) => normaliseRecovery(code).length === RECOVERY_LENGTH;
+
+/** Ten new codes, replacing any earlier set. Shown once: only hashes are kept. */
 export async function issueRecoveryCodes(deps: Deps, user: User, client: { ip: string | null }): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
   const now = deps.now();
@@ -170,21 +194,43 @@ function sixDigits(): string {
 export type CodePurpose = (typeof oneTimeCodes.$inferInsert)["purpose"];
 
 /**
- * Emails a 6-digit code (valid 10 minutes). At most 3 sends per 15 minutes per
- * user and purpose; a new code replaces the previous one.
+ * Who asks for a code: the owner in a session of their own, or someone at a
+ * client (address /64 or known browser) before signing in. Each requester has
+ * their own budget, so a stranger cannot use up the owner's sends.
  */
-export async function sendEmailCode(deps: Deps, user: User, purpose: CodePurpose): Promise<Result<null, "throttled">> {
+export type CodeRequester = { kind: "owner" } | { kind: "client"; key: string };
+
+/**
+ * Emails a 6-digit code (valid 10 minutes). At most 3 sends per 15 minutes per
+ * user, purpose and requester, and 20 a day per user from requesters other than
+ * the owner. A new code voids the earlier ones, except one sent in the last
+ * minute (it may still be on its way).
+ */
+export async function sendEmailCode(deps: Deps, user: User, purpose: CodePurpose, requester: CodeRequester = { kind: "owner" }): Promise<Result<null, "throttled">> {
   const now = deps.now();
-  const [recent] = await deps.db
-    .select({ n: count() })
-    .from(oneTimeCodes)
-    .where(and(eq(oneTimeCodes.userId, user.id), eq(oneTimeCodes.purpose, purpose), gt(oneTimeCodes.createdAt, new Date(now.getTime() - EMAIL_CODE_SENDS.windowMs))));
-  if ((recent?.n ?? 0) >= EMAIL_CODE_SENDS.limit) {
+  const who = requester.kind === "owner" ? "owner" : requester.key;
+  const budget = await hitRateLimit(deps, `code-send:${user.id}:${purpose}:${who}`, EMAIL_CODE_SENDS);
+  if (!budget.allowed) {
     return fail("throttled", { message: "We have already sent 3 codes in the last 15 minutes. Use the latest one, or wait before asking again." });
+  }
+  if (requester.kind !== "owner") {
+    // Refused silently by the caller's same-for-everyone answer; the owner's own sends are not affected.
+    const daily = await hitRateLimit(deps, `code-send:${user.id}:strangers`, EMAIL_CODE_DAILY);
+    if (!daily.allowed) return fail("throttled", { message: "Too many codes were sent to this account today. Try again tomorrow or contact the help desk." });
   }
   const code = sixDigits();
   await deps.db.batch([
-    deps.db.update(oneTimeCodes).set({ usedAt: now }).where(and(eq(oneTimeCodes.userId, user.id), eq(oneTimeCodes.purpose, purpose), isNull(oneTimeCodes.usedAt))),
+    deps.db
+      .update(oneTimeCodes)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(oneTimeCodes.userId, user.id),
+          eq(oneTimeCodes.purpose, purpose),
+          isNull(oneTimeCodes.usedAt),
+          lte(oneTimeCodes.createdAt, new Date(now.getTime() - EMAIL_CODE_GRACE_MS)),
+        ),
+      ),
     deps.db.insert(oneTimeCodes).values({ id: crypto.randomUUID(), userId: user.id, purpose, codeHash: hashToken(`${user.id}:${code}`), expiresAt: new Date(now.getTime() + EMAIL_CODE_TTL_MS), createdAt: now }),
     auditInsert(deps, { eventType: "mfa.code_sent", outcome: "info", subjectUserId: user.id, details: { purpose } }),
   ]);
@@ -196,53 +242,104 @@ export async function sendEmailCode(deps: Deps, user: User, purpose: CodePurpose
   return ok(null);
 }
 
-/** Checks an emailed code: the latest unused one, within its time and its 5 tries. */
+/**
+ * Checks an emailed code against the live ones (unused, unexpired, under 5
+ * tries). Each try is counted on every live code in one statement before the
+ * comparison, so parallel guesses cannot exceed the 5 tries.
+ */
 export async function verifyEmailCode(deps: Pick<Deps, "db" | "now">, userId: string, purpose: CodePurpose, code: string): Promise<boolean> {
   const now = deps.now();
-  const row = await deps.db
-    .select()
-    .from(oneTimeCodes)
-    .where(and(eq(oneTimeCodes.userId, userId), eq(oneTimeCodes.purpose, purpose), isNull(oneTimeCodes.usedAt), gt(oneTimeCodes.expiresAt, now)))
-    .orderBy(desc(oneTimeCodes.createdAt))
-    .get();
-  if (!row || row.attempts >= EMAIL_CODE_MAX_TRIES) return false;
-  if (!timingSafeEqualString(row.codeHash, hashToken(`${userId}:${code.replace(/\s+/g, "")}`))) {
-    await deps.db.update(oneTimeCodes).set({ attempts: sql`${oneTimeCodes.attempts} + 1` }).where(eq(oneTimeCodes.id, row.id));
-    return false;
-  }
+  const candidates = await deps.db
+    .update(oneTimeCodes)
+    .set({ attempts: sql`${oneTimeCodes.attempts} + 1` })
+    .where(
+      and(
+        eq(oneTimeCodes.userId, userId),
+        eq(oneTimeCodes.purpose, purpose),
+        isNull(oneTimeCodes.usedAt),
+        gt(oneTimeCodes.expiresAt, now),
+        lt(oneTimeCodes.attempts, EMAIL_CODE_MAX_TRIES),
+      ),
+    )
+    .returning({ id: oneTimeCodes.id, codeHash: oneTimeCodes.codeHash });
+  const given = hashToken(`${userId}:${code.replace(/\s+/g, "")}`);
+  const match = candidates.find((c) => timingSafeEqualString(c.codeHash, given));
+  if (!match) return false;
   const [used] = await deps.db
     .update(oneTimeCodes)
     .set({ usedAt: now })
-    .where(and(eq(oneTimeCodes.id, row.id), isNull(oneTimeCodes.usedAt)))
+    .where(and(eq(oneTimeCodes.id, match.id), isNull(oneTimeCodes.usedAt)))
     .returning({ id: oneTimeCodes.id });
   return Boolean(used);
 }
 
 // ---------------------------------------------------------------- second factor at sign-in
 
-/** Device types offered at sign-in beyond the user's devices: always listed, so they reveal nothing. */
-export const FALLBACK_TYPES = FALLBACK_LABELS;
-export type SecondFactorType = MfaKind | keyof typeof FALLBACK_TYPES;
 
 export function mfaLockedMessage(until: Date): string {
   return `Too many wrong security codes. Security codes are locked until ${formatTime(until)}. Try again then, or use "Unable to Access Security Code?".`;
 }
 
+export const MFA_HELD_MESSAGE = "After too many wrong security codes this account is on hold. Contact the help desk to verify who you are.";
+
 /**
- * Verifies the second factor of a sign-in (or of a sensitive change). Ten wrong
- * codes in a row lock codes for ten minutes; a right one resets the count.
+ * Claims one code attempt before the code is checked (one statement): refused
+ * while codes are locked, once a lock is due but not yet set, and for good at
+ * the hard stop. An expired lock is cleared by the claim that passes it.
+ */
+async function claimCodeAttempt(deps: Pick<Deps, "db" | "now">, userId: string): Promise<{ ok: true; failures: number } | { ok: false; until: Date | null; held: boolean }> {
+  const now = deps.now();
+  const [row] = await deps.db
+    .update(users)
+    .set({ mfaFailures: sql`${users.mfaFailures} + 1`, mfaLockedUntil: null })
+    .where(
+      and(
+        eq(users.id, userId),
+        isNull(users.heldAt),
+        lt(users.mfaFailures, MFA_HARD_STOP),
+        or(isNull(users.mfaLockedUntil), lte(users.mfaLockedUntil, now)),
+        or(sql`${users.mfaFailures} % ${MFA_FAILURES_PER_LOCK} != 0`, eq(users.mfaFailures, 0), isNotNull(users.mfaLockedUntil)),
+      ),
+    )
+    .returning({ failures: users.mfaFailures });
+  if (row) return { ok: true, failures: row.failures };
+  const current = await deps.db.select({ until: users.mfaLockedUntil, heldAt: users.heldAt, failures: users.mfaFailures }).from(users).where(eq(users.id, userId)).get();
+  const held = Boolean(current?.heldAt) || (current?.failures ?? 0) >= MFA_HARD_STOP;
+  return { ok: false, held, until: current?.until ?? new Date(now.getTime() + MFA_FIRST_LOCK_MS) };
+}
+
+/** The 10th, 20th … wrong code in a row: lock (or hold, at 100), record it, tell the owner. */
+async function lockCodes(deps: Deps, user: User, failures: number) {
+  const now = deps.now();
+  const held = failures >= MFA_HARD_STOP;
+  const until = new Date(now.getTime() + mfaLockDuration(failures));
+  await deps.db.batch([
+    deps.db.update(users).set(held ? { heldAt: now, heldReason: "mfa_failures", mfaLockedUntil: until } : { mfaLockedUntil: until }).where(eq(users.id, user.id)),
+    auditInsert(deps, { eventType: held ? "account.held" : "mfa.locked", outcome: "info", subjectUserId: user.id, details: { failures, until: until.toISOString(), reason: held ? "mfa_failures" : undefined } }),
+  ]);
+  // A code lock means the password is known: the owner must hear of it.
+  await enqueueEmail(deps, { template: "mfa_locked", to: user.email, data: { firstName: user.firstName, lockedUntil: formatTime(until), held: held ? "yes" : "no" } });
+  return { held, until };
+}
+
+/**
+ * Verifies a second factor at sign-in, step-up or a password reset. `allowed`
+ * limits the types (step-up takes only strong ones). A type the user does not
+ * have fails exactly like a wrong code.
  */
 export async function verifySecondFactor(
   deps: Deps,
   user: User,
   type: string | null,
   code: string,
+  options: { allowed?: readonly SecondFactorType[] } = {},
 ): Promise<Result<{ kind: SecondFactorType }, "invalid" | "mfa_locked">> {
-  const now = deps.now();
-  if (user.mfaLockedUntil && user.mfaLockedUntil > now) return fail("mfa_locked", { message: mfaLockedMessage(user.mfaLockedUntil) });
+  const claim = await claimCodeAttempt(deps, user.id);
+  if (!claim.ok) return fail("mfa_locked", { message: claim.held ? MFA_HELD_MESSAGE : mfaLockedMessage(claim.until ?? deps.now()) });
   const trimmed = code.trim();
+  const allowed = options.allowed ?? SECOND_FACTOR_TYPES;
   let okKind: SecondFactorType | null = null;
-  if (trimmed) {
+  if (trimmed && type && (allowed as readonly string[]).includes(type)) {
     if (type === "totp") {
       for (const device of (await listDevices(deps, user.id)).filter((d) => d.kind === "totp")) {
         if (await verifyTotpDevice(deps, device, trimmed)) {
@@ -257,23 +354,19 @@ export async function verifySecondFactor(
     } else if (type === "recovery") {
       if (await useRecoveryCode(deps, user, trimmed)) okKind = "recovery";
     } else if (type === "webauthn") {
-      // The browser's assertion, sent in the code field by the sign-in page's script.
+      // The browser's assertion, sent in the code field by the page's script.
       const assertion = parseAssertion(trimmed);
       if (assertion && (await verifyAuthentication(deps, assertion, user.id)).ok) okKind = "webauthn";
     }
   }
   if (okKind) {
-    if (user.mfaFailures > 0) await deps.db.update(users).set({ mfaFailures: 0, mfaLockedUntil: null }).where(eq(users.id, user.id));
+    await deps.db.update(users).set({ mfaFailures: 0, mfaLockedUntil: null }).where(eq(users.id, user.id));
     return ok({ kind: okKind });
   }
-  const failures = user.mfaFailures + 1;
-  if (failures >= MAX_MFA_FAILURES) {
-    const until = new Date(now.getTime() + MFA_LOCK_MS);
-    await deps.db.update(users).set({ mfaFailures: 0, mfaLockedUntil: until }).where(eq(users.id, user.id));
-    await recordAuditEvent(deps, { eventType: "mfa.locked", outcome: "info", subjectUserId: user.id, details: { until: until.toISOString() } });
-    return fail("mfa_locked", { message: mfaLockedMessage(until) });
+  if (claim.failures % MFA_FAILURES_PER_LOCK === 0) {
+    const lock = await lockCodes(deps, user, claim.failures);
+    return fail("mfa_locked", { message: lock.held ? MFA_HELD_MESSAGE : mfaLockedMessage(lock.until) });
   }
-  await deps.db.update(users).set({ mfaFailures: sql`${users.mfaFailures} + 1` }).where(eq(users.id, user.id));
   return fail("invalid");
 }
 
@@ -289,20 +382,26 @@ export async function renameDevice(deps: Deps, user: User, deviceId: string, nam
   return ok(null);
 }
 
-/** Removes a device after a fresh second factor; never the last one. */
+/**
+ * Removes a device (the caller has checked `can(actor, "device.remove")`, which
+ * needs a fresh strong factor). Never the last device; for someone who
+ * approves others, never the last strong one (they must keep AAL2).
+ */
 export async function removeDevice(
   deps: Deps,
   user: User,
   deviceId: string,
-  proof: { type: string | null; code: string },
   client: { ip: string | null },
-): Promise<Result<null>> {
+  options: { keepStrongDevice: boolean },
+): Promise<Result<null, "not_found" | "last_device" | "last_strong_device">> {
   const devices = await listDevices(deps, user.id);
   const target = devices.find((d) => d.id === deviceId);
   if (!target) return fail("not_found", { message: "That device is not on your account." });
   if (devices.length <= 1) return fail("last_device", { message: "You cannot remove your only MFA device. Add another one first." });
-  const verified = await verifySecondFactor(deps, user, proof.type, proof.code);
-  if (!verified.ok) return fail("invalid", { fieldErrors: { code: [verified.message ?? "That security code is not right."] } });
+  const strongLeft = devices.filter((d) => d.id !== deviceId && d.kind !== "email").length;
+  if (options.keepStrongDevice && strongLeft === 0) {
+    return fail("last_strong_device", { message: "Approvers must keep an authenticator app or security key. Add another one before removing this one." });
+  }
   await deps.db.batch([
     deps.db.delete(mfaDevices).where(eq(mfaDevices.id, deviceId)),
     auditInsert(deps, { eventType: "mfa.device_removed", outcome: "success", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, details: { kind: target.kind, deviceId } }),

@@ -1,7 +1,8 @@
-import { createCookie, redirect } from "@remix-run/cloudflare";
-import { and, desc, eq, ne } from "drizzle-orm";
+import { and, count, desc, eq, isNotNull, ne } from "drizzle-orm";
 import type { Deps } from "../deps";
-import { challengeAnswers, passwordCredentials, sessions, users } from "../db/schema";
+import { challengeAnswers, mfaDevices, passwordCredentials, roles, sessions, userRoles, users } from "../db/schema";
+import type { Actor, ActorRole, Assurance } from "../access/authorize";
+import { readCookie, serializeCookie } from "../cookies";
 import { hashToken, randomToken } from "./tokens";
 
 /** SPEC 2.2 / ASVS V3: 30 minutes idle, 12 hours absolute. */
@@ -10,13 +11,8 @@ export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60 * 1000;
 /** Activity is written at most once a minute, to spare D1 a write per page. */
 const TOUCH_INTERVAL_MS = 60 * 1000;
 
-export const sessionCookie = createCookie("__Host-sp-session", {
-  httpOnly: true,
-  secure: true,
-  sameSite: "lax",
-  path: "/",
-  // No maxAge: a browser session cookie; the server enforces both limits.
-});
+export const SESSION_COOKIE = "__Host-sp-session";
+const TOKEN_PATTERN = /^[a-z2-7]{32}$/;
 
 export type SessionUser = typeof users.$inferSelect;
 
@@ -28,13 +24,27 @@ export interface CurrentSession {
   expiresAt: Date;
   /** When the idle limit ends this session unless the user does something. */
   idleExpiresAt: Date;
+  assurance: Assurance;
+  strongFactorAt: Date | null;
+  /** Everything `can()` needs about the signed-in user. */
+  actor: Actor;
+}
+
+/** The strength a sign-in factor gives a session (docs/decisions: assurance model). */
+export function assuranceOf(factor: string): Assurance {
+  return factor === "totp" || factor === "webauthn" || factor === "passkey" || factor === "recovery" ? "strong" : factor === "none" ? "password" : "weak";
+}
+
+export interface NewSession {
+  userId: string;
+  ip: string | null;
+  userAgent: string | null;
+  location?: string | null;
+  assurance: Assurance;
 }
 
 /** Starts a new session (a new id every time: sign-in and privilege changes rotate). */
-export async function createSession(
-  deps: Pick<Deps, "db" | "now">,
-  input: { userId: string; ip: string | null; userAgent: string | null; location?: string | null },
-): Promise<{ token: string; setCookie: string }> {
+export async function createSession(deps: Pick<Deps, "db" | "now">, input: NewSession): Promise<{ token: string; setCookie: string }> {
   const token = randomToken();
   const now = deps.now();
   await deps.db.insert(sessions).values({
@@ -46,17 +56,45 @@ export async function createSession(
     ip: input.ip,
     userAgent: input.userAgent?.slice(0, 256) ?? null,
     location: input.location ?? null,
+    assurance: input.assurance,
+    strongFactorAt: input.assurance === "strong" ? now : null,
   });
-  return { token, setCookie: await sessionCookie.serialize(token) };
+  return { token, setCookie: sessionSetCookie(token) };
 }
 
-export async function clearSessionCookie(): Promise<string> {
-  return sessionCookie.serialize("", { maxAge: 0 });
+/**
+ * A new id for the same session (ASVS 3.2.1, 3.3.x): after identity is
+ * verified, a device is added, enrollment completes, the challenge questions
+ * change, and on step-up. The old id stops working at once. `strong` marks a
+ * strong factor proven just now.
+ */
+export async function rotateSession(
+  deps: Pick<Deps, "db" | "now">,
+  session: Pick<CurrentSession, "idHash">,
+  change: { strong?: boolean } = {},
+): Promise<{ setCookie: string } | null> {
+  const token = randomToken();
+  const now = deps.now();
+  const [row] = await deps.db
+    .update(sessions)
+    .set({ idHash: hashToken(token), lastSeenAt: now, ...(change.strong ? { assurance: "strong" as const, strongFactorAt: now } : {}) })
+    .where(eq(sessions.idHash, session.idHash))
+    .returning({ userId: sessions.userId });
+  return row ? { setCookie: sessionSetCookie(token) } : null;
 }
 
-async function tokenFrom(request: Request): Promise<string | null> {
-  const value = await sessionCookie.parse(request.headers.get("Cookie"));
-  return typeof value === "string" && /^[a-z2-7]{32}$/.test(value) ? value : null;
+export function sessionSetCookie(token: string): string {
+  // No Max-Age: a browser-session cookie; the server enforces both limits.
+  return serializeCookie(SESSION_COOKIE, token);
+}
+
+export function clearSessionCookie(): string {
+  return serializeCookie(SESSION_COOKIE, "", { maxAge: 0 });
+}
+
+/** Whether the request carries a well-formed session cookie (live or not). */
+export function hasSessionCookie(request: Request): boolean {
+  return readCookie(request.headers.get("Cookie"), SESSION_COOKIE, TOKEN_PATTERN) !== null;
 }
 
 /** The root loader and the route loader look up the same session once per request. */
@@ -73,19 +111,36 @@ export function getSession(deps: Pick<Deps, "db" | "now">, request: Request): Pr
 }
 
 async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): Promise<CurrentSession | null> {
-  const token = await tokenFrom(request);
+  const token = readCookie(request.headers.get("Cookie"), SESSION_COOKIE, TOKEN_PATTERN);
   if (!token) return null;
   const idHash = hashToken(token);
-  const row = await deps.db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.idHash, idHash))
-    .get();
+  // One round trip: the session with its user, the user's roles and devices.
+  const [rows, roleRows, deviceRows] = await deps.db.batch([
+    deps.db.select({ session: sessions, user: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.idHash, idHash)),
+    deps.db
+      .select({
+        roleCode: roles.code,
+        programId: userRoles.programId,
+        organizationId: userRoles.organizationId,
+        isSecurityOfficial: roles.isSecurityOfficial,
+        isHelpDesk: roles.isHelpDesk,
+        isAdmin: roles.isAdmin,
+      })
+      .from(sessions)
+      .innerJoin(userRoles, eq(userRoles.userId, sessions.userId))
+      .innerJoin(roles, eq(roles.id, userRoles.roleId))
+      .where(and(eq(sessions.idHash, idHash), eq(userRoles.status, "active"), eq(roles.active, true))),
+    deps.db
+      .select({ n: count() })
+      .from(sessions)
+      .innerJoin(mfaDevices, eq(mfaDevices.userId, sessions.userId))
+      .where(and(eq(sessions.idHash, idHash), isNotNull(mfaDevices.confirmedAt))),
+  ]);
+  const row = rows[0];
   if (!row) return null;
   const now = deps.now().getTime();
   const idleEnd = row.session.lastSeenAt.getTime() + IDLE_TIMEOUT_MS;
-  if (now >= idleEnd || now >= row.session.expiresAt.getTime() || row.user.status !== "active") {
+  if (now >= idleEnd || now >= row.session.expiresAt.getTime() || row.user.status !== "active" || row.user.heldAt) {
     await deps.db.delete(sessions).where(eq(sessions.idHash, idHash));
     return null;
   }
@@ -94,6 +149,15 @@ async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): 
     lastSeenAt = new Date(now);
     await deps.db.update(sessions).set({ lastSeenAt }).where(eq(sessions.idHash, idHash));
   }
+  const actor: Actor = {
+    userId: row.user.id,
+    enrollmentCompleted: row.user.enrollmentCompletedAt !== null,
+    restrictedUntil: row.user.restrictedUntil,
+    hasDevice: (deviceRows[0]?.n ?? 0) > 0,
+    assurance: row.session.assurance,
+    strongFactorAt: row.session.strongFactorAt,
+    roles: roleRows satisfies ActorRole[],
+  };
   return {
     idHash,
     user: row.user,
@@ -101,25 +165,10 @@ async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): 
     lastSeenAt,
     expiresAt: row.session.expiresAt,
     idleExpiresAt: new Date(Math.min(lastSeenAt.getTime() + IDLE_TIMEOUT_MS, row.session.expiresAt.getTime())),
+    assurance: row.session.assurance,
+    strongFactorAt: row.session.strongFactorAt,
+    actor,
   };
-}
-
-/** For screens that need a signed-in user: redirects to sign-in otherwise. */
-export async function requireSession(
-  deps: Pick<Deps, "db" | "now">,
-  request: Request,
-  options: { allowIncompleteSetup?: boolean } = {},
-): Promise<CurrentSession> {
-  const session = await getSession(deps, request);
-  if (!session) {
-    const url = new URL(request.url);
-    const hadSession = (await tokenFrom(request)) !== null;
-    throw redirect(`/login?${hadSession ? "expired=1&" : ""}redirectTo=${encodeURIComponent(url.pathname + url.search)}`, {
-      headers: { "Set-Cookie": await clearSessionCookie() },
-    });
-  }
-  if (!options.allowIncompleteSetup && (await needsFirstSignInSetup(deps, session.user.id))) throw redirect("/first-sign-in");
-  return session;
 }
 
 /** What first sign-in still has to set (SPEC 2.3): a password to replace, questions to choose. */

@@ -19,6 +19,9 @@ export interface TemplateData {
   security_code: { firstName: string; code: string; minutes: string; kind: string };
   manual_proofing_requested: { firstName: string; loginId: string; name: string };
   identity_verified: { firstName: string };
+  mfa_locked: { firstName: string; lockedUntil: string; held: "yes" | "no" };
+  weak_reset_notice: { firstName: string; when: string; restrictedUntil: string; notMeUrl: string };
+  account_held: { firstName: string };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -159,6 +162,35 @@ const renderers: Renderers = {
     greeting: `Hello ${d.firstName},`,
     paragraphs: ["The help desk verified your identity. Log in to finish New User Enrollment by registering an MFA device."],
     action: { label: "Continue enrollment", url: `${origin}/enrollment` },
+  }),
+  mfa_locked: (d, { origin }) => ({
+    subject: "Security codes on your QualityNet account are locked",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      "Someone entered your correct password and then too many wrong security codes. That means your password is known: if this was not you, change it now.",
+      d.held === "yes"
+        ? "After 100 wrong codes in a row your account is on hold. Contact the help desk to verify who you are and unlock it."
+        : `Security codes are locked until ${d.lockedUntil}. Each further lock lasts longer; after 100 wrong codes in a row only the help desk can unlock the account.`,
+    ],
+    action: { label: "Change your password", url: `${origin}/forgot-password` },
+  }),
+  weak_reset_notice: (d) => ({
+    subject: "Your QualityNet password was reset without your MFA device",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `Your password was reset on ${d.when} with an emailed code instead of an authenticator app, security key or recovery code.`,
+      `For your protection, until ${d.restrictedUntil} nobody can add MFA devices, change the email address, request or approve access, or administer anything on this account.`,
+      "If this was not you, use the link below: it signs out every session, cancels the reset and puts the account on hold until the help desk verifies who you are.",
+    ],
+    action: { label: "This wasn't me", url: d.notMeUrl },
+  }),
+  account_held: (d) => ({
+    subject: "Your QualityNet account is on hold",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      "You reported that a change to your account was not yours. Every session has been signed out and the account is on hold.",
+      "Contact the help desk: after they verify who you are, they will unlock the account and help you set up your MFA device again.",
+    ],
   }),
 };
 

@@ -5,6 +5,7 @@ import { auditInsert } from "../audit/record";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
 import { createProofingProvider } from "./sandbox";
+import { can, helpDeskEmails, type Actor } from "../access/authorize";
 import type { Applicant, KbaQuestion } from "./provider";
 
 type User = typeof users.$inferSelect;
@@ -179,11 +180,10 @@ export async function requestManualProofing(deps: Deps, user: User, note: string
     deps.db.insert(manualProofingRequests).values({ id: crypto.randomUUID(), userId: user.id, note: note.slice(0, 500), createdAt: deps.now() }),
     auditInsert(deps, { eventType: "proofing.manual_requested", outcome: "info", subjectUserId: user.id, actorUserId: user.id }),
   ]);
-  const helpDesk = await deps.db.select({ email: users.email }).from(users).where(eq(users.isHelpDesk, true));
-  for (const h of helpDesk) {
+  for (const to of await helpDeskEmails(deps)) {
     await enqueueEmail(deps, {
       template: "manual_proofing_requested",
-      to: h.email,
+      to,
       data: { firstName: "", loginId: user.loginId, name: `${user.firstName} ${user.lastName}` },
     });
   }
@@ -199,14 +199,23 @@ export async function listManualProofingRequests(deps: Pick<Deps, "db">) {
     .orderBy(desc(manualProofingRequests.createdAt));
 }
 
-/** A help-desk user records the outcome of a manual verification. */
-export async function decideManualProofing(deps: Deps, helpDesk: User, requestId: string, verified: boolean): Promise<Result<null>> {
-  if (!helpDesk.isHelpDesk) return fail("forbidden");
+/**
+ * A help-desk user records the outcome of a manual verification (a proofing
+ * review). `can(actor, "proofing_review.decide", { ownerUserId })` decides who
+ * may; the decision itself is one conditional update, so two deciders cannot
+ * both win.
+ */
+export async function decideManualProofing(deps: Deps, actor: Actor, requestId: string, verified: boolean): Promise<Result<null, "not_found" | "forbidden" | "step_up" | "already_decided">> {
   const now = deps.now();
   const pending = await deps.db.select().from(manualProofingRequests).where(eq(manualProofingRequests.id, requestId)).get();
   if (!pending) return fail("not_found", { message: "No such request." });
-  // Nobody verifies themselves.
-  if (pending.userId === helpDesk.id) return fail("forbidden", { message: "You cannot decide your own request." });
+  const decision = can(actor, "proofing_review.decide", { ownerUserId: pending.userId }, now);
+  if (!decision.ok) {
+    // Nobody verifies themselves.
+    if (pending.userId === actor.userId) return fail("forbidden", { message: "You cannot decide your own request." });
+    return fail(decision.reason === "forbidden" ? "forbidden" : "step_up", { message: "Confirm it is you with a code from your authenticator app first." });
+  }
+  const helpDesk = { id: actor.userId };
   const [request] = await deps.db
     .update(manualProofingRequests)
     .set({ status: verified ? "verified" : "rejected", decidedAt: now, decidedByUserId: helpDesk.id })

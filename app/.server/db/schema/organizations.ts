@@ -72,6 +72,10 @@ export const roles = sqliteTable(
     description: text("description").notNull().default(""),
     /** True for roles that make their holder an approver for the organization. */
     isSecurityOfficial: integer("is_security_official", { mode: "boolean" }).notNull().default(false),
+    /** Holders approve for the role's program (or every program) as the help desk: first Security Officials, manual proofing. */
+    isHelpDesk: integer("is_help_desk", { mode: "boolean" }).notNull().default(false),
+    /** Holders administer organizations, programs, roles and users (SPEC 2.8). */
+    isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
   },
   (t) => [uniqueIndex("roles_code_unique").on(t.code)],

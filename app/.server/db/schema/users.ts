@@ -21,8 +21,15 @@ export const users = sqliteTable(
     /** Identity proofing passed (by the provider or the help desk). */
     identityVerifiedAt: timestamp("identity_verified_at"),
     enrollmentCompletedAt: timestamp("enrollment_completed_at"),
-    isHelpDesk: integer("is_help_desk", { mode: "boolean" }).notNull().default(false),
-    isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Set after a password reset proven only by weak factors (emailed code,
+     * challenge questions): until then no device, email, request, approval or
+     * administration changes (docs/decisions: assurance model).
+     */
+    restrictedUntil: timestamp("restricted_until"),
+    /** The account waits for the help desk ("This wasn't me" after a weak reset, or 100 wrong codes). */
+    heldAt: timestamp("held_at"),
+    heldReason: text("held_reason", { enum: ["reported_not_me", "mfa_failures"] }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at").notNull(),
   },
@@ -83,6 +90,14 @@ export const sessions = sqliteTable(
     lastSeenAt: timestamp("last_seen_at").notNull(),
     /** Absolute limit, whatever the activity. */
     expiresAt: timestamp("expires_at").notNull(),
+    /**
+     * How the session was established: "password" (no device yet, enrollment
+     * only), "weak" (an emailed code or the challenge questions), "strong" (an
+     * authenticator app, security key, passkey or recovery code).
+     */
+    assurance: text("assurance", { enum: ["password", "weak", "strong"] }).notNull().default("password"),
+    /** When a strong factor was last proven in this session (sensitive actions need it within 15 minutes). */
+    strongFactorAt: timestamp("strong_factor_at"),
     ip: text("ip"),
     userAgent: text("user_agent"),
     location: text("location"),
@@ -156,6 +171,8 @@ export const knownDevices = sqliteTable(
     deviceHash: text("device_hash").notNull(),
     firstSeenAt: timestamp("first_seen_at").notNull(),
     lastSeenAt: timestamp("last_seen_at").notNull(),
+    /** Set by a strong sign-in from this browser: it may still sign in while its address is locked out. */
+    trustedAt: timestamp("trusted_at"),
   },
   (t) => [uniqueIndex("known_devices_user_device_unique").on(t.userId, t.deviceHash)],
 );
@@ -171,7 +188,7 @@ export const emailTokens = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    purpose: text("purpose", { enum: ["password_reset", "not_me"] }).notNull(),
+    purpose: text("purpose", { enum: ["password_reset", "not_me", "weak_reset_not_me"] }).notNull(),
     expiresAt: timestamp("expires_at").notNull(),
     usedAt: timestamp("used_at"),
     createdAt: timestamp("created_at").notNull(),

@@ -231,7 +231,7 @@ function referenceStatements(): string[] {
   for (const r of ROLES) {
     const program = r.program ? `(SELECT id FROM programs WHERE code = ${q(r.program)})` : "NULL";
     out.push(
-      `INSERT INTO roles (code, name, program_id, description, is_security_official, active) VALUES (${q(r.code)}, ${q(r.name)}, ${program}, ${q(r.description)}, ${r.isSecurityOfficial ? 1 : 0}, 1) ON CONFLICT(code) DO UPDATE SET name = excluded.name, program_id = excluded.program_id, description = excluded.description, is_security_official = excluded.is_security_official;`,
+      `INSERT INTO roles (code, name, program_id, description, is_security_official, is_help_desk, is_admin, active) VALUES (${q(r.code)}, ${q(r.name)}, ${program}, ${q(r.description)}, ${r.isSecurityOfficial ? 1 : 0}, ${r.isHelpDesk ? 1 : 0}, ${r.isAdmin ? 1 : 0}, 1) ON CONFLICT(code) DO UPDATE SET name = excluded.name, program_id = excluded.program_id, description = excluded.description, is_security_official = excluded.is_security_official, is_help_desk = excluded.is_help_desk, is_admin = excluded.is_admin;`,
     );
     for (const t of r.orgTypes) {
       out.push(
@@ -287,7 +287,7 @@ async function devUserStatements(totpKey: string): Promise<string[]> {
     ),
   );
   return [
-    `INSERT INTO users (id, login_id, first_name, last_name, email, phone, status, identity_verified_at, enrollment_completed_at, is_help_desk, created_at, updated_at) VALUES (${q(h.id)}, ${q(h.loginId)}, 'Helen', 'Desk', ${q(h.email)}, '410-555-0100', 'active', ${SEED_TIME}, ${SEED_TIME}, 1, ${SEED_TIME}, ${SEED_TIME}) ON CONFLICT(id) DO NOTHING;`,
+    `INSERT INTO users (id, login_id, first_name, last_name, email, phone, status, identity_verified_at, enrollment_completed_at, created_at, updated_at) VALUES (${q(h.id)}, ${q(h.loginId)}, 'Helen', 'Desk', ${q(h.email)}, '410-555-0100', 'active', ${SEED_TIME}, ${SEED_TIME}, ${SEED_TIME}, ${SEED_TIME}) ON CONFLICT(id) DO NOTHING;`,
     `INSERT INTO password_credentials (user_id, hash, is_temporary, changed_at) VALUES (${q(h.id)}, ${q(passwordHash)}, 0, ${SEED_TIME}) ON CONFLICT(user_id) DO NOTHING;`,
     `INSERT INTO mfa_devices (id, user_id, kind, name, credential_label, totp_secret_enc, created_at, confirmed_at) VALUES (${q(h.deviceId)}, ${q(h.id)}, 'totp', 'Development authenticator', 'TOTP-DEV1', X'${hex(sealed)}', ${SEED_TIME}, ${SEED_TIME}) ON CONFLICT(id) DO NOTHING;`,
     `INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at) SELECT ${q(h.id)} || ':' || p.code, ${q(h.id)}, r.id, p.id, (SELECT id FROM organizations WHERE external_key = 'cms:hq'), 'active', ${SEED_TIME} FROM programs p, roles r WHERE r.code = 'HELP_DESK_APPROVER' ON CONFLICT(id) DO NOTHING;`,

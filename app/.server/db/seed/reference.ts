@@ -37,6 +37,10 @@ export const ROLES: {
   program: string | null;
   description: string;
   isSecurityOfficial?: boolean;
+  /** Decides first Security Officials and manual proofing for the program (all programs when granted without one). */
+  isHelpDesk?: boolean;
+  /** Administers reference data and users (SPEC 2.8). */
+  isAdmin?: boolean;
   orgTypes: OrgTypeName[];
 }[] = [
   {
@@ -59,7 +63,16 @@ export const ROLES: {
     name: "Help Desk Approver",
     program: null,
     description: "Approves the first Security Official of an organization for a program.",
+    isHelpDesk: true,
     orgTypes: ["CMS", "Contractor"],
+  },
+  {
+    code: "HELP_DESK_ADMINISTRATOR",
+    name: "Help Desk Administrator",
+    program: null,
+    description: "Manages organizations, programs, roles and users; unlocks accounts and resets MFA after manual verification.",
+    isAdmin: true,
+    orgTypes: ["CMS"],
   },
   {
     code: "QBIC_REPORT_VIEWER",

@@ -1,0 +1,187 @@
+import { and, eq } from "drizzle-orm";
+import type { Deps } from "../deps";
+import { roles, userRoles, users } from "../db/schema";
+
+/**
+ * Who may do what, decided in one place (ASVS V4.1): every route and Hono
+ * handler asks `can(actor, action, resource)`, and the two doors map a refusal
+ * to their own response (a redirect to step up, a 404, a 403 page).
+ *
+ * Strength of sign-in (docs/decisions/2026-11-22-assurance-model.md):
+ * - "password": signed in with the password alone; only possible before the
+ *   first device exists, so only New User Enrollment is open.
+ * - "weak": an emailed code or the challenge questions (NIST SP 800-63B
+ *   §5.1.3.1, §5.1.1.2: recovery, not a second factor).
+ * - "strong": an authenticator app, a security key, a passkey or a recovery
+ *   code (AAL2).
+ * Sensitive actions need a strong factor proven at most 15 minutes ago.
+ */
+export const STEP_UP_MAX_AGE_MS = 15 * 60 * 1000;
+
+export type Assurance = "password" | "weak" | "strong";
+
+export interface ActorRole {
+  roleCode: string;
+  programId: number | null;
+  organizationId: number | null;
+  isSecurityOfficial: boolean;
+  isHelpDesk: boolean;
+  isAdmin: boolean;
+}
+
+export interface Actor {
+  userId: string;
+  enrollmentCompleted: boolean;
+  /** Until then, a password reset proven only by weak factors keeps sensitive changes closed. */
+  restrictedUntil: Date | null;
+  hasDevice: boolean;
+  assurance: Assurance;
+  strongFactorAt: Date | null;
+  roles: ActorRole[];
+}
+
+/** What an action is about: the account it changes, or the organization and program it concerns. */
+export interface Resource {
+  ownerUserId?: string;
+  organizationId?: number | null;
+  programId?: number | null;
+  /** The first Security Official of an organization is decided by the help desk. */
+  firstSecurityOfficial?: boolean;
+}
+
+export type Action =
+  /** Add an MFA device (the first one, during enrollment, needs no step-up). */
+  | "device.add"
+  | "device.remove"
+  | "device.rename"
+  | "recovery_codes.issue"
+  | "email.change"
+  /** Submit a role request ("Request User Access"). */
+  | "request.create"
+  /** Approve or reject a role request; revoke a role. */
+  | "request.decide"
+  | "role.revoke"
+  /** The manual-proofing queue of the help desk. */
+  | "proofing_review.read"
+  | "proofing_review.decide"
+  | "audit.read"
+  | "admin.manage";
+
+export type Refusal =
+  /** Not allowed at all: doors answer 404 so nothing is revealed. */
+  | { ok: false; reason: "forbidden" }
+  /** Allowed with a fresh strong factor: doors send the user to step up and back. */
+  | { ok: false; reason: "step_up" }
+  /** Allowed after New User Enrollment. */
+  | { ok: false; reason: "enrollment" }
+  /** Closed for 24 hours after a weak password reset. */
+  | { ok: false; reason: "restricted"; until: Date };
+
+export type Decision = { ok: true } | Refusal;
+
+const ALLOW: Decision = { ok: true };
+const deny = (reason: "forbidden" | "step_up" | "enrollment"): Refusal => ({ ok: false, reason });
+
+export function hasFreshStrongFactor(actor: Pick<Actor, "assurance" | "strongFactorAt">, now: Date): boolean {
+  return actor.assurance === "strong" && actor.strongFactorAt !== null && now.getTime() - actor.strongFactorAt.getTime() <= STEP_UP_MAX_AGE_MS;
+}
+
+/** Help desk for a program: a help-desk role for that program, or for every program. */
+function isHelpDeskFor(actor: Actor, programId: number | null | undefined): boolean {
+  return actor.roles.some((r) => r.isHelpDesk && (r.programId === null || programId == null || r.programId === programId));
+}
+
+function isSecurityOfficialOf(actor: Actor, organizationId: number | null | undefined): boolean {
+  return organizationId != null && actor.roles.some((r) => r.isSecurityOfficial && r.organizationId === organizationId);
+}
+
+export function can(actor: Actor, action: Action, resource: Resource = {}, now: Date = new Date()): Decision {
+  const own = resource.ownerUserId === undefined || resource.ownerUserId === actor.userId;
+  const restricted = actor.restrictedUntil && actor.restrictedUntil > now ? ({ ok: false, reason: "restricted", until: actor.restrictedUntil } as const) : null;
+  const fresh = hasFreshStrongFactor(actor, now);
+
+  switch (action) {
+    case "device.add":
+      if (!own) return deny("forbidden");
+      // NIST §6.1.2.3: the first authenticator is bound in the session that
+      // proved identity (enrollment); every later one needs a strong factor.
+      if (!actor.hasDevice) return ALLOW;
+      if (restricted) return restricted;
+      return fresh ? ALLOW : deny("step_up");
+    case "device.remove":
+    case "recovery_codes.issue":
+      if (!own) return deny("forbidden");
+      return fresh ? ALLOW : deny("step_up");
+    case "device.rename":
+      return own ? ALLOW : deny("forbidden");
+    case "email.change":
+      if (!own) return deny("forbidden");
+      if (restricted) return restricted;
+      return fresh ? ALLOW : deny("step_up");
+    case "request.create":
+      if (!own) return deny("forbidden");
+      if (!actor.enrollmentCompleted) return deny("enrollment");
+      if (restricted) return restricted;
+      return actor.assurance === "strong" ? ALLOW : deny("step_up");
+    case "request.decide":
+    case "role.revoke": {
+      // Nobody decides their own request or removes their own role this way.
+      if (resource.ownerUserId === actor.userId) return deny("forbidden");
+      const allowed = resource.firstSecurityOfficial
+        ? isHelpDeskFor(actor, resource.programId)
+        : isSecurityOfficialOf(actor, resource.organizationId) || isHelpDeskFor(actor, resource.programId);
+      if (!allowed) return deny("forbidden");
+      if (restricted) return restricted;
+      return fresh ? ALLOW : deny("step_up");
+    }
+    case "proofing_review.read":
+    case "proofing_review.decide":
+      if (!isHelpDeskFor(actor, null)) return deny("forbidden");
+      if (action === "proofing_review.decide" && resource.ownerUserId === actor.userId) return deny("forbidden");
+      if (restricted) return restricted;
+      if (action === "proofing_review.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
+      return fresh ? ALLOW : deny("step_up");
+    case "audit.read":
+      if (!(actor.roles.some((r) => r.isAdmin || r.isHelpDesk) || isSecurityOfficialOf(actor, resource.organizationId))) return deny("forbidden");
+      return actor.assurance === "strong" ? ALLOW : deny("step_up");
+    case "admin.manage":
+      if (!actor.roles.some((r) => r.isAdmin)) return deny("forbidden");
+      if (restricted) return restricted;
+      return fresh ? ALLOW : deny("step_up");
+  }
+}
+
+/** Allowed now or after a step-up (or the restriction ends): worth showing the link. */
+export const mayEver = (decision: Decision) => decision.ok || decision.reason !== "forbidden";
+
+/** Does the actor hold any role that approves others (Security Official, help desk, admin)? */
+export function holdsApprovingRole(actor: Pick<Actor, "roles">): boolean {
+  return actor.roles.some((r) => r.isSecurityOfficial || r.isHelpDesk || r.isAdmin);
+}
+
+/** The active roles behind a user's powers, with the flags that give them. */
+export async function loadActorRoles(deps: Pick<Deps, "db">, userId: string): Promise<ActorRole[]> {
+  return deps.db
+    .select({
+      roleCode: roles.code,
+      programId: userRoles.programId,
+      organizationId: userRoles.organizationId,
+      isSecurityOfficial: roles.isSecurityOfficial,
+      isHelpDesk: roles.isHelpDesk,
+      isAdmin: roles.isAdmin,
+    })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(and(eq(userRoles.userId, userId), eq(userRoles.status, "active"), eq(roles.active, true)));
+}
+
+/** Email addresses of everyone who holds a help-desk role (for the manual-proofing queue). */
+export async function helpDeskEmails(deps: Pick<Deps, "db">): Promise<string[]> {
+  const rows = await deps.db
+    .selectDistinct({ email: users.email })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .innerJoin(users, eq(users.id, userRoles.userId))
+    .where(and(eq(roles.isHelpDesk, true), eq(userRoles.status, "active"), eq(users.status, "active")));
+  return rows.map((r) => r.email);
+}

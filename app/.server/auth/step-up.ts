@@ -1,0 +1,42 @@
+import type { Deps } from "../deps";
+import { recordAuditEvent } from "../audit/record";
+import { fail, ok, type Result } from "../result";
+import { STRONG_TYPES, type SecondFactorType } from "~/lib/mfa";
+import { confirmedKinds, remainingRecoveryCodes, verifySecondFactor } from "./mfa";
+import { rotateSession, type CurrentSession } from "./session";
+
+/** The strong factors this user can prove now: the step-up screen offers only these. */
+export async function strongFactorsOf(deps: Pick<Deps, "db">, userId: string): Promise<SecondFactorType[]> {
+  const [kinds, codesLeft] = await Promise.all([confirmedKinds(deps, userId), remainingRecoveryCodes(deps, userId)]);
+  return STRONG_TYPES.filter((t) => (t === "recovery" ? codesLeft > 0 : (kinds as string[]).includes(t)));
+}
+
+/**
+ * Step-up (NIST SP 800-63B §4.2.3 reauthentication at AAL2): a code from an
+ * authenticator app, a security key or a recovery code makes the session
+ * strong for 15 minutes, under a new session id. Wrong codes count like wrong
+ * codes at sign-in (locks, emails).
+ */
+export async function stepUp(
+  deps: Deps,
+  session: CurrentSession,
+  input: { type: string; code: string },
+  client: { ip: string | null; userAgent: string | null },
+): Promise<Result<{ setCookie: string }, "invalid" | "mfa_locked" | "expired">> {
+  const verified = await verifySecondFactor(deps, session.user, input.type, input.code, { allowed: STRONG_TYPES });
+  await recordAuditEvent(deps, {
+    eventType: verified.ok ? "session.stepped_up" : "session.step_up_failed",
+    outcome: verified.ok ? "success" : "failure",
+    subjectUserId: session.user.id,
+    actorUserId: session.user.id,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    details: { deviceType: input.type },
+  });
+  if (!verified.ok) {
+    return fail(verified.code, { fieldErrors: { code: [verified.message ?? "That code is not right. Enter the code your authenticator app shows now, or a recovery code."] } });
+  }
+  const rotated = await rotateSession(deps, session, { strong: true });
+  if (!rotated) return fail("expired", { message: "Your session ended. Log in again." });
+  return ok(rotated);
+}
