@@ -54,7 +54,6 @@ function decodedLayers(value: string): string[] | null {
 }
 
 /** Control characters (C0 and DEL): browsers strip tabs and newlines from URLs, turning `/\t/host` into `//host`. */
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
