@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 
 /**
  * Integration tests run inside workerd: the real Worker (Hono + the built Remix
@@ -9,11 +10,16 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
+  // What a plain `wrangler deploy` (no --env) would run with, read the way wrangler
+  // reads it, so tests can start the Worker with production's own variables.
+  const production = unstable_readConfig({ config: fileURLToPath(new URL("./wrangler.toml", import.meta.url)) });
   return {
     plugins: [
       cloudflareTest({
         main: "./worker/index.ts",
-        wrangler: { configPath: "./wrangler.toml" },
+        // The top level of wrangler.toml is production; tests run the [env.dev]
+        // Worker, as `npm run dev` does (tests that need production say so).
+        wrangler: { configPath: "./wrangler.toml", environment: "dev" },
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
@@ -38,6 +44,7 @@ export default defineConfig(async () => {
     test: {
       include: ["tests/integration/**/*.test.ts"],
       setupFiles: ["./tests/setup/apply-migrations.ts"],
+      provide: { productionVars: production.vars as Record<string, string> },
     },
   };
 });

@@ -1,6 +1,8 @@
 /**
  * `npm run mail:test [address]`: asks the running dev server (npm run dev) to
- * queue a test email, as the button on /_dev/mailbox does.
+ * queue a test email, as the button on /_dev/mailbox does. The mailbox answers
+ * only in development (`wrangler dev --env dev`) and only on localhost, so
+ * PORTAL_ORIGIN must be a loopback address too.
  */
 const origin = process.env.PORTAL_ORIGIN ?? "http://localhost:8787";
 const to = process.argv[2] ?? "developer@secure-portal.localhost";

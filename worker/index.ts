@@ -6,6 +6,7 @@ import * as build from "../build/server";
 import { createDeps } from "../app/.server/deps";
 import type { Env } from "../app/.server/env";
 import type { QueueMessageBody } from "../app/.server/mail/messages";
+import { escapeHtml } from "../app/.server/mail/templates";
 import { handleQueueBatch } from "./queue";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
 import { healthRoutes } from "./routes/health";
@@ -24,9 +25,11 @@ function describeLocation(cf: Request["cf"]): string | null {
   return parts.length > 0 ? parts.join(", ") : null;
 }
 
-// A fresh id per request (never the client's), returned so support can quote it.
+// A fresh id per request, returned so support can quote it. Never taken from a
+// header: CF-Ray can be sent by anyone reaching the Worker by another route, and
+// the id is echoed in a header, the error page and every log line.
 app.use("*", async (c, next) => {
-  const id = c.req.header("CF-Ray") ?? crypto.randomUUID();
+  const id = crypto.randomUUID();
   c.set("requestId", id);
   await next();
   c.res.headers.set("X-Request-Id", id);
@@ -75,9 +78,10 @@ app.onError((error, c) => {
     );
   }
   if (error instanceof HTTPException) return error.getResponse();
-  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), msg: String(error), stack: error.stack }));
+  // CF-Ray is logged as its own field (JSON-encoded) to match Cloudflare's logs; it is never echoed.
+  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), cfRay: c.req.header("CF-Ray") ?? null, msg: String(error), stack: error.stack }));
   return c.html(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Something went wrong - CMS.gov | QualityNet</title></head><body><main><h1>Something went wrong</h1><p>Please try again. If this keeps happening, contact the help desk and quote reference ${c.get("requestId") ?? ""}.</p><p><a href="/">Return to the home page</a></p></main></body></html>`,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Something went wrong - CMS.gov | QualityNet</title></head><body><main><h1>Something went wrong</h1><p>Please try again. If this keeps happening, contact the help desk and quote reference ${escapeHtml(c.get("requestId") ?? "")}.</p><p><a href="/">Return to the home page</a></p></main></body></html>`,
     500,
   );
 });

@@ -1,4 +1,5 @@
 import { expireEndedRoles, expirePendingRequests, purgeExpiredRecords } from "../app/.server/access/expiry";
+import { purgeSpentCredentials } from "../app/.server/auth/purge";
 import { createDeps } from "../app/.server/deps";
 import type { Env } from "../app/.server/env";
 
@@ -8,5 +9,6 @@ export async function runScheduledJobs(env: Env, now: () => Date = () => new Dat
   const expiredRequests = await expirePendingRequests(deps);
   const expiredRoles = await expireEndedRoles(deps);
   await purgeExpiredRecords(deps);
-  return { expiredRequests, expiredRoles };
+  const purged = await purgeSpentCredentials(deps);
+  return { expiredRequests, expiredRoles, purged };
 }

@@ -34,14 +34,14 @@ async function waitForHealthy(url: string, child: ChildProcess, log: () => strin
 
 /**
  * Builds a fresh local D1 (real migrations and seed) in a temporary directory,
- * starts `wrangler dev` on a free port with the queue consumer, and hands the
+ * starts `wrangler dev --env dev` (the top level of wrangler.toml is production) on a free port with the queue consumer, and hands the
  * URL to the tests. The app must be built first (`npm run build`).
  */
 export default async function setup(project: TestProject) {
   const persistTo = mkdtempSync(join(tmpdir(), "secure-portal-e2e-"));
   const quiet = { stdio: ["ignore", "ignore", "inherit"] as ["ignore", "ignore", "inherit"] };
   execFileSync("node", ["scripts/dev-vars.ts"], quiet);
-  execFileSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], quiet);
+  execFileSync("wrangler", ["d1", "migrations", "apply", "DB", "--env", "dev", "--local", "--persist-to", persistTo], quiet);
   execFileSync("node", ["scripts/seed.ts", "--persist-to", persistTo], quiet);
 
   const port = await freePort();
@@ -50,7 +50,7 @@ export default async function setup(project: TestProject) {
   let output = "";
   const child = spawn(
     "wrangler",
-    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--var", `PUBLIC_ORIGIN:${baseURL}`, "--show-interactive-dev-session=false"],
+    ["dev", "--env", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--var", `PUBLIC_ORIGIN:${baseURL}`, "--show-interactive-dev-session=false"],
     { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
   );
   child.stdout?.on("data", (d) => (output += d));

@@ -12,5 +12,7 @@ declare global {
 declare module "vitest" {
   interface ProvidedContext {
     baseURL: string;
+    /** The top-level [vars] of wrangler.toml: what `wrangler deploy` ships (integration tests). */
+    productionVars: Record<string, string>;
   }
 }

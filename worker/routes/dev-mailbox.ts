@@ -69,10 +69,23 @@ summary{cursor:pointer}.subject{font-weight:bold;display:block}.meta{color:#5b61
 pre{white-space:pre-wrap;background:#f1f1f1;padding:12px}.status-failed,.status-retrying{border-left:6px solid #e31c3d}
 .error{color:#b50909}.notice{background:#e7f4e4;border-left:6px solid #2e8540;padding:8px}`;
 
-/** /_dev/mailbox: 404 unless ENVIRONMENT is development (SPEC 2.7). */
+/** `localhost`, `127.0.0.1` or `[::1]`, with or without a port. */
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+/**
+ * The mailbox shows temporary passwords and sign-in links. Even a development
+ * build reached through a tunnel, a LAN address or a preview hostname must not
+ * show them: only a request addressed to this machine's loopback name gets in.
+ */
+export function isLoopbackRequest(url: string, hostHeader: string | undefined): boolean {
+  const urlHost = new URL(url).host;
+  return LOOPBACK_HOST.test(urlHost) && LOOPBACK_HOST.test(hostHeader ?? urlHost);
+}
+
+/** /_dev/mailbox: 404 unless ENVIRONMENT is development and the request is local (SPEC 2.7). */
 export const devMailboxRoutes = new Hono<AppEnv>()
   .use("*", async (c, next) => {
-    if (!isDevelopment(c.env)) return c.notFound();
+    if (!isDevelopment(c.env) || !isLoopbackRequest(c.req.url, c.req.header("Host"))) return c.notFound();
     await next();
   })
   .get("/", async (c) => {

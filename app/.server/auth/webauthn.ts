@@ -64,7 +64,13 @@ async function webauthnDevices(deps: Pick<Deps, "db">, userId: string) {
 
 const transportsOf = (value: string | null) => (value ? (JSON.parse(value) as AuthenticatorTransport[]) : undefined);
 
-/** Options for navigator.credentials.create(): a discoverable credential where the authenticator can, so it also works as a passkey. */
+/**
+ * Options for navigator.credentials.create(). The credential must be discoverable
+ * (resident): sign-in options carry no allowCredentials (see authenticationOptions),
+ * so the browser can only offer keys that remember this site. It also lets every
+ * key work as a passkey. Authenticators that cannot store one are refused here,
+ * at enrollment, rather than failing later at sign-in (docs/decisions).
+ */
 export async function registrationOptions(deps: Pick<Deps, "db" | "env" | "now">, user: User) {
   const { rpID } = relyingParty(deps.env);
   const existing = await webauthnDevices(deps, user.id);
@@ -76,7 +82,7 @@ export async function registrationOptions(deps: Pick<Deps, "db" | "env" | "now">
     userID: new TextEncoder().encode(user.id),
     attestationType: "none",
     excludeCredentials: existing.map((d) => ({ id: d.webauthnCredentialId!, transports: transportsOf(d.webauthnTransports) })),
-    authenticatorSelection: { residentKey: "preferred", userVerification: "preferred" },
+    authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
   });
   const challengeId = await storeChallenge(deps, "register", options.challenge, user.id);
   return { challengeId, options };
@@ -116,19 +122,24 @@ export async function verifyRegistration(
 }
 
 /**
- * Options for navigator.credentials.get(). With a User ID: that account's keys
- * (second factor). Without: any discoverable credential (passkey sign-in).
+ * Options for navigator.credentials.get(), for a second factor (with a User ID)
+ * or a passkey sign-in (without). Issued before any password is accepted, so
+ * they never list the account's credentials (`allowCredentials`): that list
+ * would tell anyone whether a User ID exists and which keys it has (SPEC 2.2).
+ * The browser offers its discoverable credentials instead — keys are registered
+ * as discoverable for this reason (docs/decisions) — and verifyAuthentication
+ * checks the key belongs to the account. The response has the same shape and
+ * cost for known and unknown User IDs: one lookup, then the same options.
  */
 export async function authenticationOptions(deps: Pick<Deps, "db" | "env" | "now">, loginId: string | null) {
   const { rpID } = relyingParty(deps.env);
-  const user = loginId ? await deps.db.select().from(users).where(eq(users.loginId, loginId.toUpperCase())).get() : null;
-  const devices = user ? await webauthnDevices(deps, user.id) : [];
+  const user = loginId ? await deps.db.select({ id: users.id }).from(users).where(eq(users.loginId, loginId.toUpperCase())).get() : null;
   const options = await generateAuthenticationOptions({
     rpID,
-    allowCredentials: devices.map((d) => ({ id: d.webauthnCredentialId!, transports: transportsOf(d.webauthnTransports) })),
     userVerification: loginId ? "preferred" : "required",
   });
-  // A second-factor challenge is bound to the (claimed) account; a passkey one to nobody.
+  // A second-factor challenge is bound to the (claimed) account; a passkey one, or
+  // one for an unknown User ID, to nobody. Only the server sees the difference.
   const challengeId = await storeChallenge(deps, "authenticate", options.challenge, user?.id ?? null);
   return { challengeId, options };
 }

@@ -1,0 +1,59 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import worker from "../../worker/index";
+import { get, HOST, ORIGIN } from "../factories/http";
+
+/** Runs the real Worker with the given variables over the test bindings. */
+async function fetchWith(vars: Record<string, unknown>, path: string, init: RequestInit = {}) {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(`${ORIGIN}${path}`, { redirect: "manual", ...init }), { ...env, ...vars } as never, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+describe("ASVS 14.1 production fails closed: the deployed configuration", () => {
+  const productionVars = inject("productionVars");
+
+  it("is production at the top level of wrangler.toml, where a plain `wrangler deploy` reads it", () => {
+    expect(productionVars.ENVIRONMENT).toBe("production");
+    expect(productionVars.PUBLIC_ORIGIN).toMatch(/^https:\/\//);
+  });
+
+  it("answers 404 at /_dev/mailbox, even from localhost", async () => {
+    for (const path of ["/_dev/mailbox", "/_dev/mailbox/mailbox.css", "/_dev/mailbox/1/html"]) {
+      const response = await fetchWith(productionVars, path, { headers: { Host: HOST } });
+      expect(response.status, path).toBe(404);
+      expect(await response.text()).not.toContain("Development mailbox");
+    }
+    const send = await fetchWith(productionVars, "/_dev/mailbox/test", {
+      method: "POST",
+      headers: { Host: HOST, Origin: ORIGIN, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded" },
+      body: "to=someone%40example.test",
+    });
+    expect(send.status).toBe(404);
+  });
+});
+
+describe("ASVS 14.1 the development mailbox answers only on this machine", () => {
+  it("is served in development to localhost, 127.0.0.1 and [::1] on any port", async () => {
+    for (const host of ["localhost", "localhost:8787", "127.0.0.1:8787", "127.0.0.1:43123", "[::1]:8787", "LOCALHOST:8787"]) {
+      const response = await fetchWith({ ENVIRONMENT: "development" }, "/_dev/mailbox", { headers: { Host: host } });
+      expect(response.status, host).toBe(200);
+    }
+    expect((await get("/_dev/mailbox")).status).toBe(200);
+  });
+
+  it("is 404 in development for any other Host: a tunnel, a LAN address or a look-alike name", async () => {
+    for (const host of ["portal.example.gov", "evil.example:8787", "localhost.evil.example", "127.0.0.1.nip.io", "192.168.1.20:8787", "10.0.0.5", "[::2]:8787", "localhost:8787@evil.example"]) {
+      const response = await fetchWith({ ENVIRONMENT: "development" }, "/_dev/mailbox", { headers: { Host: host } });
+      expect(response.status, host).toBe(404);
+    }
+  });
+
+  it("is 404 when the URL names another host, whatever the Host header claims", async () => {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(new Request("https://dev-tunnel.example/_dev/mailbox", { headers: { Host: "localhost:8787" } }), env as never, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(404);
+  });
+});
