@@ -107,7 +107,8 @@ describe("the proofing provider comes from configuration", () => {
   }
 
   it("a production Worker configured with the sandbox answers with the error page instead of serving", async () => {
-    for (const overrides of [{ ENVIRONMENT: "production", PROOFING_PROVIDER: "sandbox" }, { ENVIRONMENT: "production" }]) {
+    const configurations: Record<string, string>[] = [{ ENVIRONMENT: "production", PROOFING_PROVIDER: "sandbox" }, { ENVIRONMENT: "production" }];
+    for (const overrides of configurations) {
       const response = await fetchWith(overrides);
       expect(response.status).toBe(500);
       const html = await response.text();
