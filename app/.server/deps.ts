@@ -1,6 +1,8 @@
 import { createDb, type Db } from "./db/client";
 import type { Env } from "./env";
 import type { QueueMessageBody } from "./mail/messages";
+import { createProofingProvider } from "./proofing/configure";
+import type { IdentityProofingProvider } from "./proofing/provider";
 
 /**
  * What every service needs, built once per request (or per queue batch, or per
@@ -13,9 +15,16 @@ export interface Deps {
   now: () => Date;
   enqueue: (message: QueueMessageBody) => Promise<void>;
   requestId: string;
+  /** The identity-proofing provider chosen by PROOFING_PROVIDER. */
+  proofing: IdentityProofingProvider;
 }
 
-export function createDeps(env: Env, options: { requestId?: string; now?: () => Date } = {}): Deps {
+/**
+ * Throws a `ProofingConfigurationError` when the configuration is unsafe (the
+ * sandbox proofing provider in production): the Worker then answers with its
+ * error page instead of serving.
+ */
+export function createDeps(env: Env, options: { requestId?: string; now?: () => Date; proofing?: IdentityProofingProvider } = {}): Deps {
   return {
     db: createDb(env.DB),
     env,
@@ -24,5 +33,6 @@ export function createDeps(env: Env, options: { requestId?: string; now?: () => 
       await env.EMAIL_QUEUE.send(message, { contentType: "json" });
     },
     requestId: options.requestId ?? crypto.randomUUID(),
+    proofing: options.proofing ?? createProofingProvider(env),
   };
 }

@@ -31,6 +31,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, state, session } = await requireEnrollee(context.deps, request, { verified: true });
   if (!state.hasDevice) throw redirect("/enrollment/mfa");
+  // Recovery codes are issued here only during enrollment; afterwards replacing them
+  // takes a fresh second factor on the profile, so a stolen session cannot mint them.
+  if (state.completed) throw redirect("/welcome");
   const form = await request.formData();
   if (form.get("intent") === "done" && state.hasRecoveryCodes) {
     await completeEnrollment(context.deps, user);

@@ -3,7 +3,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { z } from "zod";
 import { STATES } from "~/lib/states";
 import { getClient } from "~/.server/http";
-import { requestManualProofing, saveStep, startAttempt, submitAnswers, submitApplicant } from "~/.server/proofing/enrollment";
+import { ALREADY_CHECKING_MESSAGE, requestManualProofing, saveStep, startAttempt, submitAnswers, submitApplicant } from "~/.server/proofing/enrollment";
 import { MAX_ATTEMPTS, NOT_VERIFIED_MESSAGE, STEPS, type StepName } from "~/lib/enrollment";
 import { requireEnrollee } from "~/.server/guards";
 import { ErrorSummary, SelectField, flattenErrors } from "~/components/form-bits";
@@ -106,6 +106,9 @@ const PhoneSsnSchema = z.object({
   ssnLast4: z.string().trim().regex(/^\d{4}$/, "Enter the last 4 digits of your Social Security Number."),
 });
 
+/** 409: the attempt is being checked by another request; nothing was sent to the provider. */
+const busy = () => data({ fieldErrors: { form: ALREADY_CHECKING_MESSAGE } as Record<string, string>, values: {} as Record<string, string> }, { status: 409 });
+
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const step = stepOf(params.step);
   const { user, state } = await requireEnrollee(context.deps, request);
@@ -118,7 +121,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     if (form.get("consent") !== "yes") return data({ fieldErrors: { consent: "Check the box to give your consent." } as Record<string, string>, values: {} }, { status: 400 });
     const started = await startAttempt(deps, user, client);
     if (!started.ok) throw redirect("/enrollment/step/result");
-    throw redirect("/enrollment/step/identity");
+    // A second consent post while an attempt is open resumes it.
+    throw redirect(started.value.started ? "/enrollment/step/identity" : "/enrollment");
   }
   if (step === "result") {
     if (form.get("intent") === "manual") {
@@ -127,6 +131,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     }
     throw redirect("/enrollment/step/result");
   }
+  // Another request holds the attempt while the provider checks it.
+  if (state.attempt?.status === "checking" && (step === "phone" || step === "questions")) return busy();
   if (!attemptId) throw redirect("/enrollment");
 
   if (step === "identity") {
@@ -145,12 +151,16 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const parsed = parseForm(PhoneSsnSchema, form);
     if (!parsed.ok) return data({ fieldErrors: parsed.fieldErrors, values: { phone: parsed.values.phone ?? "" } }, { status: 400 });
     const result = await submitApplicant(deps, user, attemptId, parsed.value, client);
-    throw redirect(result.ok && result.value.found ? "/enrollment/step/questions" : "/enrollment/step/result");
+    if (!result.ok && result.code === "already_checking") return busy();
+    if (!result.ok) throw redirect("/enrollment");
+    throw redirect(result.value.found ? "/enrollment/step/questions" : "/enrollment/step/result");
   }
   // questions
   const answers = Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)]));
   const result = await submitAnswers(deps, user, attemptId, answers, client);
   if (!result.ok && result.code === "invalid") return data({ fieldErrors: flattenErrors(result.fieldErrors), values: answers }, { status: 400 });
+  if (!result.ok && result.code === "already_checking") return busy();
+  if (!result.ok) throw redirect("/enrollment");
   throw redirect("/enrollment/step/result");
 }
 

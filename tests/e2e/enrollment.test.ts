@@ -21,7 +21,7 @@ for (const javaScript of [true, false]) {
       await signIn(page, loginId, temporary);
       await firstSignInSetup(page);
 
-      await expect(page.getByRole("link", { name: "Start/Complete New User Enrollment" }).count()).resolves.toBe(1);
+      await page.getByRole("link", { name: "Start/Complete New User Enrollment" }).waitFor();
       await proof(page, SANDBOX.thomas, check);
       await page.getByText("Your identity is verified").waitFor();
       await page.getByRole("link", { name: "Register an MFA Device" }).click();
@@ -37,7 +37,8 @@ for (const javaScript of [true, false]) {
       await page.waitForURL("**/enrollment/finish");
       await page.getByRole("button", { name: "Create My Recovery Codes" }).click();
       await page.getByRole("heading", { name: "Your recovery codes" }).waitFor();
-      await expect(page.locator(".code-list li").count()).resolves.toBe(10);
+      await page.locator(".code-list li").nth(9).waitFor();
+      expect(await page.locator(".code-list li").count()).toBe(10);
       await check("enroll-recovery-codes");
       await page.getByRole("button", { name: /Finish Enrollment/ }).click();
       await page.waitForURL("**/welcome?enrolled=1");
@@ -97,8 +98,9 @@ describe("security keys and passkeys (virtual authenticator)", () => {
     await verifiedNewUser(page, SANDBOX.robert, "nojskey");
     await page.goto("/enrollment/security-key");
     await page.getByText("Security keys and passkeys need JavaScript").waitFor();
-    await expect(page.getByRole("link", { name: "Authenticator app" }).count()).resolves.toBe(1);
-    await expect(page.getByRole("button", { name: "Register Security Key" }).count()).resolves.toBe(0);
+    await page.getByRole("link", { name: "Authenticator app" }).waitFor();
+    // Absence is read only once the page is known to be on screen (the waits above).
+    expect(await page.getByRole("button", { name: "Register Security Key" }).count()).toBe(0);
     await expectNoAxeViolations(page, { javaScript: false });
     await screenshot(page, "security-key-nojs");
     await context.close();

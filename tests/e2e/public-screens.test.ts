@@ -23,7 +23,7 @@ for (const javaScript of [true, false]) {
 
       await page.goto("/");
       await page.getByRole("heading", { level: 1, name: "QualityNet Secure Portal", exact: true }).waitFor();
-      await expect(page.getByRole("link", { name: "New user registration" }).count()).resolves.toBe(1);
+      await page.getByRole("link", { name: "New user registration" }).waitFor();
       await expectNoAxeViolations(page, { javaScript });
       await expectNoHorizontalScroll(page);
       await screenshot(page, `home-${mode}`);
@@ -32,8 +32,8 @@ for (const javaScript of [true, false]) {
 
       await page.waitForURL("**/destination");
       await page.getByRole("heading", { level: 1, name: "Choose Your QualityNet Destination", exact: true }).waitFor();
-      await expect(page.getByRole("link", { name: "Secure File Transfer" }).count()).resolves.toBe(1);
-      await expect(page.getByRole("listitem").filter({ has: page.getByRole("link") }).count()).resolves.toBeGreaterThanOrEqual(9);
+      await page.getByRole("link", { name: "Secure File Transfer" }).waitFor();
+      await page.getByRole("listitem").filter({ has: page.getByRole("link") }).nth(8).waitFor();
       await expectNoAxeViolations(page, { javaScript });
       await expectNoHorizontalScroll(page);
       await screenshot(page, `destination-${mode}`);
@@ -50,9 +50,10 @@ for (const javaScript of [true, false]) {
 
       await page.waitForURL("**/login?program=IQR");
       await page.getByRole("heading", { level: 1, name: "Welcome to CMS Enterprise Portal", exact: true }).waitFor();
-      await expect(page.getByLabel("User ID").count()).resolves.toBe(1);
-      await expect(page.getByRole("button", { name: "Next" }).count()).resolves.toBe(1);
-      await expect(page.getByRole("link", { name: "Forgot User ID?" }).count()).resolves.toBe(1);
+      // waitFor() is strict: it waits for the element and fails if more than one matches.
+      await page.getByLabel("User ID").waitFor();
+      await page.getByRole("button", { name: "Next" }).waitFor();
+      await page.getByRole("link", { name: "Forgot User ID?" }).waitFor();
       await expectNoAxeViolations(page, { javaScript });
       await expectNoHorizontalScroll(page);
       await screenshot(page, `login-${mode}`);

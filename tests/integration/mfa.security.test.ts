@@ -136,7 +136,7 @@ describe("limits on codes", () => {
     expect(await right.text()).toContain("The User ID, password or security code is not correct.");
   }, 30_000);
 
-  it("emailed codes: at most 3 sends per 15 minutes and 5 tries per code", async () => {
+  it("emailed codes: at most 3 sends per 15 minutes", async () => {
     const user = await createUser({ verified: true });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
@@ -144,11 +144,30 @@ describe("limits on codes", () => {
     const fourth = await browser.post("/enrollment/email", { intent: "send" });
     expect(fourth.status).toBe(429);
     expect(await fourth.text()).toContain("already sent 3 codes");
+  });
 
-    const code = await codeFromEmail(user.email, "security code");
-    for (let i = 0; i < 5; i++) await browser.post("/enrollment/email", { intent: "verify", code: "999999" === code ? "888888" : "999999" });
-    const afterTries = await browser.post("/enrollment/email", { intent: "verify", code });
-    expect(afterTries.status).toBe(400);
+  /** One code sent (so the mailbox holds exactly it), then `wrongTries` wrong codes, then the right one. */
+  async function rightCodeAfter(wrongTries: number) {
+    const user = await createUser({ verified: true });
+    const browser = new Browser();
+    await browser.signIn(user.loginId, user.password);
+    expect((await browser.post("/enrollment/email", { intent: "send" })).status).toBe(302);
+    const code = (await waitForEmail(user.email, "security code")).body_text.match(/is (\d{6})/)![1];
+    const wrong = code === "000000" ? "111111" : "000000";
+    for (let i = 0; i < wrongTries; i++) expect((await browser.post("/enrollment/email", { intent: "verify", code: wrong })).status).toBe(400);
+    return browser.post("/enrollment/email", { intent: "verify", code });
+  }
+
+  it("emailed codes: the right code still works after 4 wrong tries", async () => {
+    const accepted = await rightCodeAfter(4);
+    expect(accepted.status).toBe(302);
+    expect(accepted.headers.get("Location")).toBe("/enrollment/finish");
+  });
+
+  it("emailed codes: after 5 wrong tries the right code is refused", async () => {
+    const refused = await rightCodeAfter(5);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("That code is not right, or it has expired");
   });
 });
 

@@ -1,29 +1,29 @@
-import { and, count, desc, eq, gt, isNotNull } from "drizzle-orm";
+import { and, count, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Deps } from "../deps";
-import { identityVerifications, manualProofingRequests, mfaDevices, recoveryCodes, users } from "../db/schema";
+import { auditEvents, identityVerifications, manualProofingRequests, mfaDevices, recoveryCodes, users } from "../db/schema";
 import { auditInsert } from "../audit/record";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
-import { createProofingProvider } from "./sandbox";
 import { can, helpDeskEmails, type Actor } from "../access/authorize";
-import type { Applicant, KbaQuestion } from "./provider";
+import { sameLegalName } from "./names";
+import { decidedProofingData, openProofingData, sealProofingData, type ProofingData } from "./attempt-data";
 
 type User = typeof users.$inferSelect;
+type Client = { ip: string | null };
 
 import { ATTEMPT_WINDOW_MS, MAX_ATTEMPTS, STEPS } from "~/lib/enrollment";
 
-/** What has been entered so far; never SSN digits (they go to the provider and are forgotten). */
-export interface ProofingData {
-  consentAt?: string;
-  firstName?: string;
-  middleName?: string;
-  lastName?: string;
-  dateOfBirth?: string;
-  address?: Applicant["address"];
-  phone?: string;
-  ssnLast4Provided?: boolean;
-  questions?: KbaQuestion[];
-}
+export type { ProofingData } from "./attempt-data";
+
+/** Told to every request but the one that claimed the attempt. */
+export const ALREADY_CHECKING_MESSAGE = "Your information is already being checked. Wait a moment, then continue.";
+
+/**
+ * Attempts that count toward the daily limit: failed ones, and ones being
+ * checked right now (they may fail; counting them keeps a parallel start from
+ * slipping past the limit).
+ */
+const COUNTED_STATUSES = ["failed", "checking"] as const;
 
 export interface EnrollmentState {
   identityVerified: boolean;
@@ -36,14 +36,14 @@ export interface EnrollmentState {
   manualRequest: { status: string; createdAt: Date } | null;
 }
 
-export async function getEnrollmentState(deps: Pick<Deps, "db" | "now">, user: User): Promise<EnrollmentState> {
+export async function getEnrollmentState(deps: Pick<Deps, "db" | "now" | "env">, user: User): Promise<EnrollmentState> {
   const since = new Date(deps.now().getTime() - ATTEMPT_WINDOW_MS);
   const [latest, failed, devices, codes, manual] = await deps.db.batch([
     deps.db.select().from(identityVerifications).where(eq(identityVerifications.userId, user.id)).orderBy(desc(identityVerifications.startedAt)).limit(1),
     deps.db
       .select({ n: count() })
       .from(identityVerifications)
-      .where(and(eq(identityVerifications.userId, user.id), eq(identityVerifications.status, "failed"), gt(identityVerifications.startedAt, since))),
+      .where(and(eq(identityVerifications.userId, user.id), inArray(identityVerifications.status, [...COUNTED_STATUSES]), gt(identityVerifications.startedAt, since))),
     deps.db.select({ n: count() }).from(mfaDevices).where(and(eq(mfaDevices.userId, user.id), isNotNull(mfaDevices.confirmedAt))),
     deps.db.select({ n: count() }).from(recoveryCodes).where(eq(recoveryCodes.userId, user.id)),
     deps.db.select().from(manualProofingRequests).where(eq(manualProofingRequests.userId, user.id)).orderBy(desc(manualProofingRequests.createdAt)).limit(1),
@@ -55,7 +55,7 @@ export async function getEnrollmentState(deps: Pick<Deps, "db" | "now">, user: U
     hasDevice: (devices[0]?.n ?? 0) > 0,
     hasRecoveryCodes: (codes[0]?.n ?? 0) > 0,
     completed: user.enrollmentCompletedAt !== null,
-    attempt: row ? { id: row.id, step: row.step, status: row.status, data: JSON.parse(row.dataJson) as ProofingData } : null,
+    attempt: row ? { id: row.id, step: row.step, status: row.status, data: await openProofingData(deps.env, row.id, row.dataJson) } : null,
     failedAttempts,
     attemptsLeft: Math.max(0, MAX_ATTEMPTS - failedAttempts),
     manualRequest: manual[0] ? { status: manual[0].status, createdAt: manual[0].createdAt } : null,
@@ -67,106 +67,195 @@ export function nextPath(state: EnrollmentState): string {
   if (state.completed) return "/welcome";
   if (!state.identityVerified) {
     if (state.attempt?.status === "in_progress") return `/enrollment/step/${STEPS[state.attempt.step - 1]}`;
-    if (state.attempt?.status === "failed" || state.attempt?.status === "manual_review") return "/enrollment/step/result";
+    if (state.attempt?.status === "failed" || state.attempt?.status === "manual_review" || state.attempt?.status === "checking") return "/enrollment/step/result";
     return "/enrollment/step/consent";
   }
   if (!state.hasDevice) return "/enrollment/mfa";
   return "/enrollment/finish";
 }
 
-/** Step 1: consent starts an attempt (if any are left today). */
-export async function startAttempt(deps: Deps, user: User, client: { ip: string | null }): Promise<Result<null, "exhausted">> {
-  const state = await getEnrollmentState(deps, user);
-  if (state.attemptsLeft <= 0) return fail("exhausted", { message: `You have used all ${MAX_ATTEMPTS} attempts in the last 24 hours.` });
+/**
+ * Step 1: consent starts an attempt, if fewer than 3 were used in 24 hours and
+ * none is open. One conditional INSERT … SELECT … WHERE decides, so parallel
+ * consent posts cannot start more than the limit (or more than one attempt).
+ */
+export async function startAttempt(deps: Deps, user: User, client: Client): Promise<Result<{ started: boolean }, "exhausted">> {
   const now = deps.now();
-  await deps.db.batch([
-    // Abandon an unfinished attempt: it never counted as a failure.
+  const since = new Date(now.getTime() - ATTEMPT_WINDOW_MS);
+  const id = crypto.randomUUID();
+  const dataJson = await sealProofingData(deps.env, id, { consentAt: now.toISOString() });
+  const iv = identityVerifications;
+  const openOrOverLimit = sql`NOT EXISTS (SELECT 1 FROM ${iv} WHERE ${iv.userId} = ${user.id} AND ${iv.status} = 'in_progress')
+      AND (SELECT count(*) FROM ${iv} WHERE ${iv.userId} = ${user.id} AND ${iv.status} IN ('failed', 'checking') AND ${iv.startedAt} > ${since.getTime()}) < ${MAX_ATTEMPTS}`;
+  const [inserted] = await deps.db.batch([
     deps.db
-      .update(identityVerifications)
-      .set({ status: "failed", completedAt: now, step: 6 })
-      .where(and(eq(identityVerifications.userId, user.id), eq(identityVerifications.status, "in_progress"))),
-    deps.db.insert(identityVerifications).values({
-      id: crypto.randomUUID(),
-      userId: user.id,
-      provider: createProofingProvider().name,
-      status: "in_progress",
-      step: 2,
-      dataJson: JSON.stringify({ consentAt: now.toISOString() } satisfies ProofingData),
-      startedAt: now,
-    }),
-    auditInsert(deps, { eventType: "proofing.started", outcome: "info", subjectUserId: user.id, actorUserId: user.id, ip: client.ip }),
+      .insert(iv)
+      // Every column, in table order: id, user, provider, status, step, data, reference, started, completed.
+      .select(sql`SELECT ${id}, ${user.id}, ${deps.proofing.name}, 'in_progress', 2, ${dataJson}, NULL, ${now.getTime()}, NULL WHERE ${openOrOverLimit}`)
+      .returning({ id: iv.id }),
+    // The audit event exists only if the attempt does.
+    deps.db
+      .insert(auditEvents)
+      .select(
+        sql`SELECT NULL, ${now.getTime()}, 'proofing.started', 'info', ${user.id}, ${user.id}, NULL, NULL, ${client.ip}, NULL, ${deps.requestId}, '{}'
+            WHERE EXISTS (SELECT 1 FROM ${iv} WHERE ${iv.id} = ${id})`,
+      ),
   ]);
-  return ok(null);
+  if (inserted.length > 0) return ok({ started: true });
+  const state = await getEnrollmentState(deps, user);
+  // An open attempt (a second click on consent, say) simply continues.
+  if (state.attempt?.status === "in_progress") return ok({ started: false });
+  return fail("exhausted", { message: `You have used all ${MAX_ATTEMPTS} attempts in the last 24 hours.` });
 }
 
-/** Steps 2 and 3: saves what was entered and moves on. */
+/** Steps 2 and 3: saves what was entered (sealed) and moves on. */
 export async function saveStep(deps: Deps, user: User, attemptId: string, step: 2 | 3, patch: ProofingData) {
   const row = await deps.db.select().from(identityVerifications).where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.userId, user.id))).get();
-  if (!row || row.status !== "in_progress") return;
-  const data = { ...(JSON.parse(row.dataJson) as ProofingData), ...patch };
+  if (!row || row.status !== "in_progress" || row.step > 4) return;
+  const data = { ...(await openProofingData(deps.env, row.id, row.dataJson)), ...patch };
   await deps.db
     .update(identityVerifications)
-    .set({ dataJson: JSON.stringify(data), step: Math.max(row.step, step + 1) })
-    .where(eq(identityVerifications.id, attemptId));
+    .set({ dataJson: await sealProofingData(deps.env, row.id, data), step: Math.max(row.step, step + 1) })
+    // Not once the attempt has gone to the provider.
+    .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.status, "in_progress"), eq(identityVerifications.step, row.step)));
 }
 
-async function finishAttempt(deps: Deps, user: User, attemptId: string, verified: boolean, data: ProofingData, client: { ip: string | null }) {
+/**
+ * Moves an attempt from `in_progress` at `step` to `checking` in one conditional
+ * statement: exactly one request wins it and may consult the provider.
+ */
+async function claimAttempt(deps: Deps, user: User, attemptId: string, step: 4 | 5): Promise<Result<typeof identityVerifications.$inferSelect, "already_checking" | "not_in_progress">> {
+  const [claimed] = await deps.db
+    .update(identityVerifications)
+    .set({ status: "checking" })
+    .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.userId, user.id), eq(identityVerifications.status, "in_progress"), eq(identityVerifications.step, step)))
+    .returning();
+  if (claimed) return ok(claimed);
+  const row = await deps.db.select({ status: identityVerifications.status }).from(identityVerifications).where(eq(identityVerifications.id, attemptId)).get();
+  if (row?.status === "checking") return fail("already_checking", { message: ALREADY_CHECKING_MESSAGE });
+  return fail("not_in_progress");
+}
+
+/** Gives a claimed attempt back, unchanged, when the provider could not be asked. */
+async function releaseAttempt(deps: Deps, attemptId: string) {
+  await deps.db.update(identityVerifications).set({ status: "in_progress" }).where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.status, "checking")));
+}
+
+/** Records a claimed attempt's outcome; a verified identity binds to the account (its legal name). */
+async function finishAttempt(deps: Deps, user: User, attemptId: string, verified: boolean, data: ProofingData, providerReference: string | null, client: Client) {
   const now = deps.now();
+  const legalName = data.firstName && data.lastName ? { firstName: data.firstName.trim(), lastName: data.lastName.trim() } : null;
+  // The account is the proven person: a different legal name (middle names aside) replaces the account's.
+  const renamed = verified && legalName && !sameLegalName(legalName, user) ? legalName : null;
   await deps.db.batch([
     deps.db
       .update(identityVerifications)
-      .set({ status: verified ? "verified" : "failed", step: 6, completedAt: now, dataJson: JSON.stringify({ ...data, questions: undefined }) })
-      .where(eq(identityVerifications.id, attemptId)),
-    deps.db.update(users).set(verified ? { identityVerifiedAt: now, updatedAt: now } : { updatedAt: now }).where(eq(users.id, user.id)),
+      .set({
+        status: verified ? "verified" : "failed",
+        step: 6,
+        completedAt: now,
+        providerReference,
+        dataJson: decidedProofingData({ consentAt: data.consentAt, outcome: verified ? "verified" : "failed", provider: deps.proofing.name, providerReference, legalName }),
+      })
+      .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.status, "checking"))),
+    deps.db
+      .update(users)
+      .set(verified ? { identityVerifiedAt: now, updatedAt: now, ...(renamed ?? {}) } : { updatedAt: now })
+      .where(eq(users.id, user.id)),
     auditInsert(deps, { eventType: verified ? "proofing.verified" : "proofing.failed", outcome: verified ? "success" : "failure", subjectUserId: user.id, actorUserId: user.id, ip: client.ip }),
+    ...(renamed
+      ? [
+          auditInsert(deps, {
+            eventType: "account.name_changed",
+            outcome: "info",
+            subjectUserId: user.id,
+            actorUserId: user.id,
+            ip: client.ip,
+            details: { reason: "identity_proofing", oldName: { firstName: user.firstName, lastName: user.lastName }, newName: renamed },
+          }),
+        ]
+      : []),
   ]);
 }
 
 /**
  * Step 4: phone and SSN last four complete the applicant, who goes to the
- * provider. Found: questions for step 5. Not found: the attempt fails.
+ * provider. Found: questions for step 5. Not found: the attempt fails. The
+ * attempt is claimed first, so parallel posts cannot try many last fours.
  */
 export async function submitApplicant(
   deps: Deps,
   user: User,
   attemptId: string,
   input: { phone: string; ssnLast4: string },
-  client: { ip: string | null },
-): Promise<Result<{ found: boolean }>> {
-  const row = await deps.db.select().from(identityVerifications).where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.userId, user.id))).get();
-  if (!row || row.status !== "in_progress") return fail("not_in_progress");
-  const data = JSON.parse(row.dataJson) as ProofingData;
-  if (!data.firstName || !data.lastName || !data.dateOfBirth || !data.address) return fail("incomplete");
-  const result = await createProofingProvider().startVerification({
-    firstName: data.firstName,
-    middleName: data.middleName ?? "",
-    lastName: data.lastName,
-    dateOfBirth: data.dateOfBirth,
-    address: data.address,
-    phone: input.phone,
-    ssnLast4: input.ssnLast4,
-  });
+  client: Client,
+): Promise<Result<{ found: boolean }, "already_checking" | "not_in_progress" | "incomplete">> {
+  const claimed = await claimAttempt(deps, user, attemptId, 4);
+  if (!claimed.ok) return claimed;
+  const row = claimed.value;
+  const data = await openProofingData(deps.env, row.id, row.dataJson);
+  if (!data.firstName || !data.lastName || !data.dateOfBirth || !data.address) {
+    await releaseAttempt(deps, attemptId);
+    return fail("incomplete");
+  }
+  let result: Awaited<ReturnType<Deps["proofing"]["startVerification"]>>;
+  try {
+    result = await deps.proofing.startVerification({
+      firstName: data.firstName,
+      middleName: data.middleName ?? "",
+      lastName: data.lastName,
+      dateOfBirth: data.dateOfBirth,
+      address: data.address,
+      phone: input.phone,
+      ssnLast4: input.ssnLast4,
+    });
+  } catch (error) {
+    await releaseAttempt(deps, attemptId);
+    throw error;
+  }
   const next: ProofingData = { ...data, phone: input.phone, ssnLast4Provided: true };
   if (!result.found) {
-    await finishAttempt(deps, user, attemptId, false, next, client);
+    await finishAttempt(deps, user, attemptId, false, next, null, client);
     return ok({ found: false });
   }
-  await deps.db
-    .update(identityVerifications)
-    .set({ dataJson: JSON.stringify({ ...next, questions: result.questions }), providerReference: result.reference, step: 5 })
-    .where(eq(identityVerifications.id, attemptId));
+  await deps.db.batch([
+    deps.db
+      .update(identityVerifications)
+      .set({ status: "in_progress", dataJson: await sealProofingData(deps.env, row.id, { ...next, questions: result.questions }), providerReference: result.reference, step: 5 })
+      .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.status, "checking"))),
+    auditInsert(deps, { eventType: "proofing.applicant_found", outcome: "info", subjectUserId: user.id, actorUserId: user.id, ip: client.ip }),
+  ]);
   return ok({ found: true });
 }
 
-/** Step 5: the provider scores the answers; step 6 shows the result. */
-export async function submitAnswers(deps: Deps, user: User, attemptId: string, answers: Record<string, string>, client: { ip: string | null }): Promise<Result<{ verified: boolean }>> {
+/**
+ * Step 5: the provider scores the answers; step 6 shows the result. One answer
+ * set per attempt: the attempt is claimed before the provider is asked.
+ */
+export async function submitAnswers(
+  deps: Deps,
+  user: User,
+  attemptId: string,
+  answers: Record<string, string>,
+  client: Client,
+): Promise<Result<{ verified: boolean }, "already_checking" | "not_in_progress" | "invalid">> {
   const row = await deps.db.select().from(identityVerifications).where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.userId, user.id))).get();
-  if (!row || row.status !== "in_progress" || !row.providerReference) return fail("not_in_progress");
-  const data = JSON.parse(row.dataJson) as ProofingData;
+  if (row?.status === "checking") return fail("already_checking", { message: ALREADY_CHECKING_MESSAGE });
+  if (!row || row.status !== "in_progress" || row.step !== 5 || !row.providerReference) return fail("not_in_progress");
+  const data = await openProofingData(deps.env, row.id, row.dataJson);
   const missing = (data.questions ?? []).filter((q) => !answers[q.id]);
   if (missing.length > 0) return fail("invalid", { fieldErrors: Object.fromEntries(missing.map((q) => [q.id, ["Choose an answer."]])) });
-  const { verified } = await createProofingProvider().scoreAnswers(row.providerReference, answers);
-  await finishAttempt(deps, user, attemptId, verified, data, client);
+  const claimed = await claimAttempt(deps, user, attemptId, 5);
+  if (!claimed.ok) return claimed;
+  const reference = claimed.value.providerReference ?? row.providerReference;
+  let verified: boolean;
+  try {
+    ({ verified } = await deps.proofing.scoreAnswers(reference, answers));
+  } catch (error) {
+    await releaseAttempt(deps, attemptId);
+    throw error;
+  }
+  await finishAttempt(deps, user, attemptId, verified, data, reference, client);
   return ok({ verified });
 }
 

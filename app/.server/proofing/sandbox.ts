@@ -87,9 +87,3 @@ export class SandboxProofingProvider implements IdentityProofingProvider {
     return Object.fromEntries((Object.keys(sandbox.question_kinds) as Kind[]).map((k) => [k, identity.history[k] ?? NONE_OF_THE_ABOVE]));
   }
 }
-
-export function createProofingProvider(): IdentityProofingProvider {
-  // The production vendor's adapter is selected here once contracted; until then
-  // every environment uses the sandbox, which the README documents.
-  return new SandboxProofingProvider();
-}

@@ -5,6 +5,8 @@ export async function readEmail(page: Page, recipient: string, subjectIncludes: 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     await page.goto("/_dev/mailbox");
+    // Read the list only once the page is on screen.
+    await page.getByRole("heading", { level: 1 }).first().waitFor();
     const item = page.locator("li.mail", { hasText: recipient }).filter({ hasText: subjectIncludes }).first();
     if ((await item.count()) > 0) {
       await item.locator("summary").click();

@@ -128,7 +128,7 @@ export const identityVerifications = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     provider: text("provider").notNull(),
-    status: text("status", { enum: ["in_progress", "verified", "failed", "manual_review"] }).notNull(),
+    status: text("status", { enum: ["in_progress", "checking", "verified", "failed", "manual_review"] }).notNull(),
     /** 1..6, so enrollment resumes where it stopped. */
     step: integer("step").notNull().default(1),
     /** Step answers without SSN digits (only a keyed hash of the last four is kept). */
