@@ -6,6 +6,7 @@ import { getClient } from "~/.server/http";
 import { ALREADY_CHECKING_MESSAGE, requestManualProofing, saveStep, startAttempt, submitAnswers, submitApplicant } from "~/.server/proofing/enrollment";
 import { MAX_ATTEMPTS, NOT_VERIFIED_MESSAGE, STEPS, type StepName } from "~/lib/enrollment";
 import { requireEnrollee } from "~/.server/guards";
+import { rotateSession } from "~/.server/auth/session";
 import { ErrorSummary, SelectField, flattenErrors } from "~/components/form-bits";
 import { Alert, Button, LinkButton, TextField } from "~/components/ui";
 import { parseForm } from "~/lib/forms";
@@ -111,7 +112,7 @@ const busy = () => data({ fieldErrors: { form: ALREADY_CHECKING_MESSAGE } as Rec
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const step = stepOf(params.step);
-  const { user, state } = await requireEnrollee(context.deps, request);
+  const { user, state, session } = await requireEnrollee(context.deps, request);
   const deps = context.deps;
   const client = await getClient(context, request);
   const form = await request.formData();
@@ -161,7 +162,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (!result.ok && result.code === "invalid") return data({ fieldErrors: flattenErrors(result.fieldErrors), values: answers }, { status: 400 });
   if (!result.ok && result.code === "already_checking") return busy();
   if (!result.ok) throw redirect("/enrollment");
-  throw redirect("/enrollment/step/result");
+  if (!result.value.verified) throw redirect("/enrollment/step/result");
+  // Identity verified: a new session id (ASVS 3.2.1); the old one stops working.
+  const rotated = await rotateSession(deps, session);
+  throw redirect("/enrollment/step/result", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
 }
 
 export default function EnrollmentStep() {

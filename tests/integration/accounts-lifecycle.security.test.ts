@@ -25,7 +25,7 @@ describe("temporary passwords", () => {
     const browser = new Browser();
     const response = await browser.signIn(user.loginId, user.password);
     expect(response.status).not.toBe(302);
-    expect(await response.text()).toContain("Your temporary password has expired.");
+    expect(await response.text()).toContain("Your temporary password has expired or was already used.");
     expect((await browser.get("/my-account")).status).toBe(302);
   });
 

@@ -143,7 +143,8 @@ describe("development mailbox", () => {
   });
 
   it("answers 404 outside development", async () => {
-    const production = { ...env, ENVIRONMENT: "production" as const };
+    // A staging deployment of production (a real one refuses to serve until a proofing vendor is set).
+    const production = { ...env, ENVIRONMENT: "production" as const, PROOFING_PROVIDER: "sandbox", ALLOW_SANDBOX_PROOFING: "staging" };
     const ctx = createExecutionContext();
     const page = await app.fetch(new Request(`${ORIGIN}/_dev/mailbox`), production, ctx);
     expect(page.status).toBe(404);

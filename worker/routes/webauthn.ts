@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { hitRateLimit, ipKey } from "../../app/.server/auth/rate-limit";
-import { getSession } from "../../app/.server/auth/session";
+import { requireCapability } from "../capability";
 import { authenticationOptions, registrationOptions } from "../../app/.server/auth/webauthn";
 import type { AppEnv } from "../types";
 
@@ -18,10 +18,9 @@ export const AUTHENTICATION_OPTIONS_PER_IP = { limit: 30, windowMs: 15 * 60 * 10
  * enrollment screens, which verify them.
  */
 export const webauthnRoutes = new Hono<AppEnv>()
-  .post("/registration/options", async (c) => {
-    const session = await getSession(c.get("deps"), c.req.raw);
-    if (!session) return c.json({ error: "Sign in first." }, 401);
-    return c.json(await registrationOptions(c.get("deps"), session.user));
+  // Rule: adding a device (the first during enrollment; later ones need a fresh strong factor).
+  .post("/registration/options", requireCapability("device.add"), async (c) => {
+    return c.json(await registrationOptions(c.get("deps"), c.get("session").user));
   })
   .post("/authentication/options", async (c) => {
     const deps = c.get("deps");
