@@ -97,6 +97,8 @@ describe("idle timeout warning (JavaScript on)", () => {
     await page.getByLabel("User ID").fill("HELPDESK1");
     await page.getByRole("button", { name: "Next" }).click();
     await page.getByLabel("Password", { exact: true }).fill("Portal-Dev-Password-1");
+    // The list is the same for everyone: the user picks the kind they have.
+    await page.getByLabel("MFA Device Type").selectOption("totp");
     const { generateTOTP } = await import("@oslojs/otp");
     const { decodeBase32 } = await import("@oslojs/encoding");
     await page.getByLabel("Security Code", { exact: true }).fill(generateTOTP(decodeBase32("JBSWY3DPEHPK3PXP"), 30, 6));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expectNoAxeViolations, expectNoHorizontalScroll, newContext, openPage, screenshot, useBrowser } from "./support/browser";
+import { readEmail } from "./support/mailbox";
 import { NEW_PASSWORD, SANDBOX, firstSignInSetup, independentTotp, proof, register, signIn, signOut, verifiedNewUser } from "./support/journeys";
 
 const getBrowser = useBrowser();
@@ -17,7 +18,8 @@ for (const javaScript of [true, false]) {
         await expectNoHorizontalScroll(page);
         await screenshot(page, `${name}-${mode}`);
       };
-      const { loginId, temporary } = await register(page, `enrol.${mode}.${Date.now()}@example.test`);
+      const email = `enrol.${mode}.${Date.now()}@example.test`;
+      const { loginId, temporary } = await register(page, email);
       await signIn(page, loginId, temporary);
       await firstSignInSetup(page);
 
@@ -52,9 +54,44 @@ for (const javaScript of [true, false]) {
       await page.goto("/profile/devices");
       await page.getByRole("heading", { name: "MFA devices", exact: true }).waitFor();
       await check("profile-devices");
+      const usedStep = Math.floor(Date.now() / 30_000) + 1;
+      await signOut(page);
+
+      // Phone left at home: "Unable to Access Security Code?" signs in, but only weakly.
+      await page.goto("/terms?program=IQR");
+      await page.getByRole("button", { name: "I Accept" }).click();
+      await page.getByLabel("User ID").fill(loginId);
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("link", { name: "Answer your challenge questions" }).click();
+      await page.getByLabel("What was the name of your first pet?").fill("Biscuit");
+      await page.getByLabel("In what city were you born?").fill("Columbus");
+      await page.getByLabel("What was the make and model of your first car?").fill("Honda Accord");
+      await page.getByRole("button", { name: "Email My One-Time Security Code" }).click();
+      await page.waitForURL("**/login?step=2**");
+      const otcMail = await readEmail(page, email, "One-Time Security Code");
+      const otc = otcMail.match(/\b(\d{6})\b/)![1];
+      await page.goto(`/login?step=2&userId=${loginId}&device=otc`);
+      await page.getByLabel("Password", { exact: true }).fill(NEW_PASSWORD);
+      await page.getByLabel("Security Code", { exact: true }).fill(otc);
+      await page.getByRole("button", { name: "Log In" }).click();
+      await page.waitForURL("**/welcome");
+
+      // Adding a device asks for a code from the app, then continues where the user was.
+      await page.goto("/profile/devices");
+      await page.getByRole("link", { name: "Authenticator app" }).click();
+      await page.getByRole("heading", { name: "Confirm it is you" }).waitFor();
+      expect(await page.getByLabel("MFA Device Type").locator("option").allTextContents()).toEqual(["Authenticator App", "Recovery Code"]);
+      await check("step-up");
+      // A code from a step the app has not used yet (the last sign-in used step `usedStep`).
+      while (Math.floor(Date.now() / 30_000) < usedStep) await page.waitForTimeout(1000);
+      await page.getByLabel("Security Code").fill(independentTotp(secret, Date.now(), 1));
+      await page.getByRole("button", { name: "Continue" }).click();
+      await page.waitForURL("**/enrollment/totp?from=profile");
+      await page.getByRole("button", { name: "Continue" }).waitFor();
+      await check("add-device-after-step-up");
       expect(problems).toEqual([]);
       await context.close();
-    });
+    }, 180_000);
   });
 }
 
