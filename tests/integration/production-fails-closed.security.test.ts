@@ -25,8 +25,8 @@ describe("ASVS 14.1 production fails closed: the deployed configuration", () => 
   });
 
   it("is production at the top level of wrangler.toml, where a plain `wrangler deploy` reads it", () => {
-    expect(productionVars.ENVIRONMENT).toBe("production");
-    expect(productionVars.PUBLIC_ORIGIN).toMatch(/^https:\/\//);
+    expect(deployed.ENVIRONMENT).toBe("production");
+    expect(deployed.PUBLIC_ORIGIN).toMatch(/^https:\/\//);
   });
 
   it("answers 404 at /_dev/mailbox, even from localhost", async () => {

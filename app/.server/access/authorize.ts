@@ -159,21 +159,15 @@ export function holdsApprovingRole(actor: Pick<Actor, "roles">): boolean {
   return actor.roles.some((r) => r.isSecurityOfficial || r.isHelpDesk || r.isAdmin);
 }
 
-/** The active roles behind a user's powers, with the flags that give them. */
-export async function loadActorRoles(deps: Pick<Deps, "db">, userId: string): Promise<ActorRole[]> {
-  return deps.db
-    .select({
-      roleCode: roles.code,
-      programId: userRoles.programId,
-      organizationId: userRoles.organizationId,
-      isSecurityOfficial: roles.isSecurityOfficial,
-      isHelpDesk: roles.isHelpDesk,
-      isAdmin: roles.isAdmin,
-    })
-    .from(userRoles)
-    .innerJoin(roles, eq(roles.id, userRoles.roleId))
-    .where(and(eq(userRoles.userId, userId), eq(userRoles.status, "active"), eq(roles.active, true)));
-}
+/** The columns that make an `ActorRole`, for queries that load an actor's roles. */
+export const ACTOR_ROLE_COLUMNS = {
+  roleCode: roles.code,
+  programId: userRoles.programId,
+  organizationId: userRoles.organizationId,
+  isSecurityOfficial: roles.isSecurityOfficial,
+  isHelpDesk: roles.isHelpDesk,
+  isAdmin: roles.isAdmin,
+};
 
 /** Email addresses of everyone who holds a help-desk role (for the manual-proofing queue). */
 export async function helpDeskEmails(deps: Pick<Deps, "db">): Promise<string[]> {

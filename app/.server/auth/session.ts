@@ -1,7 +1,7 @@
 import { and, count, desc, eq, isNotNull, ne } from "drizzle-orm";
 import type { Deps } from "../deps";
 import { challengeAnswers, mfaDevices, passwordCredentials, roles, sessions, userRoles, users } from "../db/schema";
-import type { Actor, ActorRole, Assurance } from "../access/authorize";
+import { ACTOR_ROLE_COLUMNS, type Actor, type ActorRole, type Assurance } from "../access/authorize";
 import { readCookie, serializeCookie } from "../cookies";
 import { hashToken, randomToken } from "./tokens";
 
@@ -118,14 +118,7 @@ async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): 
   const [rows, roleRows, deviceRows] = await deps.db.batch([
     deps.db.select({ session: sessions, user: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.idHash, idHash)),
     deps.db
-      .select({
-        roleCode: roles.code,
-        programId: userRoles.programId,
-        organizationId: userRoles.organizationId,
-        isSecurityOfficial: roles.isSecurityOfficial,
-        isHelpDesk: roles.isHelpDesk,
-        isAdmin: roles.isAdmin,
-      })
+      .select(ACTOR_ROLE_COLUMNS)
       .from(sessions)
       .innerJoin(userRoles, eq(userRoles.userId, sessions.userId))
       .innerJoin(roles, eq(roles.id, userRoles.roleId))
