@@ -33,6 +33,14 @@ describe("temporary passwords", () => {
     const user = await createUser({ temporary: true });
     expect((await new Browser().signIn(user.loginId, user.password)).headers.get("Location")).toBe("/first-sign-in");
   });
+
+  it("works once, as its email says: a second sign-in with it is refused", async () => {
+    const user = await createUser({ temporary: true });
+    expect((await new Browser().signIn(user.loginId, user.password)).headers.get("Location")).toBe("/first-sign-in");
+    const again = await new Browser().signIn(user.loginId, user.password);
+    expect(again.status).not.toBe(302);
+    expect(await again.text()).toContain("Your temporary password has expired or was already used.");
+  });
 });
 
 describe("disabled accounts", () => {
