@@ -43,6 +43,8 @@ export default defineConfig(async () => {
     },
     test: {
       include: ["tests/integration/**/*.test.ts"],
+      // Journeys through several emails take a few seconds; on a busy 2-core machine, more.
+      testTimeout: 30_000,
       setupFiles: ["./tests/setup/apply-migrations.ts"],
       provide: { productionVars: production.vars as Record<string, string> },
     },

@@ -1,7 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import { useState, type FormEvent } from "react";
-import { stepUp, strongFactorsOf } from "~/.server/auth/step-up";
+import { strongFactorsOf } from "~/.server/auth/mfa";
+import { stepUp } from "~/.server/auth/step-up";
 import { requireSession } from "~/.server/guards";
 import { getClient, safeRedirectPath } from "~/.server/http";
 import { ErrorSummary, SelectField } from "~/components/form-bits";

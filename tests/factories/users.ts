@@ -81,3 +81,8 @@ export async function codeFromEmail(to: string, subjectIncludes: string): Promis
   if (!code) throw new Error(`No code in "${mail.subject}"`);
   return code;
 }
+
+/** The recovery codes a page shows (seven groups of four). */
+export function recoveryCodesIn(html: string): string[] {
+  return [...html.matchAll(/<code>([0-9A-Z]{4}(?:-[0-9A-Z]{4}){6})<\/code>/g)].map((m) => m[1]);
+}

@@ -7,7 +7,7 @@ import { verifyTotpDevice } from "../../app/.server/auth/totp";
 import { createDeps } from "../../app/.server/deps";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { codeFromEmail, createUser, totpNow, waitForEmail } from "../factories/users";
+import { codeFromEmail, createUser, totpNow, waitForEmail, recoveryCodesIn } from "../factories/users";
 
 beforeAll(async () => {
   await seedDatabase(env.DB);
@@ -106,7 +106,7 @@ describe("locked out of the phone", () => {
     await browser.signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) });
     // Signed in with the app a moment ago: a fresh strong factor, so no step-up.
     const page = await (await browser.post("/profile/devices", { intent: "regenerate" })).text();
-    const codes = [...page.matchAll(/<code>([0-9A-Z]{4}(?:-[0-9A-Z]{4}){6})<\/code>/g)].map((m) => m[1]);
+    const codes = recoveryCodesIn(page);
     expect(codes).toHaveLength(10);
 
     const lost = new Browser();

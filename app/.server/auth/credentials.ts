@@ -12,7 +12,7 @@ import { consumeEmailToken, createEmailToken, peekEmailToken } from "./email-tok
 import { hashPassword, verifyPassword } from "./password";
 import { clearAttempts, clearAttemptsWithPrefix, hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
 import { createSession, endOtherSessions } from "./session";
-import { confirmedKinds, remainingRecoveryCodes, verifySecondFactor } from "./mfa";
+import { confirmedKinds, strongFactorsOf, verifySecondFactor } from "./mfa";
 import { claimPasswordAttempt, lockedMessage, signInLockPrefix } from "./sign-in";
 import type { Assurance } from "../access/authorize";
 
@@ -35,7 +35,7 @@ async function setPassword(deps: Deps, user: User, password: string, client: Cli
       .update(passwordCredentials)
       .set({ hash: await hashPassword(password), isTemporary: false, expiresAt: null, changedAt: now })
       .where(eq(passwordCredentials.userId, user.id)),
-    deps.db.update(users).set({ failedSignIns: 0, lockedUntil: null, updatedAt: now }).where(eq(users.id, user.id)),
+    deps.db.update(users).set({ updatedAt: now }).where(eq(users.id, user.id)),
     auditInsert(deps, { eventType, outcome: "success", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, userAgent: client.userAgent }),
   ]);
 }
@@ -192,9 +192,9 @@ export async function getPasswordResetContext(deps: Deps, token: string | null) 
   if (!row) return null;
   const user = await deps.db.select().from(users).where(eq(users.id, row.userId)).get();
   if (!user || user.status !== "active" || user.heldAt) return null;
-  const [kinds, codesLeft] = await Promise.all([confirmedKinds(deps, user.id), remainingRecoveryCodes(deps, user.id)]);
-  /** The strong factors this account can prove on the reset screen (a security key needs the sign-in page's script). */
-  const strongTypes = [...(kinds.includes("totp") ? (["totp"] as const) : []), ...(codesLeft > 0 ? (["recovery"] as const) : [])];
+  const [kinds, strong] = await Promise.all([confirmedKinds(deps, user.id), strongFactorsOf(deps, user.id)]);
+  // The reset screen has no script for a security key: an app code or a recovery code.
+  const strongTypes = strong.filter((t) => t !== "webauthn");
   return { user, deviceKinds: kinds, strongTypes, weakOnly: kinds.length > 0 && strongTypes.length === 0 };
 }
 

@@ -7,7 +7,7 @@ import { auditInsert, recordAuditEvent } from "../audit/record";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
 import { formatTime } from "~/lib/format";
-import { MFA_DEVICE_TYPES, SECOND_FACTOR_TYPES, type MfaKind, type SecondFactorType } from "~/lib/mfa";
+import { MFA_DEVICE_TYPES, SECOND_FACTOR_TYPES, STRONG_TYPES, type MfaKind, type SecondFactorType } from "~/lib/mfa";
 import { sealSecret, openSecret } from "./secret-box";
 import { hashToken, timingSafeEqualString } from "./tokens";
 import { hitRateLimit } from "./rate-limit";
@@ -132,6 +132,12 @@ export async function confirmDevice(deps: Deps, user: User, deviceId: string, ki
     data: { firstName: user.firstName, change: "added", device: MFA_DEVICE_TYPES[kind], when: formatTime(deps.now()) },
   });
   return { firstDevice: before.length === 0 };
+}
+
+/** The strong factors this user can prove now: the step-up screen offers only these. */
+export async function strongFactorsOf(deps: Pick<Deps, "db">, userId: string): Promise<SecondFactorType[]> {
+  const [kinds, codesLeft] = await Promise.all([confirmedKinds(deps, userId), remainingRecoveryCodes(deps, userId)]);
+  return STRONG_TYPES.filter((t) => (t === "recovery" ? codesLeft > 0 : (kinds as string[]).includes(t)));
 }
 
 // ---------------------------------------------------------------- recovery codes

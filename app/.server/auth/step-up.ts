@@ -1,15 +1,9 @@
 import type { Deps } from "../deps";
 import { recordAuditEvent } from "../audit/record";
 import { fail, ok, type Result } from "../result";
-import { STRONG_TYPES, type SecondFactorType } from "~/lib/mfa";
-import { confirmedKinds, remainingRecoveryCodes, verifySecondFactor } from "./mfa";
+import { STRONG_TYPES } from "~/lib/mfa";
+import { verifySecondFactor } from "./mfa";
 import { rotateSession, type CurrentSession } from "./session";
-
-/** The strong factors this user can prove now: the step-up screen offers only these. */
-export async function strongFactorsOf(deps: Pick<Deps, "db">, userId: string): Promise<SecondFactorType[]> {
-  const [kinds, codesLeft] = await Promise.all([confirmedKinds(deps, userId), remainingRecoveryCodes(deps, userId)]);
-  return STRONG_TYPES.filter((t) => (t === "recovery" ? codesLeft > 0 : (kinds as string[]).includes(t)));
-}
 
 /**
  * Step-up (NIST SP 800-63B §4.2.3 reauthentication at AAL2): a code from an

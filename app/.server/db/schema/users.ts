@@ -14,8 +14,6 @@ export const users = sqliteTable(
     email: text("email").notNull(),
     phone: text("phone"),
     status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
-    failedSignIns: integer("failed_sign_ins").notNull().default(0),
-    lockedUntil: timestamp("locked_until"),
     mfaFailures: integer("mfa_failures").notNull().default(0),
     mfaLockedUntil: timestamp("mfa_locked_until"),
     /** Identity proofing passed (by the provider or the help desk). */
