@@ -319,6 +319,45 @@ describe("lockout that an attacker cannot use against the owner", () => {
   });
 });
 
+describe("ASVS 4.2.1: another user's ids are refused, single-use things are used once", () => {
+  it("will not rename or remove another user's device, however fresh the session", async () => {
+    const key = crypto.getRandomValues(new Uint8Array(20));
+    const me = await createUser({ totpKey: key });
+    const other = await createUser({ totpKey: crypto.getRandomValues(new Uint8Array(20)) });
+    await addEmailDevice(other.id);
+    const theirs = await env.DB.prepare("SELECT id, name FROM mfa_devices WHERE user_id = ? AND kind = 'totp'").bind(other.id).first<{ id: string; name: string }>();
+    const browser = new Browser();
+    await browser.signIn(me.loginId, me.password, { deviceType: "totp", code: totpNow(key) });
+    expect((await browser.post("/profile/devices", { intent: "rename", deviceId: theirs!.id, name: "Mine now" })).status).toBe(400);
+    const removed = await browser.post("/profile/devices", { intent: "remove", deviceId: theirs!.id });
+    expect(removed.status).toBe(400);
+    expect(await env.DB.prepare("SELECT name FROM mfa_devices WHERE id = ?").bind(theirs!.id).first<{ name: string }>()).toEqual({ name: theirs!.name });
+  });
+
+  it("sends at most 3 codes to a stranger's parallel requests", async () => {
+    const user = await createUser({ verified: true });
+    await addEmailDevice(user.id);
+    const stranger = new Browser("192.0.2.210");
+    await stranger.acceptTerms();
+    await Promise.all(Array.from({ length: 10 }, () => stranger.post("/login", { intent: "send-code", userId: user.loginId, deviceType: "email" })));
+    expect(await count("SELECT count(*) AS n FROM one_time_codes WHERE user_id = ? AND purpose = 'email_mfa'", user.id)).toBe(3);
+  });
+
+  it("lets one recovery code sign in once, however many use it at the same time", async () => {
+    const key = crypto.getRandomValues(new Uint8Array(20));
+    const user = await createUser({ totpKey: key });
+    const owner = new Browser();
+    await owner.signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) });
+    const [code] = recoveryCodesIn(await (await owner.post("/profile/devices", { intent: "regenerate" })).text());
+    const clients = Array.from({ length: 6 }, (_, i) => new Browser(`198.18.1.${i + 1}`));
+    await Promise.all(clients.map((c) => c.acceptTerms()));
+    const answers = await Promise.all(
+      clients.map((c) => c.post("/login", { intent: "login", userId: user.loginId, password: user.password, deviceType: "recovery", code })),
+    );
+    expect(answers.filter((r) => r.status === 302)).toHaveLength(1);
+  });
+});
+
 describe("ASVS 2.2.x: nothing reveals whether a User ID exists", () => {
   const normalise = (html: string, id: string) =>
     html

@@ -381,10 +381,14 @@ export async function verifySecondFactor(
 export async function renameDevice(deps: Deps, user: User, deviceId: string, name: string): Promise<Result<null>> {
   const clean = name.trim();
   if (clean.length < 1 || clean.length > 40) return fail("invalid", { fieldErrors: { name: ["Give the device a name of 1 to 40 characters."] } });
-  await deps.db.batch([
-    deps.db.update(mfaDevices).set({ name: clean }).where(and(eq(mfaDevices.id, deviceId), eq(mfaDevices.userId, user.id))),
-    auditInsert(deps, { eventType: "mfa.device_renamed", outcome: "success", subjectUserId: user.id, actorUserId: user.id, details: { deviceId } }),
-  ]);
+  const [renamed] = await deps.db
+    .update(mfaDevices)
+    .set({ name: clean })
+    .where(and(eq(mfaDevices.id, deviceId), eq(mfaDevices.userId, user.id)))
+    .returning({ id: mfaDevices.id });
+  // Another user's device (or none): nothing changed, nothing to record.
+  if (!renamed) return fail("not_found", { fieldErrors: { name: ["That device is not on your account."] } });
+  await recordAuditEvent(deps, { eventType: "mfa.device_renamed", outcome: "success", subjectUserId: user.id, actorUserId: user.id, details: { deviceId } });
   return ok(null);
 }
 
