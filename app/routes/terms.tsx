@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, useLoaderData } from "@remix-run/react";
-import { acceptTerms, termsCookie } from "~/.server/auth/terms";
+import { acceptTerms, termsSetCookie } from "~/.server/auth/terms";
 import { getDestinationProgram } from "~/.server/programs";
 import { Button } from "~/components/ui";
 import { TERMS_VERSION } from "~/lib/terms";
@@ -37,7 +37,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const program = await getDestinationProgram(context.deps, String(form.get("program") ?? "") || null);
   const acceptanceId = await acceptTerms(context.deps, { programCode: program?.code ?? null });
   return redirect(program ? `/login?program=${encodeURIComponent(program.code)}` : "/login", {
-    headers: { "Set-Cookie": await termsCookie.serialize(acceptanceId) },
+    headers: { "Set-Cookie": termsSetCookie(acceptanceId) },
   });
 }
 

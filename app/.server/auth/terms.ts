@@ -1,6 +1,6 @@
-import { createCookie } from "@remix-run/cloudflare";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../deps";
+import { readCookie, serializeCookie } from "../cookies";
 import { termsAcceptances } from "../db/schema";
 import { TERMS_VERSION } from "~/lib/terms";
 
@@ -9,14 +9,15 @@ import { TERMS_VERSION } from "~/lib/terms";
  * random id of the acceptance row, which records the version and the time. A new
  * TERMS_VERSION makes every earlier acceptance stale, so it is asked again.
  */
-export const termsCookie = createCookie("__Host-sp-terms", {
-  httpOnly: true,
-  secure: true,
-  sameSite: "lax",
-  path: "/",
-  // One working day; a new visit after that accepts again, as the original portal asks.
-  maxAge: 12 * 60 * 60,
-});
+export const TERMS_COOKIE = "__Host-sp-terms";
+/** One working day; a new visit after that accepts again, as the original portal asks. */
+const TERMS_COOKIE_MAX_AGE_S = 12 * 60 * 60;
+const ACCEPTANCE_ID = /^[0-9a-f-]{36}$/;
+
+/** The Set-Cookie header that remembers an acceptance in this browser. */
+export function termsSetCookie(acceptanceId: string): string {
+  return serializeCookie(TERMS_COOKIE, acceptanceId, { maxAge: TERMS_COOKIE_MAX_AGE_S });
+}
 
 export async function acceptTerms(deps: Pick<Deps, "db" | "now">, input: { programCode: string | null; userId?: string | null }) {
   const id = crypto.randomUUID();
@@ -32,8 +33,8 @@ export async function acceptTerms(deps: Pick<Deps, "db" | "now">, input: { progr
 
 /** The current-version acceptance behind the request's cookie, or null. */
 export async function getTermsAcceptance(deps: Pick<Deps, "db">, request: Request) {
-  const id = await termsCookie.parse(request.headers.get("Cookie"));
-  if (typeof id !== "string" || !/^[0-9a-f-]{36}$/.test(id)) return null;
+  const id = readCookie(request.headers.get("Cookie"), TERMS_COOKIE, ACCEPTANCE_ID);
+  if (!id) return null;
   const row = await deps.db
     .select()
     .from(termsAcceptances)
