@@ -40,6 +40,7 @@ it("measures sign-in cost per request", async () => {
   const step1: number[] = [];
   const step2: number[] = [];
   const failed: number[] = [];
+  const knownFailed: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const browser = new Browser(`192.0.2.${i + 1}`);
     await browser.acceptTerms();
@@ -56,6 +57,27 @@ it("measures sign-in cost per request", async () => {
     const refused = await stranger.post("/login", { intent: "login", userId: `NOSUCH${i}`, password: "wrong password here" });
     failed.push(performance.now() - t);
     expect(refused.status).toBe(401);
+    // The same wrong password for the real User ID, from yet another client (no lockout in the way).
+    const guesser = new Browser(`192.0.2.${i + 151}`);
+    await guesser.acceptTerms();
+    t = performance.now();
+    const wrong = await guesser.post("/login", { intent: "login", userId: user.loginId, password: "wrong password here" });
+    knownFailed.push(performance.now() - t);
+    expect(wrong.status).toBe(401);
+  }
+
+  // Registration: a new address and one already taken must cost the same.
+  const registerNew: number[] = [];
+  const registerTaken: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const browser = new Browser(`198.51.100.${i + 1}`);
+    const fields = { firstName: "Bench", lastName: "Runner", phone: "614-555-0100" };
+    let t = performance.now();
+    await browser.post("/register", { ...fields, email: `bench.${i}.${Date.now()}@example.test` });
+    registerNew.push(performance.now() - t);
+    t = performance.now();
+    await browser.post("/register", { ...fields, email: user.email });
+    registerTaken.push(performance.now() - t);
   }
 
   const rows = [
@@ -63,7 +85,10 @@ it("measures sign-in cost per request", async () => {
     ["scrypt verify", stats(verifyTimes)],
     ["Step 1 request (User ID)", stats(step1)],
     ["Step 2 request, successful sign-in", stats(step2)],
+    ["Step 2 request, known User ID, wrong password", stats(knownFailed)],
     ["Step 2 request, unknown User ID", stats(failed)],
+    ["Registration, new email address", stats(registerNew)],
+    ["Registration, email address already registered", stats(registerTaken)],
   ] as const;
   const ms = (n: number) => `${n.toFixed(0)} ms`;
   const table = [
@@ -71,5 +96,14 @@ it("measures sign-in cost per request", async () => {
     "| --- | --- | --- | --- | --- |",
     ...rows.map(([name, s]) => `| ${name} | ${ms(s.median)} | ${ms(s.p95)} | ${ms(s.min)} | ${ms(s.max)} |`),
   ].join("\n");
-  console.log(`\n${table}\n`);
+  // Side by side in one run (the machine is shared and noisy): answers that must
+  // not tell whether an account exists should cost the same, within 10 %.
+  const ratios = [
+    ["unknown / known User ID (wrong password)", stats(failed).median / stats(knownFailed).median],
+    ["taken / new email (registration)", stats(registerTaken).median / stats(registerNew).median],
+  ] as const;
+  const ratioLines = ratios.map(([name, r]) => `- ${name}: ${r.toFixed(2)}`).join("\n");
+  console.log(`\n${table}\n\nMedian ratios (budget 0.90 to 1.10):\n${ratioLines}\n`);
+  for (const [name, r] of ratios) expect(r, name).toBeGreaterThanOrEqual(0.9);
+  for (const [name, r] of ratios) expect(r, name).toBeLessThanOrEqual(1.1);
 });
