@@ -11,5 +11,3 @@ declare module "@remix-run/cloudflare" {
     clientLocation: string | null;
   }
 }
-
-export {};

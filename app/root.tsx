@@ -1,9 +1,20 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, isRouteErrorResponse, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError, useRouteLoaderData } from "@remix-run/react";
-import { getSession } from "./.server/auth/session";
-import { SessionTimeoutWarning } from "./components/session-timeout";
+import {
+  Form,
+  isRouteErrorResponse,
+  Link,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
 import type { ReactNode } from "react";
+import { getSession } from "./.server/auth/session";
 import { useNonce } from "./components/nonce";
+import { SessionTimeoutWarning } from "./components/session-timeout";
 import { SiteShell } from "./components/site-shell";
 import { LinkButton } from "./components/ui";
 import appCss from "./styles/app.css?url";
@@ -86,7 +97,8 @@ const ERROR_COPY = {
   notFoundTitle: "Page not found",
   notFoundText: "We could not find the page you asked for. Check the address, or start again from the home page.",
   errorTitle: "Something went wrong",
-  errorText: "The portal could not complete your request. Please try again. If this keeps happening, contact the help desk.",
+  errorText:
+    "The portal could not complete your request. Please try again. If this keeps happening, contact the help desk.",
   home: "Return to the home page",
 };
 

@@ -13,7 +13,9 @@ if (!existsSync(CHROMIUM)) {
     console.log(`Chromium is missing; installing it from Debian: ${INSTALL}`);
     execSync(INSTALL, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
   } else {
-    console.error(`End-to-end tests need Debian's Chromium at ${CHROMIUM}. Install it with:\n  sudo sh -c '${INSTALL}'`);
+    console.error(
+      `End-to-end tests need Debian's Chromium at ${CHROMIUM}. Install it with:\n  sudo sh -c '${INSTALL}'`,
+    );
     process.exit(1);
   }
 }

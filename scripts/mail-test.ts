@@ -18,4 +18,5 @@ if (response.status !== 303) {
   process.exit(1);
 }
 console.log(`Queued a test email to ${to}. Read it at ${origin}/_dev/mailbox`);
+
 export {};

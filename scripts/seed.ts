@@ -22,7 +22,9 @@ export interface SeedOptions {
  * TOTP secrets (README), so they must never reach a remote database: `--remote`
  * without `--production` is refused rather than quietly dropping the accounts.
  */
-export function parseSeedArgs(args: readonly string[]): { ok: true; value: SeedOptions } | { ok: false; message: string } {
+export function parseSeedArgs(
+  args: readonly string[],
+): { ok: true; value: SeedOptions } | { ok: false; message: string } {
   const production = args.includes("--production");
   const remote = args.includes("--remote");
   const persistIndex = args.indexOf("--persist-to");
@@ -34,8 +36,10 @@ export function parseSeedArgs(args: readonly string[]): { ok: true; value: SeedO
         "Refusing to seed a remote database with development accounts (well-known passwords). Use `node scripts/seed.ts --production --remote` for the production reference data.",
     };
   }
-  if (persistIndex >= 0 && (!persistTo || persistTo.startsWith("--"))) return { ok: false, message: "--persist-to needs a directory." };
-  if (remote && persistTo) return { ok: false, message: "--persist-to applies to a local database only, not with --remote." };
+  if (persistIndex >= 0 && (!persistTo || persistTo.startsWith("--")))
+    return { ok: false, message: "--persist-to needs a directory." };
+  if (remote && persistTo)
+    return { ok: false, message: "--persist-to applies to a local database only, not with --remote." };
   return { ok: true, value: { production, remote, persistTo } };
 }
 
@@ -43,7 +47,15 @@ export function parseSeedArgs(args: readonly string[]): { ok: true; value: SeedO
 export function wranglerSeedArgs(options: SeedOptions, file: string): string[] {
   // Remote is the top-level (production) environment; local is [env.dev], like `npm run dev`.
   const target = options.remote ? ["--remote"] : ["--local", "--env", "dev"];
-  return ["d1", "execute", "DB", "--file", file, ...target, ...(options.persistTo ? ["--persist-to", options.persistTo] : [])];
+  return [
+    "d1",
+    "execute",
+    "DB",
+    "--file",
+    file,
+    ...target,
+    ...(options.persistTo ? ["--persist-to", options.persistTo] : []),
+  ];
 }
 
 async function main() {
@@ -57,7 +69,7 @@ async function main() {
   const statements = await buildSeedStatements({ devUsers });
   mkdirSync(".wrangler", { recursive: true });
   const file = ".wrangler/seed.sql";
-  writeFileSync(file, statements.join("\n") + "\n");
+  writeFileSync(file, `${statements.join("\n")}\n`);
   execFileSync("wrangler", wranglerSeedArgs(options, file), { stdio: ["ignore", "ignore", "inherit"] });
   console.log(`Seeded ${statements.length} statements (${devUsers ? "with" : "without"} development accounts).`);
 }

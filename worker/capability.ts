@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { can, type Action, type Resource } from "../app/.server/access/authorize";
-import { getSession, type CurrentSession } from "../app/.server/auth/session";
+import { type Action, can, type Resource } from "../app/.server/access/authorize";
+import { type CurrentSession, getSession } from "../app/.server/auth/session";
 import type { AppEnv } from "./types";
 
 /**
@@ -16,7 +16,12 @@ export function requireCapability(action: Action, resource: Resource = {}) {
     const decision = can(session.actor, action, resource, deps.now());
     if (!decision.ok) {
       if (decision.reason === "forbidden") return c.json({ error: "Not found." }, 404);
-      const where = decision.reason === "step_up" ? "/step-up" : decision.reason === "restricted" ? "/account-restricted" : "/enrollment";
+      const where =
+        decision.reason === "step_up"
+          ? "/step-up"
+          : decision.reason === "restricted"
+            ? "/account-restricted"
+            : "/enrollment";
       return c.json({ error: "Not allowed yet.", reason: decision.reason, location: where }, 403);
     }
     c.set("session", session);

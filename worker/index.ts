@@ -2,11 +2,11 @@ import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import * as build from "../build/server";
 import { createDeps } from "../app/.server/deps";
 import type { Env } from "../app/.server/env";
 import type { QueueMessageBody } from "../app/.server/mail/messages";
 import { escapeHtml } from "../app/.server/mail/templates";
+import * as build from "../build/server";
 import { handleQueueBatch } from "./queue";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
 import { healthRoutes } from "./routes/health";
@@ -40,7 +40,10 @@ app.use("*", async (c, next) => {
   // styles included; it is served only in development, in a sandboxed document.
   if (c.req.path.startsWith("/_dev/mailbox/") && c.req.path.endsWith("/html")) {
     await next();
-    c.res.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
+    c.res.headers.set(
+      "Content-Security-Policy",
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+    );
     c.res.headers.set("X-Content-Type-Options", "nosniff");
     return;
   }
@@ -79,7 +82,15 @@ app.onError((error, c) => {
   }
   if (error instanceof HTTPException) return error.getResponse();
   // CF-Ray is logged as its own field (JSON-encoded) to match Cloudflare's logs; it is never echoed.
-  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), cfRay: c.req.header("CF-Ray") ?? null, msg: String(error), stack: error.stack }));
+  console.error(
+    JSON.stringify({
+      level: "error",
+      requestId: c.get("requestId"),
+      cfRay: c.req.header("CF-Ray") ?? null,
+      msg: String(error),
+      stack: error.stack,
+    }),
+  );
   return c.html(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Something went wrong - CMS.gov | QualityNet</title></head><body><main><h1>Something went wrong</h1><p>Please try again. If this keeps happening, contact the help desk and quote reference ${escapeHtml(c.get("requestId") ?? "")}.</p><p><a href="/">Return to the home page</a></p></main></body></html>`,
     500,

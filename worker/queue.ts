@@ -39,7 +39,14 @@ export async function handleQueueBatch(
       if (result.outcome === "retry") message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       else message.ack();
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", msg: "email delivery crashed", key: message.body.idempotencyKey, error: String(error) }));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "email delivery crashed",
+          key: message.body.idempotencyKey,
+          error: String(error),
+        }),
+      );
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }

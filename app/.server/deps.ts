@@ -24,7 +24,10 @@ export interface Deps {
  * sandbox proofing provider in production): the Worker then answers with its
  * error page instead of serving.
  */
-export function createDeps(env: Env, options: { requestId?: string; now?: () => Date; proofing?: IdentityProofingProvider } = {}): Deps {
+export function createDeps(
+  env: Env,
+  options: { requestId?: string; now?: () => Date; proofing?: IdentityProofingProvider } = {},
+): Deps {
   return {
     db: createDb(env.DB),
     env,

@@ -1,8 +1,14 @@
 import { redirect } from "@remix-run/cloudflare";
+import { type Action, can, type Refusal, type Resource } from "./access/authorize";
+import {
+  type CurrentSession,
+  clearSessionCookie,
+  getSession,
+  hasSessionCookie,
+  needsFirstSignInSetup,
+} from "./auth/session";
 import type { Deps } from "./deps";
-import { can, type Action, type Refusal, type Resource } from "./access/authorize";
 import { getEnrollmentState } from "./proofing/enrollment";
-import { clearSessionCookie, getSession, hasSessionCookie, needsFirstSignInSetup, type CurrentSession } from "./auth/session";
 
 /**
  * The Remix door's guards: they ask the domain (`getSession`, `can()`) and map
@@ -28,7 +34,8 @@ export async function requireSession(
       headers: { "Set-Cookie": clearSessionCookie() },
     });
   }
-  if (!options.allowIncompleteSetup && (await needsFirstSignInSetup(deps, session.user.id))) throw redirect("/first-sign-in");
+  if (!options.allowIncompleteSetup && (await needsFirstSignInSetup(deps, session.user.id)))
+    throw redirect("/first-sign-in");
   return session;
 }
 
@@ -70,7 +77,11 @@ function refuse(decision: Refusal, request: Request, returnTo?: string): never {
  * done. Screens that add a device state it (`addsDevice`): the first device
  * needs nothing more, later ones a fresh strong factor (`can(…, "device.add")`).
  */
-export async function requireEnrollee(deps: Deps, request: Request, options: { verified?: boolean; addsDevice?: boolean } = {}) {
+export async function requireEnrollee(
+  deps: Deps,
+  request: Request,
+  options: { verified?: boolean; addsDevice?: boolean } = {},
+) {
   const session = await requireSession(deps, request);
   const state = await getEnrollmentState(deps, session.user);
   if (options.verified && !state.identityVerified) throw redirect("/enrollment");

@@ -1,4 +1,4 @@
-import { createCookie, type AppLoadContext } from "@remix-run/cloudflare";
+import { type AppLoadContext, createCookie } from "@remix-run/cloudflare";
 
 /** Long-lived random id of this browser, for "new device" alerts (its hash is stored). */
 export const deviceCookie = createCookie("__Host-sp-device", {
@@ -54,6 +54,7 @@ function decodedLayers(value: string): string[] | null {
 }
 
 /** Control characters (C0 and DEL): browsers strip tabs and newlines from URLs, turning `/\t/host` into `//host`. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this pattern exists to find control characters.
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**

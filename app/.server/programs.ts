@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
-import type { Deps } from "./deps";
 import { programs } from "./db/schema";
+import type { Deps } from "./deps";
 
 export async function listDestinationPrograms(deps: Pick<Deps, "db">) {
   return deps.db

@@ -1,11 +1,17 @@
+import { CHALLENGE_QUESTION_COUNT, CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
 import { SelectField } from "./form-bits";
 import { TextField } from "./ui";
-import { CHALLENGE_QUESTIONS, CHALLENGE_QUESTION_COUNT } from "~/lib/challenge-questions";
 
 const OPTIONS = Object.entries(CHALLENGE_QUESTIONS).map(([value, label]) => ({ value, label }));
 
 /** Three question selects, each with its answer; answers are never sent back. */
-export function ChallengeQuestionFields({ errors, values }: { errors?: Record<string, string>; values?: Record<string, string> }) {
+export function ChallengeQuestionFields({
+  errors,
+  values,
+}: {
+  errors?: Record<string, string>;
+  values?: Record<string, string>;
+}) {
   return (
     <>
       {Array.from({ length: CHALLENGE_QUESTION_COUNT }, (_, i) => i + 1).map((n) => (
@@ -20,7 +26,14 @@ export function ChallengeQuestionFields({ errors, values }: { errors?: Record<st
             defaultValue={values?.[`question${n}`] ?? ""}
             error={errors?.[`question${n}`]}
           />
-          <TextField label={`Answer ${n}`} name={`answer${n}`} autoComplete="off" required maxLength={100} error={errors?.[`answer${n}`]} />
+          <TextField
+            label={`Answer ${n}`}
+            name={`answer${n}`}
+            autoComplete="off"
+            required
+            maxLength={100}
+            error={errors?.[`answer${n}`]}
+          />
         </fieldset>
       ))}
     </>

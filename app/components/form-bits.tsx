@@ -2,7 +2,13 @@ import type { ComponentProps } from "react";
 import { FieldShell } from "./ui";
 
 /** Summary of a failed submission at the top of the form, announced to screen readers. */
-export function ErrorSummary({ errors, title = "There is a problem" }: { errors: Record<string, string> | undefined; title?: string }) {
+export function ErrorSummary({
+  errors,
+  title = "There is a problem",
+}: {
+  errors: Record<string, string> | undefined;
+  title?: string;
+}) {
   const entries = Object.entries(errors ?? {});
   if (entries.length === 0) return null;
   return (
@@ -25,7 +31,14 @@ export function SelectField({
   hint,
   placeholder,
   ...select
-}: ComponentProps<"select"> & { label: string; name: string; options: { value: string; label: string }[]; error?: string | null; hint?: string; placeholder?: string }) {
+}: ComponentProps<"select"> & {
+  label: string;
+  name: string;
+  options: { value: string; label: string }[];
+  error?: string | null;
+  hint?: string;
+  placeholder?: string;
+}) {
   const id = select.id ?? `field-${name}`;
   return (
     <FieldShell id={id} label={label} hint={hint} error={error}>

@@ -1,6 +1,7 @@
 const COPY = {
   heading: "Your recovery codes",
-  intro: "Each code signs you in once if you cannot use your MFA device (choose MFA Device Type \"Recovery Code\"). Save them somewhere safe now: this is the only time they are shown.",
+  intro:
+    'Each code signs you in once if you cannot use your MFA device (choose MFA Device Type "Recovery Code"). Save them somewhere safe now: this is the only time they are shown.',
   download: "Download as a text file",
   file: "qualitynet-recovery-codes.txt",
 };

@@ -33,12 +33,19 @@ export function SessionTimeoutWarning({ idleRemainingMs }: { idleRemainingMs: nu
   if (remaining > WARN_BEFORE_MS || remaining <= 0) return null;
   const seconds = Math.ceil(remaining / 1000);
   return (
-    <div className="session-warning" role="alertdialog" aria-labelledby="session-warning-title" aria-describedby="session-warning-text">
+    <div
+      className="session-warning"
+      role="alertdialog"
+      aria-labelledby="session-warning-title"
+      aria-describedby="session-warning-text"
+    >
       <h2 id="session-warning-title">Your session is about to end</h2>
       <p id="session-warning-text">
-        For your security, you will be signed out in {Math.floor(seconds / 60)}:{String(seconds % 60).padStart(2, "0")} unless you stay signed in.
+        For your security, you will be signed out in {Math.floor(seconds / 60)}:{String(seconds % 60).padStart(2, "0")}{" "}
+        unless you stay signed in.
       </p>
       <fetcher.Form method="post" action="/session/keepalive" className="actions">
+        {/* biome-ignore lint/a11y/noAutofocus: the timeout dialog must take focus when it opens (WAI-ARIA dialog pattern). */}
         <button type="submit" className="ds-c-button ds-c-button--solid" autoFocus>
           Stay signed in
         </button>

@@ -4,7 +4,11 @@ import type { ComponentProps, ReactNode } from "react";
 type Variant = "primary" | "secondary" | "transparent";
 
 const buttonClass = (variant: Variant, extra?: string) =>
-  ["ds-c-button", variant === "primary" ? "ds-c-button--solid" : variant === "transparent" ? "ds-c-button--ghost" : "", extra]
+  [
+    "ds-c-button",
+    variant === "primary" ? "ds-c-button--solid" : variant === "transparent" ? "ds-c-button--ghost" : "",
+    extra,
+  ]
     .filter(Boolean)
     .join(" ");
 
@@ -12,7 +16,11 @@ export function Button({ variant = "primary", className, ...props }: ComponentPr
   return <button type="submit" className={buttonClass(variant, className)} {...props} />;
 }
 
-export function LinkButton({ variant = "primary", className, ...props }: ComponentProps<typeof Link> & { variant?: Variant }) {
+export function LinkButton({
+  variant = "primary",
+  className,
+  ...props
+}: ComponentProps<typeof Link> & { variant?: Variant }) {
   return <Link className={buttonClass(variant, className)} {...props} />;
 }
 
@@ -87,14 +95,31 @@ export function TextField({
   return (
     <FieldShell id={id} label={label} hint={hint} error={error} className={className}>
       {(describedBy) => (
-        <input id={id} name={name} className="ds-c-input" aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+        <input
+          id={id}
+          name={name}
+          className="ds-c-input"
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy}
+          {...input}
+        />
       )}
     </FieldShell>
   );
 }
 
 /** The submit button and a Cancel link, as every form ends. */
-export function FormActions({ submit, cancelTo, cancel = "Cancel", busy }: { submit: string; cancelTo: string; cancel?: string; busy?: boolean }) {
+export function FormActions({
+  submit,
+  cancelTo,
+  cancel = "Cancel",
+  busy,
+}: {
+  submit: string;
+  cancelTo: string;
+  cancel?: string;
+  busy?: boolean;
+}) {
   return (
     <div className="actions">
       <Button disabled={busy}>{submit}</Button>

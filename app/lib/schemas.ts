@@ -8,7 +8,10 @@ const trimmed = (label: string, max: number) =>
     .max(max, `Your ${label} must be at most ${max} characters.`);
 
 const personName = (label: string) =>
-  trimmed(label, 50).regex(/^[\p{L}][\p{L}\p{M}' .-]*$/u, `Your ${label} may use letters, spaces, hyphens and apostrophes.`);
+  trimmed(label, 50).regex(
+    /^[\p{L}][\p{L}\p{M}' .-]*$/u,
+    `Your ${label} may use letters, spaces, hyphens and apostrophes.`,
+  );
 
 export const EmailSchema = z
   .string({ error: "Enter your email address." })

@@ -58,4 +58,3 @@ export const STATES: [string, string, string, string, string][] = [
   ["AS", "AMERICAN SAMOA", "64", "PAGO PAGO", "96799"],
   ["MP", "NORTHERN MARIANA ISLANDS", "66", "SAIPAN", "96950"],
 ];
-

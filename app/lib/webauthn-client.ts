@@ -3,7 +3,12 @@
  * only when someone uses a key, so other pages carry none of it.
  */
 async function postJson<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "same-origin" });
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
   if (!response.ok) throw new Error("The server refused the request.");
   return response.json() as Promise<T>;
 }
@@ -15,10 +20,10 @@ export function webauthnSupported(): boolean {
 /** Asks the authenticator to sign a challenge; returns what the form sends back. */
 export async function getAssertion(loginId: string | null): Promise<string> {
   const { startAuthentication } = await import("@simplewebauthn/browser");
-  const { challengeId, options } = await postJson<{ challengeId: string; options: Parameters<typeof startAuthentication>[0]["optionsJSON"] }>(
-    "/webauthn/authentication/options",
-    { loginId },
-  );
+  const { challengeId, options } = await postJson<{
+    challengeId: string;
+    options: Parameters<typeof startAuthentication>[0]["optionsJSON"];
+  }>("/webauthn/authentication/options", { loginId });
   const response = await startAuthentication({ optionsJSON: options });
   return JSON.stringify({ challengeId, response });
 }
@@ -26,7 +31,10 @@ export async function getAssertion(loginId: string | null): Promise<string> {
 /** Creates a credential on the authenticator; returns what the enrollment form sends back. */
 export async function createCredential(): Promise<string> {
   const { startRegistration } = await import("@simplewebauthn/browser");
-  const { challengeId, options } = await postJson<{ challengeId: string; options: Parameters<typeof startRegistration>[0]["optionsJSON"] }>("/webauthn/registration/options", {});
+  const { challengeId, options } = await postJson<{
+    challengeId: string;
+    options: Parameters<typeof startRegistration>[0]["optionsJSON"];
+  }>("/webauthn/registration/options", {});
   const response = await startRegistration({ optionsJSON: options });
   return JSON.stringify({ challengeId, response });
 }

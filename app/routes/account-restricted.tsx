@@ -9,7 +9,8 @@ const COPY = {
   heading: "Not available yet",
   restricted: (until: string) =>
     `Your password was recently reset without your MFA device. To protect your account, until ${until} you cannot add MFA devices, change your email address, request or approve access, or administer anything.`,
-  notMe: "If you did not reset your password, use \"This wasn't me\" in the email we sent about it, or contact the help desk.",
+  notMe:
+    'If you did not reset your password, use "This wasn\'t me" in the email we sent about it, or contact the help desk.',
   free: "This is available again. Go back and try once more.",
   back: "Return to Welcome",
 };

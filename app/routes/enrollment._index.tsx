@@ -1,6 +1,6 @@
-import { redirect, type LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { nextPath } from "~/.server/proofing/enrollment";
+import { type LoaderFunctionArgs, redirect } from "@remix-run/cloudflare";
 import { requireEnrollee } from "~/.server/guards";
+import { nextPath } from "~/.server/proofing/enrollment";
 
 /** "Start/Complete New User Enrollment": resumes where the user stopped. */
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -1,17 +1,24 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { and, eq } from "drizzle-orm";
 import { beginEmailDevice, confirmDevice, verifyEmailCode } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { mfaDevices } from "~/.server/db/schema";
-import { getClient } from "~/.server/http";
 import { requireEnrollee } from "~/.server/guards";
+import { getClient } from "~/.server/http";
 import { Alert, Button, TextField } from "~/components/ui";
 
 const COPY = {
   title: "Use email for security codes - CMS.gov | QualityNet",
   heading: "Use email for security codes",
-  intro: (email: string) => `Each time you log in, choose MFA Device Type "Email" and select Send: we email a 6-digit code to ${email}.`,
+  intro: (email: string) =>
+    `Each time you log in, choose MFA Device Type "Email" and select Send: we email a 6-digit code to ${email}.`,
   send: "Send Me a Code",
   sent: (email: string) => `We sent a 6-digit code to ${email}. It works for 10 minutes.`,
   code: "Security Code",
@@ -24,7 +31,11 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const url = new URL(request.url);
-  return { email: user.email, from: url.searchParams.get("from") === "profile" ? "profile" : "enrollment", sent: url.searchParams.has("sent") };
+  return {
+    email: user.email,
+    from: url.searchParams.get("from") === "profile" ? "profile" : "enrollment",
+    sent: url.searchParams.has("sent"),
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -37,14 +48,22 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (!begun.sent.ok) return data({ error: begun.sent.message ?? "" }, { status: 429 });
     throw redirect(`/enrollment/email?sent=1${suffix}`);
   }
-  const device = await context.deps.db.select().from(mfaDevices).where(and(eq(mfaDevices.userId, user.id), eq(mfaDevices.kind, "email"))).get();
+  const device = await context.deps.db
+    .select()
+    .from(mfaDevices)
+    .where(and(eq(mfaDevices.userId, user.id), eq(mfaDevices.kind, "email")))
+    .get();
   if (!device || !(await verifyEmailCode(context.deps, user.id, "email_enrollment", String(form.get("code") ?? "")))) {
     return data({ error: COPY.wrong }, { status: 400 });
   }
-  if (!device.confirmedAt) await confirmDevice(context.deps, user, device.id, "email", await getClient(context, request));
+  if (!device.confirmedAt)
+    await confirmDevice(context.deps, user, device.id, "email", await getClient(context, request));
   // A new session id; email is recovery, not a strong factor, so the strength stays as it was.
   const rotated = await rotateSession(context.deps, session);
-  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
+  throw redirect(
+    from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish",
+    rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined,
+  );
 }
 
 export default function EmailSetup() {
@@ -75,7 +94,14 @@ export default function EmailSetup() {
         <Form method="post">
           <input type="hidden" name="from" value={from} />
           <input type="hidden" name="intent" value="verify" />
-          <TextField label={COPY.code} name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={7} />
+          <TextField
+            label={COPY.code}
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            required
+            maxLength={7}
+          />
           <Button disabled={busy}>{COPY.verify}</Button>
         </Form>
       ) : null}

@@ -1,10 +1,10 @@
-import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { issueRecoveryCodes } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
+import { requireEnrollee } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { completeEnrollment } from "~/.server/proofing/enrollment";
-import { requireEnrollee } from "~/.server/guards";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { Alert, Button } from "~/components/ui";
 

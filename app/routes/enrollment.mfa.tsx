@@ -7,9 +7,21 @@ const COPY = {
   heading: "Register an MFA Device",
   intro: "Choose the second factor you will use every time you log in. You can add more later in your profile.",
   options: [
-    { to: "/enrollment/totp", label: "Authenticator app", text: "An app such as Google Authenticator, Microsoft Authenticator or Authy shows a new 6-digit Security Code every 30 seconds. Recommended." },
-    { to: "/enrollment/security-key", label: "Security key or passkey", text: "A USB or NFC security key, or a passkey on this device. Needs JavaScript." },
-    { to: "/enrollment/email", label: "Email", text: "We email a 6-digit code to the address on your profile each time you log in." },
+    {
+      to: "/enrollment/totp",
+      label: "Authenticator app",
+      text: "An app such as Google Authenticator, Microsoft Authenticator or Authy shows a new 6-digit Security Code every 30 seconds. Recommended.",
+    },
+    {
+      to: "/enrollment/security-key",
+      label: "Security key or passkey",
+      text: "A USB or NFC security key, or a passkey on this device. Needs JavaScript.",
+    },
+    {
+      to: "/enrollment/email",
+      label: "Email",
+      text: "We email a 6-digit code to the address on your profile each time you log in.",
+    },
   ],
 };
 

@@ -1,12 +1,18 @@
-import type { RegistrationResponseJSON } from "@simplewebauthn/server";
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import type { RegistrationResponseJSON } from "@simplewebauthn/server";
 import { useRef, useState } from "react";
 import { confirmDevice } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { verifyRegistration } from "~/.server/auth/webauthn";
-import { getClient } from "~/.server/http";
 import { requireEnrollee } from "~/.server/guards";
+import { getClient } from "~/.server/http";
 import { Alert, Button, TextField } from "~/components/ui";
 import { useHydrated } from "~/lib/use-hydrated";
 import { createCredential, describeWebauthnError, webauthnSupported } from "~/lib/webauthn-client";
@@ -14,11 +20,13 @@ import { createCredential, describeWebauthnError, webauthnSupported } from "~/li
 const COPY = {
   title: "Register a security key or passkey - CMS.gov | QualityNet",
   heading: "Register a security key or passkey",
-  intro: "Use a USB or NFC security key, or a passkey saved on this device or your phone. With a passkey you can later log in without a password.",
+  intro:
+    "Use a USB or NFC security key, or a passkey saved on this device or your phone. With a passkey you can later log in without a password.",
   name: "Device name",
-  nameHint: "For example \"Blue USB key\".",
+  nameHint: 'For example "Blue USB key".',
   register: "Register Security Key",
-  noScript: "Security keys and passkeys need JavaScript, which is off in this browser. Turn it on and reload this page, or choose another kind of device:",
+  noScript:
+    "Security keys and passkeys need JavaScript, which is off in this browser. Turn it on and reload this page, or choose another kind of device:",
   unsupported: "This browser does not support security keys or passkeys. Choose another kind of device:",
   others: [
     { to: "/enrollment/totp", label: "Authenticator app" },
@@ -48,7 +56,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   await confirmDevice(context.deps, user, result.value.deviceId, "webauthn", await getClient(context, request));
   // A new session id; proving a security key makes this session strong.
   const rotated = await rotateSession(context.deps, session, { strong: true });
-  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
+  throw redirect(
+    from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish",
+    rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined,
+  );
 }
 
 export default function SecurityKeySetup() {
@@ -101,7 +112,14 @@ export default function SecurityKeySetup() {
           {others}
         </Alert>
       ) : (
-        <Form method="post" ref={formRef} onSubmit={(e) => (e.preventDefault(), void register())}>
+        <Form
+          method="post"
+          ref={formRef}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void register();
+          }}
+        >
           <input type="hidden" name="from" value={from} />
           {error || result?.error ? (
             <Alert variant="error" role="alert">

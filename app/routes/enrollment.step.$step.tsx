@@ -1,22 +1,42 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { STATES } from "~/lib/states";
-import { getClient } from "~/.server/http";
-import { ALREADY_CHECKING_MESSAGE, requestManualProofing, saveStep, startAttempt, submitAnswers, submitApplicant } from "~/.server/proofing/enrollment";
-import { MAX_ATTEMPTS, NOT_VERIFIED_MESSAGE, STEPS, type StepName } from "~/lib/enrollment";
-import { requireEnrollee } from "~/.server/guards";
 import { rotateSession } from "~/.server/auth/session";
-import { ErrorSummary, SelectField, flattenErrors } from "~/components/form-bits";
+import { requireEnrollee } from "~/.server/guards";
+import { getClient } from "~/.server/http";
+import {
+  ALREADY_CHECKING_MESSAGE,
+  requestManualProofing,
+  saveStep,
+  startAttempt,
+  submitAnswers,
+  submitApplicant,
+} from "~/.server/proofing/enrollment";
+import { ErrorSummary, flattenErrors, SelectField } from "~/components/form-bits";
 import { Alert, Button, LinkButton, TextField } from "~/components/ui";
+import { MAX_ATTEMPTS, NOT_VERIFIED_MESSAGE, STEPS, type StepName } from "~/lib/enrollment";
 import { parseForm } from "~/lib/forms";
 import { PhoneSchema } from "~/lib/schemas";
+import { STATES } from "~/lib/states";
 
 const COPY = {
   title: (step: string) => `New User Enrollment: ${step} - CMS.gov | QualityNet`,
   heading: "New User Enrollment",
   progress: (n: number) => `Step ${n} of 6`,
-  names: { consent: "Consent", identity: "Legal name and date of birth", address: "Address", phone: "Phone and SSN", questions: "Verification questions", result: "Result" } as Record<StepName, string>,
+  names: {
+    consent: "Consent",
+    identity: "Legal name and date of birth",
+    address: "Address",
+    phone: "Phone and SSN",
+    questions: "Verification questions",
+    result: "Result",
+  } as Record<StepName, string>,
   continue: "Continue",
   consentText:
     "To protect the data in QualityNet, we verify your identity with an identity-proofing service. It checks the information you give against public and credit records and asks questions only you should know. This does not affect your credit score.",
@@ -35,7 +55,7 @@ const COPY = {
   phone: "Phone Number",
   ssn: "Last 4 Digits of Social Security Number",
   ssnHint: "We send these to the identity-proofing service and do not keep them.",
-  questionsIntro: "Answer each question about your history. Choose \"None of the above\" if no choice applies.",
+  questionsIntro: 'Answer each question about your history. Choose "None of the above" if no choice applies.',
   submitAnswers: "Submit Answers",
   verifiedHeading: "Your identity is verified",
   verifiedText: "Next, register an MFA device: the second factor you will use every time you log in.",
@@ -43,13 +63,17 @@ const COPY = {
   failedText: "The information or answers did not match the identity-proofing service's records.",
   tryAgain: "Try Again",
   manualHeading: "Ask the help desk to verify you",
-  manualText: "You have used all 3 online attempts for the next 24 hours. The help desk can verify your identity by phone or with documents. Ask for manual proofing and they will contact you.",
+  manualText:
+    "You have used all 3 online attempts for the next 24 hours. The help desk can verify your identity by phone or with documents. Ask for manual proofing and they will contact you.",
   manualNote: "Anything the help desk should know (optional)",
   manualSubmit: "Request Manual Proofing",
-  manualOpen: "Your request for manual proofing is with the help desk. They will contact you at the email address and phone number on your profile.",
+  manualOpen:
+    "Your request for manual proofing is with the help desk. They will contact you at the email address and phone number on your profile.",
 };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: COPY.title(data ? COPY.names[data.step] : "") }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: COPY.title(data ? COPY.names[data.step] : "") },
+];
 
 function stepOf(param: string | undefined): StepName {
   const step = STEPS.find((s) => s === param);
@@ -99,16 +123,26 @@ const AddressSchema = z.object({
   line2: z.string().trim().max(100).optional().default(""),
   city: z.string().trim().min(1, "Enter your city.").max(60),
   state: z.string().refine((v) => STATES.some((s) => s[0] === v), "Choose your state."),
-  zip: z.string().trim().regex(/^\d{5}(-\d{4})?$/, "Enter a 5-digit ZIP Code, like 43212."),
+  zip: z
+    .string()
+    .trim()
+    .regex(/^\d{5}(-\d{4})?$/, "Enter a 5-digit ZIP Code, like 43212."),
 });
 
 const PhoneSsnSchema = z.object({
   phone: PhoneSchema,
-  ssnLast4: z.string().trim().regex(/^\d{4}$/, "Enter the last 4 digits of your Social Security Number."),
+  ssnLast4: z
+    .string()
+    .trim()
+    .regex(/^\d{4}$/, "Enter the last 4 digits of your Social Security Number."),
 });
 
 /** 409: the attempt is being checked by another request; nothing was sent to the provider. */
-const busy = () => data({ fieldErrors: { form: ALREADY_CHECKING_MESSAGE } as Record<string, string>, values: {} as Record<string, string> }, { status: 409 });
+const busy = () =>
+  data(
+    { fieldErrors: { form: ALREADY_CHECKING_MESSAGE } as Record<string, string>, values: {} as Record<string, string> },
+    { status: 409 },
+  );
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const step = stepOf(params.step);
@@ -119,7 +153,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const attemptId = state.attempt?.status === "in_progress" ? state.attempt.id : null;
 
   if (step === "consent") {
-    if (form.get("consent") !== "yes") return data({ fieldErrors: { consent: "Check the box to give your consent." } as Record<string, string>, values: {} }, { status: 400 });
+    if (form.get("consent") !== "yes")
+      return data(
+        { fieldErrors: { consent: "Check the box to give your consent." } as Record<string, string>, values: {} },
+        { status: 400 },
+      );
     const started = await startAttempt(deps, user, client);
     if (!started.ok) throw redirect("/enrollment/step/result");
     // A second consent post while an attempt is open resumes it.
@@ -128,7 +166,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (step === "result") {
     if (form.get("intent") === "manual") {
       const requested = await requestManualProofing(deps, user, String(form.get("note") ?? ""));
-      if (!requested.ok) return data({ fieldErrors: { form: requested.message ?? "" } as Record<string, string>, values: {} }, { status: 400 });
+      if (!requested.ok)
+        return data(
+          { fieldErrors: { form: requested.message ?? "" } as Record<string, string>, values: {} },
+          { status: 400 },
+        );
     }
     throw redirect("/enrollment/step/result");
   }
@@ -150,7 +192,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   }
   if (step === "phone") {
     const parsed = parseForm(PhoneSsnSchema, form);
-    if (!parsed.ok) return data({ fieldErrors: parsed.fieldErrors, values: { phone: parsed.values.phone ?? "" } }, { status: 400 });
+    if (!parsed.ok)
+      return data({ fieldErrors: parsed.fieldErrors, values: { phone: parsed.values.phone ?? "" } }, { status: 400 });
     const result = await submitApplicant(deps, user, attemptId, parsed.value, client);
     if (!result.ok && result.code === "already_checking") return busy();
     if (!result.ok) throw redirect("/enrollment");
@@ -159,7 +202,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   // questions
   const answers = Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)]));
   const result = await submitAnswers(deps, user, attemptId, answers, client);
-  if (!result.ok && result.code === "invalid") return data({ fieldErrors: flattenErrors(result.fieldErrors), values: answers }, { status: 400 });
+  if (!result.ok && result.code === "invalid")
+    return data({ fieldErrors: flattenErrors(result.fieldErrors), values: answers }, { status: 400 });
   if (!result.ok && result.code === "already_checking") return busy();
   if (!result.ok) throw redirect("/enrollment");
   if (!result.value.verified) throw redirect("/enrollment/step/result");
@@ -195,7 +239,14 @@ export default function EnrollmentStep() {
                 {errors.consent}
               </p>
             ) : null}
-            <input type="checkbox" id="field-consent" name="consent" value="yes" required aria-describedby={errors?.consent ? "field-consent-error" : undefined} />
+            <input
+              type="checkbox"
+              id="field-consent"
+              name="consent"
+              value="yes"
+              required
+              aria-describedby={errors?.consent ? "field-consent-error" : undefined}
+            />
             <label htmlFor="field-consent">{COPY.consentBox}</label>
           </div>
           <Button disabled={busy}>{COPY.continue}</Button>
@@ -204,19 +255,68 @@ export default function EnrollmentStep() {
 
       {loaded.step === "identity" ? (
         <Form method="post">
-          <TextField label={COPY.firstName} name="firstName" autoComplete="given-name" required defaultValue={value("firstName", d.firstName ?? loaded.profile.firstName)} error={errors?.firstName} />
-          <TextField label={COPY.middleName} name="middleName" autoComplete="additional-name" defaultValue={value("middleName", d.middleName ?? "")} error={errors?.middleName} />
-          <TextField label={COPY.lastName} name="lastName" autoComplete="family-name" required defaultValue={value("lastName", d.lastName ?? loaded.profile.lastName)} error={errors?.lastName} />
-          <TextField label={COPY.dob} name="dateOfBirth" type="date" autoComplete="bday" required hint={COPY.dobHint} defaultValue={value("dateOfBirth", d.dateOfBirth ?? "")} error={errors?.dateOfBirth} />
+          <TextField
+            label={COPY.firstName}
+            name="firstName"
+            autoComplete="given-name"
+            required
+            defaultValue={value("firstName", d.firstName ?? loaded.profile.firstName)}
+            error={errors?.firstName}
+          />
+          <TextField
+            label={COPY.middleName}
+            name="middleName"
+            autoComplete="additional-name"
+            defaultValue={value("middleName", d.middleName ?? "")}
+            error={errors?.middleName}
+          />
+          <TextField
+            label={COPY.lastName}
+            name="lastName"
+            autoComplete="family-name"
+            required
+            defaultValue={value("lastName", d.lastName ?? loaded.profile.lastName)}
+            error={errors?.lastName}
+          />
+          <TextField
+            label={COPY.dob}
+            name="dateOfBirth"
+            type="date"
+            autoComplete="bday"
+            required
+            hint={COPY.dobHint}
+            defaultValue={value("dateOfBirth", d.dateOfBirth ?? "")}
+            error={errors?.dateOfBirth}
+          />
           <Button disabled={busy}>{COPY.continue}</Button>
         </Form>
       ) : null}
 
       {loaded.step === "address" ? (
         <Form method="post">
-          <TextField label={COPY.line1} name="line1" autoComplete="address-line1" required defaultValue={value("line1", d.address?.line1 ?? "")} error={errors?.line1} />
-          <TextField label={COPY.line2} name="line2" autoComplete="address-line2" defaultValue={value("line2", d.address?.line2 ?? "")} error={errors?.line2} />
-          <TextField label={COPY.city} name="city" autoComplete="address-level2" required defaultValue={value("city", d.address?.city ?? "")} error={errors?.city} />
+          <TextField
+            label={COPY.line1}
+            name="line1"
+            autoComplete="address-line1"
+            required
+            defaultValue={value("line1", d.address?.line1 ?? "")}
+            error={errors?.line1}
+          />
+          <TextField
+            label={COPY.line2}
+            name="line2"
+            autoComplete="address-line2"
+            defaultValue={value("line2", d.address?.line2 ?? "")}
+            error={errors?.line2}
+          />
+          <TextField
+            label={COPY.city}
+            name="city"
+            autoComplete="address-level2"
+            required
+            defaultValue={value("city", d.address?.city ?? "")}
+            error={errors?.city}
+          />
           <SelectField
             label={COPY.state}
             name="state"
@@ -224,18 +324,48 @@ export default function EnrollmentStep() {
             required
             placeholder="Select a state"
             defaultValue={value("state", d.address?.state ?? "")}
-            options={STATES.map(([code, name]) => ({ value: code, label: `${name.charAt(0)}${name.slice(1).toLowerCase()}` }))}
+            options={STATES.map(([code, name]) => ({
+              value: code,
+              label: `${name.charAt(0)}${name.slice(1).toLowerCase()}`,
+            }))}
             error={errors?.state}
           />
-          <TextField label={COPY.zip} name="zip" autoComplete="postal-code" inputMode="numeric" required maxLength={10} defaultValue={value("zip", d.address?.zip ?? "")} error={errors?.zip} />
+          <TextField
+            label={COPY.zip}
+            name="zip"
+            autoComplete="postal-code"
+            inputMode="numeric"
+            required
+            maxLength={10}
+            defaultValue={value("zip", d.address?.zip ?? "")}
+            error={errors?.zip}
+          />
           <Button disabled={busy}>{COPY.continue}</Button>
         </Form>
       ) : null}
 
       {loaded.step === "phone" ? (
         <Form method="post">
-          <TextField label={COPY.phone} name="phone" type="tel" autoComplete="tel" required defaultValue={value("phone", d.phone ?? loaded.profile.phone)} error={errors?.phone} />
-          <TextField label={COPY.ssn} name="ssnLast4" inputMode="numeric" autoComplete="off" required maxLength={4} pattern="[0-9]{4}" hint={COPY.ssnHint} error={errors?.ssnLast4} />
+          <TextField
+            label={COPY.phone}
+            name="phone"
+            type="tel"
+            autoComplete="tel"
+            required
+            defaultValue={value("phone", d.phone ?? loaded.profile.phone)}
+            error={errors?.phone}
+          />
+          <TextField
+            label={COPY.ssn}
+            name="ssnLast4"
+            inputMode="numeric"
+            autoComplete="off"
+            required
+            maxLength={4}
+            pattern="[0-9]{4}"
+            hint={COPY.ssnHint}
+            error={errors?.ssnLast4}
+          />
           <Button disabled={busy}>{COPY.continue}</Button>
         </Form>
       ) : null}
@@ -244,7 +374,11 @@ export default function EnrollmentStep() {
         <Form method="post">
           <p>{COPY.questionsIntro}</p>
           {(d.questions ?? []).map((q) => (
-            <fieldset key={q.id} className={`ds-c-fieldset kba${errors?.[q.id] ? " ds-c-field--error" : ""}`} aria-describedby={errors?.[q.id] ? `field-${q.id}-error` : undefined}>
+            <fieldset
+              key={q.id}
+              className={`ds-c-fieldset kba${errors?.[q.id] ? " ds-c-field--error" : ""}`}
+              aria-describedby={errors?.[q.id] ? `field-${q.id}-error` : undefined}
+            >
               <legend>{q.text}</legend>
               {errors?.[q.id] ? (
                 <p className="ds-c-inline-error" id={`field-${q.id}-error`}>
@@ -253,7 +387,14 @@ export default function EnrollmentStep() {
               ) : null}
               {q.choices.map((choice, i) => (
                 <div className="choice" key={choice}>
-                  <input type="radio" id={i === 0 ? `field-${q.id}` : `field-${q.id}-${i}`} name={q.id} value={choice} required defaultChecked={values[q.id] === choice} />
+                  <input
+                    type="radio"
+                    id={i === 0 ? `field-${q.id}` : `field-${q.id}-${i}`}
+                    name={q.id}
+                    value={choice}
+                    required
+                    defaultChecked={values[q.id] === choice}
+                  />
                   <label htmlFor={i === 0 ? `field-${q.id}` : `field-${q.id}-${i}`}>{choice}</label>
                 </div>
               ))}

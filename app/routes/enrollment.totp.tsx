@@ -1,10 +1,16 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { renderSVG } from "uqr";
 import { beginTotpEnrollment, confirmTotpEnrollment, pendingTotp } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
-import { getClient } from "~/.server/http";
 import { requireEnrollee } from "~/.server/guards";
+import { getClient } from "~/.server/http";
 import { flattenErrors } from "~/components/form-bits";
 import { Alert, Button, TextField } from "~/components/ui";
 
@@ -12,7 +18,7 @@ const COPY = {
   title: "Set up an authenticator app - CMS.gov | QualityNet",
   heading: "Set up an authenticator app",
   nameLabel: "Device name",
-  nameHint: "So you can tell your devices apart, for example \"Work phone\".",
+  nameHint: 'So you can tell your devices apart, for example "Work phone".',
   start: "Continue",
   scan: "1. Scan this QR code with your authenticator app.",
   manual: "Cannot scan it? Add an account by hand with this key (time-based, 6 digits):",
@@ -54,19 +60,32 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const from = form.get("from") === "profile" ? "profile" : "enrollment";
   if (form.get("intent") === "begin") {
     const name = String(form.get("name") ?? "").trim();
-    if (name.length > 40) return data({ fieldErrors: { name: "Keep the name under 40 characters." } as Record<string, string> }, { status: 400 });
+    if (name.length > 40)
+      return data(
+        { fieldErrors: { name: "Keep the name under 40 characters." } as Record<string, string> },
+        { status: 400 },
+      );
     const deviceId = await beginTotpEnrollment(context.deps, user.id, name || "Authenticator app");
     throw redirect(`/enrollment/totp?device=${deviceId}${from === "profile" ? "&from=profile" : ""}`);
   }
   const deviceId = String(form.get("deviceId") ?? "");
-  const result = await confirmTotpEnrollment(context.deps, user, deviceId, String(form.get("code") ?? ""), await getClient(context, request));
+  const result = await confirmTotpEnrollment(
+    context.deps,
+    user,
+    deviceId,
+    String(form.get("code") ?? ""),
+    await getClient(context, request),
+  );
   if (!result.ok) {
     if (result.code === "not_found") throw redirect("/enrollment/totp");
     return data({ fieldErrors: flattenErrors(result.fieldErrors) }, { status: 400 });
   }
   // A new session id; proving an authenticator app makes this session strong.
   const rotated = await rotateSession(context.deps, session, { strong: true });
-  throw redirect(from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
+  throw redirect(
+    from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish",
+    rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined,
+  );
 }
 
 export default function TotpSetup() {
@@ -80,13 +99,21 @@ export default function TotpSetup() {
         <Form method="post">
           <input type="hidden" name="intent" value="begin" />
           <input type="hidden" name="from" value={from} />
-          <TextField label={COPY.nameLabel} name="name" maxLength={40} defaultValue="Authenticator app" hint={COPY.nameHint} error={result?.fieldErrors.name} />
+          <TextField
+            label={COPY.nameLabel}
+            name="name"
+            maxLength={40}
+            defaultValue="Authenticator app"
+            hint={COPY.nameHint}
+            error={result?.fieldErrors.name}
+          />
           <Button disabled={busy}>{COPY.start}</Button>
         </Form>
       ) : (
         <>
           <p>{COPY.scan}</p>
           <figure className="qr">
+            {/* biome-ignore lint/security/noDangerouslySetInnerHtml: the SVG is drawn on the server by uqr from our own otpauth URI; no user text. */}
             <div role="img" aria-label={COPY.qrAlt} dangerouslySetInnerHTML={{ __html: pending.qrSvg }} />
           </figure>
           <p>{COPY.manual}</p>
@@ -107,7 +134,15 @@ export default function TotpSetup() {
             <input type="hidden" name="deviceId" value={pending.deviceId} />
             <input type="hidden" name="from" value={from} />
             <p>{COPY.prove}</p>
-            <TextField label={COPY.code} name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={7} error={result?.fieldErrors.code} />
+            <TextField
+              label={COPY.code}
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              required
+              maxLength={7}
+              error={result?.fieldErrors.code}
+            />
             <Button disabled={busy}>{COPY.verify}</Button>
           </Form>
         </>

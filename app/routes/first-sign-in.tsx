@@ -1,19 +1,26 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { completeFirstSignIn } from "~/.server/auth/credentials";
 import { firstSignInNeeds } from "~/.server/auth/session";
 import { requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
-import { ErrorSummary, flattenErrors } from "~/components/form-bits";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
+import { ErrorSummary, flattenErrors } from "~/components/form-bits";
 import { Button, TextField } from "~/components/ui";
-import { keepInput, formFields } from "~/lib/forms";
+import { formFields, keepInput } from "~/lib/forms";
 import { PASSWORD_HINT } from "~/lib/password-policy";
 
 const COPY = {
   title: "Set up your account - CMS.gov | QualityNet",
   heading: "Set up your account",
-  intro: "Before you continue, choose your own password and three challenge questions. The questions help you get back in if you cannot use your security device.",
+  intro:
+    "Before you continue, choose your own password and three challenge questions. The questions help you get back in if you cannot use your security device.",
   passwordHeading: "Choose a new password",
   newPassword: "New Password",
   confirmPassword: "Confirm New Password",
@@ -35,8 +42,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context.deps, request, { allowIncompleteSetup: true });
   const needs = await firstSignInNeeds(context.deps, session.user.id);
   const form = await formFields(request);
-  const result = await completeFirstSignIn(context.deps, session.user, form, await getClient(context, request), needs, session);
-  if (!result.ok) return data({ fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) }, { status: 400 });
+  const result = await completeFirstSignIn(
+    context.deps,
+    session.user,
+    form,
+    await getClient(context, request),
+    needs,
+    session,
+  );
+  if (!result.ok)
+    return data({ fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) }, { status: 400 });
   return redirect("/welcome", { headers: { "Set-Cookie": result.value.setCookie } });
 }
 
@@ -54,8 +69,25 @@ export default function FirstSignIn() {
         {needs.password ? (
           <section aria-labelledby="pw-heading">
             <h2 id="pw-heading">{COPY.passwordHeading}</h2>
-            <TextField label={COPY.newPassword} name="newPassword" type="password" autoComplete="new-password" required minLength={12} maxLength={128} hint={PASSWORD_HINT} error={result?.fieldErrors.newPassword} />
-            <TextField label={COPY.confirmPassword} name="confirmPassword" type="password" autoComplete="new-password" required error={result?.fieldErrors.confirmPassword} />
+            <TextField
+              label={COPY.newPassword}
+              name="newPassword"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={12}
+              maxLength={128}
+              hint={PASSWORD_HINT}
+              error={result?.fieldErrors.newPassword}
+            />
+            <TextField
+              label={COPY.confirmPassword}
+              name="confirmPassword"
+              type="password"
+              autoComplete="new-password"
+              required
+              error={result?.fieldErrors.confirmPassword}
+            />
           </section>
         ) : null}
         {needs.questions ? (

@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, data, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { requestPasswordReset } from "~/.server/auth/credentials";
@@ -11,7 +11,8 @@ import { EmailSchema, LoginIdSchema } from "~/lib/schemas";
 const COPY = {
   title: "Reset your password - CMS.gov | QualityNet",
   heading: "Reset your password",
-  intro: "Enter your User ID and the email address on your profile. If they match an account, we will email a link to choose a new password. The link works once, for one hour; you will also need your second factor.",
+  intro:
+    "Enter your User ID and the email address on your profile. If they match an account, we will email a link to choose a new password. The link works once, for one hour; you will also need your second factor.",
   userId: "User ID",
   email: "Email Address",
   submit: "Email Me a Reset Link",
@@ -27,8 +28,20 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = parseForm(Schema, await request.formData());
   if (!parsed.ok) return data({ sent: false, fieldErrors: parsed.fieldErrors, values: parsed.values }, { status: 400 });
-  const result = await requestPasswordReset(context.deps, { loginId: parsed.value.userId, email: parsed.value.email }, await getClient(context, request));
-  if (!result.ok) return data({ sent: false, fieldErrors: { form: result.message ?? "" } as Record<string, string>, values: { userId: parsed.value.userId, email: parsed.value.email } }, { status: 429 });
+  const result = await requestPasswordReset(
+    context.deps,
+    { loginId: parsed.value.userId, email: parsed.value.email },
+    await getClient(context, request),
+  );
+  if (!result.ok)
+    return data(
+      {
+        sent: false,
+        fieldErrors: { form: result.message ?? "" } as Record<string, string>,
+        values: { userId: parsed.value.userId, email: parsed.value.email },
+      },
+      { status: 429 },
+    );
   return { sent: true, fieldErrors: undefined, values: {} as Record<string, string> };
 }
 
@@ -52,8 +65,24 @@ export default function ForgotPassword() {
       <p>{COPY.intro}</p>
       <ErrorSummary errors={result?.fieldErrors} />
       <Form method="post">
-        <TextField label={COPY.userId} name="userId" autoComplete="username" autoCapitalize="characters" required defaultValue={result?.values.userId} error={result?.fieldErrors?.userId} />
-        <TextField label={COPY.email} name="email" type="email" autoComplete="email" required defaultValue={result?.values.email} error={result?.fieldErrors?.email} />
+        <TextField
+          label={COPY.userId}
+          name="userId"
+          autoComplete="username"
+          autoCapitalize="characters"
+          required
+          defaultValue={result?.values.userId}
+          error={result?.fieldErrors?.userId}
+        />
+        <TextField
+          label={COPY.email}
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          defaultValue={result?.values.email}
+          error={result?.fieldErrors?.email}
+        />
         <FormActions submit={COPY.submit} cancelTo="/login" cancel={COPY.cancel} busy={busy} />
       </Form>
     </div>

@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, data, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { remindUserId } from "~/.server/auth/credentials";
@@ -22,7 +22,8 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = parseForm(z.object({ email: EmailSchema }), await request.formData());
-  if (!parsed.ok) return data({ sent: false, error: parsed.fieldErrors.email, value: parsed.values.email ?? "" }, { status: 400 });
+  if (!parsed.ok)
+    return data({ sent: false, error: parsed.fieldErrors.email, value: parsed.values.email ?? "" }, { status: 400 });
   const result = await remindUserId(context.deps, parsed.value.email, await getClient(context, request));
   if (!result.ok) return data({ sent: false, error: result.message, value: parsed.value.email }, { status: 429 });
   return { sent: true, error: undefined, value: "" };
@@ -45,7 +46,15 @@ export default function ForgotUserId() {
         <>
           <p>{COPY.intro}</p>
           <Form method="post">
-            <TextField label={COPY.email} name="email" type="email" autoComplete="email" required defaultValue={result?.value} error={result?.error} />
+            <TextField
+              label={COPY.email}
+              name="email"
+              type="email"
+              autoComplete="email"
+              required
+              defaultValue={result?.value}
+              error={result?.error}
+            />
             <FormActions submit={COPY.submit} cancelTo="/login" cancel={COPY.cancel} busy={busy} />
           </Form>
         </>

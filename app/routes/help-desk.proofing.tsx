@@ -1,4 +1,10 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireCapability } from "~/.server/guards";
 import { decideManualProofing, listManualProofingRequests } from "~/.server/proofing/enrollment";
@@ -8,7 +14,8 @@ import { formatTime } from "~/lib/format";
 const COPY = {
   title: "Manual identity proofing - CMS.gov | QualityNet",
   heading: "Manual identity proofing",
-  intro: "People who could not be verified online after 3 attempts. Verify each by phone or documents under the help-desk procedure, then record the outcome.",
+  intro:
+    "People who could not be verified online after 3 attempts. Verify each by phone or documents under the help-desk procedure, then record the outcome.",
   none: "No open requests.",
   requested: "Requested",
   note: "Note",
@@ -18,7 +25,6 @@ const COPY = {
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
-
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   // Rule: help desk (any program), strong session.
@@ -32,9 +38,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   // Rule: help desk, a strong factor in the last 15 minutes, never one's own review (checked per request).
-  const session = await requireCapability(context.deps, request, "proofing_review.decide", {}, { returnTo: "/help-desk/proofing" });
+  const session = await requireCapability(
+    context.deps,
+    request,
+    "proofing_review.decide",
+    {},
+    { returnTo: "/help-desk/proofing" },
+  );
   const form = await request.formData();
-  const result = await decideManualProofing(context.deps, session.actor, String(form.get("requestId") ?? ""), form.get("intent") === "verify");
+  const result = await decideManualProofing(
+    context.deps,
+    session.actor,
+    String(form.get("requestId") ?? ""),
+    form.get("intent") === "verify",
+  );
   if (!result.ok) return data({ error: result.message ?? "That request could not be decided." }, { status: 409 });
   throw redirect("/help-desk/proofing?decided=1");
 }

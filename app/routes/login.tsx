@@ -1,19 +1,25 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
-import { useState, type FormEvent } from "react";
-import { useHydrated } from "~/lib/use-hydrated";
-import { describeWebauthnError, getAssertion, webauthnSupported } from "~/lib/webauthn-client";
-import { sendSignInEmailCode, signIn, signInWithPasskey } from "~/.server/auth/sign-in";
+import { type FormEvent, useState } from "react";
 import { looksLikeRecoveryCode } from "~/.server/auth/mfa";
 import { hitRateLimit, ipKey, LIMITS, throttled } from "~/.server/auth/rate-limit";
 import { getSession, needsFirstSignInSetup } from "~/.server/auth/session";
+import { sendSignInEmailCode, signIn, signInWithPasskey } from "~/.server/auth/sign-in";
 import { getTermsAcceptance } from "~/.server/auth/terms";
 import { deviceCookie, getClient, safeRedirectPath } from "~/.server/http";
 import { getDestinationProgram } from "~/.server/programs";
 import { SelectField } from "~/components/form-bits";
-import { Alert, Button, LinkButton, TextField, FormActions } from "~/components/ui";
+import { Alert, Button, FormActions, LinkButton, TextField } from "~/components/ui";
 import { SECOND_FACTOR_LABELS, SECOND_FACTOR_TYPES } from "~/lib/mfa";
 import { LoginIdSchema } from "~/lib/schemas";
+import { useHydrated } from "~/lib/use-hydrated";
+import { describeWebauthnError, getAssertion, webauthnSupported } from "~/lib/webauthn-client";
 
 const COPY = {
   title: "Log In - CMS.gov | QualityNet",
@@ -23,7 +29,8 @@ const COPY = {
   deviceType: "MFA Device Type",
   devicePlaceholder: "Select MFA Device Type",
   code: "Security Code",
-  codeHint: "The code from your device, a One-Time Security Code or a recovery code. Leave it empty if you have not set up a device yet.",
+  codeHint:
+    "The code from your device, a One-Time Security Code or a recovery code. Leave it empty if you have not set up a device yet.",
   next: "Next",
   login: "Log In",
   cancel: "Cancel",
@@ -41,10 +48,12 @@ const COPY = {
     reset: "Your password was changed. Log in with your new password.",
     signedOut: "You have signed out.",
     expired: "Your session ended after 30 minutes without activity. Please log in again.",
-    codeSent: "We emailed a One-Time Security Code to the address on your profile. Enter your password, choose MFA Device Type \"One-Time Security Code\" and enter the code.",
+    codeSent:
+      'We emailed a One-Time Security Code to the address on your profile. Enter your password, choose MFA Device Type "One-Time Security Code" and enter the code.',
   } as Record<string, string>,
   send: "Send",
-  sendHint: "For Email, choose it above and select Send: we email a code to the address on your profile. Security Key needs JavaScript.",
+  sendHint:
+    "For Email, choose it above and select Send: we email a code to the address on your profile. Security Key needs JavaScript.",
   sent: "If Email is one of your MFA devices, we sent a security code to the address on your profile. It works for 10 minutes.",
   unableLink: "Answer your challenge questions",
   useRecovery: "Use a recovery code",
@@ -86,7 +95,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-type Step2 = { step: 2; loginId: string; error?: string; info?: string; fieldErrors?: Record<string, string>; deviceType?: string };
+type Step2 = {
+  step: 2;
+  loginId: string;
+  error?: string;
+  info?: string;
+  fieldErrors?: Record<string, string>;
+  deviceType?: string;
+};
 
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireTerms(context, request);
@@ -96,18 +112,30 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const result = assertion
       ? await signInWithPasskey(context.deps, assertion, await getClient(context, request))
       : ({ ok: false, message: COPY.passkeyFailed } as const);
-    if (!result.ok) return data({ step: 1 as const, error: result.message ?? COPY.passkeyFailed, field: false }, { status: 401 });
-    return redirect(await landingFor(context, result.value.userId, form), { headers: await signedInHeaders(result.value) });
+    if (!result.ok)
+      return data({ step: 1 as const, error: result.message ?? COPY.passkeyFailed, field: false }, { status: 401 });
+    return redirect(await landingFor(context, result.value.userId, form), {
+      headers: await signedInHeaders(result.value),
+    });
   }
   const parsedId = LoginIdSchema.safeParse(form.get("userId"));
-  if (!parsedId.success) return data({ step: 1 as const, error: parsedId.error.issues[0].message, field: true }, { status: 400 });
+  if (!parsedId.success)
+    return data({ step: 1 as const, error: parsedId.error.issues[0].message, field: true }, { status: 400 });
   const loginId = parsedId.data;
 
   const intent = form.get("intent");
   if (intent === "send-code") {
     const deviceType = String(form.get("deviceType") ?? "");
     if (deviceType !== "email") {
-      return data({ step: 2, loginId, deviceType, fieldErrors: { deviceType: "Choose MFA Device Type \"Email\" to have a code sent." } } satisfies Step2, { status: 400 });
+      return data(
+        {
+          step: 2,
+          loginId,
+          deviceType,
+          fieldErrors: { deviceType: 'Choose MFA Device Type "Email" to have a code sent.' },
+        } satisfies Step2,
+        { status: 400 },
+      );
     }
     const sent = await sendSignInEmailCode(context.deps, loginId, await getClient(context, request));
     return { step: 2, loginId, deviceType, info: sent.ok ? COPY.sent : sent.message } satisfies Step2;
@@ -115,26 +143,38 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (intent !== "login") {
     // Step 1 ("Next") reveals nothing, but scripts start here: throttled per client.
     const throttle = await hitRateLimit(context.deps, ipKey("signin-step1", context.clientIp), LIMITS.signInStep1PerIp);
-    if (!throttle.allowed) return data({ step: 1 as const, error: throttled("log-in attempts", throttle.retryAfterSeconds).message!, field: false }, { status: 429 });
+    if (!throttle.allowed)
+      return data(
+        { step: 1 as const, error: throttled("log-in attempts", throttle.retryAfterSeconds).message!, field: false },
+        { status: 429 },
+      );
     return { step: 2, loginId } satisfies Step2;
   }
 
   const password = String(form.get("password") ?? "");
   const deviceType = String(form.get("deviceType") ?? "") || null;
-  const code = (deviceType === "webauthn" ? String(form.get("assertion") ?? "") : String(form.get("code") ?? "")).trim() || null;
+  const code =
+    (deviceType === "webauthn" ? String(form.get("assertion") ?? "") : String(form.get("code") ?? "")).trim() || null;
   const fieldErrors: Record<string, string> = {};
   if (!password) fieldErrors.password = "Enter your password.";
-  if (code && deviceType !== "recovery" && deviceType !== "webauthn" && !/^\d{6}$/.test(code.replace(/\s+/g, ""))) fieldErrors.code = "Enter the 6 digits of your security code.";
-  if (code && deviceType === "recovery" && !looksLikeRecoveryCode(code)) fieldErrors.code = "Enter a recovery code: 28 letters and digits, like 7K3M-9P2X-…";
+  if (code && deviceType !== "recovery" && deviceType !== "webauthn" && !/^\d{6}$/.test(code.replace(/\s+/g, "")))
+    fieldErrors.code = "Enter the 6 digits of your security code.";
+  if (code && deviceType === "recovery" && !looksLikeRecoveryCode(code))
+    fieldErrors.code = "Enter a recovery code: 28 letters and digits, like 7K3M-9P2X-…";
   if (code && !deviceType) fieldErrors.deviceType = "Select the MFA Device Type that shows the code.";
-  if (Object.keys(fieldErrors).length > 0) return data({ step: 2, loginId, fieldErrors, deviceType: deviceType ?? "" } satisfies Step2, { status: 400 });
+  if (Object.keys(fieldErrors).length > 0)
+    return data({ step: 2, loginId, fieldErrors, deviceType: deviceType ?? "" } satisfies Step2, { status: 400 });
 
   const client = await getClient(context, request);
   const result = await signIn(context.deps, { loginId, password, deviceType, code }, client);
   if (!result.ok) {
-    return data({ step: 2, loginId, error: result.message, deviceType: deviceType ?? "" } satisfies Step2, { status: result.code === "throttled" ? 429 : 401 });
+    return data({ step: 2, loginId, error: result.message, deviceType: deviceType ?? "" } satisfies Step2, {
+      status: result.code === "throttled" ? 429 : 401,
+    });
   }
-  return redirect(await landingFor(context, result.value.userId, form), { headers: await signedInHeaders(result.value) });
+  return redirect(await landingFor(context, result.value.userId, form), {
+    headers: await signedInHeaders(result.value),
+  });
 }
 
 async function signedInHeaders(success: { setCookie: string; newDeviceToken: string | null }) {
@@ -144,9 +184,10 @@ async function signedInHeaders(success: { setCookie: string; newDeviceToken: str
 }
 
 async function landingFor(context: ActionFunctionArgs["context"], userId: string, form: FormData) {
-  return (await needsFirstSignInSetup(context.deps, userId)) ? "/first-sign-in" : safeRedirectPath(form.get("redirectTo"));
+  return (await needsFirstSignInSetup(context.deps, userId))
+    ? "/first-sign-in"
+    : safeRedirectPath(form.get("redirectTo"));
 }
-
 
 function parseJson(value: FormDataEntryValue | null) {
   try {
@@ -232,7 +273,15 @@ export default function Login() {
           <p>
             {COPY.signedInAs} <strong>{step2.loginId}</strong>
           </p>
-          <TextField label={COPY.password} name="password" type="password" autoComplete="current-password" required autoFocus error={step2.fieldErrors?.password} />
+          <TextField
+            label={COPY.password}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            autoFocus
+            error={step2.fieldErrors?.password}
+          />
           <SelectField
             label={COPY.deviceType}
             name="deviceType"
@@ -276,7 +325,9 @@ export default function Login() {
                 <Link to={`/login/recover?userId=${encodeURIComponent(step2.loginId)}`}>{COPY.unableLink}</Link>
               </li>
               <li>
-                <Link to={`/login?step=2&userId=${encodeURIComponent(step2.loginId)}&device=recovery`}>{COPY.useRecovery}</Link>
+                <Link to={`/login?step=2&userId=${encodeURIComponent(step2.loginId)}&device=recovery`}>
+                  {COPY.useRecovery}
+                </Link>
               </li>
             </ul>
           </section>

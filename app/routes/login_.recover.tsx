@@ -1,16 +1,23 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { answerChallengeQuestions, challengeQuestionsFor } from "~/.server/auth/challenge-recovery";
 import { getClient } from "~/.server/http";
 import { Alert, FormActions, TextField } from "~/components/ui";
 import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
-import { LoginIdSchema } from "~/lib/schemas";
 import { formFields } from "~/lib/forms";
+import { LoginIdSchema } from "~/lib/schemas";
 
 const COPY = {
   title: "Unable to Access Security Code? - CMS.gov | QualityNet",
   heading: "Unable to Access Security Code?",
-  intro: "Answer your challenge questions. If they match, we will email a One-Time Security Code to the address on your profile.",
+  intro:
+    "Answer your challenge questions. If they match, we will email a One-Time Security Code to the address on your profile.",
   userId: "User ID:",
   submit: "Email My One-Time Security Code",
   cancel: "Back to log in",

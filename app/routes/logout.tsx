@@ -1,4 +1,4 @@
-import { redirect, type ActionFunctionArgs } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, redirect } from "@remix-run/cloudflare";
 import { recordAuditEvent } from "~/.server/audit/record";
 import { clearSessionCookie, destroySession, getSession } from "~/.server/auth/session";
 
@@ -7,7 +7,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await getSession(context.deps, request);
   if (session) {
     await destroySession(context.deps, session.idHash);
-    await recordAuditEvent(context.deps, { eventType: "signout", outcome: "success", subjectUserId: session.user.id, actorUserId: session.user.id, ip: context.clientIp });
+    await recordAuditEvent(context.deps, {
+      eventType: "signout",
+      outcome: "success",
+      subjectUserId: session.user.id,
+      actorUserId: session.user.id,
+      ip: context.clientIp,
+    });
   }
   return redirect("/login?signedOut=1", { headers: { "Set-Cookie": await clearSessionCookie() } });
 }

@@ -24,7 +24,12 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context.deps, request);
-  return { loginId: user.loginId, name: `${user.firstName} ${user.lastName}`, email: user.email, phone: user.phone ?? "" };
+  return {
+    loginId: user.loginId,
+    name: `${user.firstName} ${user.lastName}`,
+    email: user.email,
+    phone: user.phone ?? "",
+  };
 }
 
 export default function MyAccount() {

@@ -1,17 +1,28 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { formatTime } from "~/lib/format";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { recordAuditEvent } from "~/.server/audit/record";
-import { changeChallengeQuestions, changePassword, getChallengeQuestionKeys, recentSecurityEvents } from "~/.server/auth/credentials";
+import {
+  changeChallengeQuestions,
+  changePassword,
+  getChallengeQuestionKeys,
+  recentSecurityEvents,
+} from "~/.server/auth/credentials";
 import { endOtherSessions, endSession, listSessions, rotateSession } from "~/.server/auth/session";
-import { requireSession } from "~/.server/guards";
 import { describeUserAgent } from "~/.server/auth/sign-in";
+import { requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
 import { flattenErrors } from "~/components/form-bits";
 import { Alert, Button, TextField } from "~/components/ui";
 import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
-import { keepInput, formFields } from "~/lib/forms";
+import { formatTime } from "~/lib/format";
+import { formFields, keepInput } from "~/lib/forms";
 import { PASSWORD_HINT } from "~/lib/password-policy";
 
 const COPY = {
@@ -45,7 +56,7 @@ const EVENT_LABELS: Record<string, string> = {
   "signin.failure": "Failed sign-in attempt",
   "signin.throttled": "Sign-in attempts throttled",
   "account.locked": "Account locked",
-  "signout": "Signed out",
+  signout: "Signed out",
   "password.changed": "Password changed",
   "password.set_at_first_sign_in": "Password set at first sign-in",
   "password.reset": "Password reset",
@@ -59,7 +70,6 @@ const EVENT_LABELS: Record<string, string> = {
   "account.reported_not_me": "Reported a sign-in as not yours",
   "user_id.reminder_requested": "User ID reminder requested",
 };
-
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
@@ -104,26 +114,56 @@ export async function action({ request, context }: ActionFunctionArgs) {
   switch (form.intent) {
     case "change-password": {
       const result = await changePassword(deps, session.user, form, client, session);
-      if (!result.ok) return data({ intent: form.intent, fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) }, { status: 400 });
+      if (!result.ok)
+        return data(
+          { intent: form.intent, fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) },
+          { status: 400 },
+        );
       return redirect("/profile?done=password#password", { headers: { "Set-Cookie": result.value.setCookie } });
     }
     case "change-questions": {
       const result = await changeChallengeQuestions(deps, session.user, form, client);
-      if (!result.ok) return data({ intent: form.intent, fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) }, { status: 400 });
+      if (!result.ok)
+        return data(
+          { intent: form.intent, fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) },
+          { status: 400 },
+        );
       // The questions are a way back in: a new session id after changing them (ASVS 3.3.x).
       const rotated = await rotateSession(deps, session);
-      return redirect("/profile?done=questions#questions", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
+      return redirect(
+        "/profile?done=questions#questions",
+        rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined,
+      );
     }
     case "end-others":
       await endOtherSessions(deps, session.user.id, session.idHash);
-      await recordAuditEvent(deps, { eventType: "sessions.ended_others", outcome: "success", subjectUserId: session.user.id, actorUserId: session.user.id, ip: client.ip });
+      await recordAuditEvent(deps, {
+        eventType: "sessions.ended_others",
+        outcome: "success",
+        subjectUserId: session.user.id,
+        actorUserId: session.user.id,
+        ip: client.ip,
+      });
       return redirect("/profile?done=others#sessions");
     case "end-session":
       await endSession(deps, session.user.id, form.sessionId ?? "");
-      await recordAuditEvent(deps, { eventType: "session.ended", outcome: "success", subjectUserId: session.user.id, actorUserId: session.user.id, ip: client.ip });
+      await recordAuditEvent(deps, {
+        eventType: "session.ended",
+        outcome: "success",
+        subjectUserId: session.user.id,
+        actorUserId: session.user.id,
+        ip: client.ip,
+      });
       return redirect(form.sessionId === session.idHash ? "/login?signedOut=1" : "/profile?done=session#sessions");
     default:
-      return data({ intent: "unknown", fieldErrors: { form: "Choose an action." } as Record<string, string>, values: {} as Record<string, string> }, { status: 400 });
+      return data(
+        {
+          intent: "unknown",
+          fieldErrors: { form: "Choose an action." } as Record<string, string>,
+          values: {} as Record<string, string>,
+        },
+        { status: 400 },
+      );
   }
 }
 
@@ -153,9 +193,34 @@ export default function Profile() {
         <Form method="post">
           <input type="hidden" name="intent" value="change-password" />
           <input type="hidden" name="username" autoComplete="username" value={loginId} />
-          <TextField label={COPY.currentPassword} name="currentPassword" id="field-currentPassword" type="password" autoComplete="current-password" required error={errorsFor("change-password")?.currentPassword} />
-          <TextField label={COPY.newPassword} name="newPassword" type="password" autoComplete="new-password" required minLength={12} maxLength={128} hint={PASSWORD_HINT} error={errorsFor("change-password")?.newPassword} />
-          <TextField label={COPY.confirmPassword} name="confirmPassword" type="password" autoComplete="new-password" required error={errorsFor("change-password")?.confirmPassword} />
+          <TextField
+            label={COPY.currentPassword}
+            name="currentPassword"
+            id="field-currentPassword"
+            type="password"
+            autoComplete="current-password"
+            required
+            error={errorsFor("change-password")?.currentPassword}
+          />
+          <TextField
+            label={COPY.newPassword}
+            name="newPassword"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={12}
+            maxLength={128}
+            hint={PASSWORD_HINT}
+            error={errorsFor("change-password")?.newPassword}
+          />
+          <TextField
+            label={COPY.confirmPassword}
+            name="confirmPassword"
+            type="password"
+            autoComplete="new-password"
+            required
+            error={errorsFor("change-password")?.confirmPassword}
+          />
           <Button disabled={busy}>{COPY.changePassword}</Button>
         </Form>
       </section>
@@ -170,8 +235,19 @@ export default function Profile() {
         </ul>
         <Form method="post">
           <input type="hidden" name="intent" value="change-questions" />
-          <ChallengeQuestionFields errors={errorsFor("change-questions")} values={result?.intent === "change-questions" ? result.values : undefined} />
-          <TextField label={COPY.currentPassword} name="currentPassword" id="field-questions-currentPassword" type="password" autoComplete="current-password" required error={errorsFor("change-questions")?.currentPassword} />
+          <ChallengeQuestionFields
+            errors={errorsFor("change-questions")}
+            values={result?.intent === "change-questions" ? result.values : undefined}
+          />
+          <TextField
+            label={COPY.currentPassword}
+            name="currentPassword"
+            id="field-questions-currentPassword"
+            type="password"
+            autoComplete="current-password"
+            required
+            error={errorsFor("change-questions")?.currentPassword}
+          />
           <Button disabled={busy}>{COPY.saveQuestions}</Button>
         </Form>
       </section>

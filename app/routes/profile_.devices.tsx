@@ -1,14 +1,26 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { issueRecoveryCodes, listDevices, remainingRecoveryCodes, removeDevice, renameDevice } from "~/.server/auth/mfa";
 import { holdsApprovingRole } from "~/.server/access/authorize";
+import {
+  issueRecoveryCodes,
+  listDevices,
+  remainingRecoveryCodes,
+  removeDevice,
+  renameDevice,
+} from "~/.server/auth/mfa";
 import { requireCapability, requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { Alert, Button, TextField } from "~/components/ui";
 import { formatTime } from "~/lib/format";
-import { MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
 import { formFields } from "~/lib/forms";
+import { MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
 
 const COPY = {
   title: "MFA devices - CMS.gov | QualityNet",
@@ -23,7 +35,8 @@ const COPY = {
   rename: "Rename",
   newName: "New name",
   remove: "Remove",
-  removeHint: "Removing a device asks for a code from your authenticator app or security key (or a recovery code) if you have not given one in the last 15 minutes.",
+  removeHint:
+    "Removing a device asks for a code from your authenticator app or security key (or a recovery code) if you have not given one in the last 15 minutes.",
   lastDevice: "This is your only device: add another before removing it.",
   addHeading: "Add a device",
   add: [
@@ -34,17 +47,27 @@ const COPY = {
   codesHeading: "Recovery codes",
   codesLeft: (n: number) => `You have ${n} unused recovery codes.`,
   regenerate: "Create New Recovery Codes",
-  regenerateHint: "New codes replace the old ones. You may be asked for a code from your authenticator app or security key first.",
+  regenerateHint:
+    "New codes replace the old ones. You may be asked for a code from your authenticator app or security key first.",
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context.deps, request);
-  const [devices, codesLeft] = await Promise.all([listDevices(context.deps, user.id), remainingRecoveryCodes(context.deps, user.id)]);
+  const [devices, codesLeft] = await Promise.all([
+    listDevices(context.deps, user.id),
+    remainingRecoveryCodes(context.deps, user.id),
+  ]);
   const url = new URL(request.url);
   return {
-    notice: url.searchParams.has("added") ? COPY.added : url.searchParams.has("renamed") ? COPY.renamed : url.searchParams.has("removed") ? COPY.removed : null,
+    notice: url.searchParams.has("added")
+      ? COPY.added
+      : url.searchParams.has("renamed")
+        ? COPY.renamed
+        : url.searchParams.has("removed")
+          ? COPY.removed
+          : null,
     codesLeft,
     devices: devices.map((d) => ({
       id: d.id,
@@ -66,20 +89,31 @@ export async function action({ request, context }: ActionFunctionArgs) {
       // Rule: own devices; a name changes nothing about security.
       const { user } = await requireCapability(context.deps, request, "device.rename", {}, back);
       const result = await renameDevice(context.deps, user, form.deviceId ?? "", form.name ?? "");
-      if (!result.ok) return data({ target: form.deviceId, error: result.fieldErrors?.name?.[0] ?? "", codes: null }, { status: 400 });
+      if (!result.ok)
+        return data(
+          { target: form.deviceId, error: result.fieldErrors?.name?.[0] ?? "", codes: null },
+          { status: 400 },
+        );
       throw redirect("/profile/devices?renamed=1");
     }
     case "remove": {
       // Rule: own devices, a strong factor in the last 15 minutes.
       const { user, actor } = await requireCapability(context.deps, request, "device.remove", {}, back);
-      const result = await removeDevice(context.deps, user, form.deviceId ?? "", client, { keepStrongDevice: holdsApprovingRole(actor) });
+      const result = await removeDevice(context.deps, user, form.deviceId ?? "", client, {
+        keepStrongDevice: holdsApprovingRole(actor),
+      });
       if (!result.ok) return data({ target: form.deviceId, error: result.message ?? "", codes: null }, { status: 400 });
       throw redirect("/profile/devices?removed=1");
     }
     case "regenerate": {
       // Rule: a strong factor in the last 15 minutes (new codes are a new way in).
       const { user } = await requireCapability(context.deps, request, "recovery_codes.issue", {}, back);
-      return { target: "codes", error: null, codes: await issueRecoveryCodes(context.deps, user, client), loginId: user.loginId };
+      return {
+        target: "codes",
+        error: null,
+        codes: await issueRecoveryCodes(context.deps, user, client),
+        loginId: user.loginId,
+      };
     }
     default:
       await requireSession(context.deps, request);
@@ -106,7 +140,8 @@ export default function Devices() {
               {d.name} <span className="tag">{MFA_DEVICE_TYPES[d.kind]}</span>
             </h2>
             <p className="hint">
-              {COPY.credentialId} {d.credentialLabel} · {COPY.addedOn} {d.addedOn} · {d.lastUsed ? `${COPY.lastUsed} ${d.lastUsed}` : COPY.never}
+              {COPY.credentialId} {d.credentialLabel} · {COPY.addedOn} {d.addedOn} ·{" "}
+              {d.lastUsed ? `${COPY.lastUsed} ${d.lastUsed}` : COPY.never}
             </p>
             {result?.target === d.id && result.error ? (
               <Alert variant="error" role="alert">
@@ -118,7 +153,14 @@ export default function Devices() {
               <Form method="post">
                 <input type="hidden" name="intent" value="rename" />
                 <input type="hidden" name="deviceId" value={d.id} />
-                <TextField label={COPY.newName} name="name" id={`rename-${d.id}`} required maxLength={40} defaultValue={d.name} />
+                <TextField
+                  label={COPY.newName}
+                  name="name"
+                  id={`rename-${d.id}`}
+                  required
+                  maxLength={40}
+                  defaultValue={d.name}
+                />
                 <Button variant="secondary" disabled={busy}>
                   {COPY.rename}
                 </Button>

@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, data, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { registerUser } from "~/.server/auth/accounts";
 import { getClient } from "~/.server/http";
@@ -10,7 +10,8 @@ import { RegistrationSchema } from "~/lib/schemas";
 const COPY = {
   title: "New user registration - CMS.gov | QualityNet",
   heading: "New user registration",
-  intro: "Tell us who you are. We will email your User ID and a temporary password to the address you give. You will prove your identity later, in New User Enrollment.",
+  intro:
+    "Tell us who you are. We will email your User ID and a temporary password to the address you give. You will prove your identity later, in New User Enrollment.",
   firstName: "First Name",
   lastName: "Last Name",
   email: "Email Address",
@@ -30,10 +31,18 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = parseForm(RegistrationSchema, await request.formData());
-  if (!parsed.ok) return data({ status: "error" as const, fieldErrors: parsed.fieldErrors, values: parsed.values }, { status: 400 });
+  if (!parsed.ok)
+    return data({ status: "error" as const, fieldErrors: parsed.fieldErrors, values: parsed.values }, { status: 400 });
   const result = await registerUser(context.deps, parsed.value, await getClient(context, request));
   if (!result.ok) {
-    return data({ status: "error" as const, fieldErrors: { form: result.message ?? "Please try again later." } as Record<string, string>, values: parsed.value as Record<string, string> }, { status: 429 });
+    return data(
+      {
+        status: "error" as const,
+        fieldErrors: { form: result.message ?? "Please try again later." } as Record<string, string>,
+        values: parsed.value as Record<string, string>,
+      },
+      { status: 429 },
+    );
   }
   return { status: "done" as const, email: result.value.email };
 }
@@ -60,10 +69,46 @@ export default function Register() {
       <p className="lead">{COPY.intro}</p>
       <ErrorSummary errors={errors} />
       <Form method="post" noValidate={false}>
-        <TextField label={COPY.firstName} name="firstName" autoComplete="given-name" required maxLength={50} defaultValue={values.firstName} error={errors?.firstName} />
-        <TextField label={COPY.lastName} name="lastName" autoComplete="family-name" required maxLength={50} defaultValue={values.lastName} error={errors?.lastName} />
-        <TextField label={COPY.email} name="email" type="email" autoComplete="email" required maxLength={254} hint={COPY.emailHint} defaultValue={values.email} error={errors?.email} />
-        <TextField label={COPY.phone} name="phone" type="tel" autoComplete="tel" required maxLength={25} hint={COPY.phoneHint} defaultValue={values.phone} error={errors?.phone} />
+        <TextField
+          label={COPY.firstName}
+          name="firstName"
+          autoComplete="given-name"
+          required
+          maxLength={50}
+          defaultValue={values.firstName}
+          error={errors?.firstName}
+        />
+        <TextField
+          label={COPY.lastName}
+          name="lastName"
+          autoComplete="family-name"
+          required
+          maxLength={50}
+          defaultValue={values.lastName}
+          error={errors?.lastName}
+        />
+        <TextField
+          label={COPY.email}
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          maxLength={254}
+          hint={COPY.emailHint}
+          defaultValue={values.email}
+          error={errors?.email}
+        />
+        <TextField
+          label={COPY.phone}
+          name="phone"
+          type="tel"
+          autoComplete="tel"
+          required
+          maxLength={25}
+          hint={COPY.phoneHint}
+          defaultValue={values.phone}
+          error={errors?.phone}
+        />
         <FormActions submit={COPY.submit} cancelTo="/" cancel={COPY.cancel} busy={busy} />
       </Form>
       <p>

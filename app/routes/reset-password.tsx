@@ -1,13 +1,19 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { getPasswordResetContext, resetPassword } from "~/.server/auth/credentials";
 import { clearSessionCookie } from "~/.server/auth/session";
 import { getClient } from "~/.server/http";
-import { ErrorSummary, SelectField, flattenErrors } from "~/components/form-bits";
-import { SECOND_FACTOR_LABELS } from "~/lib/mfa";
+import { ErrorSummary, flattenErrors, SelectField } from "~/components/form-bits";
 import { Alert, Button, LinkButton, TextField } from "~/components/ui";
-import { PASSWORD_HINT } from "~/lib/password-policy";
 import { formFields } from "~/lib/forms";
+import { SECOND_FACTOR_LABELS } from "~/lib/mfa";
+import { PASSWORD_HINT } from "~/lib/password-policy";
 
 const COPY = {
   title: "Choose a new password - CMS.gov | QualityNet",
@@ -36,7 +42,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await formFields(request);
   const result = await resetPassword(context.deps, form.token ?? "", form, await getClient(context, request));
   if (!result.ok) {
-    if (result.code === "expired") return data({ fieldErrors: { form: result.message ?? COPY.expired } as Record<string, string> }, { status: 410 });
+    if (result.code === "expired")
+      return data({ fieldErrors: { form: result.message ?? COPY.expired } as Record<string, string> }, { status: 410 });
     return data({ fieldErrors: flattenErrors(result.fieldErrors) }, { status: 400 });
   }
   return redirect("/login?reset=1", { headers: { "Set-Cookie": await clearSessionCookie() } });
@@ -64,14 +71,44 @@ export default function ResetPassword() {
       <Form method="post">
         <input type="hidden" name="token" value={loaded.token} />
         <input type="hidden" name="username" autoComplete="username" value={loaded.loginId} />
-        <TextField label={COPY.newPassword} name="newPassword" type="password" autoComplete="new-password" required minLength={12} maxLength={128} hint={PASSWORD_HINT} error={result?.fieldErrors.newPassword} />
-        <TextField label={COPY.confirmPassword} name="confirmPassword" type="password" autoComplete="new-password" required error={result?.fieldErrors.confirmPassword} />
+        <TextField
+          label={COPY.newPassword}
+          name="newPassword"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={12}
+          maxLength={128}
+          hint={PASSWORD_HINT}
+          error={result?.fieldErrors.newPassword}
+        />
+        <TextField
+          label={COPY.confirmPassword}
+          name="confirmPassword"
+          type="password"
+          autoComplete="new-password"
+          required
+          error={result?.fieldErrors.confirmPassword}
+        />
         {loaded.strongTypes.length > 0 ? (
           // Only strong factors: an emailed code proves no more than the emailed link did.
-          <SelectField label={COPY.deviceType} name="deviceType" options={loaded.strongTypes.map((t) => ({ value: t, label: SECOND_FACTOR_LABELS[t] }))} />
+          <SelectField
+            label={COPY.deviceType}
+            name="deviceType"
+            options={loaded.strongTypes.map((t) => ({ value: t, label: SECOND_FACTOR_LABELS[t] }))}
+          />
         ) : null}
         {loaded.strongTypes.length > 0 ? (
-          <TextField label={COPY.code} name="code" inputMode="text" autoComplete="one-time-code" required maxLength={40} hint={COPY.codeHint} error={result?.fieldErrors.code} />
+          <TextField
+            label={COPY.code}
+            name="code"
+            inputMode="text"
+            autoComplete="one-time-code"
+            required
+            maxLength={40}
+            hint={COPY.codeHint}
+            error={result?.fieldErrors.code}
+          />
         ) : null}
         <Button disabled={busy}>{COPY.submit}</Button>
       </Form>

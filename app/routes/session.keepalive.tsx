@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, data } from "@remix-run/cloudflare";
 import { getSession, touchSession } from "~/.server/auth/session";
 
 /** "Stay signed in" from the idle-timeout warning. */

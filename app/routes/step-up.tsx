@@ -1,14 +1,20 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
-import { useState, type FormEvent } from "react";
+import { type FormEvent, useState } from "react";
 import { strongFactorsOf } from "~/.server/auth/mfa";
 import { stepUp } from "~/.server/auth/step-up";
 import { requireSession } from "~/.server/guards";
 import { getClient, safeRedirectPath } from "~/.server/http";
 import { ErrorSummary, SelectField } from "~/components/form-bits";
 import { Alert, Button, LinkButton, TextField } from "~/components/ui";
-import { SECOND_FACTOR_LABELS, STRONG_TYPES } from "~/lib/mfa";
 import { formFields } from "~/lib/forms";
+import { SECOND_FACTOR_LABELS, STRONG_TYPES } from "~/lib/mfa";
 import { useHydrated } from "~/lib/use-hydrated";
 import { describeWebauthnError, getAssertion } from "~/lib/webauthn-client";
 
@@ -22,7 +28,8 @@ const COPY = {
   code: "Security Code",
   codeHint: "The 6-digit code your app shows now, or a recovery code.",
   keyHint: "For Security Key, select Continue and use your key when the browser asks.",
-  keyNeedsScript: "Security Key needs JavaScript, which is off in this browser: use your authenticator app or a recovery code.",
+  keyNeedsScript:
+    "Security Key needs JavaScript, which is off in this browser: use your authenticator app or a recovery code.",
   submit: "Continue",
   cancel: "Cancel",
   none: "Your account has no authenticator app, security key or recovery codes. Contact the help desk to verify who you are and set one up.",
@@ -47,14 +54,33 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const type = form.deviceType ?? "";
   const redirectTo = safeRedirectPath(form.redirectTo);
   if (!(STRONG_TYPES as readonly string[]).includes(type)) {
-    return data({ fieldErrors: { deviceType: "Choose Authenticator App, Security Key or Recovery Code." } as Record<string, string>, deviceType: type }, { status: 400 });
+    return data(
+      {
+        fieldErrors: { deviceType: "Choose Authenticator App, Security Key or Recovery Code." } as Record<
+          string,
+          string
+        >,
+        deviceType: type,
+      },
+      { status: 400 },
+    );
   }
   const code = type === "webauthn" ? (form.assertion ?? "") : (form.code ?? "");
-  if (!code.trim()) return data({ fieldErrors: { code: "Enter the Security Code." } as Record<string, string>, deviceType: type }, { status: 400 });
+  if (!code.trim())
+    return data(
+      { fieldErrors: { code: "Enter the Security Code." } as Record<string, string>, deviceType: type },
+      { status: 400 },
+    );
   const result = await stepUp(context.deps, session, { type, code }, await getClient(context, request));
   if (!result.ok) {
     if (result.code === "expired") throw redirect("/login?expired=1");
-    return data({ fieldErrors: { code: result.fieldErrors?.code?.[0] ?? "That code is not right." } as Record<string, string>, deviceType: type }, { status: 400 });
+    return data(
+      {
+        fieldErrors: { code: result.fieldErrors?.code?.[0] ?? "That code is not right." } as Record<string, string>,
+        deviceType: type,
+      },
+      { status: 400 },
+    );
   }
   throw redirect(redirectTo, { headers: { "Set-Cookie": result.value.setCookie } });
 }
@@ -108,7 +134,16 @@ export default function StepUp() {
               hint={types.includes("webauthn") ? (hydrated ? COPY.keyHint : COPY.keyNeedsScript) : undefined}
               error={result?.fieldErrors.deviceType}
             />
-            <TextField label={COPY.code} name="code" inputMode="text" autoComplete="one-time-code" maxLength={40} hint={COPY.codeHint} autoFocus error={result?.fieldErrors.code} />
+            <TextField
+              label={COPY.code}
+              name="code"
+              inputMode="text"
+              autoComplete="one-time-code"
+              maxLength={40}
+              hint={COPY.codeHint}
+              autoFocus
+              error={result?.fieldErrors.code}
+            />
             <div className="actions">
               <Button disabled={busy}>{COPY.submit}</Button>
               <LinkButton to="/welcome" variant="secondary">

@@ -1,4 +1,10 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, useLoaderData } from "@remix-run/react";
 import { acceptTerms, termsSetCookie } from "~/.server/auth/terms";
 import { getDestinationProgram } from "~/.server/programs";
@@ -52,11 +58,12 @@ export default function Terms() {
           {COPY.program} <strong>{program.name}</strong>
         </p>
       ) : null}
-      <div className="terms-text" tabIndex={0} role="region" aria-label={COPY.heading}>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (axe scrollable-region-focusable). */}
+      <section className="terms-text" tabIndex={0} aria-label={COPY.heading}>
         {COPY.paragraphs.map((p) => (
           <p key={p.slice(0, 24)}>{p}</p>
         ))}
-      </div>
+      </section>
       <Form method="post" className="terms-form">
         <input type="hidden" name="program" value={program?.code ?? ""} />
         <fieldset className="ds-c-fieldset">

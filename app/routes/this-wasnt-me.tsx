@@ -1,7 +1,13 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { peekEmailToken } from "~/.server/auth/email-tokens";
 import { reportNotMe } from "~/.server/auth/credentials";
+import { peekEmailToken } from "~/.server/auth/email-tokens";
 import { clearSessionCookie } from "~/.server/auth/session";
 import { getClient } from "~/.server/http";
 import { Alert, Button, LinkButton } from "~/components/ui";
@@ -9,9 +15,11 @@ import { Alert, Button, LinkButton } from "~/components/ui";
 const COPY = {
   title: "This wasn't me - CMS.gov | QualityNet",
   heading: "This wasn't me",
-  intro: "We will sign your account out everywhere and take you to choose a new password. You will need your second factor.",
+  intro:
+    "We will sign your account out everywhere and take you to choose a new password. You will need your second factor.",
   confirm: "Sign Out Everywhere and Reset Password",
-  expired: "This link has expired or was already used. If you still think someone else is using your account, reset your password now.",
+  expired:
+    "This link has expired or was already used. If you still think someone else is using your account, reset your password now.",
   reset: "Reset password",
   holdIntro:
     "Your password was reset without your MFA device. If that was not you, we will sign the account out everywhere and put it on hold: the new password stops working until the help desk verifies who you are and unlocks it.",
@@ -32,8 +40,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const result = await reportNotMe(context.deps, String(form.get("token") ?? ""), await getClient(context, request));
   if (!result.ok) return data({ error: COPY.expired, held: false }, { status: 410 });
-  if ("held" in result.value) return data({ error: null, held: true }, { headers: { "Set-Cookie": clearSessionCookie() } });
-  return redirect(`/reset-password?token=${result.value.resetToken}`, { headers: { "Set-Cookie": clearSessionCookie() } });
+  if ("held" in result.value)
+    return data({ error: null, held: true }, { headers: { "Set-Cookie": clearSessionCookie() } });
+  return redirect(`/reset-password?token=${result.value.resetToken}`, {
+    headers: { "Set-Cookie": clearSessionCookie() },
+  });
 }
 
 export default function ThisWasntMe() {

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
-import { LinkButton } from "~/components/ui";
-import { requireSession } from "~/.server/guards";
 import { can, mayEver } from "~/.server/access/authorize";
+import { requireSession } from "~/.server/guards";
+import { LinkButton } from "~/components/ui";
 
 const COPY = {
   title: "Welcome - CMS.gov | QualityNet",
@@ -23,7 +23,12 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireSession(context.deps, request);
   const { user } = session;
-  return { firstName: user.firstName, enrolled: user.enrollmentCompletedAt !== null, justEnrolled: new URL(request.url).searchParams.has("enrolled"), isHelpDesk: mayEver(can(session.actor, "proofing_review.read")) };
+  return {
+    firstName: user.firstName,
+    enrolled: user.enrollmentCompletedAt !== null,
+    justEnrolled: new URL(request.url).searchParams.has("enrolled"),
+    isHelpDesk: mayEver(can(session.actor, "proofing_review.read")),
+  };
 }
 
 export default function Welcome() {

@@ -54,14 +54,22 @@ it("measures sign-in cost per request", async () => {
     const stranger = new Browser(`192.0.2.${i + 101}`);
     await stranger.acceptTerms();
     t = performance.now();
-    const refused = await stranger.post("/login", { intent: "login", userId: `NOSUCH${i}`, password: "wrong password here" });
+    const refused = await stranger.post("/login", {
+      intent: "login",
+      userId: `NOSUCH${i}`,
+      password: "wrong password here",
+    });
     failed.push(performance.now() - t);
     expect(refused.status).toBe(401);
     // The same wrong password for the real User ID, from yet another client (no lockout in the way).
     const guesser = new Browser(`192.0.2.${i + 151}`);
     await guesser.acceptTerms();
     t = performance.now();
-    const wrong = await guesser.post("/login", { intent: "login", userId: user.loginId, password: "wrong password here" });
+    const wrong = await guesser.post("/login", {
+      intent: "login",
+      userId: user.loginId,
+      password: "wrong password here",
+    });
     knownFailed.push(performance.now() - t);
     expect(wrong.status).toBe(401);
   }

@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { expectNoAxeViolations, expectNoHorizontalScroll, useBrowser, newContext, openPage, screenshot } from "./support/browser";
-import { readEmail } from "./support/mailbox";
+import {
+  expectNoAxeViolations,
+  expectNoHorizontalScroll,
+  newContext,
+  openPage,
+  screenshot,
+  sharedBrowser,
+} from "./support/browser";
 import { firstSignInSetup } from "./support/journeys";
+import { readEmail } from "./support/mailbox";
 
-const getBrowser = useBrowser();
+const getBrowser = sharedBrowser();
 
 for (const javaScript of [true, false]) {
   const mode = javaScript ? "js" : "nojs";

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { baseURL, useBrowser, newContext } from "./support/browser";
+import { baseURL, newContext, sharedBrowser } from "./support/browser";
 
 /** Budgets from the foundation issue: the HTML arrives in the first round trip. */
 const BUDGET = { html: 14 * 1024, css: 30 * 1024, js: 110 * 1024 };
@@ -25,7 +25,11 @@ async function measure(page: Page, screen: string, path: string): Promise<Measur
     const url = request.url();
     if (!url.startsWith("data:") && new URL(url).origin !== origin) otherOrigins.push(url);
   };
-  const onResponse = async (response: { url(): string; request(): { resourceType(): string }; body(): Promise<Buffer> }) => {
+  const onResponse = async (response: {
+    url(): string;
+    request(): { resourceType(): string };
+    body(): Promise<Buffer>;
+  }) => {
     try {
       responses.push({ url: response.url(), type: response.request().resourceType(), body: await response.body() });
     } catch {
@@ -37,11 +41,19 @@ async function measure(page: Page, screen: string, path: string): Promise<Measur
   await page.goto(path, { waitUntil: "networkidle" });
   page.off("request", onRequest);
   page.off("response", onResponse);
-  const gz = (type: string) => responses.filter((r) => r.type === type).reduce((n, r) => n + gzipSync(r.body, { level: 9 }).length, 0);
-  return { screen, html: gz("document"), css: gz("stylesheet"), js: gz("script"), requests: responses.length, otherOrigins };
+  const gz = (type: string) =>
+    responses.filter((r) => r.type === type).reduce((n, r) => n + gzipSync(r.body, { level: 9 }).length, 0);
+  return {
+    screen,
+    html: gz("document"),
+    css: gz("stylesheet"),
+    js: gz("script"),
+    requests: responses.length,
+    otherOrigins,
+  };
 }
 
-const getBrowser = useBrowser();
+const getBrowser = sharedBrowser();
 
 describe("page budgets", () => {
   it("every public screen stays within its HTML, CSS and JavaScript budgets and loads nothing from other origins", async () => {
@@ -62,7 +74,10 @@ describe("page budgets", () => {
     const table = [
       "| Screen | HTML (gzip) | CSS (gzip) | JavaScript (gzip) | Requests | Other origins |",
       "| --- | --- | --- | --- | --- | --- |",
-      ...results.map((r) => `| ${r.screen} | ${kb(r.html)} | ${kb(r.css)} | ${kb(r.js)} | ${r.requests} | ${r.otherOrigins.length} |`),
+      ...results.map(
+        (r) =>
+          `| ${r.screen} | ${kb(r.html)} | ${kb(r.css)} | ${kb(r.js)} | ${r.requests} | ${r.otherOrigins.length} |`,
+      ),
       `| **Budget** | ${kb(BUDGET.html)} | ${kb(BUDGET.css)} | ${kb(BUDGET.js)} | | 0 |`,
     ].join("\n");
     mkdirSync("test-results", { recursive: true });

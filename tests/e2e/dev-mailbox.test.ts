@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { useBrowser, newContext, openPage, screenshot } from "./support/browser";
+import { describe, it } from "vitest";
+import { newContext, openPage, screenshot, sharedBrowser } from "./support/browser";
 
-const getBrowser = useBrowser();
+const getBrowser = sharedBrowser();
 
 describe("development mailbox", () => {
   it("shows a test email that went through the queue and its consumer", async () => {

@@ -1,9 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { expectNoAxeViolations, expectNoHorizontalScroll, newContext, openPage, screenshot, useBrowser } from "./support/browser";
+import {
+  expectNoAxeViolations,
+  expectNoHorizontalScroll,
+  newContext,
+  openPage,
+  screenshot,
+  sharedBrowser,
+} from "./support/browser";
+import {
+  firstSignInSetup,
+  independentTotp,
+  NEW_PASSWORD,
+  proof,
+  register,
+  SANDBOX,
+  signIn,
+  signOut,
+  verifiedNewUser,
+} from "./support/journeys";
 import { readEmail } from "./support/mailbox";
-import { NEW_PASSWORD, SANDBOX, firstSignInSetup, independentTotp, proof, register, signIn, signOut, verifiedNewUser } from "./support/journeys";
 
-const getBrowser = useBrowser();
+const getBrowser = sharedBrowser();
 
 for (const javaScript of [true, false]) {
   const mode = javaScript ? "js" : "nojs";
@@ -80,7 +97,10 @@ for (const javaScript of [true, false]) {
       await page.goto("/profile/devices");
       await page.getByRole("link", { name: "Authenticator app" }).click();
       await page.getByRole("heading", { name: "Confirm it is you" }).waitFor();
-      expect(await page.getByLabel("MFA Device Type").locator("option").allTextContents()).toEqual(["Authenticator App", "Recovery Code"]);
+      expect(await page.getByLabel("MFA Device Type").locator("option").allTextContents()).toEqual([
+        "Authenticator App",
+        "Recovery Code",
+      ]);
       await check("step-up");
       // A code from a step the app has not used yet (the last sign-in used step `usedStep`).
       while (Math.floor(Date.now() / 30_000) < usedStep) await page.waitForTimeout(1000);
@@ -102,7 +122,14 @@ describe("security keys and passkeys (virtual authenticator)", () => {
     const cdp = await context.newCDPSession(page);
     await cdp.send("WebAuthn.enable");
     await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     });
 
     const { loginId } = await verifiedNewUser(page, SANDBOX.maria, "key");

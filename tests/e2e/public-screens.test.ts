@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import {
   expectNoAxeViolations,
   expectNoHorizontalScroll,
-  useBrowser,
   newContext,
   openPage,
   screenshot,
+  sharedBrowser,
   tabTo,
 } from "./support/browser";
 
-const getBrowser = useBrowser();
+const getBrowser = sharedBrowser();
 
 for (const javaScript of [true, false]) {
   const mode = javaScript ? "js" : "nojs";
@@ -33,7 +33,11 @@ for (const javaScript of [true, false]) {
       await page.waitForURL("**/destination");
       await page.getByRole("heading", { level: 1, name: "Choose Your QualityNet Destination", exact: true }).waitFor();
       await page.getByRole("link", { name: "Secure File Transfer" }).waitFor();
-      await page.getByRole("listitem").filter({ has: page.getByRole("link") }).nth(8).waitFor();
+      await page
+        .getByRole("listitem")
+        .filter({ has: page.getByRole("link") })
+        .nth(8)
+        .waitFor();
       await expectNoAxeViolations(page, { javaScript });
       await expectNoHorizontalScroll(page);
       await screenshot(page, `destination-${mode}`);

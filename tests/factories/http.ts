@@ -8,7 +8,13 @@ export function postForm(path: string, fields: Record<string, string>, headers: 
   return SELF.fetch(`${ORIGIN}${path}`, {
     method: "POST",
     redirect: "manual",
-    headers: { Host: HOST, "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN, "Sec-Fetch-Site": "same-origin", ...headers },
+    headers: {
+      Host: HOST,
+      "Content-Type": "application/x-www-form-urlencoded",
+      Origin: ORIGIN,
+      "Sec-Fetch-Site": "same-origin",
+      ...headers,
+    },
     body: new URLSearchParams(fields).toString(),
   });
 }
@@ -49,7 +55,12 @@ export class Browser {
   async get(path: string) {
     const response = await SELF.fetch(`${ORIGIN}${path}`, {
       redirect: "manual",
-      headers: { Host: HOST, Cookie: this.cookieHeader(), "CF-Connecting-IP": this.ip, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36" },
+      headers: {
+        Host: HOST,
+        Cookie: this.cookieHeader(),
+        "CF-Connecting-IP": this.ip,
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36",
+      },
     });
     this.remember(response);
     return response;
@@ -82,6 +93,12 @@ export class Browser {
   async signIn(loginId: string, password: string, second: { deviceType?: string; code?: string } = {}) {
     if (!this.cookies.has("__Host-sp-terms")) await this.acceptTerms();
     await this.post("/login", { intent: "next", userId: loginId });
-    return this.post("/login", { intent: "login", userId: loginId, password, deviceType: second.deviceType ?? "", code: second.code ?? "" });
+    return this.post("/login", {
+      intent: "login",
+      userId: loginId,
+      password,
+      deviceType: second.deviceType ?? "",
+      code: second.code ?? "",
+    });
   }
 }

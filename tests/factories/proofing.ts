@@ -18,13 +18,21 @@ export async function signedInApplicant(options: Parameters<typeof createUser>[0
 
 /** Consent, legal name and date of birth, address: the attempt waits at step 4. */
 export async function upToPhoneStep(browser: Browser, identity: Record<string, string> = THOMAS.identity) {
-  expect((await browser.post("/enrollment/step/consent", { consent: "yes" })).headers.get("Location")).toBe("/enrollment/step/identity");
-  expect((await browser.post("/enrollment/step/identity", identity)).headers.get("Location")).toBe("/enrollment/step/address");
-  expect((await browser.post("/enrollment/step/address", THOMAS.address)).headers.get("Location")).toBe("/enrollment/step/phone");
+  expect((await browser.post("/enrollment/step/consent", { consent: "yes" })).headers.get("Location")).toBe(
+    "/enrollment/step/identity",
+  );
+  expect((await browser.post("/enrollment/step/identity", identity)).headers.get("Location")).toBe(
+    "/enrollment/step/address",
+  );
+  expect((await browser.post("/enrollment/step/address", THOMAS.address)).headers.get("Location")).toBe(
+    "/enrollment/step/phone",
+  );
 }
 
 /** As far as the verification questions (step 5). */
 export async function upToQuestions(browser: Browser, identity: Record<string, string> = THOMAS.identity) {
   await upToPhoneStep(browser, identity);
-  expect((await browser.post("/enrollment/step/phone", THOMAS.phone)).headers.get("Location")).toBe("/enrollment/step/questions");
+  expect((await browser.post("/enrollment/step/phone", THOMAS.phone)).headers.get("Location")).toBe(
+    "/enrollment/step/questions",
+  );
 }

@@ -9,16 +9,18 @@ export const STRONG_PASSWORD = "granite kettle orbit lantern";
 let counter = 0;
 
 /** A user straight into D1, in the state a test needs. */
-export async function createUser(options: {
-  password?: string;
-  temporary?: boolean;
-  questions?: boolean;
-  totpKey?: Uint8Array;
-  firstName?: string;
-  lastName?: string;
-  /** Identity proofing already passed (and enrollment complete when a device is given). */
-  verified?: boolean;
-} = {}) {
+export async function createUser(
+  options: {
+    password?: string;
+    temporary?: boolean;
+    questions?: boolean;
+    totpKey?: Uint8Array;
+    firstName?: string;
+    lastName?: string;
+    /** Identity proofing already passed (and enrollment complete when a device is given). */
+    verified?: boolean;
+  } = {},
+) {
   counter++;
   const id = crypto.randomUUID();
   const loginId = `TEST${String(counter).padStart(2, "0")}${Math.random().toString(36).slice(2, 6).toUpperCase()}`;
@@ -29,19 +31,36 @@ export async function createUser(options: {
     env.DB.prepare(
       "INSERT INTO users (id, login_id, first_name, last_name, email, phone, identity_verified_at, enrollment_completed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '614-555-0100', ?, ?, ?, ?)",
     ).bind(
-      id, loginId, options.firstName ?? "Casey", options.lastName ?? "Jordan", email,
-      options.verified || options.totpKey ? now : null, options.totpKey ? now : null, now, now,
+      id,
+      loginId,
+      options.firstName ?? "Casey",
+      options.lastName ?? "Jordan",
+      email,
+      options.verified || options.totpKey ? now : null,
+      options.totpKey ? now : null,
+      now,
+      now,
     ),
-    env.DB.prepare("INSERT INTO password_credentials (user_id, hash, is_temporary, expires_at, changed_at) VALUES (?, ?, ?, ?, ?)").bind(
-      id, await hashPassword(password), options.temporary ? 1 : 0, options.temporary ? now + 7 * 86400000 : null, now,
+    env.DB.prepare(
+      "INSERT INTO password_credentials (user_id, hash, is_temporary, expires_at, changed_at) VALUES (?, ?, ?, ?, ?)",
+    ).bind(
+      id,
+      await hashPassword(password),
+      options.temporary ? 1 : 0,
+      options.temporary ? now + 7 * 86400000 : null,
+      now,
     ),
   ];
   if (options.questions !== false && !options.temporary) {
-    for (const [key, answer] of [["first_pet", "Rex"], ["birth_city", "Dayton"], ["first_school", "Lincoln Elementary"]]) {
+    for (const [key, answer] of [
+      ["first_pet", "Rex"],
+      ["birth_city", "Dayton"],
+      ["first_school", "Lincoln Elementary"],
+    ]) {
       statements.push(
-        env.DB.prepare("INSERT INTO challenge_answers (id, user_id, question_key, answer_hash, created_at) VALUES (?, ?, ?, ?, ?)").bind(
-          crypto.randomUUID(), id, key, await hashPassword(normaliseAnswer(answer)), now,
-        ),
+        env.DB.prepare(
+          "INSERT INTO challenge_answers (id, user_id, question_key, answer_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        ).bind(crypto.randomUUID(), id, key, await hashPassword(normaliseAnswer(answer)), now),
       );
     }
   }
@@ -49,9 +68,9 @@ export async function createUser(options: {
     const deviceId = crypto.randomUUID();
     const sealed = await sealSecret(env.TOTP_ENCRYPTION_KEY, options.totpKey, `totp:${deviceId}`);
     statements.push(
-      env.DB.prepare("INSERT INTO mfa_devices (id, user_id, kind, name, credential_label, totp_secret_enc, created_at, confirmed_at) VALUES (?, ?, 'totp', 'Phone', 'TOTP-TEST', ?, ?, ?)").bind(
-        deviceId, id, sealed, now, now,
-      ),
+      env.DB.prepare(
+        "INSERT INTO mfa_devices (id, user_id, kind, name, credential_label, totp_secret_enc, created_at, confirmed_at) VALUES (?, ?, 'totp', 'Phone', 'TOTP-TEST', ?, ?, ?)",
+      ).bind(deviceId, id, sealed, now, now),
     );
   }
   await env.DB.batch(statements);
@@ -65,7 +84,9 @@ export const totpNow = (key: Uint8Array) => generateTOTP(key, 30, 6);
 export async function waitForEmail(to: string, subjectIncludes: string, timeoutMs = 8000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const row = await env.DB.prepare("SELECT * FROM dev_mailbox WHERE recipient = ? AND subject LIKE ? ORDER BY id DESC LIMIT 1")
+    const row = await env.DB.prepare(
+      "SELECT * FROM dev_mailbox WHERE recipient = ? AND subject LIKE ? ORDER BY id DESC LIMIT 1",
+    )
       .bind(to, `%${subjectIncludes}%`)
       .first<{ subject: string; body_text: string }>();
     if (row) return row;

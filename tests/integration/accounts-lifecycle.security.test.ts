@@ -16,12 +16,17 @@ beforeAll(async () => {
 const GENERIC_FAILURE = "The User ID, password or security code is not correct.";
 /** The page without what differs on every response (nonce, request id) or names the User ID typed. */
 const normalise = (html: string, loginId: string) =>
-  html.replaceAll(loginId, "USERID").replace(/nonce="[^"]+"/g, "").replace(/[A-Za-z0-9+/=]{20,}/g, "");
+  html
+    .replaceAll(loginId, "USERID")
+    .replace(/nonce="[^"]+"/g, "")
+    .replace(/[A-Za-z0-9+/=]{20,}/g, "");
 
 describe("temporary passwords", () => {
   it("refuses an expired temporary password with the expiry message", async () => {
     const user = await createUser({ temporary: true });
-    await env.DB.prepare("UPDATE password_credentials SET expires_at = ? WHERE user_id = ?").bind(Date.now() - 1000, user.id).run();
+    await env.DB.prepare("UPDATE password_credentials SET expires_at = ? WHERE user_id = ?")
+      .bind(Date.now() - 1000, user.id)
+      .run();
     const browser = new Browser();
     const response = await browser.signIn(user.loginId, user.password);
     expect(response.status).not.toBe(302);
@@ -48,7 +53,7 @@ describe("disabled accounts", () => {
     const user = await createUser();
     await env.DB.prepare("UPDATE users SET status = 'disabled' WHERE id = ?").bind(user.id).run();
     const disabled = await new Browser().signIn(user.loginId, user.password);
-    const unknownId = "NOBODY" + String(Math.floor(Math.random() * 90) + 10);
+    const unknownId = `NOBODY${String(Math.floor(Math.random() * 90) + 10)}`;
     const unknown = await new Browser().signIn(unknownId, user.password);
     expect(disabled.status).toBe(unknown.status);
     expect(disabled.headers.get("Location")).toBeNull();
@@ -66,7 +71,9 @@ describe("disabled accounts", () => {
     const after = await browser.get("/my-account");
     expect(after.status).toBe(302);
     expect(after.headers.get("Location")).toContain("/login");
-    const left = await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?").bind(user.id).first<{ n: number }>();
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?")
+      .bind(user.id)
+      .first<{ n: number }>();
     expect(left?.n).toBe(0);
   });
 });
@@ -82,7 +89,9 @@ describe("ending one session from the profile", () => {
     const offered = [...profile.matchAll(/name="sessionId" value="([^"]+)"/g)].map((m) => m[1]);
     // Only the other session has a "Sign out this session" button.
     expect(offered).toHaveLength(1);
-    const rows = await env.DB.prepare("SELECT id_hash FROM sessions WHERE user_id = ? ORDER BY created_at, rowid").bind(user.id).all<{ id_hash: string }>();
+    const rows = await env.DB.prepare("SELECT id_hash FROM sessions WHERE user_id = ? ORDER BY created_at, rowid")
+      .bind(user.id)
+      .all<{ id_hash: string }>();
     expect(offered[0]).toBe(rows.results[1].id_hash);
 
     const ended = await a.post("/profile", { intent: "end-session", sessionId: offered[0] });
@@ -99,7 +108,9 @@ describe("ending one session from the profile", () => {
     const otherBrowser = new Browser();
     await ownerBrowser.signIn(owner.loginId, owner.password);
     await otherBrowser.signIn(other.loginId, other.password);
-    const victim = await env.DB.prepare("SELECT id_hash FROM sessions WHERE user_id = ?").bind(other.id).first<{ id_hash: string }>();
+    const victim = await env.DB.prepare("SELECT id_hash FROM sessions WHERE user_id = ?")
+      .bind(other.id)
+      .first<{ id_hash: string }>();
     await ownerBrowser.post("/profile", { intent: "end-session", sessionId: victim!.id_hash });
     expect((await otherBrowser.get("/my-account")).status).toBe(200);
   });

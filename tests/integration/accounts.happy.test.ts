@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { STRONG_PASSWORD, createUser, waitForEmail } from "../factories/users";
+import { createUser, STRONG_PASSWORD, waitForEmail } from "../factories/users";
 
 beforeAll(async () => {
   await seedDatabase(env.DB);
@@ -23,7 +23,12 @@ describe("registration and first sign-in", () => {
   it("registers Thomas Tyler, emails User ID THOMTY## and a temporary password, and forces a new password and challenge questions", async () => {
     const browser = new Browser();
     const email = `thomas.tyler.${Date.now()}@example.test`;
-    const registered = await browser.post("/register", { firstName: "Thomas", lastName: "Tyler", email, phone: "614-555-0142" });
+    const registered = await browser.post("/register", {
+      firstName: "Thomas",
+      lastName: "Tyler",
+      email,
+      phone: "614-555-0142",
+    });
     expect(registered.status).toBe(200);
     expect(await registered.text()).toContain("Check your email");
 
@@ -33,7 +38,9 @@ describe("registration and first sign-in", () => {
     expect(loginId).toMatch(/^THOMTY\d{2}$/);
     expect(temporary).toHaveLength(16);
 
-    const user = await env.DB.prepare("SELECT u.id, p.is_temporary, p.expires_at, p.hash FROM users u JOIN password_credentials p ON p.user_id = u.id WHERE u.login_id = ?")
+    const user = await env.DB.prepare(
+      "SELECT u.id, p.is_temporary, p.expires_at, p.hash FROM users u JOIN password_credentials p ON p.user_id = u.id WHERE u.login_id = ?",
+    )
       .bind(loginId)
       .first<{ id: string; is_temporary: number; expires_at: number; hash: string }>();
     expect(user?.is_temporary).toBe(1);
@@ -60,7 +67,9 @@ describe("registration and first sign-in", () => {
     expect(html).toContain("My Account");
     expect(html).toContain("Sign Out");
 
-    const answers = await env.DB.prepare("SELECT answer_hash FROM challenge_answers WHERE user_id = ?").bind(user!.id).all<{ answer_hash: string }>();
+    const answers = await env.DB.prepare("SELECT answer_hash FROM challenge_answers WHERE user_id = ?")
+      .bind(user!.id)
+      .all<{ answer_hash: string }>();
     expect(answers.results).toHaveLength(3);
     for (const a of answers.results) expect(a.answer_hash).toMatch(/^scrypt\$/);
     expect(JSON.stringify(answers.results).toLowerCase()).not.toContain("biscuit");
@@ -72,16 +81,28 @@ describe("registration and first sign-in", () => {
 
   it("registering an address that already has an account looks the same and emails its owner instead", async () => {
     const existing = await createUser();
-    const response = await new Browser().post("/register", { firstName: "Someone", lastName: "Else", email: existing.email.toUpperCase(), phone: "614-555-0199" });
+    const response = await new Browser().post("/register", {
+      firstName: "Someone",
+      lastName: "Else",
+      email: existing.email.toUpperCase(),
+      phone: "614-555-0199",
+    });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("Check your email");
     await waitForEmail(existing.email, "You already have a QualityNet account");
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE email = ?").bind(existing.email).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE email = ?")
+      .bind(existing.email)
+      .first<{ n: number }>();
     expect(count?.n).toBe(1);
   });
 
   it("keeps the user's input and explains each bad field", async () => {
-    const response = await new Browser().post("/register", { firstName: "Thomas", lastName: "", email: "not-an-email", phone: "12" });
+    const response = await new Browser().post("/register", {
+      firstName: "Thomas",
+      lastName: "",
+      email: "not-an-email",
+      phone: "12",
+    });
     expect(response.status).toBe(400);
     const html = await response.text();
     expect(html).toContain('value="Thomas"');
@@ -105,14 +126,22 @@ describe("signing in and out", () => {
     expect(step2Html).toContain("Security Code");
     expect(step2Html).toContain("Unable to Access Security Code?");
     expect(step2Html).toContain("Need to Register an MFA Device?");
-    const done = await browser.post("/login", { intent: "login", userId: user.loginId, password: user.password, deviceType: "", code: "" });
+    const done = await browser.post("/login", {
+      intent: "login",
+      userId: user.loginId,
+      password: user.password,
+      deviceType: "",
+      code: "",
+    });
     expect(done.headers.get("Location")).toBe("/welcome");
     const sessionCookie = browser.cookies.get("__Host-sp-session")!;
     expect((await browser.get("/my-account")).status).toBe(200);
 
     const out = await browser.post("/logout", {});
     expect(out.headers.get("Location")).toBe("/login?signedOut=1");
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?").bind(user.id).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?")
+      .bind(user.id)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(0);
     // The old cookie is useless even if replayed.
     browser.cookies.set("__Host-sp-session", sessionCookie);
@@ -124,11 +153,21 @@ describe("signing in and out", () => {
     const browser = new Browser();
     await browser.acceptTerms();
     await browser.post("/login", { intent: "next", userId: user.loginId });
-    const local = await browser.post("/login", { intent: "login", userId: user.loginId, password: user.password, redirectTo: "/profile" });
+    const local = await browser.post("/login", {
+      intent: "login",
+      userId: user.loginId,
+      password: user.password,
+      redirectTo: "/profile",
+    });
     expect(local.headers.get("Location")).toBe("/profile");
     const other = new Browser();
     await other.acceptTerms();
-    const offsite = await other.post("/login", { intent: "login", userId: user.loginId, password: user.password, redirectTo: "//evil.example/" });
+    const offsite = await other.post("/login", {
+      intent: "login",
+      userId: user.loginId,
+      password: user.password,
+      redirectTo: "//evil.example/",
+    });
     expect(offsite.headers.get("Location")).toBe("/welcome");
   });
 });

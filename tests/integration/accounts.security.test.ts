@@ -1,10 +1,9 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEV_HELPDESK } from "../../app/.server/db/seed/build-seed";
 import { Browser, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser, totpNow, waitForEmail } from "../factories/users";
-import { SELF } from "cloudflare:test";
 
 beforeAll(async () => {
   await seedDatabase(env.DB, { devUsers: { totpKey: env.TOTP_ENCRYPTION_KEY } });
@@ -36,7 +35,9 @@ describe("lockout", () => {
     const right = await browser.signIn(user.loginId, user.password);
     expect(right.status).toBe(401);
     expect(await right.text()).toContain("Your account is locked until");
-    const events = await env.DB.prepare("SELECT event_type FROM audit_events WHERE subject_user_id = ? ORDER BY id").bind(user.id).all<{ event_type: string }>();
+    const events = await env.DB.prepare("SELECT event_type FROM audit_events WHERE subject_user_id = ? ORDER BY id")
+      .bind(user.id)
+      .all<{ event_type: string }>();
     expect(events.results.filter((e) => e.event_type === "signin.failure")).toHaveLength(6);
     expect(events.results.some((e) => e.event_type === "account.locked")).toBe(true);
   });
@@ -59,8 +60,14 @@ describe("no User ID enumeration", () => {
     await known.acceptTerms();
     const unknown = new Browser();
     await unknown.acceptTerms();
-    const a = normalise(await (await known.post("/login", { intent: "next", userId: user.loginId })).text()).replaceAll(user.loginId, "ID");
-    const b = normalise(await (await unknown.post("/login", { intent: "next", userId: "NOSUCH99" })).text()).replaceAll("NOSUCH99", "ID");
+    const a = normalise(await (await known.post("/login", { intent: "next", userId: user.loginId })).text()).replaceAll(
+      user.loginId,
+      "ID",
+    );
+    const b = normalise(await (await unknown.post("/login", { intent: "next", userId: "NOSUCH99" })).text()).replaceAll(
+      "NOSUCH99",
+      "ID",
+    );
     expect(a).toBe(b);
   });
 
@@ -86,7 +93,8 @@ describe("no User ID enumeration", () => {
 });
 
 describe("sessions", () => {
-  const sessionRow = (userId: string) => env.DB.prepare("SELECT * FROM sessions WHERE user_id = ?").bind(userId).first<{ id_hash: string }>();
+  const sessionRow = (userId: string) =>
+    env.DB.prepare("SELECT * FROM sessions WHERE user_id = ?").bind(userId).first<{ id_hash: string }>();
 
   it("stores only a hash of the session id, in a __Host- Secure HttpOnly SameSite=Lax cookie", async () => {
     const user = await createUser();
@@ -107,7 +115,9 @@ describe("sessions", () => {
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
     expect((await browser.get("/my-account")).status).toBe(200);
-    await env.DB.prepare("UPDATE sessions SET last_seen_at = ? WHERE user_id = ?").bind(Date.now() - 31 * 60 * 1000, user.id).run();
+    await env.DB.prepare("UPDATE sessions SET last_seen_at = ? WHERE user_id = ?")
+      .bind(Date.now() - 31 * 60 * 1000, user.id)
+      .run();
     const after = await browser.get("/my-account");
     expect(after.status).toBe(302);
     expect(after.headers.get("Location")).toContain("/login?expired=1");
@@ -118,7 +128,9 @@ describe("sessions", () => {
     const user = await createUser();
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
-    await env.DB.prepare("UPDATE sessions SET expires_at = ?, last_seen_at = ? WHERE user_id = ?").bind(Date.now() - 1000, Date.now(), user.id).run();
+    await env.DB.prepare("UPDATE sessions SET expires_at = ?, last_seen_at = ? WHERE user_id = ?")
+      .bind(Date.now() - 1000, Date.now(), user.id)
+      .run();
     expect((await browser.get("/my-account")).status).toBe(302);
   });
 
@@ -131,7 +143,12 @@ describe("sessions", () => {
     await second.signIn(user.loginId, user.password);
     expect(second.cookies.get("__Host-sp-session")).not.toBe(first);
 
-    const changed = await browser.post("/profile", { intent: "change-password", currentPassword: user.password, newPassword: "copper meadow violin harbor", confirmPassword: "copper meadow violin harbor" });
+    const changed = await browser.post("/profile", {
+      intent: "change-password",
+      currentPassword: user.password,
+      newPassword: "copper meadow violin harbor",
+      confirmPassword: "copper meadow violin harbor",
+    });
     expect(changed.headers.get("Location")).toBe("/profile?done=password#password");
     const rotated = browser.cookies.get("__Host-sp-session")!;
     expect(rotated).not.toBe(first);
@@ -167,7 +184,12 @@ describe("passwords", () => {
     const response = await browser.post("/first-sign-in", {
       newPassword: newPassword.replace("{ID}", user.loginId),
       confirmPassword: newPassword.replace("{ID}", user.loginId),
-      question1: "first_pet", answer1: "Rex", question2: "birth_city", answer2: "Dayton", question3: "first_car", answer3: "Ford",
+      question1: "first_pet",
+      answer1: "Rex",
+      question2: "birth_city",
+      answer2: "Dayton",
+      question3: "first_car",
+      answer3: "Ford",
     });
     return { response, html: await response.text() };
   };
@@ -185,7 +207,9 @@ describe("passwords", () => {
 
   it("refuses a password containing the User ID or the name", async () => {
     expect((await attempt("my id is {ID} ok")).html).toContain("must not contain your User ID");
-    expect((await attempt("wolfgang forever and ever", { firstName: "Wolfgang" })).html).toContain("must not contain your name");
+    expect((await attempt("wolfgang forever and ever", { firstName: "Wolfgang" })).html).toContain(
+      "must not contain your name",
+    );
   });
 
   it("keeps the chosen questions but never sends back a password or an answer", async () => {
@@ -228,7 +252,10 @@ describe("second factor at sign-in", () => {
     await browser.acceptTerms();
     const step2 = await (await browser.post("/login", { intent: "next", userId: "helpdesk1" })).text();
     expect(step2).toContain('<option value="totp"');
-    const response = await browser.signIn(DEV_HELPDESK.loginId, DEV_HELPDESK.password, { deviceType: "totp", code: totpNow(key) });
+    const response = await browser.signIn(DEV_HELPDESK.loginId, DEV_HELPDESK.password, {
+      deviceType: "totp",
+      code: totpNow(key),
+    });
     expect(response.status).toBe(302);
   });
 });
@@ -240,7 +267,10 @@ describe("password reset", () => {
     const signedIn = new Browser();
     await signedIn.signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) });
 
-    const asked = await new Browser().post("/forgot-password", { userId: user.loginId.toLowerCase(), email: user.email });
+    const asked = await new Browser().post("/forgot-password", {
+      userId: user.loginId.toLowerCase(),
+      email: user.email,
+    });
     expect(await asked.text()).toContain("If the User ID and email address match an account");
     const mail = await waitForEmail(user.email, "Reset your QualityNet password");
     const link = mail.body_text.match(/\/reset-password\?token=[a-z2-7]{32}/)![0];
@@ -248,22 +278,36 @@ describe("password reset", () => {
     const browser = new Browser();
     const form = await (await browser.get(link)).text();
     expect(form).toContain("Security Code");
-    const noCode = await browser.post("/reset-password", { token: link.split("=")[1], newPassword: "saffron tunnel quiet maple", confirmPassword: "saffron tunnel quiet maple", code: "000000" });
+    const noCode = await browser.post("/reset-password", {
+      token: link.split("=")[1],
+      newPassword: "saffron tunnel quiet maple",
+      confirmPassword: "saffron tunnel quiet maple",
+      code: "000000",
+    });
     expect(noCode.status).toBe(400);
     // The code from sign-in was used; wait for the next step rather than replay it.
     await env.DB.prepare("UPDATE mfa_devices SET totp_last_step = NULL WHERE user_id = ?").bind(user.id).run();
-    const done = await browser.post("/reset-password", { token: link.split("=")[1], newPassword: "saffron tunnel quiet maple", confirmPassword: "saffron tunnel quiet maple", code: totpNow(key) });
+    const done = await browser.post("/reset-password", {
+      token: link.split("=")[1],
+      newPassword: "saffron tunnel quiet maple",
+      confirmPassword: "saffron tunnel quiet maple",
+      code: totpNow(key),
+    });
     expect(done.headers.get("Location")).toBe("/login?reset=1");
     expect((await signedIn.get("/my-account")).status).toBe(302);
 
     const reused = await browser.get(link);
     expect(await reused.text()).toContain("This link no longer works");
-    expect((await new Browser().signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) })).status).toBe(401);
+    expect(
+      (await new Browser().signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) })).status,
+    ).toBe(401);
   });
 
   it("answers the same when User ID and email do not match", async () => {
     const user = await createUser();
-    const a = await (await new Browser().post("/forgot-password", { userId: user.loginId, email: "someone-else@example.test" })).text();
+    const a = await (
+      await new Browser().post("/forgot-password", { userId: user.loginId, email: "someone-else@example.test" })
+    ).text();
     const b = await (await new Browser().post("/forgot-password", { userId: user.loginId, email: user.email })).text();
     expect(normalise(a)).toBe(normalise(b));
   });
@@ -282,7 +326,12 @@ describe("throttling and CSRF", () => {
     const browser = new Browser("203.0.113.88");
     let last: Response | null = null;
     for (let i = 0; i < 21; i++) {
-      last = await browser.post("/register", { firstName: "Pat", lastName: "Example", email: `throttle${i}.${Date.now()}@example.test`, phone: "614-555-0100" });
+      last = await browser.post("/register", {
+        firstName: "Pat",
+        lastName: "Example",
+        email: `throttle${i}.${Date.now()}@example.test`,
+        phone: "614-555-0100",
+      });
     }
     expect(last!.status).toBe(429);
     expect(await last!.text()).toContain("Too many registrations from your network");
@@ -292,7 +341,12 @@ describe("throttling and CSRF", () => {
     const response = await SELF.fetch(`${ORIGIN}/login`, {
       method: "POST",
       redirect: "manual",
-      headers: { Host: HOST, Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded" },
+      headers: {
+        Host: HOST,
+        Origin: "https://evil.example",
+        "Sec-Fetch-Site": "cross-site",
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
       body: "intent=login&userId=X&password=Y",
     });
     expect(response.status).toBe(403);
@@ -326,8 +380,11 @@ describe("new device alert", () => {
     // after the known one's, must be emailed; once it is, the known one's would have been.
     await new Browser().signIn(user.loginId, user.password);
     await waitForEmail(user.email, "New log-in");
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM dev_mailbox WHERE recipient = ? AND subject LIKE 'New log-in%'").bind(user.email).first<{ n: number }>();
+    const count = await env.DB.prepare(
+      "SELECT count(*) AS n FROM dev_mailbox WHERE recipient = ? AND subject LIKE 'New log-in%'",
+    )
+      .bind(user.email)
+      .first<{ n: number }>();
     expect(count?.n).toBe(1);
   });
 });
-

@@ -1,12 +1,14 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEV_HELPDESK, GENERATED_PROVIDER_COUNT } from "../../app/.server/db/seed/build-seed";
 import { verifyPassword } from "../../app/.server/auth/password";
 import { openSecret } from "../../app/.server/auth/secret-box";
+import { DEV_HELPDESK, GENERATED_PROVIDER_COUNT } from "../../app/.server/db/seed/build-seed";
 import { seedDatabase } from "../factories/seed";
 
 const count = async (sql: string, ...binds: unknown[]) =>
-  (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
+  (await env.DB.prepare(sql)
+    .bind(...binds)
+    .first<{ n: number }>())!.n;
 
 const ftsNames = async (query: string) => {
   const { results } = await env.DB.prepare(
@@ -37,16 +39,21 @@ describe("seed data", () => {
   });
 
   it("has the regional offices and a survey agency for every state, DC and territory as QARM Org Security", async () => {
-    const qarm = "SELECT count(*) AS n FROM organizations o JOIN organization_types t ON t.id = o.org_type_id WHERE t.name = 'QARM Org Security'";
+    const qarm =
+      "SELECT count(*) AS n FROM organizations o JOIN organization_types t ON t.id = o.org_type_id WHERE t.name = 'QARM Org Security'";
     expect(await count(`${qarm} AND o.name LIKE 'REGIONAL OFFICE %'`)).toBe(11);
     expect(await count(`${qarm} AND o.name LIKE 'STATE OF % - SURVEY AND CERTIFICATION'`)).toBe(56);
-    const ohio = await env.DB.prepare("SELECT * FROM organizations WHERE name = 'STATE OF OHIO - SURVEY AND CERTIFICATION'").first<Record<string, string>>();
+    const ohio = await env.DB.prepare(
+      "SELECT * FROM organizations WHERE name = 'STATE OF OHIO - SURVEY AND CERTIFICATION'",
+    ).first<Record<string, string>>();
     expect(ohio).toMatchObject({ city: "COLUMBUS", state: "OH", zip: "43215", address1: "246 NORTH HIGH STREET" });
   });
 
   it("has thousands of generated providers with valid identifiers", async () => {
     expect(await count("SELECT count(*) AS n FROM organizations")).toBeGreaterThan(5000);
-    expect(await count("SELECT count(*) AS n FROM organizations WHERE external_key LIKE 'provider:%'")).toBe(GENERATED_PROVIDER_COUNT);
+    expect(await count("SELECT count(*) AS n FROM organizations WHERE external_key LIKE 'provider:%'")).toBe(
+      GENERATED_PROVIDER_COUNT,
+    );
     expect(await count("SELECT count(*) AS n FROM organizations WHERE npi IS NOT NULL AND length(npi) <> 10")).toBe(0);
     expect(await count("SELECT count(*) AS n FROM organizations WHERE ccn IS NOT NULL AND length(ccn) <> 6")).toBe(0);
   });
@@ -57,26 +64,38 @@ describe("seed data", () => {
     await seedDatabase(env.DB, { devUsers: { totpKey: env.TOTP_ENCRYPTION_KEY } });
     expect(await count("SELECT count(*) AS n FROM organizations")).toBe(before);
     expect(await count("SELECT count(*) AS n FROM users")).toBe(users);
-    expect(await count("SELECT count(*) AS n FROM organizations_fts WHERE organizations_fts MATCH 'regional'")).toBe(await count("SELECT count(*) AS n FROM organizations WHERE name LIKE '%REGIONAL%' OR city LIKE '%REGIONAL%'"));
+    expect(await count("SELECT count(*) AS n FROM organizations_fts WHERE organizations_fts MATCH 'regional'")).toBe(
+      await count("SELECT count(*) AS n FROM organizations WHERE name LIKE '%REGIONAL%' OR city LIKE '%REGIONAL%'"),
+    );
   });
 
   it("creates the development help-desk approver with its password and encrypted TOTP key", async () => {
-    const user = await env.DB.prepare("SELECT * FROM users WHERE login_id = ?").bind(DEV_HELPDESK.loginId).first<Record<string, unknown>>();
+    const user = await env.DB.prepare("SELECT * FROM users WHERE login_id = ?")
+      .bind(DEV_HELPDESK.loginId)
+      .first<Record<string, unknown>>();
     const helpDesk = await env.DB.prepare(
       "SELECT count(*) AS n FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = ? AND r.is_help_desk = 1 AND ur.status = 'active'",
-    ).bind(user!.id).first<{ n: number }>();
+    )
+      .bind(user!.id)
+      .first<{ n: number }>();
     expect(helpDesk?.n).toBeGreaterThan(0);
-    const credential = await env.DB.prepare("SELECT hash FROM password_credentials WHERE user_id = ?").bind(user?.id).first<{ hash: string }>();
+    const credential = await env.DB.prepare("SELECT hash FROM password_credentials WHERE user_id = ?")
+      .bind(user?.id)
+      .first<{ hash: string }>();
     expect(credential?.hash).toMatch(/^scrypt\$16384\$8\$5\$/);
     expect(credential?.hash).not.toContain(DEV_HELPDESK.password);
     expect(await verifyPassword(DEV_HELPDESK.password, credential!.hash)).toBe(true);
-    const device = await env.DB.prepare("SELECT totp_secret_enc FROM mfa_devices WHERE id = ?").bind(DEV_HELPDESK.deviceId).first<{ totp_secret_enc: ArrayBuffer }>();
+    const device = await env.DB.prepare("SELECT totp_secret_enc FROM mfa_devices WHERE id = ?")
+      .bind(DEV_HELPDESK.deviceId)
+      .first<{ totp_secret_enc: ArrayBuffer }>();
     const sealed = new Uint8Array(device!.totp_secret_enc);
     expect(new TextDecoder().decode(sealed)).not.toContain("Hello");
     const secret = await openSecret(env.TOTP_ENCRYPTION_KEY, sealed, `totp:${DEV_HELPDESK.deviceId}`);
     // JBSWY3DPEHPK3PXP is Base32 for "Hello!\xde\xad\xbe\xef".
     expect(new TextDecoder().decode(secret.slice(0, 6))).toBe("Hello!");
-    expect(await count("SELECT count(*) AS n FROM user_roles WHERE user_id = ? AND status = 'active'", user?.id)).toBe(10);
+    expect(await count("SELECT count(*) AS n FROM user_roles WHERE user_id = ? AND status = 'active'", user?.id)).toBe(
+      10,
+    );
   });
 });
 
@@ -106,7 +125,9 @@ describe("organization full-text index", () => {
 
 describe("audit log", () => {
   it("is append-only: updates and deletes are refused by the database", async () => {
-    await env.DB.prepare("INSERT INTO audit_events (occurred_at, event_type, outcome) VALUES (?, 'test.event', 'info')").bind(Date.now()).run();
+    await env.DB.prepare("INSERT INTO audit_events (occurred_at, event_type, outcome) VALUES (?, 'test.event', 'info')")
+      .bind(Date.now())
+      .run();
     await expect(env.DB.prepare("UPDATE audit_events SET outcome = 'success'").run()).rejects.toThrow(/append-only/);
     await expect(env.DB.prepare("DELETE FROM audit_events").run()).rejects.toThrow(/append-only/);
   });

@@ -1,10 +1,10 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import type { Mailer, OutgoingEmail } from "../../app/.server/mail/mailer";
+import type { EmailQueueMessage, QueueMessageBody } from "../../app/.server/mail/messages";
 import worker, { app } from "../../worker/index";
 import { handleQueueBatch } from "../../worker/queue";
-import type { EmailQueueMessage, QueueMessageBody } from "../../app/.server/mail/messages";
 import { get, ORIGIN, postForm } from "../factories/http";
-import type { Mailer, OutgoingEmail } from "../../app/.server/mail/mailer";
 
 const QUEUE = "secure-portal-email";
 const DLQ = "secure-portal-email-dlq";
@@ -31,12 +31,16 @@ async function deliver(queue: string, bodies: QueueMessageBody[], attempts = 1) 
 }
 
 async function mailboxRows(key: string) {
-  const { results } = await env.DB.prepare("SELECT * FROM dev_mailbox WHERE idempotency_key = ?").bind(key).all<Record<string, string>>();
+  const { results } = await env.DB.prepare("SELECT * FROM dev_mailbox WHERE idempotency_key = ?")
+    .bind(key)
+    .all<Record<string, string>>();
   return results;
 }
 
 async function logRow(key: string) {
-  return env.DB.prepare("SELECT * FROM email_log WHERE idempotency_key = ?").bind(key).first<Record<string, string | number>>();
+  return env.DB.prepare("SELECT * FROM email_log WHERE idempotency_key = ?")
+    .bind(key)
+    .first<Record<string, string | number>>();
 }
 
 describe("email queue consumer", () => {
@@ -70,7 +74,9 @@ describe("email queue consumer", () => {
     const message = emailMessage({ to: "nobody@fail.example" });
     const delays: (number | undefined)[] = [];
     for (const attempts of [1, 3]) {
-      const batch = createMessageBatch<QueueMessageBody>(QUEUE, [{ id: `r${attempts}`, timestamp: new Date(), attempts, body: message }]);
+      const batch = createMessageBatch<QueueMessageBody>(QUEUE, [
+        { id: `r${attempts}`, timestamp: new Date(), attempts, body: message },
+      ]);
       const retry = vi.spyOn(batch.messages[0], "retry");
       await worker.queue(batch, env);
       expect((await getQueueResult(batch, createExecutionContext())).retryMessages).toHaveLength(1);
@@ -93,10 +99,14 @@ describe("email queue consumer", () => {
         if (calls === 1) throw new Error("provider timeout");
       },
     };
-    const batch1 = createMessageBatch<QueueMessageBody>(QUEUE, [{ id: "a", timestamp: new Date(), attempts: 1, body: message }]);
+    const batch1 = createMessageBatch<QueueMessageBody>(QUEUE, [
+      { id: "a", timestamp: new Date(), attempts: 1, body: message },
+    ]);
     await handleQueueBatch(batch1, env, { mailer: flaky });
     expect((await getQueueResult(batch1, createExecutionContext())).retryMessages).toHaveLength(1);
-    const batch2 = createMessageBatch<QueueMessageBody>(QUEUE, [{ id: "a", timestamp: new Date(), attempts: 2, body: message }]);
+    const batch2 = createMessageBatch<QueueMessageBody>(QUEUE, [
+      { id: "a", timestamp: new Date(), attempts: 2, body: message },
+    ]);
     await handleQueueBatch(batch2, env, { mailer: flaky });
     expect((await getQueueResult(batch2, createExecutionContext())).explicitAcks).toEqual(["a"]);
     expect(calls).toBe(2);
@@ -109,7 +119,9 @@ describe("email queue consumer", () => {
     const result = await deliver(DLQ, [message]);
     expect(result.explicitAcks).toHaveLength(1);
     expect((await logRow(message.idempotencyKey))?.status).toBe("failed");
-    const audit = await env.DB.prepare("SELECT * FROM audit_events WHERE event_type = 'email.dead_lettered' AND details_json LIKE ?")
+    const audit = await env.DB.prepare(
+      "SELECT * FROM audit_events WHERE event_type = 'email.dead_lettered' AND details_json LIKE ?",
+    )
       .bind(`%${message.idempotencyKey}%`)
       .first();
     expect(audit).not.toBeNull();
@@ -144,12 +156,21 @@ describe("development mailbox", () => {
 
   it("answers 404 outside development", async () => {
     // A staging deployment of production (a real one refuses to serve until a proofing vendor is set).
-    const production = { ...env, ENVIRONMENT: "production" as const, PROOFING_PROVIDER: "sandbox", ALLOW_SANDBOX_PROOFING: "staging" };
+    const production = {
+      ...env,
+      ENVIRONMENT: "production" as const,
+      PROOFING_PROVIDER: "sandbox",
+      ALLOW_SANDBOX_PROOFING: "staging",
+    };
     const ctx = createExecutionContext();
     const page = await app.fetch(new Request(`${ORIGIN}/_dev/mailbox`), production, ctx);
     expect(page.status).toBe(404);
     const post = await app.fetch(
-      new Request(`${ORIGIN}/_dev/mailbox/test`, { method: "POST", headers: { Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" }, body: "to=a@b.c" }),
+      new Request(`${ORIGIN}/_dev/mailbox/test`, {
+        method: "POST",
+        headers: { Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" },
+        body: "to=a@b.c",
+      }),
       production,
       ctx,
     );

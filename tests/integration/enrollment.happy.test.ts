@@ -2,11 +2,11 @@ import { env } from "cloudflare:test";
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP, generateTOTP } from "@oslojs/otp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SandboxProofingProvider } from "../../app/.server/proofing/sandbox";
 import { DEV_HELPDESK } from "../../app/.server/db/seed/build-seed";
+import { SandboxProofingProvider } from "../../app/.server/proofing/sandbox";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { createUser, totpNow, waitForEmail, recoveryCodesIn } from "../factories/users";
+import { createUser, recoveryCodesIn, totpNow, waitForEmail } from "../factories/users";
 
 beforeAll(async () => {
   await seedDatabase(env.DB, { devUsers: { totpKey: env.TOTP_ENCRYPTION_KEY } });
@@ -19,9 +19,15 @@ const THOMAS = {
 };
 
 async function proofAs(browser: Browser, identity = THOMAS.identity, ssnLast4 = THOMAS.phone.ssnLast4) {
-  expect((await browser.post("/enrollment/step/consent", { consent: "yes" })).headers.get("Location")).toBe("/enrollment/step/identity");
-  expect((await browser.post("/enrollment/step/identity", identity)).headers.get("Location")).toBe("/enrollment/step/address");
-  expect((await browser.post("/enrollment/step/address", THOMAS.address)).headers.get("Location")).toBe("/enrollment/step/phone");
+  expect((await browser.post("/enrollment/step/consent", { consent: "yes" })).headers.get("Location")).toBe(
+    "/enrollment/step/identity",
+  );
+  expect((await browser.post("/enrollment/step/identity", identity)).headers.get("Location")).toBe(
+    "/enrollment/step/address",
+  );
+  expect((await browser.post("/enrollment/step/address", THOMAS.address)).headers.get("Location")).toBe(
+    "/enrollment/step/phone",
+  );
   return browser.post("/enrollment/step/phone", { phone: THOMAS.phone.phone, ssnLast4 });
 }
 
@@ -57,18 +63,34 @@ describe("identity proofing with the sandbox provider", () => {
     expect(done.headers.get("Location")).toBe("/enrollment/step/result");
     expect(await (await browser.get("/enrollment/step/result")).text()).toContain("Your identity is verified");
 
-    const rows = await env.DB.prepare("SELECT data_json, provider_reference, status FROM identity_verifications WHERE user_id = ?").bind(user.id).all<{ data_json: string; status: string }>();
+    const rows = await env.DB.prepare(
+      "SELECT data_json, provider_reference, status FROM identity_verifications WHERE user_id = ?",
+    )
+      .bind(user.id)
+      .all<{ data_json: string; status: string }>();
     expect(rows.results[0].status).toBe("verified");
-    const everything = JSON.stringify(await env.DB.prepare("SELECT * FROM identity_verifications WHERE user_id = ?").bind(user.id).all());
+    const everything = JSON.stringify(
+      await env.DB.prepare("SELECT * FROM identity_verifications WHERE user_id = ?").bind(user.id).all(),
+    );
     expect(everything).not.toContain("4821");
-    const audit = JSON.stringify(await env.DB.prepare("SELECT details_json FROM audit_events WHERE subject_user_id = ?").bind(user.id).all());
+    const audit = JSON.stringify(
+      await env.DB.prepare("SELECT details_json FROM audit_events WHERE subject_user_id = ?").bind(user.id).all(),
+    );
     expect(audit).not.toContain("4821");
     expect((await browser.get("/enrollment")).headers.get("Location")).toBe("/enrollment/mfa");
   });
 
   it("gives the same questions in the same order every time", async () => {
-    const a = await new SandboxProofingProvider().startVerification({ ...THOMAS.identity, address: THOMAS.address, ...THOMAS.phone });
-    const b = await new SandboxProofingProvider().startVerification({ ...THOMAS.identity, address: THOMAS.address, ...THOMAS.phone });
+    const a = await new SandboxProofingProvider().startVerification({
+      ...THOMAS.identity,
+      address: THOMAS.address,
+      ...THOMAS.phone,
+    });
+    const b = await new SandboxProofingProvider().startVerification({
+      ...THOMAS.identity,
+      address: THOMAS.address,
+      ...THOMAS.phone,
+    });
     expect(a).toEqual(b);
     if (!a.found) throw new Error("not found");
     for (const q of a.questions) {
@@ -95,23 +117,32 @@ describe("identity proofing with the sandbox provider", () => {
   it("after three failures in 24 hours offers manual proofing, which a help-desk user can complete", async () => {
     const { user, browser } = await signedInUser();
     for (let i = 0; i < 3; i++) await proofAs(browser, THOMAS.identity, "0000");
-    expect((await browser.post("/enrollment/step/consent", { consent: "yes" })).headers.get("Location")).toBe("/enrollment/step/result");
+    expect((await browser.post("/enrollment/step/consent", { consent: "yes" })).headers.get("Location")).toBe(
+      "/enrollment/step/result",
+    );
     const result = await (await browser.get("/enrollment/step/result")).text();
     expect(result).toContain("Request Manual Proofing");
     await browser.post("/enrollment/step/result", { intent: "manual", note: "Call me after 3 pm" });
-    expect(await (await browser.get("/enrollment/step/result")).text()).toContain("Your request for manual proofing is with the help desk");
+    expect(await (await browser.get("/enrollment/step/result")).text()).toContain(
+      "Your request for manual proofing is with the help desk",
+    );
     await waitForEmail(DEV_HELPDESK.email, `Manual identity proofing requested by ${user.loginId}`);
 
     // Only help-desk users see the queue.
     expect((await browser.get("/help-desk/proofing")).status).toBe(404);
     const helpDesk = new Browser();
-    await helpDesk.signIn(DEV_HELPDESK.loginId, DEV_HELPDESK.password, { deviceType: "totp", code: totpNow(decodeBase32IgnorePadding(DEV_HELPDESK.totpSecretBase32)) });
+    await helpDesk.signIn(DEV_HELPDESK.loginId, DEV_HELPDESK.password, {
+      deviceType: "totp",
+      code: totpNow(decodeBase32IgnorePadding(DEV_HELPDESK.totpSecretBase32)),
+    });
     const queue = await (await helpDesk.get("/help-desk/proofing")).text();
     expect(queue).toContain(user.loginId);
     expect(queue).toContain("Call me after 3 pm");
     const requestId = queue.match(/name="requestId" value="([^"]+)"/)![1];
     await helpDesk.post("/help-desk/proofing", { requestId, intent: "verify" });
-    const verified = await env.DB.prepare("SELECT identity_verified_at FROM users WHERE id = ?").bind(user.id).first<{ identity_verified_at: number | null }>();
+    const verified = await env.DB.prepare("SELECT identity_verified_at FROM users WHERE id = ?")
+      .bind(user.id)
+      .first<{ identity_verified_at: number | null }>();
     expect(verified?.identity_verified_at).not.toBeNull();
     expect((await browser.get("/enrollment")).headers.get("Location")).toBe("/enrollment/mfa");
   });
@@ -142,9 +173,13 @@ describe("binding an authenticator app", () => {
     const codes = recoveryCodesIn(codesPage);
     expect(codes).toHaveLength(10);
     expect(codesPage).toContain('download="qualitynet-recovery-codes.txt"');
-    const stored = JSON.stringify(await env.DB.prepare("SELECT * FROM recovery_codes WHERE user_id = ?").bind(user.id).all());
+    const stored = JSON.stringify(
+      await env.DB.prepare("SELECT * FROM recovery_codes WHERE user_id = ?").bind(user.id).all(),
+    );
     for (const c of codes) expect(stored).not.toContain(c);
-    expect((await browser.post("/enrollment/finish", { intent: "done" })).headers.get("Location")).toBe("/welcome?enrolled=1");
+    expect((await browser.post("/enrollment/finish", { intent: "done" })).headers.get("Location")).toBe(
+      "/welcome?enrolled=1",
+    );
     expect(await (await browser.get("/welcome")).text()).not.toContain("Start/Complete New User Enrollment");
 
     // Next sign-in needs the app: the same code twice is refused.
@@ -154,7 +189,13 @@ describe("binding an authenticator app", () => {
     const step2 = await (await fresh.post("/login", { intent: "next", userId: user.loginId })).text();
     expect(step2).toContain('<option value="totp"');
     // Every kind the portal supports, the same for everyone (it reveals nothing about the account).
-    expect([...step2.matchAll(/<option value="([a-z]+)"/g)].map((m) => m[1])).toEqual(["totp", "webauthn", "email", "otc", "recovery"]);
+    expect([...step2.matchAll(/<option value="([a-z]+)"/g)].map((m) => m[1])).toEqual([
+      "totp",
+      "webauthn",
+      "email",
+      "otc",
+      "recovery",
+    ]);
     const withRecovery = await (await fresh.get(`/login?step=2&userId=${user.loginId}&device=recovery`)).text();
     expect(withRecovery).toContain('<option value="recovery" selected=""');
     // The code used to enrol cannot be used again; the next 30-second step's code can (one step of drift).
@@ -166,9 +207,13 @@ describe("binding an authenticator app", () => {
 
   it("enrols email as a device with a code sent to the profile address, then signs in with Send", async () => {
     const { user, browser } = await signedInUser({ verified: true });
-    expect((await browser.post("/enrollment/email", { intent: "send" })).headers.get("Location")).toBe("/enrollment/email?sent=1");
+    expect((await browser.post("/enrollment/email", { intent: "send" })).headers.get("Location")).toBe(
+      "/enrollment/email?sent=1",
+    );
     const code = (await waitForEmail(user.email, "security code")).body_text.match(/is (\d{6})/)![1];
-    expect((await browser.post("/enrollment/email", { intent: "verify", code })).headers.get("Location")).toBe("/enrollment/finish");
+    expect((await browser.post("/enrollment/email", { intent: "verify", code })).headers.get("Location")).toBe(
+      "/enrollment/finish",
+    );
 
     const fresh = new Browser();
     await fresh.acceptTerms();
@@ -179,7 +224,13 @@ describe("binding an authenticator app", () => {
     const sent = await fresh.post("/login", { intent: "send-code", userId: user.loginId, deviceType: "email" });
     expect(await sent.text()).toContain("we sent a security code");
     const signInCode = (await waitForEmail(user.email, "security code")).body_text.match(/is (\d{6})/)![1];
-    const done = await fresh.post("/login", { intent: "login", userId: user.loginId, password: user.password, deviceType: "email", code: signInCode });
+    const done = await fresh.post("/login", {
+      intent: "login",
+      userId: user.loginId,
+      password: user.password,
+      deviceType: "email",
+      code: signInCode,
+    });
     expect(done.status).toBe(302);
   });
 });

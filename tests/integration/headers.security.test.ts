@@ -1,6 +1,6 @@
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { get, ORIGIN, postForm } from "../factories/http";
-import { SELF } from "cloudflare:test";
 
 describe("security headers", () => {
   it("every page carries a strict CSP whose nonce matches its inline scripts", async () => {
@@ -38,7 +38,11 @@ describe("security headers", () => {
 
 describe("CSRF protection", () => {
   it("refuses a form post from another site", async () => {
-    const response = await postForm("/terms", { intent: "accept" }, { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" });
+    const response = await postForm(
+      "/terms",
+      { intent: "accept" },
+      { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" },
+    );
     expect(response.status).toBe(403);
     expect(await response.text()).toContain("Request refused");
   });

@@ -46,7 +46,9 @@ describe("ASVS 5.1.5 open redirects: safeRedirectPath", () => {
   it("keeps local paths with their query string and fragment intact", () => {
     expect(safeRedirectPath("/welcome")).toBe("/welcome");
     expect(safeRedirectPath("/profile?tab=sessions&sort=desc")).toBe("/profile?tab=sessions&sort=desc");
-    expect(safeRedirectPath("/requests?org=STATE%20OF%20OHIO&page=2#results")).toBe("/requests?org=STATE%20OF%20OHIO&page=2#results");
+    expect(safeRedirectPath("/requests?org=STATE%20OF%20OHIO&page=2#results")).toBe(
+      "/requests?org=STATE%20OF%20OHIO&page=2#results",
+    );
     expect(safeRedirectPath("/search?q=100%25")).toBe("/search?q=100%25");
     expect(safeRedirectPath("/search?next=%2Fprofile")).toBe("/search?next=%2Fprofile");
   });
@@ -67,17 +69,29 @@ describe("ASVS 5.1.5 open redirects: through the real sign-in", () => {
     const browser = new Browser();
     await browser.acceptTerms();
     await browser.post("/login", { intent: "next", userId: user.loginId });
-    const response = await browser.post("/login", { intent: "login", userId: user.loginId, password: user.password, deviceType: "", code: "", redirectTo });
+    const response = await browser.post("/login", {
+      intent: "login",
+      userId: user.loginId,
+      password: user.password,
+      deviceType: "",
+      code: "",
+      redirectTo,
+    });
     expect(response.status, redirectTo).toBe(302);
     return response.headers.get("Location");
   }
 
-  it.each(["/\t/evil.example", "/%09/evil.example", "/\\evil.example", "https:evil.example", "//evil.example", "/%2F%2Fevil.example", "javascript:alert(1)"])(
-    "a redirectTo of %j lands on Welcome",
-    async (redirectTo) => {
-      expect(await landingAfterSignIn(redirectTo)).toBe("/welcome");
-    },
-  );
+  it.each([
+    "/\t/evil.example",
+    "/%09/evil.example",
+    "/\\evil.example",
+    "https:evil.example",
+    "//evil.example",
+    "/%2F%2Fevil.example",
+    "javascript:alert(1)",
+  ])("a redirectTo of %j lands on Welcome", async (redirectTo) => {
+    expect(await landingAfterSignIn(redirectTo)).toBe("/welcome");
+  });
 
   it("a local redirectTo with a query string is followed as given", async () => {
     expect(await landingAfterSignIn("/profile?tab=sessions&x=1")).toBe("/profile?tab=sessions&x=1");

@@ -6,7 +6,11 @@ import { get, HOST, ORIGIN } from "../factories/http";
 /** Runs the real Worker with the given variables over the test bindings. */
 async function fetchWith(vars: Record<string, unknown>, path: string, init: RequestInit = {}) {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`${ORIGIN}${path}`, { redirect: "manual", ...init }), { ...env, ...vars } as never, ctx);
+  const response = await worker.fetch(
+    new Request(`${ORIGIN}${path}`, { redirect: "manual", ...init }),
+    { ...env, ...vars } as never,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return response;
 }
@@ -37,7 +41,12 @@ describe("ASVS 14.1 production fails closed: the deployed configuration", () => 
     }
     const send = await fetchWith(productionVars, "/_dev/mailbox/test", {
       method: "POST",
-      headers: { Host: HOST, Origin: ORIGIN, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded" },
+      headers: {
+        Host: HOST,
+        Origin: ORIGIN,
+        "Sec-Fetch-Site": "same-origin",
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
       body: "to=someone%40example.test",
     });
     expect(send.status).toBe(404);
@@ -46,7 +55,14 @@ describe("ASVS 14.1 production fails closed: the deployed configuration", () => 
 
 describe("ASVS 14.1 the development mailbox answers only on this machine", () => {
   it("is served in development to localhost, 127.0.0.1 and [::1] on any port", async () => {
-    for (const host of ["localhost", "localhost:8787", "127.0.0.1:8787", "127.0.0.1:43123", "[::1]:8787", "LOCALHOST:8787"]) {
+    for (const host of [
+      "localhost",
+      "localhost:8787",
+      "127.0.0.1:8787",
+      "127.0.0.1:43123",
+      "[::1]:8787",
+      "LOCALHOST:8787",
+    ]) {
       const response = await fetchWith({ ENVIRONMENT: "development" }, "/_dev/mailbox", { headers: { Host: host } });
       expect(response.status, host).toBe(200);
     }
@@ -54,7 +70,16 @@ describe("ASVS 14.1 the development mailbox answers only on this machine", () =>
   });
 
   it("is 404 in development for any other Host: a tunnel, a LAN address or a look-alike name", async () => {
-    for (const host of ["portal.example.gov", "evil.example:8787", "localhost.evil.example", "127.0.0.1.nip.io", "192.168.1.20:8787", "10.0.0.5", "[::2]:8787", "localhost:8787@evil.example"]) {
+    for (const host of [
+      "portal.example.gov",
+      "evil.example:8787",
+      "localhost.evil.example",
+      "127.0.0.1.nip.io",
+      "192.168.1.20:8787",
+      "10.0.0.5",
+      "[::2]:8787",
+      "localhost:8787@evil.example",
+    ]) {
       const response = await fetchWith({ ENVIRONMENT: "development" }, "/_dev/mailbox", { headers: { Host: host } });
       expect(response.status, host).toBe(404);
     }
@@ -62,7 +87,11 @@ describe("ASVS 14.1 the development mailbox answers only on this machine", () =>
 
   it("is 404 when the URL names another host, whatever the Host header claims", async () => {
     const ctx = createExecutionContext();
-    const response = await worker.fetch(new Request("https://dev-tunnel.example/_dev/mailbox", { headers: { Host: "localhost:8787" } }), env as never, ctx);
+    const response = await worker.fetch(
+      new Request("https://dev-tunnel.example/_dev/mailbox", { headers: { Host: "localhost:8787" } }),
+      env as never,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(response.status).toBe(404);
   });

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SandboxProofingProvider } from "../../app/.server/proofing/sandbox";
-import { seedDatabase } from "../factories/seed";
 import { signedInApplicant, THOMAS, upToPhoneStep, upToQuestions } from "../factories/proofing";
+import { seedDatabase } from "../factories/seed";
 
 /**
  * ASVS 4.0 11.1.6 (time of check to time of use) and 2.x attempt limits: an
@@ -16,14 +16,18 @@ beforeAll(async () => {
 const PROVIDER_EVENTS = ["proofing.applicant_found", "proofing.failed", "proofing.verified"];
 
 async function providerEvents(userId: string) {
-  const rows = await env.DB.prepare(`SELECT event_type FROM audit_events WHERE subject_user_id = ? AND event_type IN (${PROVIDER_EVENTS.map(() => "?").join(", ")})`)
+  const rows = await env.DB.prepare(
+    `SELECT event_type FROM audit_events WHERE subject_user_id = ? AND event_type IN (${PROVIDER_EVENTS.map(() => "?").join(", ")})`,
+  )
     .bind(userId, ...PROVIDER_EVENTS)
     .all<{ event_type: string }>();
   return rows.results.map((r) => r.event_type);
 }
 
 async function attempts(userId: string) {
-  const rows = await env.DB.prepare("SELECT status FROM identity_verifications WHERE user_id = ?").bind(userId).all<{ status: string }>();
+  const rows = await env.DB.prepare("SELECT status FROM identity_verifications WHERE user_id = ?")
+    .bind(userId)
+    .all<{ status: string }>();
   return rows.results.map((r) => r.status);
 }
 
@@ -35,7 +39,9 @@ describe("parallel posts to one proofing attempt", () => {
     const { user, browser } = await signedInApplicant();
     await upToPhoneStep(browser);
     const lastFours = Array.from({ length: 30 }, (_, i) => `90${String(i).padStart(2, "0")}`);
-    const responses = await Promise.all(lastFours.map((ssnLast4) => browser.post("/enrollment/step/phone", { phone: THOMAS.phone.phone, ssnLast4 })));
+    const responses = await Promise.all(
+      lastFours.map((ssnLast4) => browser.post("/enrollment/step/phone", { phone: THOMAS.phone.phone, ssnLast4 })),
+    );
 
     expect(await providerEvents(user.id)).toEqual(["proofing.failed"]);
     expect(responses.filter((r) => r.headers.get("Location") === "/enrollment/step/result")).toHaveLength(1);
@@ -53,8 +59,14 @@ describe("parallel posts to one proofing attempt", () => {
   it("the right last four among wrong ones posted at once still gives one provider check", async () => {
     const { user, browser } = await signedInApplicant();
     await upToPhoneStep(browser);
-    const lastFours = [...Array.from({ length: 15 }, (_, i) => `80${String(i).padStart(2, "0")}`), THOMAS.phone.ssnLast4, ...Array.from({ length: 14 }, (_, i) => `70${String(i).padStart(2, "0")}`)];
-    await Promise.all(lastFours.map((ssnLast4) => browser.post("/enrollment/step/phone", { phone: THOMAS.phone.phone, ssnLast4 })));
+    const lastFours = [
+      ...Array.from({ length: 15 }, (_, i) => `80${String(i).padStart(2, "0")}`),
+      THOMAS.phone.ssnLast4,
+      ...Array.from({ length: 14 }, (_, i) => `70${String(i).padStart(2, "0")}`),
+    ];
+    await Promise.all(
+      lastFours.map((ssnLast4) => browser.post("/enrollment/step/phone", { phone: THOMAS.phone.phone, ssnLast4 })),
+    );
     expect(await providerEvents(user.id)).toHaveLength(1);
     expect(await attempts(user.id)).toHaveLength(1);
   });
@@ -63,8 +75,22 @@ describe("parallel posts to one proofing attempt", () => {
     const { user, browser } = await signedInApplicant();
     await upToQuestions(browser);
     const right = SandboxProofingProvider.correctAnswers("Thomas", "Tyler");
-    const wrong = ["Hamilton", "Cuyahoga", "Summit", "Montgomery", "Lake", "Harris", "Dallas", "Jefferson", "None of the above"];
-    const sets = Array.from({ length: 30 }, (_, i) => (i === 15 ? right : { ...right, county: wrong[i % wrong.length], employer: i % 2 ? "Metro Transit" : right.employer }));
+    const wrong = [
+      "Hamilton",
+      "Cuyahoga",
+      "Summit",
+      "Montgomery",
+      "Lake",
+      "Harris",
+      "Dallas",
+      "Jefferson",
+      "None of the above",
+    ];
+    const sets = Array.from({ length: 30 }, (_, i) =>
+      i === 15
+        ? right
+        : { ...right, county: wrong[i % wrong.length], employer: i % 2 ? "Metro Transit" : right.employer },
+    );
     const responses = await Promise.all(sets.map((answers) => browser.post("/enrollment/step/questions", answers)));
 
     const events = await providerEvents(user.id);
@@ -76,7 +102,12 @@ describe("parallel posts to one proofing attempt", () => {
       else expect(r.headers.get("Location")).toBe("/enrollment");
     }
     // The account's state agrees with the one decision.
-    const verifiedAt = (await env.DB.prepare("SELECT identity_verified_at AS v FROM users WHERE id = ?").bind(user.id).first<{ v: number | null }>())?.v ?? null;
+    const verifiedAt =
+      (
+        await env.DB.prepare("SELECT identity_verified_at AS v FROM users WHERE id = ?")
+          .bind(user.id)
+          .first<{ v: number | null }>()
+      )?.v ?? null;
     expect(verifiedAt !== null).toBe(events.includes("proofing.verified"));
     expect(await attempts(user.id)).toHaveLength(1);
   });
@@ -102,7 +133,9 @@ describe("parallel posts to one proofing attempt", () => {
 describe("parallel consent posts", () => {
   const insertFailed = async (userId: string, n: number) => {
     for (let i = 0; i < n; i++) {
-      await env.DB.prepare("INSERT INTO identity_verifications (id, user_id, provider, status, step, data_json, started_at, completed_at) VALUES (?, ?, 'sandbox', 'failed', 6, '{}', ?, ?)")
+      await env.DB.prepare(
+        "INSERT INTO identity_verifications (id, user_id, provider, status, step, data_json, started_at, completed_at) VALUES (?, ?, 'sandbox', 'failed', 6, '{}', ?, ?)",
+      )
         .bind(crypto.randomUUID(), userId, Date.now() - 60_000 * (i + 1), Date.now())
         .run();
     }
@@ -114,7 +147,11 @@ describe("parallel consent posts", () => {
     const { user, browser } = await signedInApplicant();
     await consentTimes(browser, 10);
     expect(await attempts(user.id)).toEqual(["in_progress"]);
-    const started = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE subject_user_id = ? AND event_type = 'proofing.started'").bind(user.id).first<{ n: number }>();
+    const started = await env.DB.prepare(
+      "SELECT count(*) AS n FROM audit_events WHERE subject_user_id = ? AND event_type = 'proofing.started'",
+    )
+      .bind(user.id)
+      .first<{ n: number }>();
     expect(started?.n).toBe(1);
     expect((await browser.get("/enrollment")).headers.get("Location")).toBe("/enrollment/step/identity");
   });
@@ -135,10 +172,14 @@ describe("parallel consent posts", () => {
   it("count an attempt being checked toward the limit", async () => {
     const { user, browser } = await signedInApplicant();
     await insertFailed(user.id, 2);
-    await env.DB.prepare("INSERT INTO identity_verifications (id, user_id, provider, status, step, data_json, started_at) VALUES (?, ?, 'sandbox', 'checking', 4, '{}', ?)")
+    await env.DB.prepare(
+      "INSERT INTO identity_verifications (id, user_id, provider, status, step, data_json, started_at) VALUES (?, ?, 'sandbox', 'checking', 4, '{}', ?)",
+    )
       .bind(crypto.randomUUID(), user.id, Date.now() - 1000)
       .run();
-    expect((await browser.post("/enrollment/step/consent", { consent: "yes" })).headers.get("Location")).toBe("/enrollment/step/result");
+    expect((await browser.post("/enrollment/step/consent", { consent: "yes" })).headers.get("Location")).toBe(
+      "/enrollment/step/result",
+    );
     expect((await attempts(user.id)).filter((s) => s === "in_progress")).toHaveLength(0);
   });
 });

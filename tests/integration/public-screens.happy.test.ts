@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { PROGRAMS } from "../../app/.server/db/seed/reference";
 import { cookieFrom, get, postForm } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { PROGRAMS } from "../../app/.server/db/seed/reference";
 
 beforeAll(async () => {
   await seedDatabase(env.DB);
@@ -22,7 +22,9 @@ describe("public screens", () => {
   it("destination screen lists the nine quality programs and Secure File Transfer", async () => {
     const html = await (await get("/destination")).text();
     expect(html).toContain("Choose Your QualityNet Destination");
-    expect(html).toContain("Please select your primary quality program to reach the correct login screen for your QualityNet portal.");
+    expect(html).toContain(
+      "Please select your primary quality program to reach the correct login screen for your QualityNet portal.",
+    );
     expect(html).toContain("Secure File Transfer");
     expect(html).toContain("Select your primary quality program:");
     const destinations = PROGRAMS.filter((p) => !("isDestination" in p));
@@ -42,7 +44,9 @@ describe("public screens", () => {
     expect(setCookie).toContain("Secure");
     expect(setCookie).toContain("SameSite=Lax");
 
-    const row = await env.DB.prepare("SELECT terms_version, program_code, accepted_at FROM terms_acceptances ORDER BY accepted_at DESC LIMIT 1").first<{
+    const row = await env.DB.prepare(
+      "SELECT terms_version, program_code, accepted_at FROM terms_acceptances ORDER BY accepted_at DESC LIMIT 1",
+    ).first<{
       terms_version: string;
       program_code: string;
       accepted_at: number;
@@ -68,11 +72,15 @@ describe("public screens", () => {
   });
 
   it("declining the terms returns home with a message and records nothing", async () => {
-    const { count: before } = (await env.DB.prepare("SELECT count(*) AS count FROM terms_acceptances").first<{ count: number }>())!;
+    const { count: before } = (await env.DB.prepare("SELECT count(*) AS count FROM terms_acceptances").first<{
+      count: number;
+    }>())!;
     const declined = await postForm("/terms", { intent: "decline" });
     expect(declined.status).toBe(302);
     expect(declined.headers.get("Location")).toBe("/?declined=1");
-    const { count: after } = (await env.DB.prepare("SELECT count(*) AS count FROM terms_acceptances").first<{ count: number }>())!;
+    const { count: after } = (await env.DB.prepare("SELECT count(*) AS count FROM terms_acceptances").first<{
+      count: number;
+    }>())!;
     expect(after).toBe(before);
     expect(await (await get("/?declined=1")).text()).toContain("You need to accept them to log in.");
   });

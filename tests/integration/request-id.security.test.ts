@@ -7,7 +7,14 @@ const HOSTILE_RAY = `"><script>alert(document.domain)</script>-IAD`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** A D1 binding that fails every call, so the request ends on the generic error page. */
-const brokenDb = new Proxy({}, { get: () => () => { throw new Error("D1 unavailable"); } });
+const brokenDb = new Proxy(
+  {},
+  {
+    get: () => () => {
+      throw new Error("D1 unavailable");
+    },
+  },
+);
 
 describe("ASVS 7.1 / 5.3.1 request ids are generated, never taken from the client", () => {
   it("a hostile CF-Ray header is not echoed in X-Request-Id or the body", async () => {

@@ -42,13 +42,23 @@ describe("scheduled expiry jobs", () => {
     await insertRequest("new-req", "sched-u1", NOW.getTime() - 29 * DAY, 900002, "provider:2");
     const { deps, sent } = depsCollectingMail();
     expect(await expirePendingRequests(deps)).toBe(1);
-    const statuses = await env.DB.prepare("SELECT id, status FROM role_requests WHERE id IN ('old-req','new-req') ORDER BY id").all<{ id: string; status: string }>();
+    const statuses = await env.DB.prepare(
+      "SELECT id, status FROM role_requests WHERE id IN ('old-req','new-req') ORDER BY id",
+    ).all<{ id: string; status: string }>();
     expect(statuses.results).toEqual([
       { id: "new-req", status: "pending" },
       { id: "old-req", status: "expired" },
     ]);
-    expect(sent).toEqual([expect.objectContaining({ template: "request_expired", to: "sched-u1@example.test", idempotencyKey: "request_expired:old-req" })]);
-    const audit = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE event_type = 'role_request.expired' AND subject_user_id = 'sched-u1'").first<{ n: number }>();
+    expect(sent).toEqual([
+      expect.objectContaining({
+        template: "request_expired",
+        to: "sched-u1@example.test",
+        idempotencyKey: "request_expired:old-req",
+      }),
+    ]);
+    const audit = await env.DB.prepare(
+      "SELECT count(*) AS n FROM audit_events WHERE event_type = 'role_request.expired' AND subject_user_id = 'sched-u1'",
+    ).first<{ n: number }>();
     expect(audit?.n).toBe(1);
     // A second run finds nothing more to do.
     expect(await expirePendingRequests(depsCollectingMail().deps)).toBe(0);
@@ -57,7 +67,9 @@ describe("scheduled expiry jobs", () => {
   it("ends roles after their end date and tells the holder", async () => {
     await insertUser("sched-u2");
     const insertRole = (id: string, endDate: string | null) =>
-      env.DB.prepare("INSERT INTO user_roles (id, user_id, role_id, status, end_date, granted_at) VALUES (?, 'sched-u2', (SELECT id FROM roles WHERE code = 'END_USER'), 'active', ?, ?)")
+      env.DB.prepare(
+        "INSERT INTO user_roles (id, user_id, role_id, status, end_date, granted_at) VALUES (?, 'sched-u2', (SELECT id FROM roles WHERE code = 'END_USER'), 'active', ?, ?)",
+      )
         .bind(id, endDate, NOW.getTime())
         .run();
     await insertRole("role-ended", "2026-11-21");
@@ -65,7 +77,10 @@ describe("scheduled expiry jobs", () => {
     await insertRole("role-open", null);
     const { deps, sent } = depsCollectingMail();
     expect(await expireEndedRoles(deps)).toBe(1);
-    const rows = await env.DB.prepare("SELECT id, status FROM user_roles WHERE user_id = 'sched-u2' ORDER BY id").all<{ id: string; status: string }>();
+    const rows = await env.DB.prepare("SELECT id, status FROM user_roles WHERE user_id = 'sched-u2' ORDER BY id").all<{
+      id: string;
+      status: string;
+    }>();
     expect(rows.results).toEqual([
       { id: "role-ended", status: "expired" },
       { id: "role-open", status: "active" },

@@ -25,7 +25,12 @@ async function authenticationOptionsFor(loginId: string | null) {
 /** Keys and value types, recursively: the response's shape without its random values. */
 function shapeOf(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(shapeOf);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shapeOf(v)]).sort());
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, shapeOf(v)])
+        .sort(),
+    );
   return typeof value;
 }
 

@@ -30,7 +30,9 @@ describe("ASVS 2.2.1 anti-automation: unauthenticated WebAuthn options are throt
   });
 
   it("another address is not affected", async () => {
-    await Promise.all(Array.from({ length: AUTHENTICATION_OPTIONS_PER_IP.limit + 1 }, () => requestOptions("198.18.7.2")));
+    await Promise.all(
+      Array.from({ length: AUTHENTICATION_OPTIONS_PER_IP.limit + 1 }, () => requestOptions("198.18.7.2")),
+    );
     expect((await requestOptions("198.18.7.3")).status).toBe(200);
   });
 });

@@ -1,11 +1,15 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { authenticationOptions, consumeChallenge, registrationOptions, verifyAuthentication } from "../../app/.server/auth/webauthn";
+import {
+  authenticationOptions,
+  consumeChallenge,
+  registrationOptions,
+  verifyAuthentication,
+} from "../../app/.server/auth/webauthn";
 import { createDeps } from "../../app/.server/deps";
 import { Browser, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser } from "../factories/users";
-import { SELF } from "cloudflare:test";
 
 beforeAll(async () => {
   await seedDatabase(env.DB);
@@ -45,7 +49,13 @@ describe("WebAuthn challenges", () => {
     const deps = createDeps(env);
     const { challengeId } = await authenticationOptions(deps, null);
     await consumeChallenge(deps, challengeId, "authenticate", null);
-    const fakeResponse = { id: "AAAA", rawId: "AAAA", type: "public-key", response: { clientDataJSON: "", authenticatorData: "", signature: "" }, clientExtensionResults: {} } as never;
+    const fakeResponse = {
+      id: "AAAA",
+      rawId: "AAAA",
+      type: "public-key",
+      response: { clientDataJSON: "", authenticatorData: "", signature: "" },
+      clientExtensionResults: {},
+    } as never;
     const result = await verifyAuthentication(deps, { challengeId, response: fakeResponse }, null);
     expect(result).toMatchObject({ ok: false, code: "challenge" });
   });
@@ -53,17 +63,28 @@ describe("WebAuthn challenges", () => {
 
 describe("WebAuthn endpoints", () => {
   it("issue registration options only to a signed-in user, bound to this site", async () => {
-    const anonymous = await SELF.fetch(`${ORIGIN}/webauthn/registration/options`, { method: "POST", headers: { Host: HOST, "Content-Type": "application/json" }, body: "{}" });
+    const anonymous = await SELF.fetch(`${ORIGIN}/webauthn/registration/options`, {
+      method: "POST",
+      headers: { Host: HOST, "Content-Type": "application/json" },
+      body: "{}",
+    });
     expect(anonymous.status).toBe(401);
     const user = await createUser({ verified: true });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
     const response = await SELF.fetch(`${ORIGIN}/webauthn/registration/options`, {
       method: "POST",
-      headers: { Host: HOST, "Content-Type": "application/json", Cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
+      headers: {
+        Host: HOST,
+        "Content-Type": "application/json",
+        Cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+      },
       body: "{}",
     });
-    const body = (await response.json()) as { challengeId: string; options: { rp: { id: string }; user: { name: string }; challenge: string } };
+    const body = (await response.json()) as {
+      challengeId: string;
+      options: { rp: { id: string }; user: { name: string }; challenge: string };
+    };
     expect(body.options.rp.id).toBe("localhost");
     expect(body.options.user.name).toBe(user.loginId);
     expect(body.options.challenge.length).toBeGreaterThan(20);

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,7 +12,9 @@ function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -41,7 +43,11 @@ export default async function setup(project: TestProject) {
   const persistTo = mkdtempSync(join(tmpdir(), "secure-portal-e2e-"));
   const quiet = { stdio: ["ignore", "ignore", "inherit"] as ["ignore", "ignore", "inherit"] };
   execFileSync("node", ["scripts/dev-vars.ts"], quiet);
-  execFileSync("wrangler", ["d1", "migrations", "apply", "DB", "--env", "dev", "--local", "--persist-to", persistTo], quiet);
+  execFileSync(
+    "wrangler",
+    ["d1", "migrations", "apply", "DB", "--env", "dev", "--local", "--persist-to", persistTo],
+    quiet,
+  );
   execFileSync("node", ["scripts/seed.ts", "--persist-to", persistTo], quiet);
 
   const port = await freePort();
@@ -50,7 +56,22 @@ export default async function setup(project: TestProject) {
   let output = "";
   const child = spawn(
     "wrangler",
-    ["dev", "--env", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--var", `PUBLIC_ORIGIN:${baseURL}`, "--show-interactive-dev-session=false"],
+    [
+      "dev",
+      "--env",
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      persistTo,
+      "--var",
+      `PUBLIC_ORIGIN:${baseURL}`,
+      "--show-interactive-dev-session=false",
+    ],
     { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
   );
   child.stdout?.on("data", (d) => (output += d));
@@ -58,7 +79,8 @@ export default async function setup(project: TestProject) {
   let stopping = false;
   child.on("exit", (code, signal) => {
     // A server that dies mid-run explains every later failure: say why.
-    if (!stopping) console.error(`wrangler dev exited (code ${code}, signal ${signal}). Its last output:\n${output.slice(-6000)}`);
+    if (!stopping)
+      console.error(`wrangler dev exited (code ${code}, signal ${signal}). Its last output:\n${output.slice(-6000)}`);
   });
   await waitForHealthy(baseURL, child, () => output.slice(-4000));
   project.provide("baseURL", baseURL);

@@ -4,9 +4,9 @@ import { generateTemporaryPassword, loginIdPrefix } from "../../app/.server/auth
 import { commonPasswordCount, isCommonPassword } from "../../app/.server/auth/common-passwords";
 import { describeUserAgent } from "../../app/.server/auth/sign-in";
 import { matchTotpStep } from "../../app/.server/auth/totp";
+import { safeRedirectPath } from "../../app/.server/http";
 import { normaliseAnswer } from "../../app/lib/challenge-questions";
 import { checkPasswordShape } from "../../app/lib/password-policy";
-import { safeRedirectPath } from "../../app/.server/http";
 
 describe("User ID prefix", () => {
   it("follows the THOMTY example, upper case, letters only, padded for short names", () => {
@@ -82,7 +82,11 @@ describe("redirect targets", () => {
 
 describe("device descriptions", () => {
   it("name the browser and system", () => {
-    expect(describeUserAgent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36")).toBe("Chrome on Windows");
+    expect(
+      describeUserAgent(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+      ),
+    ).toBe("Chrome on Windows");
     expect(describeUserAgent(null)).toBe("an unknown browser");
   });
 });

@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { can, STEP_UP_MAX_AGE_MS, type Actor, type ActorRole } from "../../app/.server/access/authorize";
+import { type Actor, type ActorRole, can, STEP_UP_MAX_AGE_MS } from "../../app/.server/access/authorize";
 import { clientKey } from "../../app/.server/auth/rate-limit";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
-const role = (r: Partial<ActorRole>): ActorRole => ({ roleCode: "X", programId: null, organizationId: null, isSecurityOfficial: false, isHelpDesk: false, isAdmin: false, ...r });
+const role = (r: Partial<ActorRole>): ActorRole => ({
+  roleCode: "X",
+  programId: null,
+  organizationId: null,
+  isSecurityOfficial: false,
+  isHelpDesk: false,
+  isAdmin: false,
+  ...r,
+});
 const actor = (a: Partial<Actor> = {}): Actor => ({
   userId: "u1",
   enrollmentCompleted: true,
@@ -17,45 +25,92 @@ const actor = (a: Partial<Actor> = {}): Actor => ({
 
 describe("can(): one place decides who may do what", () => {
   it("binds the first device without a strong factor, later ones only with a fresh one", () => {
-    expect(can(actor({ hasDevice: false, assurance: "password", strongFactorAt: null }), "device.add", {}, NOW).ok).toBe(true);
-    expect(can(actor({ assurance: "weak", strongFactorAt: null }), "device.add", {}, NOW)).toEqual({ ok: false, reason: "step_up" });
+    expect(
+      can(actor({ hasDevice: false, assurance: "password", strongFactorAt: null }), "device.add", {}, NOW).ok,
+    ).toBe(true);
+    expect(can(actor({ assurance: "weak", strongFactorAt: null }), "device.add", {}, NOW)).toEqual({
+      ok: false,
+      reason: "step_up",
+    });
     const stale = actor({ strongFactorAt: new Date(NOW.getTime() - STEP_UP_MAX_AGE_MS - 1) });
     expect(can(stale, "device.add", {}, NOW)).toEqual({ ok: false, reason: "step_up" });
     expect(can(actor(), "device.add", {}, NOW).ok).toBe(true);
   });
 
   it("never lets anyone change another user's devices", () => {
-    expect(can(actor(), "device.remove", { ownerUserId: "someone-else" }, NOW)).toEqual({ ok: false, reason: "forbidden" });
+    expect(can(actor(), "device.remove", { ownerUserId: "someone-else" }, NOW)).toEqual({
+      ok: false,
+      reason: "forbidden",
+    });
   });
 
   it("keeps sensitive changes closed for 24 hours after a weak reset, saying until when", () => {
     const until = new Date(NOW.getTime() + 3600_000);
-    expect(can(actor({ restrictedUntil: until }), "device.add", {}, NOW)).toEqual({ ok: false, reason: "restricted", until });
-    expect(can(actor({ restrictedUntil: until }), "request.create", {}, NOW)).toEqual({ ok: false, reason: "restricted", until });
+    expect(can(actor({ restrictedUntil: until }), "device.add", {}, NOW)).toEqual({
+      ok: false,
+      reason: "restricted",
+      until,
+    });
+    expect(can(actor({ restrictedUntil: until }), "request.create", {}, NOW)).toEqual({
+      ok: false,
+      reason: "restricted",
+      until,
+    });
     expect(can(actor({ restrictedUntil: new Date(NOW.getTime() - 1) }), "device.add", {}, NOW).ok).toBe(true);
   });
 
   it("needs finished enrollment and a strong session to request access", () => {
-    expect(can(actor({ enrollmentCompleted: false }), "request.create", {}, NOW)).toEqual({ ok: false, reason: "enrollment" });
+    expect(can(actor({ enrollmentCompleted: false }), "request.create", {}, NOW)).toEqual({
+      ok: false,
+      reason: "enrollment",
+    });
     expect(can(actor({ assurance: "weak" }), "request.create", {}, NOW)).toEqual({ ok: false, reason: "step_up" });
   });
 
   it("lets a Security Official decide for their organization only, the help desk decide first Security Officials, and nobody decide their own", () => {
     const so = actor({ roles: [role({ isSecurityOfficial: true, organizationId: 7 })] });
     expect(can(so, "request.decide", { organizationId: 7, ownerUserId: "u2" }, NOW).ok).toBe(true);
-    expect(can(so, "request.decide", { organizationId: 8, ownerUserId: "u2" }, NOW)).toEqual({ ok: false, reason: "forbidden" });
-    expect(can(so, "request.decide", { organizationId: 7, ownerUserId: "u2", firstSecurityOfficial: true }, NOW)).toEqual({ ok: false, reason: "forbidden" });
+    expect(can(so, "request.decide", { organizationId: 8, ownerUserId: "u2" }, NOW)).toEqual({
+      ok: false,
+      reason: "forbidden",
+    });
+    expect(
+      can(so, "request.decide", { organizationId: 7, ownerUserId: "u2", firstSecurityOfficial: true }, NOW),
+    ).toEqual({ ok: false, reason: "forbidden" });
     const desk = actor({ roles: [role({ isHelpDesk: true, programId: 3 })] });
-    expect(can(desk, "request.decide", { organizationId: 7, programId: 3, ownerUserId: "u2", firstSecurityOfficial: true }, NOW).ok).toBe(true);
-    expect(can(desk, "request.decide", { organizationId: 7, programId: 4, ownerUserId: "u2", firstSecurityOfficial: true }, NOW)).toEqual({ ok: false, reason: "forbidden" });
-    expect(can(desk, "request.decide", { programId: 3, ownerUserId: "u1", firstSecurityOfficial: true }, NOW)).toEqual({ ok: false, reason: "forbidden" });
-    expect(can({ ...so, assurance: "weak" }, "request.decide", { organizationId: 7, ownerUserId: "u2" }, NOW)).toEqual({ ok: false, reason: "step_up" });
+    expect(
+      can(
+        desk,
+        "request.decide",
+        { organizationId: 7, programId: 3, ownerUserId: "u2", firstSecurityOfficial: true },
+        NOW,
+      ).ok,
+    ).toBe(true);
+    expect(
+      can(
+        desk,
+        "request.decide",
+        { organizationId: 7, programId: 4, ownerUserId: "u2", firstSecurityOfficial: true },
+        NOW,
+      ),
+    ).toEqual({ ok: false, reason: "forbidden" });
+    expect(can(desk, "request.decide", { programId: 3, ownerUserId: "u1", firstSecurityOfficial: true }, NOW)).toEqual({
+      ok: false,
+      reason: "forbidden",
+    });
+    expect(can({ ...so, assurance: "weak" }, "request.decide", { organizationId: 7, ownerUserId: "u2" }, NOW)).toEqual({
+      ok: false,
+      reason: "step_up",
+    });
   });
 
   it("opens administration to admin roles with a fresh strong factor only", () => {
     expect(can(actor(), "admin.manage", {}, NOW)).toEqual({ ok: false, reason: "forbidden" });
     expect(can(actor({ roles: [role({ isAdmin: true })] }), "admin.manage", {}, NOW).ok).toBe(true);
-    expect(can(actor({ roles: [role({ isAdmin: true })], assurance: "weak" }), "admin.manage", {}, NOW)).toEqual({ ok: false, reason: "step_up" });
+    expect(can(actor({ roles: [role({ isAdmin: true })], assurance: "weak" }), "admin.manage", {}, NOW)).toEqual({
+      ok: false,
+      reason: "step_up",
+    });
   });
 });
 

@@ -5,13 +5,17 @@ import { escapeHtml, renderEmail } from "../../app/.server/mail/templates";
 
 describe("email templates", () => {
   it("render the same message as plain text and HTML with the action link in both", () => {
-    const email = renderEmail("request_expired", {
-      firstName: "Thomas",
-      requestNumber: "100042",
-      roleName: "End User",
-      organizationName: "ST. MARY'S MEDICAL CENTER",
-      programName: "Inpatient Hospital Quality Reporting Program",
-    }, { origin: "https://portal.example.gov" });
+    const email = renderEmail(
+      "request_expired",
+      {
+        firstName: "Thomas",
+        requestNumber: "100042",
+        roleName: "End User",
+        organizationName: "ST. MARY'S MEDICAL CENTER",
+        programName: "Inpatient Hospital Quality Reporting Program",
+      },
+      { origin: "https://portal.example.gov" },
+    );
     expect(email.subject).toBe("Your access request 100042 has expired");
     expect(email.text).toContain("Hello Thomas,");
     expect(email.text).toContain("ST. MARY'S MEDICAL CENTER");
@@ -21,7 +25,11 @@ describe("email templates", () => {
   });
 
   it("escape anything a user typed before it reaches HTML", () => {
-    const email = renderEmail("role_expired", { firstName: "<script>alert(1)</script>", roleName: "End User", endDate: "2026-01-01" }, { origin: "http://x" });
+    const email = renderEmail(
+      "role_expired",
+      { firstName: "<script>alert(1)</script>", roleName: "End User", endDate: "2026-01-01" },
+      { origin: "http://x" },
+    );
     expect(email.html).not.toContain("<script>");
     expect(email.html).toContain("&lt;script&gt;");
     expect(escapeHtml(`"&'<>`)).toBe("&quot;&amp;&#39;&lt;&gt;");

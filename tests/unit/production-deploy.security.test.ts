@@ -22,7 +22,8 @@ interface LocalWorker {
 let mf: LocalWorker | null = null;
 
 beforeAll(async () => {
-  if (!existsSync("build/server/index.js")) throw new Error("Run `npm run build` first: the dry run bundles build/server.");
+  if (!existsSync("build/server/index.js"))
+    throw new Error("Run `npm run build` first: the dry run bundles build/server.");
   printed = execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
@@ -30,7 +31,9 @@ beforeAll(async () => {
   });
   const config = unstable_readConfig({ config: "wrangler.toml" });
   // The Miniflare that ships with the pinned wrangler, i.e. the workerd that runs `wrangler dev`.
-  const { Miniflare } = (await import(require.resolve("miniflare", { paths: [require.resolve("wrangler")] }))) as { Miniflare: new (options: Record<string, unknown>) => LocalWorker };
+  const { Miniflare } = (await import(require.resolve("miniflare", { paths: [require.resolve("wrangler")] }))) as {
+    Miniflare: new (options: Record<string, unknown>) => LocalWorker;
+  };
   const script = resolve(outdir, "index.js");
   mf = new Miniflare({
     modulesRoot: outdir,
@@ -46,7 +49,12 @@ beforeAll(async () => {
       TOTP_ENCRYPTION_KEY: "dGVzdC1vbmx5LXRvdHAta2V5LTMyLWJ5dGVzLWxvbmc=",
     },
     d1Databases: config.d1_databases.map((d: { binding: string }) => d.binding),
-    queueProducers: Object.fromEntries((config.queues.producers ?? []).map((q: { binding: string; queue: string }) => [q.binding, { queueName: q.queue }])),
+    queueProducers: Object.fromEntries(
+      (config.queues.producers ?? []).map((q: { binding: string; queue: string }) => [
+        q.binding,
+        { queueName: q.queue },
+      ]),
+    ),
   });
 }, 120_000);
 

@@ -12,14 +12,33 @@ describe("seed script arguments", () => {
   it("seeds the production reference data remotely, on the top-level (production) database", () => {
     const parsed = parseSeedArgs(["--production", "--remote"]);
     expect(parsed).toEqual({ ok: true, value: { production: true, remote: true, persistTo: undefined } });
-    if (parsed.ok) expect(wranglerSeedArgs(parsed.value, "seed.sql")).toEqual(["d1", "execute", "DB", "--file", "seed.sql", "--remote"]);
+    if (parsed.ok)
+      expect(wranglerSeedArgs(parsed.value, "seed.sql")).toEqual([
+        "d1",
+        "execute",
+        "DB",
+        "--file",
+        "seed.sql",
+        "--remote",
+      ]);
   });
 
   it("seeds the local development database that `wrangler dev --env dev` reads", () => {
     const parsed = parseSeedArgs(["--persist-to", "/tmp/state"]);
     expect(parsed).toEqual({ ok: true, value: { production: false, remote: false, persistTo: "/tmp/state" } });
     if (parsed.ok) {
-      expect(wranglerSeedArgs(parsed.value, "seed.sql")).toEqual(["d1", "execute", "DB", "--file", "seed.sql", "--local", "--env", "dev", "--persist-to", "/tmp/state"]);
+      expect(wranglerSeedArgs(parsed.value, "seed.sql")).toEqual([
+        "d1",
+        "execute",
+        "DB",
+        "--file",
+        "seed.sql",
+        "--local",
+        "--env",
+        "dev",
+        "--persist-to",
+        "/tmp/state",
+      ]);
     }
   });
 

@@ -32,15 +32,27 @@ describe("organization seed generator", () => {
   });
 
   it("has a QARM Org Security survey agency for every state, DC and territory", () => {
-    const surveys = seedOrganizations().filter((o) => o.type === "QARM Org Security" && o.name.endsWith("SURVEY AND CERTIFICATION"));
+    const surveys = seedOrganizations().filter(
+      (o) => o.type === "QARM Org Security" && o.name.endsWith("SURVEY AND CERTIFICATION"),
+    );
     expect(new Set(surveys.map((o) => o.state))).toEqual(new Set(STATES.map((s) => s[0])));
   });
 
   it("makes NPIs that pass the NPI check: Luhn over the prefix 80840 and the ten digits", () => {
     // Checked with this test's own implementation, not the generator's: CMS's documented
     // example 1234567893 and NPIs in the public registry's format are valid; changing a digit breaks them.
-    for (const valid of ["1234567893", "1245319599", "1003000126", "1497758544"]) expect(isValidNpi(valid), valid).toBe(true);
-    for (const invalid of ["1234567890", "1234567894", "1245319590", "2234567893", "123456789", "12345678931", "12345678a3"]) expect(isValidNpi(invalid), invalid).toBe(false);
+    for (const valid of ["1234567893", "1245319599", "1003000126", "1497758544"])
+      expect(isValidNpi(valid), valid).toBe(true);
+    for (const invalid of [
+      "1234567890",
+      "1234567894",
+      "1245319590",
+      "2234567893",
+      "123456789",
+      "12345678931",
+      "12345678a3",
+    ])
+      expect(isValidNpi(invalid), invalid).toBe(false);
     // And the generator agrees with the published example.
     expect(npiWithCheckDigit("123456789")).toBe("1234567893");
 

@@ -39,9 +39,10 @@ const page = (entries: MailboxEntry[], notice: string | null) => html`<!doctype 
           <button type="submit">Send test email</button>
         </form>
         <p><a href="/_dev/mailbox">Refresh</a></p>
-        ${entries.length === 0
-          ? html`<p>No email yet.</p>`
-          : html`<ol class="mails">
+        ${
+          entries.length === 0
+            ? html`<p>No email yet.</p>`
+            : html`<ol class="mails">
               ${entries.map(
                 (m) => html`<li class="mail status-${m.status}">
                   <details>
@@ -56,7 +57,8 @@ const page = (entries: MailboxEntry[], notice: string | null) => html`<!doctype 
                   </details>
                 </li>`,
               )}
-            </ol>`}
+            </ol>`
+        }
       </main>
     </body>
   </html>`;
@@ -90,10 +92,14 @@ export const devMailboxRoutes = new Hono<AppEnv>()
   })
   .get("/", async (c) => {
     const entries = await listMailbox(c.get("deps"));
-    const notice = c.req.query("sent") ? "Test email queued. It appears here once the queue consumer has sent it; refresh in a moment." : null;
+    const notice = c.req.query("sent")
+      ? "Test email queued. It appears here once the queue consumer has sent it; refresh in a moment."
+      : null;
     return c.html(page(entries, notice));
   })
-  .get("/mailbox.css", (c) => c.body(CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "no-store" }))
+  .get("/mailbox.css", (c) =>
+    c.body(CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "no-store" }),
+  )
   .get("/:id{[0-9]+}/html", async (c) => {
     const body = await getMailboxHtml(c.get("deps"), Number(c.req.param("id")));
     if (body === null) return c.notFound();

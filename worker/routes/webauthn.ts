@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { hitRateLimit, ipKey } from "../../app/.server/auth/rate-limit";
-import { requireCapability } from "../capability";
 import { authenticationOptions, registrationOptions } from "../../app/.server/auth/webauthn";
+import { requireCapability } from "../capability";
 import type { AppEnv } from "../types";
 
 /**
@@ -24,10 +24,16 @@ export const webauthnRoutes = new Hono<AppEnv>()
   })
   .post("/authentication/options", async (c) => {
     const deps = c.get("deps");
-    const gate = await hitRateLimit(deps, ipKey("webauthn-options", c.req.header("CF-Connecting-IP") ?? null), AUTHENTICATION_OPTIONS_PER_IP);
+    const gate = await hitRateLimit(
+      deps,
+      ipKey("webauthn-options", c.req.header("CF-Connecting-IP") ?? null),
+      AUTHENTICATION_OPTIONS_PER_IP,
+    );
     if (!gate.allowed) {
       const minutes = Math.ceil(gate.retryAfterSeconds / 60);
-      return c.json({ error: `Too many sign-in attempts from your network. Try again in ${minutes} minutes.` }, 429, { "Retry-After": String(gate.retryAfterSeconds) });
+      return c.json({ error: `Too many sign-in attempts from your network. Try again in ${minutes} minutes.` }, 429, {
+        "Retry-After": String(gate.retryAfterSeconds),
+      });
     }
     const body = (await c.req.json().catch(() => ({}))) as { loginId?: unknown };
     const loginId = typeof body.loginId === "string" && /^[A-Za-z0-9]{1,20}$/.test(body.loginId) ? body.loginId : null;

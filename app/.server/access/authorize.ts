@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
-import type { Deps } from "../deps";
 import { roles, userRoles, users } from "../db/schema";
+import type { Deps } from "../deps";
 
 /**
  * Who may do what, decided in one place (ASVS V4.1): every route and Hono
@@ -83,12 +83,18 @@ const ALLOW: Decision = { ok: true };
 const deny = (reason: "forbidden" | "step_up" | "enrollment"): Refusal => ({ ok: false, reason });
 
 export function hasFreshStrongFactor(actor: Pick<Actor, "assurance" | "strongFactorAt">, now: Date): boolean {
-  return actor.assurance === "strong" && actor.strongFactorAt !== null && now.getTime() - actor.strongFactorAt.getTime() <= STEP_UP_MAX_AGE_MS;
+  return (
+    actor.assurance === "strong" &&
+    actor.strongFactorAt !== null &&
+    now.getTime() - actor.strongFactorAt.getTime() <= STEP_UP_MAX_AGE_MS
+  );
 }
 
 /** Help desk for a program: a help-desk role for that program, or for every program. */
 function isHelpDeskFor(actor: Actor, programId: number | null | undefined): boolean {
-  return actor.roles.some((r) => r.isHelpDesk && (r.programId === null || programId == null || r.programId === programId));
+  return actor.roles.some(
+    (r) => r.isHelpDesk && (r.programId === null || programId == null || r.programId === programId),
+  );
 }
 
 function isSecurityOfficialOf(actor: Actor, organizationId: number | null | undefined): boolean {
@@ -97,7 +103,10 @@ function isSecurityOfficialOf(actor: Actor, organizationId: number | null | unde
 
 export function can(actor: Actor, action: Action, resource: Resource = {}, now: Date = new Date()): Decision {
   const own = resource.ownerUserId === undefined || resource.ownerUserId === actor.userId;
-  const restricted = actor.restrictedUntil && actor.restrictedUntil > now ? ({ ok: false, reason: "restricted", until: actor.restrictedUntil } as const) : null;
+  const restricted =
+    actor.restrictedUntil && actor.restrictedUntil > now
+      ? ({ ok: false, reason: "restricted", until: actor.restrictedUntil } as const)
+      : null;
   const fresh = hasFreshStrongFactor(actor, now);
 
   switch (action) {
@@ -142,7 +151,8 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (action === "proofing_review.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
       return fresh ? ALLOW : deny("step_up");
     case "audit.read":
-      if (!(actor.roles.some((r) => r.isAdmin || r.isHelpDesk) || isSecurityOfficialOf(actor, resource.organizationId))) return deny("forbidden");
+      if (!(actor.roles.some((r) => r.isAdmin || r.isHelpDesk) || isSecurityOfficialOf(actor, resource.organizationId)))
+        return deny("forbidden");
       return actor.assurance === "strong" ? ALLOW : deny("step_up");
     case "admin.manage":
       if (!actor.roles.some((r) => r.isAdmin)) return deny("forbidden");

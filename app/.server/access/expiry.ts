@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, lt } from "drizzle-orm";
-import type { Deps } from "../deps";
-import { organizations, programs, roleRequests, roles, sessions, userRoles, users, rateLimits } from "../db/schema";
 import { auditInsert } from "../audit/record";
+import { organizations, programs, rateLimits, roleRequests, roles, sessions, userRoles, users } from "../db/schema";
+import type { Deps } from "../deps";
 import { enqueueEmail } from "../mail/messages";
 
 /** SPEC 2.6: pending requests expire after 30 days. */
@@ -45,7 +45,15 @@ export async function expirePendingRequests(deps: Deps): Promise<number> {
   const expired = await deps.db
     .update(roleRequests)
     .set({ status: "expired", decidedAt: now, decisionReason: "Expired after 30 days without a decision" })
-    .where(and(inArray(roleRequests.id, stale.map((r) => r.id)), eq(roleRequests.status, "pending")))
+    .where(
+      and(
+        inArray(
+          roleRequests.id,
+          stale.map((r) => r.id),
+        ),
+        eq(roleRequests.status, "pending"),
+      ),
+    )
     .returning({ id: roleRequests.id });
   const expiredIds = new Set(expired.map((r) => r.id));
 
@@ -62,7 +70,13 @@ export async function expirePendingRequests(deps: Deps): Promise<number> {
       template: "request_expired",
       to: r.email,
       idempotencyKey: `request_expired:${r.id}`,
-      data: { firstName: r.firstName, requestNumber: String(r.requestNumber), roleName: r.roleName, organizationName: r.orgName, programName: r.programName },
+      data: {
+        firstName: r.firstName,
+        requestNumber: String(r.requestNumber),
+        roleName: r.roleName,
+        organizationName: r.orgName,
+        programName: r.programName,
+      },
     });
   }
   return expiredIds.size;
@@ -75,7 +89,14 @@ export async function expireEndedRoles(deps: Deps): Promise<number> {
     .update(userRoles)
     .set({ status: "expired" })
     .where(and(eq(userRoles.status, "active"), isNotNull(userRoles.endDate), lt(userRoles.endDate, today)))
-    .returning({ id: userRoles.id, userId: userRoles.userId, roleId: userRoles.roleId, organizationId: userRoles.organizationId, programId: userRoles.programId, endDate: userRoles.endDate });
+    .returning({
+      id: userRoles.id,
+      userId: userRoles.userId,
+      roleId: userRoles.roleId,
+      organizationId: userRoles.organizationId,
+      programId: userRoles.programId,
+      endDate: userRoles.endDate,
+    });
   if (ended.length === 0) return 0;
 
   const people = await deps.db
@@ -101,7 +122,11 @@ export async function expireEndedRoles(deps: Deps): Promise<number> {
         template: "role_expired",
         to: person.email,
         idempotencyKey: `role_expired:${e.id}`,
-        data: { firstName: person.firstName, roleName: roleNames.find((r) => r.id === e.roleId)?.name ?? "A role", endDate: e.endDate ?? "" },
+        data: {
+          firstName: person.firstName,
+          roleName: roleNames.find((r) => r.id === e.roleId)?.name ?? "A role",
+          endDate: e.endDate ?? "",
+        },
       });
     }
   }
@@ -115,5 +140,4 @@ export async function purgeExpiredRecords(deps: Deps): Promise<void> {
     deps.db.delete(sessions).where(lt(sessions.expiresAt, now)),
     deps.db.delete(rateLimits).where(lt(rateLimits.windowStartsAt, new Date(now.getTime() - 24 * 60 * 60 * 1000))),
   ]);
-
 }

@@ -1,5 +1,5 @@
-import type { Deps } from "../deps";
 import { auditEvents } from "../db/schema";
+import type { Deps } from "../deps";
 
 export interface AuditInput {
   eventType: string;

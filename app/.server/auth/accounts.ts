@@ -1,11 +1,11 @@
 import { eq, like } from "drizzle-orm";
 import type { z } from "zod";
-import type { Deps } from "../deps";
-import { passwordCredentials, users } from "../db/schema";
+import type { RegistrationSchema } from "~/lib/schemas";
 import { auditInsert } from "../audit/record";
+import { passwordCredentials, users } from "../db/schema";
+import type { Deps } from "../deps";
 import { enqueueEmail } from "../mail/messages";
 import { ok, type Result } from "../result";
-import type { RegistrationSchema } from "~/lib/schemas";
 import { hashPassword } from "./password";
 import { hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
 
@@ -36,7 +36,12 @@ function randomInt(max: number): number {
 export async function allocateLoginId(deps: Pick<Deps, "db">, firstName: string, lastName: string): Promise<string> {
   const prefix = loginIdPrefix(firstName, lastName);
   const taken = new Set(
-    (await deps.db.select({ loginId: users.loginId }).from(users).where(like(users.loginId, `${prefix}%`))).map((r) => r.loginId),
+    (
+      await deps.db
+        .select({ loginId: users.loginId })
+        .from(users)
+        .where(like(users.loginId, `${prefix}%`))
+    ).map((r) => r.loginId),
   );
   for (const digits of [2, 3]) {
     const free: string[] = [];
@@ -57,7 +62,8 @@ export function generateTemporaryPassword(): string {
   return Array.from(bytes, (b) => TEMP_ALPHABET[b % TEMP_ALPHABET.length]).join("");
 }
 
-const formatDate = (d: Date) => d.toLocaleDateString("en-US", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
+const formatDate = (d: Date) =>
+  d.toLocaleDateString("en-US", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
 
 /**
  * "New user registration". The answer is the same whether or not the email is
@@ -78,8 +84,18 @@ export async function registerUser(
   const hash = await hashPassword(temporaryPassword);
   const existing = await deps.db.select().from(users).where(eq(users.email, input.email)).get();
   if (existing) {
-    await enqueueEmail(deps, { template: "account_exists", to: existing.email, data: { firstName: existing.firstName } });
-    await auditInsert(deps, { eventType: "user.register_existing_email", outcome: "info", subjectUserId: existing.id, ip: client.ip, userAgent: client.userAgent });
+    await enqueueEmail(deps, {
+      template: "account_exists",
+      to: existing.email,
+      data: { firstName: existing.firstName },
+    });
+    await auditInsert(deps, {
+      eventType: "user.register_existing_email",
+      outcome: "info",
+      subjectUserId: existing.id,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    });
     return ok({ email: input.email });
   }
 
@@ -102,12 +118,21 @@ export async function registerUser(
           updatedAt: now,
         }),
         deps.db.insert(passwordCredentials).values({ userId: id, hash, isTemporary: true, expiresAt, changedAt: now }),
-        auditInsert(deps, { eventType: "user.registered", outcome: "success", subjectUserId: id, actorUserId: id, ip: client.ip, userAgent: client.userAgent, details: { loginId } }),
+        auditInsert(deps, {
+          eventType: "user.registered",
+          outcome: "success",
+          subjectUserId: id,
+          actorUserId: id,
+          ip: client.ip,
+          userAgent: client.userAgent,
+          details: { loginId },
+        }),
       ]);
     } catch (error) {
       if (attempt < 3 && String(error).includes("UNIQUE")) {
         // The email may have been taken in the meantime too.
-        if (await deps.db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get()) return ok({ email: input.email });
+        if (await deps.db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get())
+          return ok({ email: input.email });
         continue;
       }
       throw error;

@@ -1,24 +1,26 @@
 import { eq } from "drizzle-orm";
-import type { Deps } from "../deps";
-import { challengeAnswers, users } from "../db/schema";
+import { CHALLENGE_QUESTIONS, type ChallengeQuestionKey, normaliseAnswer } from "~/lib/challenge-questions";
 import { recordAuditEvent } from "../audit/record";
+import { challengeAnswers, users } from "../db/schema";
+import type { Deps } from "../deps";
 import { fail, ok, type Result } from "../result";
-import { CHALLENGE_QUESTIONS, normaliseAnswer, type ChallengeQuestionKey } from "~/lib/challenge-questions";
+import { keyedHash } from "./keyed-hash";
+import { sendEmailCode } from "./mfa";
 import { spendVerifyTime, verifyPassword } from "./password";
 import { clientKey, hitRateLimit } from "./rate-limit";
-import { sendEmailCode } from "./mfa";
-import { keyedHash } from "./keyed-hash";
 import { loggedLoginId } from "./sign-in";
 
 /** Issue 4: three tries at the challenge questions (per User ID, per day). */
 export const CHALLENGE_TRIES = { limit: 3, windowMs: 24 * 60 * 60 * 1000 };
 
-
 /**
  * The questions to ask for a User ID. An unknown one gets a fixed set derived
  * from the ID itself, so the screen does not say who is registered.
  */
-export async function challengeQuestionsFor(deps: Pick<Deps, "db" | "env">, loginId: string): Promise<ChallengeQuestionKey[]> {
+export async function challengeQuestionsFor(
+  deps: Pick<Deps, "db" | "env">,
+  loginId: string,
+): Promise<ChallengeQuestionKey[]> {
   const rows = await deps.db
     .select({ key: challengeAnswers.questionKey })
     .from(challengeAnswers)
@@ -28,7 +30,10 @@ export async function challengeQuestionsFor(deps: Pick<Deps, "db" | "env">, logi
   const keys = Object.keys(CHALLENGE_QUESTIONS) as ChallengeQuestionKey[];
   // Keyed: without the portal's secret nobody can tell decoys from a real account's questions.
   const rank = (key: string) => keyedHash(deps.env, "decoy-questions", `${loginId}:${key}`);
-  return [...keys].sort((a, b) => rank(a).localeCompare(rank(b))).slice(0, 3).sort();
+  return [...keys]
+    .sort((a, b) => rank(a).localeCompare(rank(b)))
+    .slice(0, 3)
+    .sort();
 }
 
 /**
@@ -42,8 +47,16 @@ export async function answerChallengeQuestions(
   client: { ip: string | null; userAgent: string | null },
 ): Promise<Result<null, "wrong" | "exhausted" | "throttled">> {
   // Per User ID and client: a stranger's wrong answers do not use up the owner's tries.
-  const tries = await hitRateLimit(deps, `challenge:${keyedHash(deps.env, "login-id", loginId)}:${clientKey(client.ip)}`, CHALLENGE_TRIES);
-  if (!tries.allowed) return fail("exhausted", { message: "You have used all 3 tries for today. Contact the help desk to verify who you are and reset your MFA device." });
+  const tries = await hitRateLimit(
+    deps,
+    `challenge:${keyedHash(deps.env, "login-id", loginId)}:${clientKey(client.ip)}`,
+    CHALLENGE_TRIES,
+  );
+  if (!tries.allowed)
+    return fail("exhausted", {
+      message:
+        "You have used all 3 tries for today. Contact the help desk to verify who you are and reset your MFA device.",
+    });
   const user = await deps.db.select().from(users).where(eq(users.loginId, loginId)).get();
   const stored = user ? await deps.db.select().from(challengeAnswers).where(eq(challengeAnswers.userId, user.id)) : [];
   let allRight = stored.length > 0;
@@ -60,7 +73,8 @@ export async function answerChallengeQuestions(
     userAgent: client.userAgent,
     details: loggedLoginId(deps.env, loginId, Boolean(user)),
   });
-  if (!allRight || !user || user.status !== "active" || user.heldAt) return fail("wrong", { message: "One or more answers do not match what you gave when you set up your account." });
+  if (!allRight || !user || user.status !== "active" || user.heldAt)
+    return fail("wrong", { message: "One or more answers do not match what you gave when you set up your account." });
   const sent = await sendEmailCode(deps, user, "challenge_recovery", { kind: "client", key: clientKey(client.ip) });
   if (!sent.ok) return fail("throttled", { message: sent.message });
   return ok(null);

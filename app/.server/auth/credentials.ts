@@ -1,30 +1,38 @@
 import { and, desc, eq } from "drizzle-orm";
+import {
+  CHALLENGE_QUESTION_COUNT,
+  CHALLENGE_QUESTIONS,
+  type ChallengeQuestionKey,
+  normaliseAnswer,
+} from "~/lib/challenge-questions";
 import { formatTime } from "~/lib/format";
-import type { Deps } from "../deps";
-import { auditEvents, challengeAnswers, passwordCredentials, users } from "../db/schema";
+import { checkPasswordShape } from "~/lib/password-policy";
+import type { Assurance } from "../access/authorize";
 import { auditInsert } from "../audit/record";
+import { auditEvents, challengeAnswers, passwordCredentials, users } from "../db/schema";
+import type { Deps } from "../deps";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
-import { CHALLENGE_QUESTIONS, CHALLENGE_QUESTION_COUNT, normaliseAnswer, type ChallengeQuestionKey } from "~/lib/challenge-questions";
-import { checkPasswordShape } from "~/lib/password-policy";
 import { isCommonPassword } from "./common-passwords";
 import { consumeEmailToken, createEmailToken, peekEmailToken } from "./email-tokens";
+import { confirmedKinds, strongFactorsOf, verifySecondFactor } from "./mfa";
 import { hashPassword, verifyPassword } from "./password";
 import { clearAttempts, clearAttemptsWithPrefix, hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
 import { createSession, endOtherSessions } from "./session";
-import { confirmedKinds, strongFactorsOf, verifySecondFactor } from "./mfa";
 import { claimPasswordAttempt, lockedMessage, signInLockPrefix } from "./sign-in";
-import type { Assurance } from "../access/authorize";
 
 type User = typeof users.$inferSelect;
 type Client = { ip: string | null; userAgent: string | null };
 
-
 /** All of NIST 800-63B's checks: length, not common, not the User ID or name. */
-export async function checkNewPassword(password: string, user: Pick<User, "loginId" | "firstName" | "lastName">): Promise<string | null> {
+export async function checkNewPassword(
+  password: string,
+  user: Pick<User, "loginId" | "firstName" | "lastName">,
+): Promise<string | null> {
   const shape = checkPasswordShape(password, user);
   if (shape) return shape;
-  if (await isCommonPassword(password)) return "That password is too common and easy to guess. Choose a different one, such as a few unrelated words.";
+  if (await isCommonPassword(password))
+    return "That password is too common and easy to guess. Choose a different one, such as a few unrelated words.";
   return null;
 }
 
@@ -36,7 +44,14 @@ async function setPassword(deps: Deps, user: User, password: string, client: Cli
       .set({ hash: await hashPassword(password), isTemporary: false, expiresAt: null, changedAt: now })
       .where(eq(passwordCredentials.userId, user.id)),
     deps.db.update(users).set({ updatedAt: now }).where(eq(users.id, user.id)),
-    auditInsert(deps, { eventType, outcome: "success", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, userAgent: client.userAgent }),
+    auditInsert(deps, {
+      eventType,
+      outcome: "success",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    }),
   ]);
 }
 
@@ -47,8 +62,10 @@ function parseAnswers(form: Record<string, string>): Result<{ key: ChallengeQues
     const key = form[`question${i}`];
     const answer = form[`answer${i}`] ?? "";
     if (!key || !(key in CHALLENGE_QUESTIONS)) fieldErrors[`question${i}`] = ["Choose a question."];
-    else if (chosen.some((c) => c.key === key)) fieldErrors[`question${i}`] = ["Choose a different question for each answer."];
-    if (normaliseAnswer(answer).length < 2) fieldErrors[`answer${i}`] = ["Enter an answer of at least 2 letters or digits."];
+    else if (chosen.some((c) => c.key === key))
+      fieldErrors[`question${i}`] = ["Choose a different question for each answer."];
+    if (normaliseAnswer(answer).length < 2)
+      fieldErrors[`answer${i}`] = ["Enter an answer of at least 2 letters or digits."];
     else if (answer.length > 100) fieldErrors[`answer${i}`] = ["Keep the answer under 100 characters."];
     if (key in CHALLENGE_QUESTIONS) chosen.push({ key: key as ChallengeQuestionKey, answer });
   }
@@ -59,9 +76,18 @@ function parseAnswers(form: Record<string, string>): Result<{ key: ChallengeQues
 async function answerStatements(deps: Deps, userId: string, answers: { key: ChallengeQuestionKey; answer: string }[]) {
   const now = deps.now();
   const rows = await Promise.all(
-    answers.map(async (a) => ({ id: crypto.randomUUID(), userId, questionKey: a.key, answerHash: await hashPassword(normaliseAnswer(a.answer)), createdAt: now })),
+    answers.map(async (a) => ({
+      id: crypto.randomUUID(),
+      userId,
+      questionKey: a.key,
+      answerHash: await hashPassword(normaliseAnswer(a.answer)),
+      createdAt: now,
+    })),
   );
-  return [deps.db.delete(challengeAnswers).where(eq(challengeAnswers.userId, userId)), deps.db.insert(challengeAnswers).values(rows)] as const;
+  return [
+    deps.db.delete(challengeAnswers).where(eq(challengeAnswers.userId, userId)),
+    deps.db.insert(challengeAnswers).values(rows),
+  ] as const;
 }
 
 /**
@@ -83,8 +109,13 @@ export async function completeFirstSignIn(
     if (problem) fieldErrors.newPassword = [problem];
     else if (newPassword !== form.confirmPassword) fieldErrors.confirmPassword = ["The two passwords do not match."];
     else {
-      const credential = await deps.db.select().from(passwordCredentials).where(eq(passwordCredentials.userId, user.id)).get();
-      if (credential && (await verifyPassword(newPassword, credential.hash))) fieldErrors.newPassword = ["Choose a new password, not your temporary one."];
+      const credential = await deps.db
+        .select()
+        .from(passwordCredentials)
+        .where(eq(passwordCredentials.userId, user.id))
+        .get();
+      if (credential && (await verifyPassword(newPassword, credential.hash)))
+        fieldErrors.newPassword = ["Choose a new password, not your temporary one."];
     }
   }
   const answers = needs.questions ? parseAnswers(form) : ok([]);
@@ -95,12 +126,23 @@ export async function completeFirstSignIn(
   if (needs.questions) {
     await deps.db.batch([
       ...(await answerStatements(deps, user.id, answers.value)),
-      auditInsert(deps, { eventType: "challenge_questions.set", outcome: "success", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, userAgent: client.userAgent }),
+      auditInsert(deps, {
+        eventType: "challenge_questions.set",
+        outcome: "success",
+        subjectUserId: user.id,
+        actorUserId: user.id,
+        ip: client.ip,
+        userAgent: client.userAgent,
+      }),
     ]);
   }
   // Privilege changed: a new session id, and no other session survives.
   await endOtherSessions(deps, user.id, null);
-  const next = await createSession(deps, { userId: user.id, ...client, assurance: session.assurance === "strong" ? "weak" : session.assurance });
+  const next = await createSession(deps, {
+    userId: user.id,
+    ...client,
+    assurance: session.assurance === "strong" ? "weak" : session.assurance,
+  });
   return ok({ setCookie: next.setCookie });
 }
 
@@ -109,16 +151,41 @@ export async function completeFirstSignIn(
  * one counts toward the sign-in lockout like a wrong one at sign-in (a stolen
  * session must not become a free password oracle).
  */
-async function checkCurrentPassword(deps: Deps, user: User, password: string, client: Client, failureEvent: string): Promise<Result<null>> {
+async function checkCurrentPassword(
+  deps: Deps,
+  user: User,
+  password: string,
+  client: Client,
+  failureEvent: string,
+): Promise<Result<null>> {
   const wrong = { fieldErrors: { currentPassword: ["Your current password is not correct."] } };
   const throttle = await hitRateLimit(deps, `password-forms:${user.id}`, LIMITS.passwordFormsPerUser);
-  if (!throttle.allowed) return fail("throttled", { fieldErrors: { currentPassword: [`Too many tries. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.`] } });
+  if (!throttle.allowed)
+    return fail("throttled", {
+      fieldErrors: {
+        currentPassword: [`Too many tries. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.`],
+      },
+    });
   const claim = await claimPasswordAttempt(deps, user.loginId, client, null);
   if (!claim.allowed) return fail("locked", { fieldErrors: { currentPassword: [lockedMessage(claim.lockedUntil)] } });
-  const credential = await deps.db.select().from(passwordCredentials).where(eq(passwordCredentials.userId, user.id)).get();
+  const credential = await deps.db
+    .select()
+    .from(passwordCredentials)
+    .where(eq(passwordCredentials.userId, user.id))
+    .get();
   if (!credential || !(await verifyPassword(password, credential.hash))) {
-    await auditInsert(deps, { eventType: failureEvent, outcome: "failure", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, userAgent: client.userAgent });
-    return fail("invalid", claim.lockedUntil ? { fieldErrors: { currentPassword: [lockedMessage(claim.lockedUntil)] } } : wrong);
+    await auditInsert(deps, {
+      eventType: failureEvent,
+      outcome: "failure",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    });
+    return fail(
+      "invalid",
+      claim.lockedUntil ? { fieldErrors: { currentPassword: [lockedMessage(claim.lockedUntil)] } } : wrong,
+    );
   }
   await clearAttempts(deps, claim.keys);
   return ok(null);
@@ -136,30 +203,60 @@ export async function changePassword(
   if (!current.ok) return current;
   const problem = await checkNewPassword(form.newPassword ?? "", user);
   if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
-  if (form.newPassword !== form.confirmPassword) return fail("invalid", { fieldErrors: { confirmPassword: ["The two passwords do not match."] } });
+  if (form.newPassword !== form.confirmPassword)
+    return fail("invalid", { fieldErrors: { confirmPassword: ["The two passwords do not match."] } });
   await setPassword(deps, user, form.newPassword, client, "password.changed");
   await endOtherSessions(deps, user.id, null);
   // A new id, as strong as the one it replaces (the strong factor's clock restarts: it was not re-proven).
-  const session = await createSession(deps, { userId: user.id, ...client, assurance: was.assurance === "strong" ? "weak" : was.assurance });
-  await enqueueEmail(deps, { template: "password_changed", to: user.email, data: { firstName: user.firstName, when: formatTime(deps.now()) } });
+  const session = await createSession(deps, {
+    userId: user.id,
+    ...client,
+    assurance: was.assurance === "strong" ? "weak" : was.assurance,
+  });
+  await enqueueEmail(deps, {
+    template: "password_changed",
+    to: user.email,
+    data: { firstName: user.firstName, when: formatTime(deps.now()) },
+  });
   return ok({ setCookie: session.setCookie });
 }
 
 /** Profile: replace the challenge questions (current password required). */
-export async function changeChallengeQuestions(deps: Deps, user: User, form: Record<string, string>, client: Client): Promise<Result<null>> {
+export async function changeChallengeQuestions(
+  deps: Deps,
+  user: User,
+  form: Record<string, string>,
+  client: Client,
+): Promise<Result<null>> {
   const answers = parseAnswers(form);
   if (!answers.ok) return answers;
-  const current = await checkCurrentPassword(deps, user, form.currentPassword ?? "", client, "challenge_questions.change_failed");
+  const current = await checkCurrentPassword(
+    deps,
+    user,
+    form.currentPassword ?? "",
+    client,
+    "challenge_questions.change_failed",
+  );
   if (!current.ok) return current;
   await deps.db.batch([
     ...(await answerStatements(deps, user.id, answers.value)),
-    auditInsert(deps, { eventType: "challenge_questions.changed", outcome: "success", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, userAgent: client.userAgent }),
+    auditInsert(deps, {
+      eventType: "challenge_questions.changed",
+      outcome: "success",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    }),
   ]);
   return ok(null);
 }
 
 export async function getChallengeQuestionKeys(deps: Pick<Deps, "db">, userId: string) {
-  const rows = await deps.db.select({ key: challengeAnswers.questionKey }).from(challengeAnswers).where(eq(challengeAnswers.userId, userId));
+  const rows = await deps.db
+    .select({ key: challengeAnswers.questionKey })
+    .from(challengeAnswers)
+    .where(eq(challengeAnswers.userId, userId));
   return rows.map((r) => r.key as ChallengeQuestionKey);
 }
 
@@ -168,20 +265,50 @@ export async function remindUserId(deps: Deps, email: string, client: Client): P
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
   if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
   const user = await deps.db.select().from(users).where(eq(users.email, email)).get();
-  await auditInsert(deps, { eventType: "user_id.reminder_requested", outcome: "info", subjectUserId: user?.id ?? null, ip: client.ip, userAgent: client.userAgent });
-  if (user) await enqueueEmail(deps, { template: "user_id_reminder", to: user.email, data: { firstName: user.firstName, loginId: user.loginId } });
+  await auditInsert(deps, {
+    eventType: "user_id.reminder_requested",
+    outcome: "info",
+    subjectUserId: user?.id ?? null,
+    ip: client.ip,
+    userAgent: client.userAgent,
+  });
+  if (user)
+    await enqueueEmail(deps, {
+      template: "user_id_reminder",
+      to: user.email,
+      data: { firstName: user.firstName, loginId: user.loginId },
+    });
   return ok(null);
 }
 
 /** Forgot password: a one-hour single-use link, only when User ID and email match. Same answer either way. */
-export async function requestPasswordReset(deps: Deps, input: { loginId: string; email: string }, client: Client): Promise<Result<null, "throttled">> {
+export async function requestPasswordReset(
+  deps: Deps,
+  input: { loginId: string; email: string },
+  client: Client,
+): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
   if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
-  const user = await deps.db.select().from(users).where(and(eq(users.loginId, input.loginId), eq(users.email, input.email))).get();
-  await auditInsert(deps, { eventType: "password.reset_requested", outcome: "info", subjectUserId: user?.id ?? null, ip: client.ip, userAgent: client.userAgent, details: { loginId: input.loginId } });
+  const user = await deps.db
+    .select()
+    .from(users)
+    .where(and(eq(users.loginId, input.loginId), eq(users.email, input.email)))
+    .get();
+  await auditInsert(deps, {
+    eventType: "password.reset_requested",
+    outcome: "info",
+    subjectUserId: user?.id ?? null,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    details: { loginId: input.loginId },
+  });
   if (user) {
     const token = await createEmailToken(deps, user.id, "password_reset");
-    await enqueueEmail(deps, { template: "password_reset", to: user.email, data: { firstName: user.firstName, resetUrl: `${deps.env.PUBLIC_ORIGIN}/reset-password?token=${token}` } });
+    await enqueueEmail(deps, {
+      template: "password_reset",
+      to: user.email,
+      data: { firstName: user.firstName, resetUrl: `${deps.env.PUBLIC_ORIGIN}/reset-password?token=${token}` },
+    });
   }
   return ok(null);
 }
@@ -191,7 +318,7 @@ export async function getPasswordResetContext(deps: Deps, token: string | null) 
   const row = await peekEmailToken(deps, token, "password_reset");
   if (!row) return null;
   const user = await deps.db.select().from(users).where(eq(users.id, row.userId)).get();
-  if (!user || user.status !== "active" || user.heldAt) return null;
+  if (user?.status !== "active" || user.heldAt) return null;
   const [kinds, strong] = await Promise.all([confirmedKinds(deps, user.id), strongFactorsOf(deps, user.id)]);
   // The reset screen has no script for a security key: an app code or a recovery code.
   const strongTypes = strong.filter((t) => t !== "webauthn");
@@ -210,23 +337,46 @@ const RESET_FORM_PER_IP = { limit: 20, windowMs: 15 * 60 * 1000 };
  * told and for 24 hours nothing sensitive can change; "This wasn't me" in that
  * email holds the account for the help desk. Sign-in locks end; every session ends.
  */
-export async function resetPassword(deps: Deps, token: string, form: Record<string, string>, client: Client): Promise<Result<null, "invalid" | "expired" | "throttled">> {
+export async function resetPassword(
+  deps: Deps,
+  token: string,
+  form: Record<string, string>,
+  client: Client,
+): Promise<Result<null, "invalid" | "expired" | "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("reset", client.ip), RESET_FORM_PER_IP);
   if (!throttle.allowed) return throttled("attempts", throttle.retryAfterSeconds);
   const context = await getPasswordResetContext(deps, token);
-  if (!context) return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
+  if (!context)
+    return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
   const { user, strongTypes, weakOnly } = context;
   const problem = await checkNewPassword(form.newPassword ?? "", user);
   if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
-  if (form.newPassword !== form.confirmPassword) return fail("invalid", { fieldErrors: { confirmPassword: ["The two passwords do not match."] } });
+  if (form.newPassword !== form.confirmPassword)
+    return fail("invalid", { fieldErrors: { confirmPassword: ["The two passwords do not match."] } });
   if (strongTypes.length > 0) {
-    const verified = await verifySecondFactor(deps, user, form.deviceType || strongTypes[0], form.code ?? "", { allowed: strongTypes });
+    const verified = await verifySecondFactor(deps, user, form.deviceType || strongTypes[0], form.code ?? "", {
+      allowed: strongTypes,
+    });
     if (!verified.ok) {
-      await auditInsert(deps, { eventType: "password.reset_second_factor_failed", outcome: "failure", subjectUserId: user.id, ip: client.ip, userAgent: client.userAgent });
-      return fail("invalid", { fieldErrors: { code: [verified.message ?? "The security code is not correct. Enter a current code from your authenticator app, or a recovery code."] } });
+      await auditInsert(deps, {
+        eventType: "password.reset_second_factor_failed",
+        outcome: "failure",
+        subjectUserId: user.id,
+        ip: client.ip,
+        userAgent: client.userAgent,
+      });
+      return fail("invalid", {
+        fieldErrors: {
+          code: [
+            verified.message ??
+              "The security code is not correct. Enter a current code from your authenticator app, or a recovery code.",
+          ],
+        },
+      });
     }
   }
-  if (!(await consumeEmailToken(deps, token, "password_reset"))) return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
+  if (!(await consumeEmailToken(deps, token, "password_reset")))
+    return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
   await setPassword(deps, user, form.newPassword, client, "password.reset");
   await endOtherSessions(deps, user.id, null);
   await clearAttemptsWithPrefix(deps, signInLockPrefix(deps.env, user.loginId));
@@ -235,18 +385,33 @@ export async function resetPassword(deps: Deps, token: string, form: Record<stri
     const until = new Date(now.getTime() + WEAK_RESET_RESTRICTION_MS);
     await deps.db.batch([
       deps.db.update(users).set({ restrictedUntil: until, updatedAt: now }).where(eq(users.id, user.id)),
-      auditInsert(deps, { eventType: "account.restricted", outcome: "info", subjectUserId: user.id, ip: client.ip, details: { until: until.toISOString(), reason: "weak_reset" } }),
+      auditInsert(deps, {
+        eventType: "account.restricted",
+        outcome: "info",
+        subjectUserId: user.id,
+        ip: client.ip,
+        details: { until: until.toISOString(), reason: "weak_reset" },
+      }),
     ]);
     const notMe = await createEmailToken(deps, user.id, "weak_reset_not_me");
     for (const to of await addressesOnFile(deps, user)) {
       await enqueueEmail(deps, {
         template: "weak_reset_notice",
         to,
-        data: { firstName: user.firstName, when: formatTime(now), restrictedUntil: formatTime(until), notMeUrl: `${deps.env.PUBLIC_ORIGIN}/this-wasnt-me?token=${notMe}` },
+        data: {
+          firstName: user.firstName,
+          when: formatTime(now),
+          restrictedUntil: formatTime(until),
+          notMeUrl: `${deps.env.PUBLIC_ORIGIN}/this-wasnt-me?token=${notMe}`,
+        },
       });
     }
   } else {
-    await enqueueEmail(deps, { template: "password_changed", to: user.email, data: { firstName: user.firstName, when: formatTime(now) } });
+    await enqueueEmail(deps, {
+      template: "password_changed",
+      to: user.email,
+      data: { firstName: user.firstName, when: formatTime(now) },
+    });
   }
   return ok(null);
 }
@@ -257,13 +422,23 @@ async function addressesOnFile(_deps: Deps, user: User): Promise<string[]> {
 }
 
 /** "This wasn't me": every session ends and a password reset starts. */
-export async function reportNotMe(deps: Deps, token: string, client: Client): Promise<Result<{ resetToken: string } | { held: true }, "expired">> {
+export async function reportNotMe(
+  deps: Deps,
+  token: string,
+  client: Client,
+): Promise<Result<{ resetToken: string } | { held: true }, "expired">> {
   const afterWeakReset = await consumeEmailToken(deps, token, "weak_reset_not_me");
   if (afterWeakReset) return ok(await holdForHelpDesk(deps, afterWeakReset, client));
   const userId = await consumeEmailToken(deps, token, "not_me");
   if (!userId) return fail("expired", { message: "This link has expired or was already used." });
   await endOtherSessions(deps, userId, null);
-  await auditInsert(deps, { eventType: "account.reported_not_me", outcome: "info", subjectUserId: userId, ip: client.ip, userAgent: client.userAgent });
+  await auditInsert(deps, {
+    eventType: "account.reported_not_me",
+    outcome: "info",
+    subjectUserId: userId,
+    ip: client.ip,
+    userAgent: client.userAgent,
+  });
   return ok({ resetToken: await createEmailToken(deps, userId, "password_reset") });
 }
 
@@ -275,15 +450,32 @@ export async function reportNotMe(deps: Deps, token: string, client: Client): Pr
 async function holdForHelpDesk(deps: Deps, userId: string, client: Client): Promise<{ held: true }> {
   const now = deps.now();
   const [user] = await deps.db.batch([
-    deps.db.update(users).set({ heldAt: now, heldReason: "reported_not_me", updatedAt: now }).where(eq(users.id, userId)).returning(),
-    auditInsert(deps, { eventType: "account.held", outcome: "info", subjectUserId: userId, ip: client.ip, userAgent: client.userAgent, details: { reason: "reported_not_me" } }),
+    deps.db
+      .update(users)
+      .set({ heldAt: now, heldReason: "reported_not_me", updatedAt: now })
+      .where(eq(users.id, userId))
+      .returning(),
+    auditInsert(deps, {
+      eventType: "account.held",
+      outcome: "info",
+      subjectUserId: userId,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      details: { reason: "reported_not_me" },
+    }),
   ]);
   await endOtherSessions(deps, userId, null);
-  if (user[0]) await enqueueEmail(deps, { template: "account_held", to: user[0].email, data: { firstName: user[0].firstName } });
+  if (user[0])
+    await enqueueEmail(deps, { template: "account_held", to: user[0].email, data: { firstName: user[0].firstName } });
   return { held: true };
 }
 
 /** Recent security events for the profile, newest first. */
 export async function recentSecurityEvents(deps: Pick<Deps, "db">, userId: string, limit = 20) {
-  return deps.db.select().from(auditEvents).where(eq(auditEvents.subjectUserId, userId)).orderBy(desc(auditEvents.id)).limit(limit);
+  return deps.db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.subjectUserId, userId))
+    .orderBy(desc(auditEvents.id))
+    .limit(limit);
 }

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
-import type { Deps } from "../deps";
 import { emailTokens } from "../db/schema";
+import type { Deps } from "../deps";
 import { hashToken, randomToken } from "./tokens";
 
 /** Reset links live one hour (issue: forgot password); "This wasn't me" links a week. */
@@ -13,7 +13,11 @@ export const TOKEN_TTL_MS = {
 
 export type TokenPurpose = keyof typeof TOKEN_TTL_MS;
 
-export async function createEmailToken(deps: Pick<Deps, "db" | "now">, userId: string, purpose: TokenPurpose): Promise<string> {
+export async function createEmailToken(
+  deps: Pick<Deps, "db" | "now">,
+  userId: string,
+  purpose: TokenPurpose,
+): Promise<string> {
   const token = randomToken();
   const now = deps.now();
   await deps.db.insert(emailTokens).values({
@@ -32,17 +36,35 @@ export async function peekEmailToken(deps: Pick<Deps, "db" | "now">, token: stri
   const row = await deps.db
     .select()
     .from(emailTokens)
-    .where(and(eq(emailTokens.tokenHash, hashToken(token)), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, deps.now())))
+    .where(
+      and(
+        eq(emailTokens.tokenHash, hashToken(token)),
+        eq(emailTokens.purpose, purpose),
+        isNull(emailTokens.usedAt),
+        gt(emailTokens.expiresAt, deps.now()),
+      ),
+    )
     .get();
   return row ?? null;
 }
 
 /** Marks the token used; false if it was used (or expired) in the meantime. Single use. */
-export async function consumeEmailToken(deps: Pick<Deps, "db" | "now">, token: string, purpose: TokenPurpose): Promise<string | null> {
+export async function consumeEmailToken(
+  deps: Pick<Deps, "db" | "now">,
+  token: string,
+  purpose: TokenPurpose,
+): Promise<string | null> {
   const [row] = await deps.db
     .update(emailTokens)
     .set({ usedAt: deps.now() })
-    .where(and(eq(emailTokens.tokenHash, hashToken(token)), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, deps.now())))
+    .where(
+      and(
+        eq(emailTokens.tokenHash, hashToken(token)),
+        eq(emailTokens.purpose, purpose),
+        isNull(emailTokens.usedAt),
+        gt(emailTokens.expiresAt, deps.now()),
+      ),
+    )
     .returning({ userId: emailTokens.userId });
   return row?.userId ?? null;
 }

@@ -23,6 +23,10 @@ function keyFor(env: Pick<Env, "TOTP_ENCRYPTION_KEY">, purpose: string): Uint8Ar
   return key;
 }
 
-export function keyedHash(env: Pick<Env, "TOTP_ENCRYPTION_KEY">, purpose: "login-id" | "decoy-questions", value: string): string {
+export function keyedHash(
+  env: Pick<Env, "TOTP_ENCRYPTION_KEY">,
+  purpose: "login-id" | "decoy-questions",
+  value: string,
+): string {
   return encodeHexLowerCase(hmac(SHA256, keyFor(env, purpose), new TextEncoder().encode(value)));
 }

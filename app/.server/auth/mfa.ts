@@ -1,19 +1,19 @@
-import { createTOTPKeyURI } from "@oslojs/otp";
 import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
+import { createTOTPKeyURI } from "@oslojs/otp";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { and, count, desc, eq, gt, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
-import type { Deps } from "../deps";
-import { mfaDevices, oneTimeCodes, recoveryCodes, users } from "../db/schema";
+import { formatTime } from "~/lib/format";
+import { MFA_DEVICE_TYPES, type MfaKind, SECOND_FACTOR_TYPES, type SecondFactorType, STRONG_TYPES } from "~/lib/mfa";
 import { auditInsert, recordAuditEvent } from "../audit/record";
+import { mfaDevices, oneTimeCodes, recoveryCodes, users } from "../db/schema";
+import type { Deps } from "../deps";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
-import { formatTime } from "~/lib/format";
-import { MFA_DEVICE_TYPES, SECOND_FACTOR_TYPES, STRONG_TYPES, type MfaKind, type SecondFactorType } from "~/lib/mfa";
-import { sealSecret, openSecret } from "./secret-box";
-import { hashToken, timingSafeEqualString } from "./tokens";
 import { hitRateLimit } from "./rate-limit";
+import { openSecret, sealSecret } from "./secret-box";
+import { hashToken, timingSafeEqualString } from "./tokens";
 import { totpAssociatedData, verifyTotpDevice } from "./totp";
 import { verifyAuthentication } from "./webauthn";
-import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 
 function parseAssertion(value: string): { challengeId: string; response: AuthenticationResponseJSON } | null {
   try {
@@ -88,14 +88,29 @@ export async function beginTotpEnrollment(deps: Pick<Deps, "db" | "env" | "now">
 }
 
 /** What the set-up screen shows for a pending authenticator app: the key as text and as a QR URI. */
-export async function pendingTotp(deps: Pick<Deps, "db" | "env">, user: Pick<User, "id" | "loginId">, deviceId: string) {
+export async function pendingTotp(
+  deps: Pick<Deps, "db" | "env">,
+  user: Pick<User, "id" | "loginId">,
+  deviceId: string,
+) {
   const device = await deps.db
     .select()
     .from(mfaDevices)
-    .where(and(eq(mfaDevices.id, deviceId), eq(mfaDevices.userId, user.id), eq(mfaDevices.kind, "totp"), isNull(mfaDevices.confirmedAt)))
+    .where(
+      and(
+        eq(mfaDevices.id, deviceId),
+        eq(mfaDevices.userId, user.id),
+        eq(mfaDevices.kind, "totp"),
+        isNull(mfaDevices.confirmedAt),
+      ),
+    )
     .get();
   if (!device?.totpSecretEnc) return null;
-  const key = await openSecret(deps.env.TOTP_ENCRYPTION_KEY, new Uint8Array(device.totpSecretEnc), totpAssociatedData(device.id));
+  const key = await openSecret(
+    deps.env.TOTP_ENCRYPTION_KEY,
+    new Uint8Array(device.totpSecretEnc),
+    totpAssociatedData(device.id),
+  );
   return {
     device,
     secretBase32: encodeBase32UpperCaseNoPadding(key),
@@ -104,27 +119,56 @@ export async function pendingTotp(deps: Pick<Deps, "db" | "env">, user: Pick<Use
 }
 
 /** Proves a pending authenticator app with a code from it; the device then counts. */
-export async function confirmTotpEnrollment(deps: Deps, user: User, deviceId: string, code: string, client: { ip: string | null }): Promise<Result<{ firstDevice: boolean }>> {
+export async function confirmTotpEnrollment(
+  deps: Deps,
+  user: User,
+  deviceId: string,
+  code: string,
+  client: { ip: string | null },
+): Promise<Result<{ firstDevice: boolean }>> {
   const pending = await deps.db
     .select()
     .from(mfaDevices)
     .where(and(eq(mfaDevices.id, deviceId), eq(mfaDevices.userId, user.id), isNull(mfaDevices.confirmedAt)))
     .get();
   if (!pending) return fail("not_found", { message: "That set-up has expired. Start again." });
-  if (!/^\d{6}$/.test(code.replace(/\s+/g, ""))) return fail("invalid", { fieldErrors: { code: ["Enter the 6-digit Security Code your app shows."] } });
+  if (!/^\d{6}$/.test(code.replace(/\s+/g, "")))
+    return fail("invalid", { fieldErrors: { code: ["Enter the 6-digit Security Code your app shows."] } });
   if (!(await verifyTotpDevice(deps, pending, code))) {
-    await recordAuditEvent(deps, { eventType: "mfa.enroll_failed", outcome: "failure", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, details: { kind: "totp" } });
-    return fail("invalid", { fieldErrors: { code: ["That code is not right. Check the time on your phone and enter the code now shown."] } });
+    await recordAuditEvent(deps, {
+      eventType: "mfa.enroll_failed",
+      outcome: "failure",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+      ip: client.ip,
+      details: { kind: "totp" },
+    });
+    return fail("invalid", {
+      fieldErrors: { code: ["That code is not right. Check the time on your phone and enter the code now shown."] },
+    });
   }
   return ok(await confirmDevice(deps, user, deviceId, "totp", client));
 }
 
 /** Marks a device proven, records it, emails the owner; the first one completes enrollment's MFA part. */
-export async function confirmDevice(deps: Deps, user: User, deviceId: string, kind: MfaKind, client: { ip: string | null }) {
+export async function confirmDevice(
+  deps: Deps,
+  user: User,
+  deviceId: string,
+  kind: MfaKind,
+  client: { ip: string | null },
+) {
   const before = await listDevices(deps, user.id);
   await deps.db.batch([
     deps.db.update(mfaDevices).set({ confirmedAt: deps.now() }).where(eq(mfaDevices.id, deviceId)),
-    auditInsert(deps, { eventType: "mfa.device_added", outcome: "success", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, details: { kind, deviceId } }),
+    auditInsert(deps, {
+      eventType: "mfa.device_added",
+      outcome: "success",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+      ip: client.ip,
+      details: { kind, deviceId },
+    }),
   ]);
   await enqueueEmail(deps, {
     template: "mfa_device_changed",
@@ -153,12 +197,20 @@ const RECOVERY_LENGTH = 28;
 
 function recoveryCode(): string {
   // 256 is a multiple of 32: every letter equally likely.
-  const chars = Array.from(crypto.getRandomValues(new Uint8Array(RECOVERY_LENGTH)), (b) => RECOVERY_ALPHABET[b % 32]).join("");
+  const chars = Array.from(
+    crypto.getRandomValues(new Uint8Array(RECOVERY_LENGTH)),
+    (b) => RECOVERY_ALPHABET[b % 32],
+  ).join("");
   return chars.match(/.{4}/g)!.join("-");
 }
 
 /** Typed codes: any case, spaces or dashes; the look-alikes I, L and O read as 1, 1 and 0. */
-export const normaliseRecovery = (code: string) => code.toUpperCase().replace(/[^A-Z0-9]/g, "").replace(/[IL]/g, "1").replace(/O/g, "0");
+export const normaliseRecovery = (code: string) =>
+  code
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "")
+    .replace(/[IL]/g, "1")
+    .replace(/O/g, "0");
 
 export const looksLikeRecoveryCode = (code: string) => normaliseRecovery(code).length === RECOVERY_LENGTH;
 
@@ -168,26 +220,52 @@ export async function issueRecoveryCodes(deps: Deps, user: User, client: { ip: s
   const now = deps.now();
   await deps.db.batch([
     deps.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id)),
-    deps.db.insert(recoveryCodes).values(codes.map((c) => ({ id: crypto.randomUUID(), userId: user.id, codeHash: hashToken(normaliseRecovery(c)), createdAt: now }))),
-    auditInsert(deps, { eventType: "mfa.recovery_codes_issued", outcome: "success", subjectUserId: user.id, actorUserId: user.id, ip: client.ip }),
+    deps.db.insert(recoveryCodes).values(
+      codes.map((c) => ({
+        id: crypto.randomUUID(),
+        userId: user.id,
+        codeHash: hashToken(normaliseRecovery(c)),
+        createdAt: now,
+      })),
+    ),
+    auditInsert(deps, {
+      eventType: "mfa.recovery_codes_issued",
+      outcome: "success",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+      ip: client.ip,
+    }),
   ]);
   return codes;
 }
 
 export async function remainingRecoveryCodes(deps: Pick<Deps, "db">, userId: string): Promise<number> {
-  const [row] = await deps.db.select({ n: count() }).from(recoveryCodes).where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+  const [row] = await deps.db
+    .select({ n: count() })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
   return row?.n ?? 0;
 }
 
-async function useRecoveryCode(deps: Deps, user: User, code: string): Promise<boolean> {
+async function redeemRecoveryCode(deps: Deps, user: User, code: string): Promise<boolean> {
   const [used] = await deps.db
     .update(recoveryCodes)
     .set({ usedAt: deps.now() })
-    .where(and(eq(recoveryCodes.userId, user.id), eq(recoveryCodes.codeHash, hashToken(normaliseRecovery(code))), isNull(recoveryCodes.usedAt)))
+    .where(
+      and(
+        eq(recoveryCodes.userId, user.id),
+        eq(recoveryCodes.codeHash, hashToken(normaliseRecovery(code))),
+        isNull(recoveryCodes.usedAt),
+      ),
+    )
     .returning({ id: recoveryCodes.id });
   if (!used) return false;
   const left = await remainingRecoveryCodes(deps, user.id);
-  await enqueueEmail(deps, { template: "recovery_code_used", to: user.email, data: { firstName: user.firstName, when: formatTime(deps.now()), remaining: String(left) } });
+  await enqueueEmail(deps, {
+    template: "recovery_code_used",
+    to: user.email,
+    data: { firstName: user.firstName, when: formatTime(deps.now()), remaining: String(left) },
+  });
   return true;
 }
 
@@ -212,17 +290,27 @@ export type CodeRequester = { kind: "owner" } | { kind: "client"; key: string };
  * the owner. A new code voids the earlier ones, except one sent in the last
  * minute (it may still be on its way).
  */
-export async function sendEmailCode(deps: Deps, user: User, purpose: CodePurpose, requester: CodeRequester = { kind: "owner" }): Promise<Result<null, "throttled">> {
+export async function sendEmailCode(
+  deps: Deps,
+  user: User,
+  purpose: CodePurpose,
+  requester: CodeRequester = { kind: "owner" },
+): Promise<Result<null, "throttled">> {
   const now = deps.now();
   const who = requester.kind === "owner" ? "owner" : requester.key;
   const budget = await hitRateLimit(deps, `code-send:${user.id}:${purpose}:${who}`, EMAIL_CODE_SENDS);
   if (!budget.allowed) {
-    return fail("throttled", { message: "We have already sent 3 codes in the last 15 minutes. Use the latest one, or wait before asking again." });
+    return fail("throttled", {
+      message: "We have already sent 3 codes in the last 15 minutes. Use the latest one, or wait before asking again.",
+    });
   }
   if (requester.kind !== "owner") {
     // Refused silently by the caller's same-for-everyone answer; the owner's own sends are not affected.
     const daily = await hitRateLimit(deps, `code-send:${user.id}:strangers`, EMAIL_CODE_DAILY);
-    if (!daily.allowed) return fail("throttled", { message: "Too many codes were sent to this account today. Try again tomorrow or contact the help desk." });
+    if (!daily.allowed)
+      return fail("throttled", {
+        message: "Too many codes were sent to this account today. Try again tomorrow or contact the help desk.",
+      });
   }
   const code = sixDigits();
   await deps.db.batch([
@@ -237,13 +325,25 @@ export async function sendEmailCode(deps: Deps, user: User, purpose: CodePurpose
           lte(oneTimeCodes.createdAt, new Date(now.getTime() - EMAIL_CODE_GRACE_MS)),
         ),
       ),
-    deps.db.insert(oneTimeCodes).values({ id: crypto.randomUUID(), userId: user.id, purpose, codeHash: hashToken(`${user.id}:${code}`), expiresAt: new Date(now.getTime() + EMAIL_CODE_TTL_MS), createdAt: now }),
+    deps.db.insert(oneTimeCodes).values({
+      id: crypto.randomUUID(),
+      userId: user.id,
+      purpose,
+      codeHash: hashToken(`${user.id}:${code}`),
+      expiresAt: new Date(now.getTime() + EMAIL_CODE_TTL_MS),
+      createdAt: now,
+    }),
     auditInsert(deps, { eventType: "mfa.code_sent", outcome: "info", subjectUserId: user.id, details: { purpose } }),
   ]);
   await enqueueEmail(deps, {
     template: "security_code",
     to: user.email,
-    data: { firstName: user.firstName, code, minutes: "10", kind: purpose === "challenge_recovery" ? "One-Time Security Code" : "security code" },
+    data: {
+      firstName: user.firstName,
+      code,
+      minutes: "10",
+      kind: purpose === "challenge_recovery" ? "One-Time Security Code" : "security code",
+    },
   });
   return ok(null);
 }
@@ -253,7 +353,12 @@ export async function sendEmailCode(deps: Deps, user: User, purpose: CodePurpose
  * tries). Each try is counted on every live code in one statement before the
  * comparison, so parallel guesses cannot exceed the 5 tries.
  */
-export async function verifyEmailCode(deps: Pick<Deps, "db" | "now">, userId: string, purpose: CodePurpose, code: string): Promise<boolean> {
+export async function verifyEmailCode(
+  deps: Pick<Deps, "db" | "now">,
+  userId: string,
+  purpose: CodePurpose,
+  code: string,
+): Promise<boolean> {
   const now = deps.now();
   const candidates = await deps.db
     .update(oneTimeCodes)
@@ -281,19 +386,22 @@ export async function verifyEmailCode(deps: Pick<Deps, "db" | "now">, userId: st
 
 // ---------------------------------------------------------------- second factor at sign-in
 
-
 export function mfaLockedMessage(until: Date): string {
   return `Too many wrong security codes. Security codes are locked until ${formatTime(until)}. Try again then, or use "Unable to Access Security Code?".`;
 }
 
-export const MFA_HELD_MESSAGE = "After too many wrong security codes this account is on hold. Contact the help desk to verify who you are.";
+export const MFA_HELD_MESSAGE =
+  "After too many wrong security codes this account is on hold. Contact the help desk to verify who you are.";
 
 /**
  * Claims one code attempt before the code is checked (one statement): refused
  * while codes are locked, once a lock is due but not yet set, and for good at
  * the hard stop. An expired lock is cleared by the claim that passes it.
  */
-async function claimCodeAttempt(deps: Pick<Deps, "db" | "now">, userId: string): Promise<{ ok: true; failures: number } | { ok: false; until: Date | null; held: boolean }> {
+async function claimCodeAttempt(
+  deps: Pick<Deps, "db" | "now">,
+  userId: string,
+): Promise<{ ok: true; failures: number } | { ok: false; until: Date | null; held: boolean }> {
   const now = deps.now();
   const [row] = await deps.db
     .update(users)
@@ -304,12 +412,20 @@ async function claimCodeAttempt(deps: Pick<Deps, "db" | "now">, userId: string):
         isNull(users.heldAt),
         lt(users.mfaFailures, MFA_HARD_STOP),
         or(isNull(users.mfaLockedUntil), lte(users.mfaLockedUntil, now)),
-        or(sql`${users.mfaFailures} % ${MFA_FAILURES_PER_LOCK} != 0`, eq(users.mfaFailures, 0), isNotNull(users.mfaLockedUntil)),
+        or(
+          sql`${users.mfaFailures} % ${MFA_FAILURES_PER_LOCK} != 0`,
+          eq(users.mfaFailures, 0),
+          isNotNull(users.mfaLockedUntil),
+        ),
       ),
     )
     .returning({ failures: users.mfaFailures });
   if (row) return { ok: true, failures: row.failures };
-  const current = await deps.db.select({ until: users.mfaLockedUntil, heldAt: users.heldAt, failures: users.mfaFailures }).from(users).where(eq(users.id, userId)).get();
+  const current = await deps.db
+    .select({ until: users.mfaLockedUntil, heldAt: users.heldAt, failures: users.mfaFailures })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
   const held = Boolean(current?.heldAt) || (current?.failures ?? 0) >= MFA_HARD_STOP;
   return { ok: false, held, until: current?.until ?? new Date(now.getTime() + MFA_FIRST_LOCK_MS) };
 }
@@ -320,11 +436,23 @@ async function lockCodes(deps: Deps, user: User, failures: number) {
   const held = failures >= MFA_HARD_STOP;
   const until = new Date(now.getTime() + mfaLockDuration(failures));
   await deps.db.batch([
-    deps.db.update(users).set(held ? { heldAt: now, heldReason: "mfa_failures", mfaLockedUntil: until } : { mfaLockedUntil: until }).where(eq(users.id, user.id)),
-    auditInsert(deps, { eventType: held ? "account.held" : "mfa.locked", outcome: "info", subjectUserId: user.id, details: { failures, until: until.toISOString(), reason: held ? "mfa_failures" : undefined } }),
+    deps.db
+      .update(users)
+      .set(held ? { heldAt: now, heldReason: "mfa_failures", mfaLockedUntil: until } : { mfaLockedUntil: until })
+      .where(eq(users.id, user.id)),
+    auditInsert(deps, {
+      eventType: held ? "account.held" : "mfa.locked",
+      outcome: "info",
+      subjectUserId: user.id,
+      details: { failures, until: until.toISOString(), reason: held ? "mfa_failures" : undefined },
+    }),
   ]);
   // A code lock means the password is known: the owner must hear of it.
-  await enqueueEmail(deps, { template: "mfa_locked", to: user.email, data: { firstName: user.firstName, lockedUntil: formatTime(until), held: held ? "yes" : "no" } });
+  await enqueueEmail(deps, {
+    template: "mfa_locked",
+    to: user.email,
+    data: { firstName: user.firstName, lockedUntil: formatTime(until), held: held ? "yes" : "no" },
+  });
   return { held, until };
 }
 
@@ -341,7 +469,8 @@ export async function verifySecondFactor(
   options: { allowed?: readonly SecondFactorType[] } = {},
 ): Promise<Result<{ kind: SecondFactorType }, "invalid" | "mfa_locked">> {
   const claim = await claimCodeAttempt(deps, user.id);
-  if (!claim.ok) return fail("mfa_locked", { message: claim.held ? MFA_HELD_MESSAGE : mfaLockedMessage(claim.until ?? deps.now()) });
+  if (!claim.ok)
+    return fail("mfa_locked", { message: claim.held ? MFA_HELD_MESSAGE : mfaLockedMessage(claim.until ?? deps.now()) });
   const trimmed = code.trim();
   const allowed = options.allowed ?? SECOND_FACTOR_TYPES;
   let okKind: SecondFactorType | null = null;
@@ -358,7 +487,7 @@ export async function verifySecondFactor(
     } else if (type === "otc") {
       if (await verifyEmailCode(deps, user.id, "challenge_recovery", trimmed)) okKind = "otc";
     } else if (type === "recovery") {
-      if (await useRecoveryCode(deps, user, trimmed)) okKind = "recovery";
+      if (await redeemRecoveryCode(deps, user, trimmed)) okKind = "recovery";
     } else if (type === "webauthn") {
       // The browser's assertion, sent in the code field by the page's script.
       const assertion = parseAssertion(trimmed);
@@ -380,7 +509,8 @@ export async function verifySecondFactor(
 
 export async function renameDevice(deps: Deps, user: User, deviceId: string, name: string): Promise<Result<null>> {
   const clean = name.trim();
-  if (clean.length < 1 || clean.length > 40) return fail("invalid", { fieldErrors: { name: ["Give the device a name of 1 to 40 characters."] } });
+  if (clean.length < 1 || clean.length > 40)
+    return fail("invalid", { fieldErrors: { name: ["Give the device a name of 1 to 40 characters."] } });
   const [renamed] = await deps.db
     .update(mfaDevices)
     .set({ name: clean })
@@ -388,7 +518,13 @@ export async function renameDevice(deps: Deps, user: User, deviceId: string, nam
     .returning({ id: mfaDevices.id });
   // Another user's device (or none): nothing changed, nothing to record.
   if (!renamed) return fail("not_found", { fieldErrors: { name: ["That device is not on your account."] } });
-  await recordAuditEvent(deps, { eventType: "mfa.device_renamed", outcome: "success", subjectUserId: user.id, actorUserId: user.id, details: { deviceId } });
+  await recordAuditEvent(deps, {
+    eventType: "mfa.device_renamed",
+    outcome: "success",
+    subjectUserId: user.id,
+    actorUserId: user.id,
+    details: { deviceId },
+  });
   return ok(null);
 }
 
@@ -407,19 +543,34 @@ export async function removeDevice(
   const devices = await listDevices(deps, user.id);
   const target = devices.find((d) => d.id === deviceId);
   if (!target) return fail("not_found", { message: "That device is not on your account." });
-  if (devices.length <= 1) return fail("last_device", { message: "You cannot remove your only MFA device. Add another one first." });
+  if (devices.length <= 1)
+    return fail("last_device", { message: "You cannot remove your only MFA device. Add another one first." });
   const strongLeft = devices.filter((d) => d.id !== deviceId && d.kind !== "email").length;
   if (options.keepStrongDevice && strongLeft === 0) {
-    return fail("last_strong_device", { message: "Approvers must keep an authenticator app or security key. Add another one before removing this one." });
+    return fail("last_strong_device", {
+      message: "Approvers must keep an authenticator app or security key. Add another one before removing this one.",
+    });
   }
   await deps.db.batch([
     deps.db.delete(mfaDevices).where(eq(mfaDevices.id, deviceId)),
-    auditInsert(deps, { eventType: "mfa.device_removed", outcome: "success", subjectUserId: user.id, actorUserId: user.id, ip: client.ip, details: { kind: target.kind, deviceId } }),
+    auditInsert(deps, {
+      eventType: "mfa.device_removed",
+      outcome: "success",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+      ip: client.ip,
+      details: { kind: target.kind, deviceId },
+    }),
   ]);
   await enqueueEmail(deps, {
     template: "mfa_device_changed",
     to: user.email,
-    data: { firstName: user.firstName, change: "removed", device: `${MFA_DEVICE_TYPES[target.kind as MfaKind]} "${target.name}"`, when: formatTime(deps.now()) },
+    data: {
+      firstName: user.firstName,
+      change: "removed",
+      device: `${MFA_DEVICE_TYPES[target.kind as MfaKind]} "${target.name}"`,
+      when: formatTime(deps.now()),
+    },
   });
   return ok(null);
 }
@@ -433,7 +584,14 @@ export async function beginEmailDevice(deps: Deps, user: User) {
     .get();
   const id = existing?.id ?? crypto.randomUUID();
   if (!existing) {
-    await deps.db.insert(mfaDevices).values({ id, userId: user.id, kind: "email", name: "Email", credentialLabel: shortLabel("MAIL"), createdAt: deps.now() });
+    await deps.db.insert(mfaDevices).values({
+      id,
+      userId: user.id,
+      kind: "email",
+      name: "Email",
+      credentialLabel: shortLabel("MAIL"),
+      createdAt: deps.now(),
+    });
   }
   const sent = await sendEmailCode(deps, user, "email_enrollment");
   return { id, alreadyConfirmed: Boolean(existing?.confirmedAt), sent };

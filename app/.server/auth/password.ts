@@ -1,4 +1,4 @@
-import { scrypt as scryptCallback, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
 
 /**
  * scrypt at OWASP's Password Storage Cheat Sheet minimum (N=2^14, r=8, p=5):
@@ -32,7 +32,13 @@ export async function hashPassword(password: string): Promise<string> {
 function parse(stored: string) {
   const [scheme, n, r, p, salt, key] = stored.split("$");
   if (scheme !== "scrypt" || !salt || !key) return null;
-  return { N: Number(n), r: Number(r), p: Number(p), salt: Buffer.from(salt, "base64"), key: Buffer.from(key, "base64") };
+  return {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    salt: Buffer.from(salt, "base64"),
+    key: Buffer.from(key, "base64"),
+  };
 }
 
 /** Constant-time comparison of the derived key. */

@@ -1,6 +1,6 @@
 import { and, isNotNull, lt, or } from "drizzle-orm";
-import type { Deps } from "../deps";
 import { emailTokens, oneTimeCodes, webauthnChallenges } from "../db/schema";
+import type { Deps } from "../deps";
 
 /**
  * How long a spent emailed code is kept. sendEmailCode (mfa.ts) counts every code
@@ -30,7 +30,12 @@ export async function purgeSpentCredentials(deps: Pick<Deps, "db" | "now">) {
       .returning({ id: emailTokens.tokenHash }),
     deps.db
       .delete(oneTimeCodes)
-      .where(and(lt(oneTimeCodes.createdAt, codeCutoff), or(isNotNull(oneTimeCodes.usedAt), lt(oneTimeCodes.expiresAt, now))))
+      .where(
+        and(
+          lt(oneTimeCodes.createdAt, codeCutoff),
+          or(isNotNull(oneTimeCodes.usedAt), lt(oneTimeCodes.expiresAt, now)),
+        ),
+      )
       .returning({ id: oneTimeCodes.id }),
   ]);
   return { webauthnChallenges: challenges.length, emailTokens: tokens.length, oneTimeCodes: codes.length };

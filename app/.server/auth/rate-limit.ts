@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, lt, lte, or, sql } from "drizzle-orm";
-import type { Deps } from "../deps";
 import { rateLimits } from "../db/schema";
+import type { Deps } from "../deps";
 import { fail } from "../result";
 
 /**
@@ -27,7 +27,11 @@ export interface Rule {
 }
 
 /** A fixed window: the first hit opens it, hits past the limit are refused until it closes. */
-export async function hitRateLimit(deps: Pick<Deps, "db" | "now">, key: string, rule: Rule): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+export async function hitRateLimit(
+  deps: Pick<Deps, "db" | "now">,
+  key: string,
+  rule: Rule,
+): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
   const now = deps.now().getTime();
   const windowStart = now - rule.windowMs;
   const [row] = await deps.db
@@ -72,8 +76,17 @@ export async function claimAttempt(
       setWhere: or(sql`${rateLimits.count} < ${rule.limit}`, lte(rateLimits.windowStartsAt, new Date(stale))),
     })
     .returning({ count: rateLimits.count });
-  if (row) return { allowed: true, count: row.count, lockedUntil: row.count >= rule.limit ? new Date(now + rule.windowMs) : null };
-  const held = await deps.db.select({ at: rateLimits.windowStartsAt }).from(rateLimits).where(eq(rateLimits.key, key)).get();
+  if (row)
+    return {
+      allowed: true,
+      count: row.count,
+      lockedUntil: row.count >= rule.limit ? new Date(now + rule.windowMs) : null,
+    };
+  const held = await deps.db
+    .select({ at: rateLimits.windowStartsAt })
+    .from(rateLimits)
+    .where(eq(rateLimits.key, key))
+    .get();
   return { allowed: false, lockedUntil: new Date((held?.at.getTime() ?? now) + rule.windowMs) };
 }
 
@@ -98,7 +111,8 @@ export function clientKey(ip: string | null): string {
   const [head, tail] = ip.toLowerCase().split("::");
   const left = head ? head.split(":") : [];
   const right = tail !== undefined && tail !== "" ? tail.split(":") : [];
-  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  const groups =
+    tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
   return `${groups
     .slice(0, 4)
     .map((g) => (g || "0").replace(/^0+(?=.)/, ""))
@@ -109,5 +123,7 @@ export const ipKey = (scope: string, ip: string | null) => `${scope}:ip:${client
 
 /** The failure every throttled endpoint returns, in the same words. */
 export function throttled(what: string, retryAfterSeconds: number) {
-  return fail("throttled", { message: `Too many ${what} from your network. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.` });
+  return fail("throttled", {
+    message: `Too many ${what} from your network. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`,
+  });
 }

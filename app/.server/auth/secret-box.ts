@@ -12,7 +12,11 @@ async function importKey(base64Key: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
-export async function sealSecret(base64Key: string, plaintext: Uint8Array, associatedData: string): Promise<Uint8Array> {
+export async function sealSecret(
+  base64Key: string,
+  plaintext: Uint8Array,
+  associatedData: string,
+): Promise<Uint8Array> {
   const key = await importKey(base64Key);
   const iv = crypto.getRandomValues(new Uint8Array(IV_LENGTH));
   const ciphertext = new Uint8Array(

@@ -1,8 +1,8 @@
 import { and, count, desc, eq, isNotNull, ne } from "drizzle-orm";
-import type { Deps } from "../deps";
-import { challengeAnswers, mfaDevices, passwordCredentials, roles, sessions, userRoles, users } from "../db/schema";
 import { ACTOR_ROLE_COLUMNS, type Actor, type ActorRole, type Assurance } from "../access/authorize";
 import { readCookie, serializeCookie } from "../cookies";
+import { challengeAnswers, mfaDevices, passwordCredentials, roles, sessions, userRoles, users } from "../db/schema";
+import type { Deps } from "../deps";
 import { hashToken, randomToken } from "./tokens";
 
 /** SPEC 2.2 / ASVS V3: 30 minutes idle, 12 hours absolute. */
@@ -32,7 +32,11 @@ export interface CurrentSession {
 
 /** The strength a sign-in factor gives a session (docs/decisions: assurance model). */
 export function assuranceOf(factor: string): Assurance {
-  return factor === "totp" || factor === "webauthn" || factor === "passkey" || factor === "recovery" ? "strong" : factor === "none" ? "password" : "weak";
+  return factor === "totp" || factor === "webauthn" || factor === "passkey" || factor === "recovery"
+    ? "strong"
+    : factor === "none"
+      ? "password"
+      : "weak";
 }
 
 export interface NewSession {
@@ -44,7 +48,10 @@ export interface NewSession {
 }
 
 /** Starts a new session (a new id every time: sign-in and privilege changes rotate). */
-export async function createSession(deps: Pick<Deps, "db" | "now">, input: NewSession): Promise<{ token: string; setCookie: string }> {
+export async function createSession(
+  deps: Pick<Deps, "db" | "now">,
+  input: NewSession,
+): Promise<{ token: string; setCookie: string }> {
   const token = randomToken();
   const now = deps.now();
   await deps.db.insert(sessions).values({
@@ -77,7 +84,11 @@ export async function rotateSession(
   const now = deps.now();
   const [row] = await deps.db
     .update(sessions)
-    .set({ idHash: hashToken(token), lastSeenAt: now, ...(change.strong ? { assurance: "strong" as const, strongFactorAt: now } : {}) })
+    .set({
+      idHash: hashToken(token),
+      lastSeenAt: now,
+      ...(change.strong ? { assurance: "strong" as const, strongFactorAt: now } : {}),
+    })
     .where(eq(sessions.idHash, session.idHash))
     .returning({ userId: sessions.userId });
   return row ? { setCookie: sessionSetCookie(token) } : null;
@@ -116,7 +127,11 @@ async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): 
   const idHash = hashToken(token);
   // One round trip: the session with its user, the user's roles and devices.
   const [rows, roleRows, deviceRows] = await deps.db.batch([
-    deps.db.select({ session: sessions, user: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.idHash, idHash)),
+    deps.db
+      .select({ session: sessions, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.idHash, idHash)),
     deps.db
       .select(ACTOR_ROLE_COLUMNS)
       .from(sessions)
@@ -165,10 +180,20 @@ async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): 
 }
 
 /** What first sign-in still has to set (SPEC 2.3): a password to replace, questions to choose. */
-export async function firstSignInNeeds(deps: Pick<Deps, "db">, userId: string): Promise<{ password: boolean; questions: boolean }> {
+export async function firstSignInNeeds(
+  deps: Pick<Deps, "db">,
+  userId: string,
+): Promise<{ password: boolean; questions: boolean }> {
   const [credential, answers] = await deps.db.batch([
-    deps.db.select({ isTemporary: passwordCredentials.isTemporary }).from(passwordCredentials).where(eq(passwordCredentials.userId, userId)),
-    deps.db.select({ id: challengeAnswers.id }).from(challengeAnswers).where(eq(challengeAnswers.userId, userId)).limit(1),
+    deps.db
+      .select({ isTemporary: passwordCredentials.isTemporary })
+      .from(passwordCredentials)
+      .where(eq(passwordCredentials.userId, userId)),
+    deps.db
+      .select({ id: challengeAnswers.id })
+      .from(challengeAnswers)
+      .where(eq(challengeAnswers.userId, userId))
+      .limit(1),
   ]);
   return { password: Boolean(credential[0]?.isTemporary), questions: answers.length === 0 };
 }
@@ -197,7 +222,9 @@ export async function listSessions(deps: Pick<Deps, "db">, userId: string) {
 export async function endOtherSessions(deps: Pick<Deps, "db">, userId: string, keepIdHash: string | null) {
   await deps.db
     .delete(sessions)
-    .where(keepIdHash ? and(eq(sessions.userId, userId), ne(sessions.idHash, keepIdHash)) : eq(sessions.userId, userId));
+    .where(
+      keepIdHash ? and(eq(sessions.userId, userId), ne(sessions.idHash, keepIdHash)) : eq(sessions.userId, userId),
+    );
 }
 
 export async function endSession(deps: Pick<Deps, "db">, userId: string, idHash: string) {

@@ -1,19 +1,19 @@
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { and, eq, isNotNull } from "drizzle-orm";
 import { formatTime } from "~/lib/format";
-import type { Deps } from "../deps";
-import { knownDevices, mfaDevices, passwordCredentials, users } from "../db/schema";
 import { auditInsert, recordAuditEvent } from "../audit/record";
+import { knownDevices, mfaDevices, passwordCredentials, users } from "../db/schema";
+import type { Deps } from "../deps";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
+import { createEmailToken } from "./email-tokens";
+import { keyedHash } from "./keyed-hash";
+import { confirmedKinds, sendEmailCode, verifySecondFactor } from "./mfa";
 import { hashPassword, needsRehash, spendVerifyTime, verifyPassword } from "./password";
 import { claimAttempt, clearAttempts, clientKey, hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
 import { assuranceOf, createSession } from "./session";
-import { keyedHash } from "./keyed-hash";
-import { createEmailToken } from "./email-tokens";
 import { hashToken, randomToken } from "./tokens";
-import { confirmedKinds, sendEmailCode, verifySecondFactor } from "./mfa";
 import { verifyAuthentication } from "./webauthn";
-import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 
 /**
  * SPEC 2.2: 5 consecutive failures lock the account for 30 minutes, for the
@@ -78,19 +78,32 @@ export async function claimPasswordAttempt(
   if (trustedDeviceHash) return { allowed: true, keys: [clientKeyed], lockedUntil: own.lockedUntil };
   const account = await claimAttempt(deps, `${prefix}account`, ACCOUNT_CEILING);
   if (!account.allowed) return account;
-  return { allowed: true, keys: [clientKeyed, `${prefix}account`], lockedUntil: own.lockedUntil ?? account.lockedUntil };
+  return {
+    allowed: true,
+    keys: [clientKeyed, `${prefix}account`],
+    lockedUntil: own.lockedUntil ?? account.lockedUntil,
+  };
 }
 
 /** The claim's lock just began: tell the owner (once an hour at most), with a link that unlocks. */
 async function announceLock(deps: Deps, user: typeof users.$inferSelect, lockedUntil: Date) {
-  await recordAuditEvent(deps, { eventType: "account.locked", outcome: "info", subjectUserId: user.id, details: { until: lockedUntil.toISOString() } });
+  await recordAuditEvent(deps, {
+    eventType: "account.locked",
+    outcome: "info",
+    subjectUserId: user.id,
+    details: { until: lockedUntil.toISOString() },
+  });
   const mail = await hitRateLimit(deps, `lock-mail:${user.id}`, LOCK_EMAILS);
   if (!mail.allowed) return;
   const token = await createEmailToken(deps, user.id, "password_reset");
   await enqueueEmail(deps, {
     template: "account_locked",
     to: user.email,
-    data: { firstName: user.firstName, lockedUntil: formatTime(lockedUntil), resetUrl: `${deps.env.PUBLIC_ORIGIN}/reset-password?token=${token}` },
+    data: {
+      firstName: user.firstName,
+      lockedUntil: formatTime(lockedUntil),
+      resetUrl: `${deps.env.PUBLIC_ORIGIN}/reset-password?token=${token}`,
+    },
   });
 }
 
@@ -108,7 +121,12 @@ export async function signIn(
   const loginId = input.loginId.trim().toUpperCase();
   const throttle = await hitRateLimit(deps, ipKey("signin", client.ip), LIMITS.signInPerIp);
   if (!throttle.allowed) {
-    await recordAuditEvent(deps, { eventType: "signin.throttled", outcome: "failure", ip: client.ip, userAgent: client.userAgent });
+    await recordAuditEvent(deps, {
+      eventType: "signin.throttled",
+      outcome: "failure",
+      ip: client.ip,
+      userAgent: client.userAgent,
+    });
     return throttled("log-in attempts", throttle.retryAfterSeconds);
   }
 
@@ -120,12 +138,22 @@ export async function signIn(
       .from(users)
       .leftJoin(passwordCredentials, eq(passwordCredentials.userId, users.id))
       .where(eq(users.loginId, loginId)),
-    deps.db.select({ id: mfaDevices.id }).from(mfaDevices).innerJoin(users, eq(users.id, mfaDevices.userId)).where(and(eq(users.loginId, loginId), isNotNull(mfaDevices.confirmedAt))),
+    deps.db
+      .select({ id: mfaDevices.id })
+      .from(mfaDevices)
+      .innerJoin(users, eq(users.id, mfaDevices.userId))
+      .where(and(eq(users.loginId, loginId), isNotNull(mfaDevices.confirmedAt))),
     deps.db
       .select({ userId: knownDevices.userId })
       .from(knownDevices)
       .innerJoin(users, eq(users.id, knownDevices.userId))
-      .where(and(eq(users.loginId, loginId), eq(knownDevices.deviceHash, deviceHash ?? ""), isNotNull(knownDevices.trustedAt))),
+      .where(
+        and(
+          eq(users.loginId, loginId),
+          eq(knownDevices.deviceHash, deviceHash ?? ""),
+          isNotNull(knownDevices.trustedAt),
+        ),
+      ),
   ]);
   const row = userRows[0];
   const usable = row?.credential && row.user.status === "active" && !row.user.heldAt ? row : null;
@@ -172,7 +200,7 @@ export async function signIn(
   if (credential.isTemporary && credential.expiresAt && credential.expiresAt <= now) {
     await audit("signin.failure", "failure", { reason: "temporary_password_expired" });
     return fail("temporary_expired", {
-      message: "Your temporary password has expired or was already used. Use \"Forgot your password?\" to get a new one.",
+      message: 'Your temporary password has expired or was already used. Use "Forgot your password?" to get a new one.',
     });
   }
 
@@ -182,13 +210,21 @@ export async function signIn(
     // Single use, as its email says: first sign-in must now set a new password in this session.
     await deps.db.update(passwordCredentials).set({ expiresAt: now }).where(eq(passwordCredentials.userId, user.id));
   } else if (needsRehash(credential.hash)) {
-    await deps.db.update(passwordCredentials).set({ hash: await hashPassword(input.password) }).where(eq(passwordCredentials.userId, user.id));
+    await deps.db
+      .update(passwordCredentials)
+      .set({ hash: await hashPassword(input.password) })
+      .where(eq(passwordCredentials.userId, user.id));
   }
   return ok(finished);
 }
 
 /** Success: record it, start a new session of the strength the factor gives, note the browser. */
-async function finishSignIn(deps: Deps, user: typeof users.$inferSelect, client: ClientInfo, secondFactor: string): Promise<SignInSuccess> {
+async function finishSignIn(
+  deps: Deps,
+  user: typeof users.$inferSelect,
+  client: ClientInfo,
+  secondFactor: string,
+): Promise<SignInSuccess> {
   const assurance = assuranceOf(secondFactor);
   await auditInsert(deps, {
     eventType: "signin.success",
@@ -199,7 +235,13 @@ async function finishSignIn(deps: Deps, user: typeof users.$inferSelect, client:
     userAgent: client.userAgent,
     details: { loginId: user.loginId, secondFactor, assurance, location: client.location },
   });
-  const session = await createSession(deps, { userId: user.id, ip: client.ip, userAgent: client.userAgent, location: client.location, assurance });
+  const session = await createSession(deps, {
+    userId: user.id,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    location: client.location,
+    assurance,
+  });
   const newDeviceToken = await noteDevice(deps, user, client, assurance === "strong");
   return { userId: user.id, setCookie: session.setCookie, newDeviceToken };
 }
@@ -217,12 +259,19 @@ export async function signInWithPasskey(
   if (!throttle.allowed) return throttled("log-in attempts", throttle.retryAfterSeconds);
   const verified = await verifyAuthentication(deps, assertion, null);
   if (!verified.ok) {
-    await recordAuditEvent(deps, { eventType: "signin.failure", outcome: "failure", ip: client.ip, userAgent: client.userAgent, details: { reason: "passkey", code: verified.code } });
+    await recordAuditEvent(deps, {
+      eventType: "signin.failure",
+      outcome: "failure",
+      ip: client.ip,
+      userAgent: client.userAgent,
+      details: { reason: "passkey", code: verified.code },
+    });
     return fail("invalid", { message: "That passkey could not be used to log in. Log in with your User ID instead." });
   }
   const user = await deps.db.select().from(users).where(eq(users.id, verified.value.userId)).get();
   // A passkey is phishing-resistant and proves both factors: a password lockout does not stop it.
-  if (!user || user.status !== "active" || user.heldAt) return fail("invalid", { message: "That passkey could not be used to log in. Log in with your User ID instead." });
+  if (user?.status !== "active" || user.heldAt)
+    return fail("invalid", { message: "That passkey could not be used to log in. Log in with your User ID instead." });
   return ok(await finishSignIn(deps, user, client, "passkey"));
 }
 
@@ -230,12 +279,20 @@ export async function signInWithPasskey(
  * Remembers the browser (by a hashed long-lived cookie) and, when an account that
  * has signed in before is used from a browser it has not seen, emails its owner.
  */
-async function noteDevice(deps: Deps, user: typeof users.$inferSelect, client: ClientInfo, strong: boolean): Promise<string | null> {
+async function noteDevice(
+  deps: Deps,
+  user: typeof users.$inferSelect,
+  client: ClientInfo,
+  strong: boolean,
+): Promise<string | null> {
   const token = client.deviceToken ?? randomToken();
   const deviceHash = hashToken(token);
   const now = deps.now();
   const [known, any] = await deps.db.batch([
-    deps.db.select().from(knownDevices).where(and(eq(knownDevices.userId, user.id), eq(knownDevices.deviceHash, deviceHash))),
+    deps.db
+      .select()
+      .from(knownDevices)
+      .where(and(eq(knownDevices.userId, user.id), eq(knownDevices.deviceHash, deviceHash))),
     deps.db.select({ userId: knownDevices.userId }).from(knownDevices).where(eq(knownDevices.userId, user.id)).limit(1),
   ]);
   if (known.length > 0) {
@@ -244,7 +301,9 @@ async function noteDevice(deps: Deps, user: typeof users.$inferSelect, client: C
       .set(strong ? { lastSeenAt: now, trustedAt: now } : { lastSeenAt: now })
       .where(and(eq(knownDevices.userId, user.id), eq(knownDevices.deviceHash, deviceHash)));
   } else {
-    await deps.db.insert(knownDevices).values({ userId: user.id, deviceHash, firstSeenAt: now, lastSeenAt: now, trustedAt: strong ? now : null });
+    await deps.db
+      .insert(knownDevices)
+      .values({ userId: user.id, deviceHash, firstSeenAt: now, lastSeenAt: now, trustedAt: strong ? now : null });
     if (any.length > 0) {
       const notMe = await createEmailToken(deps, user.id, "not_me");
       await enqueueEmail(deps, {
@@ -266,22 +325,44 @@ async function noteDevice(deps: Deps, user: typeof users.$inferSelect, client: C
 /** "Chrome on Windows", good enough for an email and the sessions list. */
 export function describeUserAgent(userAgent: string | null): string {
   if (!userAgent) return "an unknown browser";
-  const browser = /Edg\//.test(userAgent) ? "Edge" : /Firefox\//.test(userAgent) ? "Firefox" : /Chrom(e|ium)\//.test(userAgent) ? "Chrome" : /Safari\//.test(userAgent) ? "Safari" : "a browser";
-  const os = /Windows/.test(userAgent) ? "Windows" : /Android/.test(userAgent) ? "Android" : /iPhone|iPad/.test(userAgent) ? "iOS" : /Mac OS X/.test(userAgent) ? "macOS" : /Linux/.test(userAgent) ? "Linux" : "an unknown system";
+  const browser = /Edg\//.test(userAgent)
+    ? "Edge"
+    : /Firefox\//.test(userAgent)
+      ? "Firefox"
+      : /Chrom(e|ium)\//.test(userAgent)
+        ? "Chrome"
+        : /Safari\//.test(userAgent)
+          ? "Safari"
+          : "a browser";
+  const os = /Windows/.test(userAgent)
+    ? "Windows"
+    : /Android/.test(userAgent)
+      ? "Android"
+      : /iPhone|iPad/.test(userAgent)
+        ? "iOS"
+        : /Mac OS X/.test(userAgent)
+          ? "macOS"
+          : /Linux/.test(userAgent)
+            ? "Linux"
+            : "an unknown system";
   return `${browser} on ${os}`;
 }
-
 
 /**
  * The "Send" button of step 2 for MFA Device Type "Email". The answer is the same
  * whether or not the User ID exists or has an email device; each requester (a
  * client address or a known browser) has its own budget.
  */
-export async function sendSignInEmailCode(deps: Deps, loginId: string, client: ClientInfo): Promise<Result<null, "throttled">> {
+export async function sendSignInEmailCode(
+  deps: Deps,
+  loginId: string,
+  client: ClientInfo,
+): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
   if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
   const user = await deps.db.select().from(users).where(eq(users.loginId, loginId.toUpperCase())).get();
-  if (!user || user.status !== "active" || user.heldAt || !(await confirmedKinds(deps, user.id)).includes("email")) return ok(null);
+  if (user?.status !== "active" || user.heldAt || !(await confirmedKinds(deps, user.id)).includes("email"))
+    return ok(null);
   const requester = client.deviceToken ? `device:${hashToken(client.deviceToken)}` : clientKey(client.ip);
   // Refusals stay silent here: the screen says the same for every User ID.
   await sendEmailCode(deps, user, "email_mfa", { kind: "client", key: requester });

@@ -1,9 +1,9 @@
-import type { Deps } from "../deps";
-import { recordAuditEvent } from "../audit/record";
-import { fail, ok, type Result } from "../result";
 import { STRONG_TYPES } from "~/lib/mfa";
+import { recordAuditEvent } from "../audit/record";
+import type { Deps } from "../deps";
+import { fail, ok, type Result } from "../result";
 import { verifySecondFactor } from "./mfa";
-import { rotateSession, type CurrentSession } from "./session";
+import { type CurrentSession, rotateSession } from "./session";
 
 /**
  * Step-up (NIST SP 800-63B §4.2.3 reauthentication at AAL2): a code from an
@@ -28,7 +28,14 @@ export async function stepUp(
     details: { deviceType: input.type },
   });
   if (!verified.ok) {
-    return fail(verified.code, { fieldErrors: { code: [verified.message ?? "That code is not right. Enter the code your authenticator app shows now, or a recovery code."] } });
+    return fail(verified.code, {
+      fieldErrors: {
+        code: [
+          verified.message ??
+            "That code is not right. Enter the code your authenticator app shows now, or a recovery code.",
+        ],
+      },
+    });
   }
   const rotated = await rotateSession(deps, session, { strong: true });
   if (!rotated) return fail("expired", { message: "Your session ended. Log in again." });

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
-import type { Deps } from "../deps";
+import { TERMS_VERSION } from "~/lib/terms";
 import { readCookie, serializeCookie } from "../cookies";
 import { termsAcceptances } from "../db/schema";
-import { TERMS_VERSION } from "~/lib/terms";
+import type { Deps } from "../deps";
 
 /**
  * Who accepted the Terms and Conditions before signing in: the cookie holds the
@@ -19,7 +19,10 @@ export function termsSetCookie(acceptanceId: string): string {
   return serializeCookie(TERMS_COOKIE, acceptanceId, { maxAge: TERMS_COOKIE_MAX_AGE_S });
 }
 
-export async function acceptTerms(deps: Pick<Deps, "db" | "now">, input: { programCode: string | null; userId?: string | null }) {
+export async function acceptTerms(
+  deps: Pick<Deps, "db" | "now">,
+  input: { programCode: string | null; userId?: string | null },
+) {
   const id = crypto.randomUUID();
   await deps.db.insert(termsAcceptances).values({
     id,

@@ -1,7 +1,7 @@
 import { generateHOTP } from "@oslojs/otp";
-import { and, eq, or, isNull, lt } from "drizzle-orm";
-import type { Deps } from "../deps";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { mfaDevices } from "../db/schema";
+import type { Deps } from "../deps";
 import { openSecret } from "./secret-box";
 import { timingSafeEqualString } from "./tokens";
 
@@ -37,7 +37,11 @@ export async function verifyTotpDevice(
   code: string,
 ): Promise<boolean> {
   if (!device.totpSecretEnc) return false;
-  const key = await openSecret(deps.env.TOTP_ENCRYPTION_KEY, new Uint8Array(device.totpSecretEnc), totpAssociatedData(device.id));
+  const key = await openSecret(
+    deps.env.TOTP_ENCRYPTION_KEY,
+    new Uint8Array(device.totpSecretEnc),
+    totpAssociatedData(device.id),
+  );
   const step = matchTotpStep(key, code.replace(/\s+/g, ""), deps.now().getTime());
   if (step === null) return false;
   const updated = await deps.db

@@ -1,14 +1,14 @@
 import {
+  type AuthenticationResponseJSON,
   generateAuthenticationOptions,
   generateRegistrationOptions,
+  type RegistrationResponseJSON,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import { and, eq, gt, isNotNull, isNull } from "drizzle-orm";
-import type { Deps } from "../deps";
 import { mfaDevices, users, webauthnChallenges } from "../db/schema";
+import type { Deps } from "../deps";
 import { fail, ok, type Result } from "../result";
 import { shortLabel } from "./mfa";
 
@@ -23,9 +23,16 @@ function relyingParty(env: Deps["env"]) {
   return { origin: origin.origin, rpID: origin.hostname };
 }
 
-async function storeChallenge(deps: Pick<Deps, "db" | "now">, purpose: "register" | "authenticate", challenge: string, userId: string | null) {
+async function storeChallenge(
+  deps: Pick<Deps, "db" | "now">,
+  purpose: "register" | "authenticate",
+  challenge: string,
+  userId: string | null,
+) {
   const id = crypto.randomUUID();
-  await deps.db.insert(webauthnChallenges).values({ id, userId, purpose, challenge, expiresAt: new Date(deps.now().getTime() + CHALLENGE_TTL_MS) });
+  await deps.db
+    .insert(webauthnChallenges)
+    .values({ id, userId, purpose, challenge, expiresAt: new Date(deps.now().getTime() + CHALLENGE_TTL_MS) });
   return id;
 }
 
@@ -81,7 +88,10 @@ export async function registrationOptions(deps: Pick<Deps, "db" | "env" | "now">
     userDisplayName: `${user.firstName} ${user.lastName}`,
     userID: new TextEncoder().encode(user.id),
     attestationType: "none",
-    excludeCredentials: existing.map((d) => ({ id: d.webauthnCredentialId!, transports: transportsOf(d.webauthnTransports) })),
+    excludeCredentials: existing.map((d) => ({
+      id: d.webauthnCredentialId!,
+      transports: transportsOf(d.webauthnTransports),
+    })),
     authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
   });
   const challengeId = await storeChallenge(deps, "register", options.challenge, user.id);
@@ -97,13 +107,20 @@ export async function verifyRegistration(
   const challenge = await consumeChallenge(deps, input.challengeId, "register", user.id);
   if (!challenge) return fail("challenge", { message: "That request expired. Try again." });
   const { origin, rpID } = relyingParty(deps.env);
-  let verification;
+  let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
-    verification = await verifyRegistrationResponse({ response: input.response, expectedChallenge: challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
+    verification = await verifyRegistrationResponse({
+      response: input.response,
+      expectedChallenge: challenge,
+      expectedOrigin: origin,
+      expectedRPID: rpID,
+      requireUserVerification: false,
+    });
   } catch {
     return fail("invalid", { message: "The security key's answer could not be verified. Try again." });
   }
-  if (!verification.verified) return fail("invalid", { message: "The security key's answer could not be verified. Try again." });
+  if (!verification.verified)
+    return fail("invalid", { message: "The security key's answer could not be verified. Try again." });
   const { credential } = verification.registrationInfo;
   const id = crypto.randomUUID();
   await deps.db.insert(mfaDevices).values({
@@ -133,7 +150,9 @@ export async function verifyRegistration(
  */
 export async function authenticationOptions(deps: Pick<Deps, "db" | "env" | "now">, loginId: string | null) {
   const { rpID } = relyingParty(deps.env);
-  const user = loginId ? await deps.db.select({ id: users.id }).from(users).where(eq(users.loginId, loginId.toUpperCase())).get() : null;
+  const user = loginId
+    ? await deps.db.select({ id: users.id }).from(users).where(eq(users.loginId, loginId.toUpperCase())).get()
+    : null;
   const options = await generateAuthenticationOptions({
     rpID,
     userVerification: loginId ? "preferred" : "required",
@@ -159,18 +178,30 @@ export async function verifyAuthentication(
   const device = await deps.db
     .select()
     .from(mfaDevices)
-    .where(and(eq(mfaDevices.kind, "webauthn"), eq(mfaDevices.webauthnCredentialId, input.response.id), isNotNull(mfaDevices.confirmedAt)))
+    .where(
+      and(
+        eq(mfaDevices.kind, "webauthn"),
+        eq(mfaDevices.webauthnCredentialId, input.response.id),
+        isNotNull(mfaDevices.confirmedAt),
+      ),
+    )
     .get();
-  if (!device || (userId && device.userId !== userId)) return fail("unknown_credential", { message: "That security key is not registered to this account." });
+  if (!device || (userId && device.userId !== userId))
+    return fail("unknown_credential", { message: "That security key is not registered to this account." });
   const { origin, rpID } = relyingParty(deps.env);
-  let verification;
+  let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
     verification = await verifyAuthenticationResponse({
       response: input.response,
       expectedChallenge: challenge,
       expectedOrigin: origin,
       expectedRPID: rpID,
-      credential: { id: device.webauthnCredentialId!, publicKey: new Uint8Array(device.webauthnPublicKey!), counter: device.webauthnCounter ?? 0, transports: transportsOf(device.webauthnTransports) },
+      credential: {
+        id: device.webauthnCredentialId!,
+        publicKey: new Uint8Array(device.webauthnPublicKey!),
+        counter: device.webauthnCounter ?? 0,
+        transports: transportsOf(device.webauthnTransports),
+      },
       requireUserVerification: userId === null,
     });
   } catch {

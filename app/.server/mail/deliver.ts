@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Deps } from "../deps";
-import { emailLog } from "../db/schema";
 import { recordAuditEvent } from "../audit/record";
+import { emailLog } from "../db/schema";
+import type { Deps } from "../deps";
 import type { Mailer } from "./mailer";
 import type { EmailQueueMessage } from "./messages";
 import { renderEmail } from "./templates";

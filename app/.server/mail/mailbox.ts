@@ -1,6 +1,6 @@
 import { desc, eq, ne } from "drizzle-orm";
-import type { Deps } from "../deps";
 import { devMailbox, emailLog } from "../db/schema";
+import type { Deps } from "../deps";
 
 export interface MailboxEntry {
   id: number | null;

@@ -1,6 +1,6 @@
-import type { Deps } from "../deps";
-import { isDevelopment, type Env } from "../env";
 import { devMailbox } from "../db/schema";
+import type { Deps } from "../deps";
+import { type Env, isDevelopment } from "../env";
 
 export interface OutgoingEmail {
   from: string;

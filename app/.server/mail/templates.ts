@@ -5,7 +5,13 @@
 
 export interface TemplateData {
   test: { note: string };
-  request_expired: { firstName: string; requestNumber: string; roleName: string; organizationName: string; programName: string };
+  request_expired: {
+    firstName: string;
+    requestNumber: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+  };
   role_expired: { firstName: string; roleName: string; endDate: string };
   registration: { firstName: string; loginId: string; temporaryPassword: string; expiresOn: string };
   account_exists: { firstName: string };
@@ -64,7 +70,10 @@ const renderers: Renderers = {
   role_expired: (d, { origin }) => ({
     subject: `Your ${d.roleName} role has ended`,
     greeting: `Hello ${d.firstName},`,
-    paragraphs: [`Your ${d.roleName} role reached its end date (${d.endDate}) and is no longer active.`, "If you still need it, you can request it again."],
+    paragraphs: [
+      `Your ${d.roleName} role reached its end date (${d.endDate}) and is no longer active.`,
+      "If you still need it, you can request it again.",
+    ],
     action: { label: "Request access", url: `${origin}/my-account` },
   }),
   registration: (d, { origin }) => ({
@@ -84,11 +93,11 @@ const renderers: Renderers = {
     greeting: `Hello ${d.firstName},`,
     paragraphs: [
       "Someone tried to register a new QualityNet account with this email address, which already has an account. No new account was created.",
-      "If it was you, log in with your existing User ID. If you forgot it, use \"Forgot User ID?\" on the log-in screen. If it was not you, you can ignore this email.",
+      'If it was you, log in with your existing User ID. If you forgot it, use "Forgot User ID?" on the log-in screen. If it was not you, you can ignore this email.',
     ],
     action: { label: "Forgot User ID?", url: `${origin}/forgot-user-id` },
   }),
-  account_locked: (d, { origin }) => ({
+  account_locked: (d) => ({
     subject: "Your QualityNet account is locked",
     greeting: `Hello ${d.firstName},`,
     paragraphs: [
@@ -101,7 +110,10 @@ const renderers: Renderers = {
   password_changed: (d, { origin }) => ({
     subject: "Your QualityNet password was changed",
     greeting: `Hello ${d.firstName},`,
-    paragraphs: [`Your password was changed on ${d.when}.`, "If you did not change it, reset your password now and contact the help desk."],
+    paragraphs: [
+      `Your password was changed on ${d.when}.`,
+      "If you did not change it, reset your password now and contact the help desk.",
+    ],
     action: { label: "Reset password", url: `${origin}/forgot-password` },
   }),
   new_device: (d) => ({
@@ -149,18 +161,26 @@ const renderers: Renderers = {
   security_code: (d) => ({
     subject: `Your QualityNet ${d.kind}`,
     greeting: `Hello ${d.firstName},`,
-    paragraphs: [`Your ${d.kind} is ${d.code}`, `It works once, for ${d.minutes} minutes. Never give it to anyone, including the help desk.`, "If you did not ask for it, someone may know your password: change it now."],
+    paragraphs: [
+      `Your ${d.kind} is ${d.code}`,
+      `It works once, for ${d.minutes} minutes. Never give it to anyone, including the help desk.`,
+      "If you did not ask for it, someone may know your password: change it now.",
+    ],
   }),
   manual_proofing_requested: (d, { origin }) => ({
     subject: `Manual identity proofing requested by ${d.loginId}`,
     greeting: "Hello,",
-    paragraphs: [`${d.name} (${d.loginId}) could not be verified online after 3 attempts and asks for manual identity proofing.`],
+    paragraphs: [
+      `${d.name} (${d.loginId}) could not be verified online after 3 attempts and asks for manual identity proofing.`,
+    ],
     action: { label: "Open the proofing queue", url: `${origin}/help-desk/proofing` },
   }),
   identity_verified: (d, { origin }) => ({
     subject: "Your identity has been verified",
     greeting: `Hello ${d.firstName},`,
-    paragraphs: ["The help desk verified your identity. Log in to finish New User Enrollment by registering an MFA device."],
+    paragraphs: [
+      "The help desk verified your identity. Log in to finish New User Enrollment by registering an MFA device.",
+    ],
     action: { label: "Continue enrollment", url: `${origin}/enrollment` },
   }),
   mfa_locked: (d, { origin }) => ({
@@ -208,8 +228,10 @@ export function renderEmail<T extends TemplateName>(
 function toText(c: EmailContent): string {
   const parts = [c.greeting, ...c.paragraphs].filter(Boolean) as string[];
   if (c.action) parts.push(`${c.action.label}: ${c.action.url}`);
-  parts.push(`-- \n${PRODUCT}\nCenters for Medicare & Medicaid Services\nThis is an automated message; replies are not read.`);
-  return parts.join("\n\n") + "\n";
+  parts.push(
+    `-- \n${PRODUCT}\nCenters for Medicare & Medicaid Services\nThis is an automated message; replies are not read.`,
+  );
+  return `${parts.join("\n\n")}\n`;
 }
 
 export function escapeHtml(value: string): string {

@@ -41,16 +41,33 @@ interface StoredV1 {
   decided?: DecidedProofingData;
 }
 
-const PERSONAL = ["firstName", "middleName", "lastName", "dateOfBirth", "address", "phone", "ssnLast4Provided", "questions"] as const;
+const PERSONAL = [
+  "firstName",
+  "middleName",
+  "lastName",
+  "dateOfBirth",
+  "address",
+  "phone",
+  "ssnLast4Provided",
+  "questions",
+] as const;
 
 const associatedData = (attemptId: string) => `proofing:${attemptId}`;
 
 /** Seals an open attempt's data for its row. */
-export async function sealProofingData(env: Pick<Env, "TOTP_ENCRYPTION_KEY">, attemptId: string, data: ProofingData): Promise<string> {
+export async function sealProofingData(
+  env: Pick<Env, "TOTP_ENCRYPTION_KEY">,
+  attemptId: string,
+  data: ProofingData,
+): Promise<string> {
   const personal = Object.fromEntries(PERSONAL.filter((k) => data[k] !== undefined).map((k) => [k, data[k]]));
   const stored: StoredV1 = { v: 1, consentAt: data.consentAt };
   if (Object.keys(personal).length > 0) {
-    const sealed = await sealSecret(env.TOTP_ENCRYPTION_KEY, new TextEncoder().encode(JSON.stringify(personal)), associatedData(attemptId));
+    const sealed = await sealSecret(
+      env.TOTP_ENCRYPTION_KEY,
+      new TextEncoder().encode(JSON.stringify(personal)),
+      associatedData(attemptId),
+    );
     stored.enc = encodeBase64(sealed);
   }
   return JSON.stringify(stored);
@@ -62,7 +79,11 @@ export function decidedProofingData(decided: DecidedProofingData): string {
 }
 
 /** Opens a row's data. Rows written before encryption (no `v`) are read as they are. */
-export async function openProofingData(env: Pick<Env, "TOTP_ENCRYPTION_KEY">, attemptId: string, dataJson: string): Promise<ProofingData> {
+export async function openProofingData(
+  env: Pick<Env, "TOTP_ENCRYPTION_KEY">,
+  attemptId: string,
+  dataJson: string,
+): Promise<ProofingData> {
   const stored = JSON.parse(dataJson) as Partial<StoredV1> & ProofingData;
   if (stored.v !== 1) return stored;
   if (stored.decided) {

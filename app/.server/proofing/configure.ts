@@ -13,7 +13,9 @@ export class ProofingConfigurationError extends Error {
  * verify anyone who copies a record from the README, so it is refused unless the
  * deployment says it is staging (`ALLOW_SANDBOX_PROOFING="staging"`).
  */
-export function createProofingProvider(env: Pick<Env, "ENVIRONMENT" | "PROOFING_PROVIDER" | "ALLOW_SANDBOX_PROOFING">): IdentityProofingProvider {
+export function createProofingProvider(
+  env: Pick<Env, "ENVIRONMENT" | "PROOFING_PROVIDER" | "ALLOW_SANDBOX_PROOFING">,
+): IdentityProofingProvider {
   const production = env.ENVIRONMENT === "production";
   const name = env.PROOFING_PROVIDER?.trim() || (production ? "" : "sandbox");
   switch (name) {
@@ -26,8 +28,12 @@ export function createProofingProvider(env: Pick<Env, "ENVIRONMENT" | "PROOFING_
       }
       return new SandboxProofingProvider();
     case "":
-      throw new ProofingConfigurationError('PROOFING_PROVIDER is not set. Production needs an identity-proofing provider ("sandbox" is the only one available, and only for staging).');
+      throw new ProofingConfigurationError(
+        'PROOFING_PROVIDER is not set. Production needs an identity-proofing provider ("sandbox" is the only one available, and only for staging).',
+      );
     default:
-      throw new ProofingConfigurationError(`PROOFING_PROVIDER "${name}" is not a known identity-proofing provider (known: "sandbox").`);
+      throw new ProofingConfigurationError(
+        `PROOFING_PROVIDER "${name}" is not a known identity-proofing provider (known: "sandbox").`,
+      );
   }
 }

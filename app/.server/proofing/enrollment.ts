@@ -1,12 +1,19 @@
 import { and, count, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
-import type { Deps } from "../deps";
-import { auditEvents, identityVerifications, manualProofingRequests, mfaDevices, recoveryCodes, users } from "../db/schema";
+import { type Actor, can, helpDeskEmails } from "../access/authorize";
 import { auditInsert } from "../audit/record";
+import {
+  auditEvents,
+  identityVerifications,
+  manualProofingRequests,
+  mfaDevices,
+  recoveryCodes,
+  users,
+} from "../db/schema";
+import type { Deps } from "../deps";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
-import { can, helpDeskEmails, type Actor } from "../access/authorize";
+import { decidedProofingData, openProofingData, type ProofingData, sealProofingData } from "./attempt-data";
 import { sameLegalName } from "./names";
-import { decidedProofingData, openProofingData, sealProofingData, type ProofingData } from "./attempt-data";
 
 type User = typeof users.$inferSelect;
 type Client = { ip: string | null };
@@ -39,14 +46,33 @@ export interface EnrollmentState {
 export async function getEnrollmentState(deps: Pick<Deps, "db" | "now" | "env">, user: User): Promise<EnrollmentState> {
   const since = new Date(deps.now().getTime() - ATTEMPT_WINDOW_MS);
   const [latest, failed, devices, codes, manual] = await deps.db.batch([
-    deps.db.select().from(identityVerifications).where(eq(identityVerifications.userId, user.id)).orderBy(desc(identityVerifications.startedAt)).limit(1),
+    deps.db
+      .select()
+      .from(identityVerifications)
+      .where(eq(identityVerifications.userId, user.id))
+      .orderBy(desc(identityVerifications.startedAt))
+      .limit(1),
     deps.db
       .select({ n: count() })
       .from(identityVerifications)
-      .where(and(eq(identityVerifications.userId, user.id), inArray(identityVerifications.status, [...COUNTED_STATUSES]), gt(identityVerifications.startedAt, since))),
-    deps.db.select({ n: count() }).from(mfaDevices).where(and(eq(mfaDevices.userId, user.id), isNotNull(mfaDevices.confirmedAt))),
+      .where(
+        and(
+          eq(identityVerifications.userId, user.id),
+          inArray(identityVerifications.status, [...COUNTED_STATUSES]),
+          gt(identityVerifications.startedAt, since),
+        ),
+      ),
+    deps.db
+      .select({ n: count() })
+      .from(mfaDevices)
+      .where(and(eq(mfaDevices.userId, user.id), isNotNull(mfaDevices.confirmedAt))),
     deps.db.select({ n: count() }).from(recoveryCodes).where(eq(recoveryCodes.userId, user.id)),
-    deps.db.select().from(manualProofingRequests).where(eq(manualProofingRequests.userId, user.id)).orderBy(desc(manualProofingRequests.createdAt)).limit(1),
+    deps.db
+      .select()
+      .from(manualProofingRequests)
+      .where(eq(manualProofingRequests.userId, user.id))
+      .orderBy(desc(manualProofingRequests.createdAt))
+      .limit(1),
   ]);
   const row = latest[0];
   const failedAttempts = failed[0]?.n ?? 0;
@@ -55,7 +81,9 @@ export async function getEnrollmentState(deps: Pick<Deps, "db" | "now" | "env">,
     hasDevice: (devices[0]?.n ?? 0) > 0,
     hasRecoveryCodes: (codes[0]?.n ?? 0) > 0,
     completed: user.enrollmentCompletedAt !== null,
-    attempt: row ? { id: row.id, step: row.step, status: row.status, data: await openProofingData(deps.env, row.id, row.dataJson) } : null,
+    attempt: row
+      ? { id: row.id, step: row.step, status: row.status, data: await openProofingData(deps.env, row.id, row.dataJson) }
+      : null,
     failedAttempts,
     attemptsLeft: Math.max(0, MAX_ATTEMPTS - failedAttempts),
     manualRequest: manual[0] ? { status: manual[0].status, createdAt: manual[0].createdAt } : null,
@@ -67,7 +95,12 @@ export function nextPath(state: EnrollmentState): string {
   if (state.completed) return "/welcome";
   if (!state.identityVerified) {
     if (state.attempt?.status === "in_progress") return `/enrollment/step/${STEPS[state.attempt.step - 1]}`;
-    if (state.attempt?.status === "failed" || state.attempt?.status === "manual_review" || state.attempt?.status === "checking") return "/enrollment/step/result";
+    if (
+      state.attempt?.status === "failed" ||
+      state.attempt?.status === "manual_review" ||
+      state.attempt?.status === "checking"
+    )
+      return "/enrollment/step/result";
     return "/enrollment/step/consent";
   }
   if (!state.hasDevice) return "/enrollment/mfa";
@@ -79,7 +112,11 @@ export function nextPath(state: EnrollmentState): string {
  * none is open. One conditional INSERT … SELECT … WHERE decides, so parallel
  * consent posts cannot start more than the limit (or more than one attempt).
  */
-export async function startAttempt(deps: Deps, user: User, client: Client): Promise<Result<{ started: boolean }, "exhausted">> {
+export async function startAttempt(
+  deps: Deps,
+  user: User,
+  client: Client,
+): Promise<Result<{ started: boolean }, "exhausted">> {
   const now = deps.now();
   const since = new Date(now.getTime() - ATTEMPT_WINDOW_MS);
   const id = crypto.randomUUID();
@@ -91,15 +128,15 @@ export async function startAttempt(deps: Deps, user: User, client: Client): Prom
     deps.db
       .insert(iv)
       // Every column, in table order: id, user, provider, status, step, data, reference, started, completed.
-      .select(sql`SELECT ${id}, ${user.id}, ${deps.proofing.name}, 'in_progress', 2, ${dataJson}, NULL, ${now.getTime()}, NULL WHERE ${openOrOverLimit}`)
+      .select(
+        sql`SELECT ${id}, ${user.id}, ${deps.proofing.name}, 'in_progress', 2, ${dataJson}, NULL, ${now.getTime()}, NULL WHERE ${openOrOverLimit}`,
+      )
       .returning({ id: iv.id }),
     // The audit event exists only if the attempt does.
-    deps.db
-      .insert(auditEvents)
-      .select(
-        sql`SELECT NULL, ${now.getTime()}, 'proofing.started', 'info', ${user.id}, ${user.id}, NULL, NULL, ${client.ip}, NULL, ${deps.requestId}, '{}'
+    deps.db.insert(auditEvents).select(
+      sql`SELECT NULL, ${now.getTime()}, 'proofing.started', 'info', ${user.id}, ${user.id}, NULL, NULL, ${client.ip}, NULL, ${deps.requestId}, '{}'
             WHERE EXISTS (SELECT 1 FROM ${iv} WHERE ${iv.id} = ${id})`,
-      ),
+    ),
   ]);
   if (inserted.length > 0) return ok({ started: true });
   const state = await getEnrollmentState(deps, user);
@@ -110,41 +147,79 @@ export async function startAttempt(deps: Deps, user: User, client: Client): Prom
 
 /** Steps 2 and 3: saves what was entered (sealed) and moves on. */
 export async function saveStep(deps: Deps, user: User, attemptId: string, step: 2 | 3, patch: ProofingData) {
-  const row = await deps.db.select().from(identityVerifications).where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.userId, user.id))).get();
-  if (!row || row.status !== "in_progress" || row.step > 4) return;
+  const row = await deps.db
+    .select()
+    .from(identityVerifications)
+    .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.userId, user.id)))
+    .get();
+  if (row?.status !== "in_progress" || row.step > 4) return;
   const data = { ...(await openProofingData(deps.env, row.id, row.dataJson)), ...patch };
   await deps.db
     .update(identityVerifications)
     .set({ dataJson: await sealProofingData(deps.env, row.id, data), step: Math.max(row.step, step + 1) })
     // Not once the attempt has gone to the provider.
-    .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.status, "in_progress"), eq(identityVerifications.step, row.step)));
+    .where(
+      and(
+        eq(identityVerifications.id, attemptId),
+        eq(identityVerifications.status, "in_progress"),
+        eq(identityVerifications.step, row.step),
+      ),
+    );
 }
 
 /**
  * Moves an attempt from `in_progress` at `step` to `checking` in one conditional
  * statement: exactly one request wins it and may consult the provider.
  */
-async function claimAttempt(deps: Deps, user: User, attemptId: string, step: 4 | 5): Promise<Result<typeof identityVerifications.$inferSelect, "already_checking" | "not_in_progress">> {
+async function claimAttempt(
+  deps: Deps,
+  user: User,
+  attemptId: string,
+  step: 4 | 5,
+): Promise<Result<typeof identityVerifications.$inferSelect, "already_checking" | "not_in_progress">> {
   const [claimed] = await deps.db
     .update(identityVerifications)
     .set({ status: "checking" })
-    .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.userId, user.id), eq(identityVerifications.status, "in_progress"), eq(identityVerifications.step, step)))
+    .where(
+      and(
+        eq(identityVerifications.id, attemptId),
+        eq(identityVerifications.userId, user.id),
+        eq(identityVerifications.status, "in_progress"),
+        eq(identityVerifications.step, step),
+      ),
+    )
     .returning();
   if (claimed) return ok(claimed);
-  const row = await deps.db.select({ status: identityVerifications.status }).from(identityVerifications).where(eq(identityVerifications.id, attemptId)).get();
+  const row = await deps.db
+    .select({ status: identityVerifications.status })
+    .from(identityVerifications)
+    .where(eq(identityVerifications.id, attemptId))
+    .get();
   if (row?.status === "checking") return fail("already_checking", { message: ALREADY_CHECKING_MESSAGE });
   return fail("not_in_progress");
 }
 
 /** Gives a claimed attempt back, unchanged, when the provider could not be asked. */
 async function releaseAttempt(deps: Deps, attemptId: string) {
-  await deps.db.update(identityVerifications).set({ status: "in_progress" }).where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.status, "checking")));
+  await deps.db
+    .update(identityVerifications)
+    .set({ status: "in_progress" })
+    .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.status, "checking")));
 }
 
 /** Records a claimed attempt's outcome; a verified identity binds to the account (its legal name). */
-async function finishAttempt(deps: Deps, user: User, attemptId: string, verified: boolean, data: ProofingData, providerReference: string | null, client: Client) {
+async function finishAttempt(
+  deps: Deps,
+  user: User,
+  attemptId: string,
+  verified: boolean,
+  data: ProofingData,
+  providerReference: string | null,
+  client: Client,
+) {
   const now = deps.now();
-  const legalName = data.firstName && data.lastName ? { firstName: data.firstName.trim(), lastName: data.lastName.trim() } : null;
+  const legalName =
+    data.firstName && data.lastName ? { firstName: data.firstName.trim(), lastName: data.lastName.trim() } : null;
   // The account is the proven person: a different legal name (middle names aside) replaces the account's.
   const renamed = verified && legalName && !sameLegalName(legalName, user) ? legalName : null;
   await deps.db.batch([
@@ -155,14 +230,26 @@ async function finishAttempt(deps: Deps, user: User, attemptId: string, verified
         step: 6,
         completedAt: now,
         providerReference,
-        dataJson: decidedProofingData({ consentAt: data.consentAt, outcome: verified ? "verified" : "failed", provider: deps.proofing.name, providerReference, legalName }),
+        dataJson: decidedProofingData({
+          consentAt: data.consentAt,
+          outcome: verified ? "verified" : "failed",
+          provider: deps.proofing.name,
+          providerReference,
+          legalName,
+        }),
       })
       .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.status, "checking"))),
     deps.db
       .update(users)
       .set(verified ? { identityVerifiedAt: now, updatedAt: now, ...(renamed ?? {}) } : { updatedAt: now })
       .where(eq(users.id, user.id)),
-    auditInsert(deps, { eventType: verified ? "proofing.verified" : "proofing.failed", outcome: verified ? "success" : "failure", subjectUserId: user.id, actorUserId: user.id, ip: client.ip }),
+    auditInsert(deps, {
+      eventType: verified ? "proofing.verified" : "proofing.failed",
+      outcome: verified ? "success" : "failure",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+      ip: client.ip,
+    }),
     ...(renamed
       ? [
           auditInsert(deps, {
@@ -171,7 +258,11 @@ async function finishAttempt(deps: Deps, user: User, attemptId: string, verified
             subjectUserId: user.id,
             actorUserId: user.id,
             ip: client.ip,
-            details: { reason: "identity_proofing", oldName: { firstName: user.firstName, lastName: user.lastName }, newName: renamed },
+            details: {
+              reason: "identity_proofing",
+              oldName: { firstName: user.firstName, lastName: user.lastName },
+              newName: renamed,
+            },
           }),
         ]
       : []),
@@ -221,9 +312,20 @@ export async function submitApplicant(
   await deps.db.batch([
     deps.db
       .update(identityVerifications)
-      .set({ status: "in_progress", dataJson: await sealProofingData(deps.env, row.id, { ...next, questions: result.questions }), providerReference: result.reference, step: 5 })
+      .set({
+        status: "in_progress",
+        dataJson: await sealProofingData(deps.env, row.id, { ...next, questions: result.questions }),
+        providerReference: result.reference,
+        step: 5,
+      })
       .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.status, "checking"))),
-    auditInsert(deps, { eventType: "proofing.applicant_found", outcome: "info", subjectUserId: user.id, actorUserId: user.id, ip: client.ip }),
+    auditInsert(deps, {
+      eventType: "proofing.applicant_found",
+      outcome: "info",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+      ip: client.ip,
+    }),
   ]);
   return ok({ found: true });
 }
@@ -239,12 +341,17 @@ export async function submitAnswers(
   answers: Record<string, string>,
   client: Client,
 ): Promise<Result<{ verified: boolean }, "already_checking" | "not_in_progress" | "invalid">> {
-  const row = await deps.db.select().from(identityVerifications).where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.userId, user.id))).get();
+  const row = await deps.db
+    .select()
+    .from(identityVerifications)
+    .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.userId, user.id)))
+    .get();
   if (row?.status === "checking") return fail("already_checking", { message: ALREADY_CHECKING_MESSAGE });
-  if (!row || row.status !== "in_progress" || row.step !== 5 || !row.providerReference) return fail("not_in_progress");
+  if (row?.status !== "in_progress" || row.step !== 5 || !row.providerReference) return fail("not_in_progress");
   const data = await openProofingData(deps.env, row.id, row.dataJson);
   const missing = (data.questions ?? []).filter((q) => !answers[q.id]);
-  if (missing.length > 0) return fail("invalid", { fieldErrors: Object.fromEntries(missing.map((q) => [q.id, ["Choose an answer."]])) });
+  if (missing.length > 0)
+    return fail("invalid", { fieldErrors: Object.fromEntries(missing.map((q) => [q.id, ["Choose an answer."]])) });
   const claimed = await claimAttempt(deps, user, attemptId, 5);
   if (!claimed.ok) return claimed;
   const reference = claimed.value.providerReference ?? row.providerReference;
@@ -259,15 +366,27 @@ export async function submitAnswers(
   return ok({ verified });
 }
 
-
 /** After 3 failed attempts: ask the help desk to verify the applicant by hand. */
-export async function requestManualProofing(deps: Deps, user: User, note: string): Promise<Result<null, "not_eligible" | "already_open">> {
+export async function requestManualProofing(
+  deps: Deps,
+  user: User,
+  note: string,
+): Promise<Result<null, "not_eligible" | "already_open">> {
   const state = await getEnrollmentState(deps, user);
-  if (state.identityVerified || state.attemptsLeft > 0) return fail("not_eligible", { message: "Manual proofing is offered after 3 unsuccessful attempts." });
-  if (state.manualRequest?.status === "open") return fail("already_open", { message: "Your request is already with the help desk." });
+  if (state.identityVerified || state.attemptsLeft > 0)
+    return fail("not_eligible", { message: "Manual proofing is offered after 3 unsuccessful attempts." });
+  if (state.manualRequest?.status === "open")
+    return fail("already_open", { message: "Your request is already with the help desk." });
   await deps.db.batch([
-    deps.db.insert(manualProofingRequests).values({ id: crypto.randomUUID(), userId: user.id, note: note.slice(0, 500), createdAt: deps.now() }),
-    auditInsert(deps, { eventType: "proofing.manual_requested", outcome: "info", subjectUserId: user.id, actorUserId: user.id }),
+    deps.db
+      .insert(manualProofingRequests)
+      .values({ id: crypto.randomUUID(), userId: user.id, note: note.slice(0, 500), createdAt: deps.now() }),
+    auditInsert(deps, {
+      eventType: "proofing.manual_requested",
+      outcome: "info",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+    }),
   ]);
   for (const to of await helpDeskEmails(deps)) {
     await enqueueEmail(deps, {
@@ -281,7 +400,17 @@ export async function requestManualProofing(deps: Deps, user: User, note: string
 
 export async function listManualProofingRequests(deps: Pick<Deps, "db">) {
   return deps.db
-    .select({ id: manualProofingRequests.id, status: manualProofingRequests.status, note: manualProofingRequests.note, createdAt: manualProofingRequests.createdAt, loginId: users.loginId, firstName: users.firstName, lastName: users.lastName, email: users.email, phone: users.phone })
+    .select({
+      id: manualProofingRequests.id,
+      status: manualProofingRequests.status,
+      note: manualProofingRequests.note,
+      createdAt: manualProofingRequests.createdAt,
+      loginId: users.loginId,
+      firstName: users.firstName,
+      lastName: users.lastName,
+      email: users.email,
+      phone: users.phone,
+    })
     .from(manualProofingRequests)
     .innerJoin(users, eq(users.id, manualProofingRequests.userId))
     .where(eq(manualProofingRequests.status, "open"))
@@ -294,15 +423,26 @@ export async function listManualProofingRequests(deps: Pick<Deps, "db">) {
  * may; the decision itself is one conditional update, so two deciders cannot
  * both win.
  */
-export async function decideManualProofing(deps: Deps, actor: Actor, requestId: string, verified: boolean): Promise<Result<null, "not_found" | "forbidden" | "step_up" | "already_decided">> {
+export async function decideManualProofing(
+  deps: Deps,
+  actor: Actor,
+  requestId: string,
+  verified: boolean,
+): Promise<Result<null, "not_found" | "forbidden" | "step_up" | "already_decided">> {
   const now = deps.now();
-  const pending = await deps.db.select().from(manualProofingRequests).where(eq(manualProofingRequests.id, requestId)).get();
+  const pending = await deps.db
+    .select()
+    .from(manualProofingRequests)
+    .where(eq(manualProofingRequests.id, requestId))
+    .get();
   if (!pending) return fail("not_found", { message: "No such request." });
   const decision = can(actor, "proofing_review.decide", { ownerUserId: pending.userId }, now);
   if (!decision.ok) {
     // Nobody verifies themselves.
     if (pending.userId === actor.userId) return fail("forbidden", { message: "You cannot decide your own request." });
-    return fail(decision.reason === "forbidden" ? "forbidden" : "step_up", { message: "Confirm it is you with a code from your authenticator app first." });
+    return fail(decision.reason === "forbidden" ? "forbidden" : "step_up", {
+      message: "Confirm it is you with a code from your authenticator app first.",
+    });
   }
   const helpDesk = { id: actor.userId };
   const [request] = await deps.db
@@ -312,12 +452,24 @@ export async function decideManualProofing(deps: Deps, actor: Actor, requestId: 
     .returning({ userId: manualProofingRequests.userId });
   if (!request) return fail("already_decided", { message: "Someone already decided this request." });
   await deps.db.batch([
-    auditInsert(deps, { eventType: verified ? "proofing.manual_verified" : "proofing.manual_rejected", outcome: verified ? "success" : "failure", subjectUserId: request.userId, actorUserId: helpDesk.id }),
-    ...(verified ? [deps.db.update(users).set({ identityVerifiedAt: now, updatedAt: now }).where(eq(users.id, request.userId))] : []),
+    auditInsert(deps, {
+      eventType: verified ? "proofing.manual_verified" : "proofing.manual_rejected",
+      outcome: verified ? "success" : "failure",
+      subjectUserId: request.userId,
+      actorUserId: helpDesk.id,
+    }),
+    ...(verified
+      ? [deps.db.update(users).set({ identityVerifiedAt: now, updatedAt: now }).where(eq(users.id, request.userId))]
+      : []),
   ]);
   if (verified) {
     const person = await deps.db.select().from(users).where(eq(users.id, request.userId)).get();
-    if (person) await enqueueEmail(deps, { template: "identity_verified", to: person.email, data: { firstName: person.firstName } });
+    if (person)
+      await enqueueEmail(deps, {
+        template: "identity_verified",
+        to: person.email,
+        data: { firstName: person.firstName },
+      });
   }
   return ok(null);
 }
@@ -326,8 +478,15 @@ export async function decideManualProofing(deps: Deps, actor: Actor, requestId: 
 export async function completeEnrollment(deps: Deps, user: User) {
   if (user.enrollmentCompletedAt) return;
   await deps.db.batch([
-    deps.db.update(users).set({ enrollmentCompletedAt: deps.now(), updatedAt: deps.now() }).where(eq(users.id, user.id)),
-    auditInsert(deps, { eventType: "enrollment.completed", outcome: "success", subjectUserId: user.id, actorUserId: user.id }),
+    deps.db
+      .update(users)
+      .set({ enrollmentCompletedAt: deps.now(), updatedAt: deps.now() })
+      .where(eq(users.id, user.id)),
+    auditInsert(deps, {
+      eventType: "enrollment.completed",
+      outcome: "success",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+    }),
   ]);
 }
-

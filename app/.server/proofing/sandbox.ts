@@ -17,11 +17,41 @@ type Identity = (typeof sandbox.identities)[number];
 
 /** Plausible wrong answers per kind; the record's own value is never offered as a decoy. */
 const DECOYS: Record<Kind, string[]> = {
-  previous_street: ["Maple Ave", "High St", "Lincoln Rd", "Oak Park Blvd", "Riverside Dr", "Elm St", "Washington Blvd", "Sunset Ave"],
+  previous_street: [
+    "Maple Ave",
+    "High St",
+    "Lincoln Rd",
+    "Oak Park Blvd",
+    "Riverside Dr",
+    "Elm St",
+    "Washington Blvd",
+    "Sunset Ave",
+  ],
   county: ["Hamilton", "Cuyahoga", "Summit", "Montgomery", "Lake", "Harris", "Dallas", "Jefferson"],
-  vehicle: ["2010 Toyota Corolla", "2013 Ford Focus", "2015 Chevrolet Malibu", "2012 Nissan Altima", "2017 Hyundai Elantra", "2009 Jeep Liberty"],
-  lender: ["First National Bank", "Summit Credit Union", "Pioneer Mortgage", "Capital Auto Finance", "Heritage Savings", "Keystone Lending"],
-  employer: ["Riverside Hospital", "State Department of Transportation", "Midwest Insurance Group", "Lakeside Public Schools", "County Water Authority", "Metro Transit"],
+  vehicle: [
+    "2010 Toyota Corolla",
+    "2013 Ford Focus",
+    "2015 Chevrolet Malibu",
+    "2012 Nissan Altima",
+    "2017 Hyundai Elantra",
+    "2009 Jeep Liberty",
+  ],
+  lender: [
+    "First National Bank",
+    "Summit Credit Union",
+    "Pioneer Mortgage",
+    "Capital Auto Finance",
+    "Heritage Savings",
+    "Keystone Lending",
+  ],
+  employer: [
+    "Riverside Hospital",
+    "State Department of Transportation",
+    "Midwest Insurance Group",
+    "Lakeside Public Schools",
+    "County Water Authority",
+    "Metro Transit",
+  ],
 };
 
 const normalise = (s: string) => s.trim().toLowerCase().replace(/\s+/g, " ");
@@ -40,7 +70,11 @@ export function questionsFor(identity: Identity): KbaQuestion[] {
   const seed = `${identity.first_name}|${identity.last_name}|${identity.date_of_birth}`;
   return (Object.keys(sandbox.question_kinds) as Kind[]).map((kind) => {
     const value = identity.history[kind];
-    const decoys = orderedBy(DECOYS[kind].filter((d) => !value || normalise(d) !== normalise(value)), `${seed}:${kind}`, (d) => d);
+    const decoys = orderedBy(
+      DECOYS[kind].filter((d) => !value || normalise(d) !== normalise(value)),
+      `${seed}:${kind}`,
+      (d) => d,
+    );
     const offered = value ? [value, ...decoys.slice(0, 3)] : decoys.slice(0, 4);
     return {
       id: kind,
@@ -50,7 +84,9 @@ export function questionsFor(identity: Identity): KbaQuestion[] {
   });
 }
 
-function findIdentity(applicant: Pick<Applicant, "firstName" | "lastName" | "dateOfBirth" | "ssnLast4">): Identity | undefined {
+function findIdentity(
+  applicant: Pick<Applicant, "firstName" | "lastName" | "dateOfBirth" | "ssnLast4">,
+): Identity | undefined {
   return sandbox.identities.find(
     (i) =>
       normalise(i.first_name) === normalise(applicant.firstName) &&
@@ -84,6 +120,8 @@ export class SandboxProofingProvider implements IdentityProofingProvider {
   static correctAnswers(firstName: string, lastName: string): Record<string, string> {
     const identity = sandbox.identities.find((i) => i.first_name === firstName && i.last_name === lastName);
     if (!identity) throw new Error(`No sandbox identity ${firstName} ${lastName}`);
-    return Object.fromEntries((Object.keys(sandbox.question_kinds) as Kind[]).map((k) => [k, identity.history[k] ?? NONE_OF_THE_ABOVE]));
+    return Object.fromEntries(
+      (Object.keys(sandbox.question_kinds) as Kind[]).map((k) => [k, identity.history[k] ?? NONE_OF_THE_ABOVE]),
+    );
   }
 }

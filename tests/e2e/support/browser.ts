@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 
 const require = createRequire(import.meta.url);
@@ -14,14 +14,22 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+    ],
   });
 }
 
 export const baseURL = () => inject("baseURL");
 
 /** One Chromium per test file, closed when the file is done. */
-export function useBrowser(): () => Browser {
+export function sharedBrowser(): () => Browser {
   let browser: Browser | undefined;
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -42,7 +50,8 @@ export async function openPage(context: BrowserContext): Promise<PageWatch> {
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("console", (message) => {
-    if (message.type() === "error" && /Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text());
+    if (message.type() === "error" && /Content.Security.Policy|Refused to/i.test(message.text()))
+      problems.push(message.text());
   });
   page.on("pageerror", (error) => problems.push(String(error)));
   return { page, problems };
@@ -60,8 +69,13 @@ async function runAxe(page: Page): Promise<string[]> {
   await page.evaluate(AXE_SOURCE);
   return page.evaluate(async () => {
     // @ts-expect-error axe is injected above
-    const result = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-    return result.violations.map((v: { id: string; help: string; nodes: { target: string[] }[] }) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+    });
+    return result.violations.map(
+      (v: { id: string; help: string; nodes: { target: string[] }[] }) =>
+        `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
+    );
   });
 }
 
@@ -90,7 +104,9 @@ export async function expectNoAxeViolations(page: Page, options: { javaScript?: 
 
 /** The page fits a narrow screen: nothing scrolls sideways. */
 export async function expectNoHorizontalScroll(page: Page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow).toBeLessThanOrEqual(0);
 }
 
@@ -110,6 +126,7 @@ export async function tabTo(page: Page, name: string, maxPresses = 40) {
       const el = document.activeElement as HTMLElement | null;
       if (!el) return "";
       const labelled = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null;
+      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a user sees and hears.
       return (labelled ?? el.innerText ?? el.getAttribute("aria-label") ?? "").trim();
     });
     if (focused === name) return;

@@ -9,7 +9,8 @@ import { readEmail } from "./mailbox";
 export function independentTotp(base32Secret: string, at = Date.now(), stepOffset = 0): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   let bits = "";
-  for (const ch of base32Secret.replace(/[\s=]/g, "").toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
+  for (const ch of base32Secret.replace(/[\s=]/g, "").toUpperCase())
+    bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
   const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30) + stepOffset));
@@ -31,7 +32,10 @@ export async function register(page: Page, email: string, name = { first: "Thoma
   await page.getByRole("button", { name: "Register" }).click();
   await page.getByRole("heading", { name: "Check your email" }).waitFor();
   const body = await readEmail(page, email, "User ID and temporary password");
-  return { loginId: body.match(/User ID: ([A-Z]{6}\d{2})/)![1], temporary: body.match(/Temporary password: (\S+)/)![1] };
+  return {
+    loginId: body.match(/User ID: ([A-Z]{6}\d{2})/)![1],
+    temporary: body.match(/Temporary password: (\S+)/)![1],
+  };
 }
 
 /** Both steps of sign-in, through the terms. */
@@ -72,16 +76,55 @@ export async function signOut(page: Page) {
 /** Sandbox identities (fixture) with the answers their records give. */
 export const SANDBOX = {
   thomas: {
-    first: "Thomas", last: "Tyler", dob: "1974-03-12", line1: "1180 Olentangy River Rd", city: "Columbus", state: "OH", zip: "43212", ssn: "4821",
-    answers: { "Which of these streets have you lived on?": "Cleveland Ave", "In which county have you lived?": "Franklin", "Which of these vehicles have you owned?": "2011 Honda Accord", "Which of these companies has held a loan of yours?": "None of the above", "Which of these organizations have you worked for?": "Ohio Department of Health" },
+    first: "Thomas",
+    last: "Tyler",
+    dob: "1974-03-12",
+    line1: "1180 Olentangy River Rd",
+    city: "Columbus",
+    state: "OH",
+    zip: "43212",
+    ssn: "4821",
+    answers: {
+      "Which of these streets have you lived on?": "Cleveland Ave",
+      "In which county have you lived?": "Franklin",
+      "Which of these vehicles have you owned?": "2011 Honda Accord",
+      "Which of these companies has held a loan of yours?": "None of the above",
+      "Which of these organizations have you worked for?": "Ohio Department of Health",
+    },
   },
   maria: {
-    first: "Maria", last: "Delgado", dob: "1981-09-30", line1: "402 Congress Ave", city: "Austin", state: "TX", zip: "78701", ssn: "1177",
-    answers: { "Which of these streets have you lived on?": "Guadalupe St", "In which county have you lived?": "Travis", "Which of these vehicles have you owned?": "None of the above", "Which of these companies has held a loan of yours?": "Lone Star Credit Union", "Which of these organizations have you worked for?": "Seton Family Clinic" },
+    first: "Maria",
+    last: "Delgado",
+    dob: "1981-09-30",
+    line1: "402 Congress Ave",
+    city: "Austin",
+    state: "TX",
+    zip: "78701",
+    ssn: "1177",
+    answers: {
+      "Which of these streets have you lived on?": "Guadalupe St",
+      "In which county have you lived?": "Travis",
+      "Which of these vehicles have you owned?": "None of the above",
+      "Which of these companies has held a loan of yours?": "Lone Star Credit Union",
+      "Which of these organizations have you worked for?": "Seton Family Clinic",
+    },
   },
   robert: {
-    first: "Robert", last: "Nguyen", dob: "1968-07-21", line1: "1600 Grand Ave", city: "Des Moines", state: "IA", zip: "50309", ssn: "9054",
-    answers: { "Which of these streets have you lived on?": "Ingersoll Ave", "In which county have you lived?": "Polk", "Which of these vehicles have you owned?": "2008 Ford F-150", "Which of these companies has held a loan of yours?": "Prairie Home Mortgage", "Which of these organizations have you worked for?": "Broadlawns Medical Center" },
+    first: "Robert",
+    last: "Nguyen",
+    dob: "1968-07-21",
+    line1: "1600 Grand Ave",
+    city: "Des Moines",
+    state: "IA",
+    zip: "50309",
+    ssn: "9054",
+    answers: {
+      "Which of these streets have you lived on?": "Ingersoll Ave",
+      "In which county have you lived?": "Polk",
+      "Which of these vehicles have you owned?": "2008 Ford F-150",
+      "Which of these companies has held a loan of yours?": "Prairie Home Mortgage",
+      "Which of these organizations have you worked for?": "Broadlawns Medical Center",
+    },
   },
 } as const;
 
@@ -114,7 +157,8 @@ export async function proof(page: Page, who: Identity, onStep: (name: string) =>
   await page.getByRole("button", { name: "Continue" }).click();
   await page.waitForURL("**/enrollment/step/questions");
   await onStep("enroll-questions");
-  for (const [question, answer] of Object.entries(who.answers)) await page.getByRole("group", { name: question }).getByLabel(answer, { exact: true }).check();
+  for (const [question, answer] of Object.entries(who.answers))
+    await page.getByRole("group", { name: question }).getByLabel(answer, { exact: true }).check();
   await page.getByRole("button", { name: "Submit Answers" }).click();
   await page.waitForURL("**/enrollment/step/result");
   await onStep("enroll-result");
@@ -122,7 +166,10 @@ export async function proof(page: Page, who: Identity, onStep: (name: string) =>
 
 /** Registration, first sign-in and proofing: a verified user without a device, signed in. */
 export async function verifiedNewUser(page: Page, who: Identity, tag: string) {
-  const { loginId, temporary } = await register(page, `${tag}.${Date.now()}@example.test`, { first: who.first, last: who.last });
+  const { loginId, temporary } = await register(page, `${tag}.${Date.now()}@example.test`, {
+    first: who.first,
+    last: who.last,
+  });
   await signIn(page, loginId, temporary);
   await firstSignInSetup(page);
   await proof(page, who);

@@ -1,7 +1,12 @@
 import type { Page } from "playwright-core";
 
 /** Reads the newest email to `recipient` from the development mailbox, waiting for the queue. */
-export async function readEmail(page: Page, recipient: string, subjectIncludes: string, timeoutMs = 20_000): Promise<string> {
+export async function readEmail(
+  page: Page,
+  recipient: string,
+  subjectIncludes: string,
+  timeoutMs = 20_000,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     await page.goto("/_dev/mailbox");

@@ -65,7 +65,9 @@ export const userRoles = sqliteTable(
     startDate: text("start_date"),
     /** ISO date; the role ends at the end of this day (scheduled job). */
     endDate: text("end_date"),
-    status: text("status", { enum: ["active", "expired", "revoked"] }).notNull().default("active"),
+    status: text("status", { enum: ["active", "expired", "revoked"] })
+      .notNull()
+      .default("active"),
     grantedAt: timestamp("granted_at").notNull(),
   },
   (t) => [

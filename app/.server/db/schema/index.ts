@@ -1,4 +1,4 @@
-export * from "./users";
-export * from "./organizations";
 export * from "./access";
 export * from "./audit";
+export * from "./organizations";
+export * from "./users";

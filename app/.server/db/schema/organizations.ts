@@ -38,7 +38,9 @@ export const organizations = sqliteTable(
     orgTypeId: integer("org_type_id")
       .notNull()
       .references(() => organizationTypes.id),
-    status: text("status", { enum: ["Active", "Inactive"] }).notNull().default("Active"),
+    status: text("status", { enum: ["Active", "Inactive"] })
+      .notNull()
+      .default("Active"),
     address1: text("address1").notNull().default(""),
     address2: text("address2").notNull().default(""),
     city: text("city").notNull(),

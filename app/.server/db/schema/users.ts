@@ -1,4 +1,3 @@
-
 import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, timestamp } from "./common";
 
@@ -13,7 +12,9 @@ export const users = sqliteTable(
     /** Lower-cased so uniqueness is case-insensitive. */
     email: text("email").notNull(),
     phone: text("phone"),
-    status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
+    status: text("status", { enum: ["active", "disabled"] })
+      .notNull()
+      .default("active"),
     mfaFailures: integer("mfa_failures").notNull().default(0),
     mfaLockedUntil: timestamp("mfa_locked_until"),
     /** Identity proofing passed (by the provider or the help desk). */
@@ -93,7 +94,9 @@ export const sessions = sqliteTable(
      * only), "weak" (an emailed code or the challenge questions), "strong" (an
      * authenticator app, security key, passkey or recovery code).
      */
-    assurance: text("assurance", { enum: ["password", "weak", "strong"] }).notNull().default("password"),
+    assurance: text("assurance", { enum: ["password", "weak", "strong"] })
+      .notNull()
+      .default("password"),
     /** When a strong factor was last proven in this session (sensitive actions need it within 15 minutes). */
     strongFactorAt: timestamp("strong_factor_at"),
     ip: text("ip"),
@@ -157,7 +160,6 @@ export const rateLimits = sqliteTable("rate_limits", {
   count: integer("count").notNull(),
   windowStartsAt: timestamp("window_starts_at").notNull(),
 });
-
 
 /** Browsers a user has signed in from (a hashed random cookie id): a new one triggers an email. */
 export const knownDevices = sqliteTable(
@@ -249,7 +251,9 @@ export const manualProofingRequests = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    status: text("status", { enum: ["open", "verified", "rejected"] }).notNull().default("open"),
+    status: text("status", { enum: ["open", "verified", "rejected"] })
+      .notNull()
+      .default("open"),
     note: text("note").notNull().default(""),
     createdAt: timestamp("created_at").notNull(),
     decidedByUserId: text("decided_by_user_id").references(() => users.id),

@@ -7,11 +7,12 @@
  * Imports carry explicit `.ts` extensions: `scripts/seed.ts` runs this file in
  * Node directly, and the integration tests run it inside workerd.
  */
+
+import { normaliseAnswer } from "../../../lib/challenge-questions.ts";
 import { hashPassword } from "../../auth/password.ts";
 import { sealSecret } from "../../auth/secret-box.ts";
-import { normaliseAnswer } from "../../../lib/challenge-questions.ts";
-import { CITIES, ORG_TYPES, PROGRAMS, ROLES, STATES, type OrgTypeName } from "./reference.ts";
 import qarm from "./data/qarm-org-security.json" with { type: "json" };
+import { CITIES, ORG_TYPES, type OrgTypeName, PROGRAMS, ROLES, STATES } from "./reference.ts";
 
 /** How many provider organizations the generator makes (SPEC 2.5: thousands). */
 export const GENERATED_PROVIDER_COUNT = 5200;
@@ -48,7 +49,11 @@ export interface SeedOrganization {
 }
 
 const q = (value: string | number | null | undefined): string =>
-  value === null || value === undefined ? "NULL" : typeof value === "number" ? String(value) : `'${value.replaceAll("'", "''")}'`;
+  value === null || value === undefined
+    ? "NULL"
+    : typeof value === "number"
+      ? String(value)
+      : `'${value.replaceAll("'", "''")}'`;
 
 /** mulberry32: tiny, fast, good enough for fixture data, and the same everywhere. */
 function prng(seed: number) {
@@ -99,20 +104,64 @@ const FACILITY_KINDS = [
 ] as const;
 
 const PREFIXES = [
-  "ST. MARY'S", "ST. JOSEPH", "MERCY", "GOOD SAMARITAN", "PROVIDENCE", "BAPTIST", "METHODIST",
-  "RIVERSIDE", "LAKEVIEW", "VALLEY", "SUMMIT", "UNIVERSITY", "CHILDREN'S", "PRESBYTERIAN", "SACRED HEART",
-  "NORTHSIDE", "SOUTHWEST", "EASTERN", "HIGHLAND", "PIEDMONT", "CEDAR", "MAPLE GROVE", "GREAT PLAINS",
-  "BLUE RIDGE", "COASTAL", "PRAIRIE", "MOUNTAIN VIEW", "HARBOR", "PINE CREST", "OAK HILL",
+  "ST. MARY'S",
+  "ST. JOSEPH",
+  "MERCY",
+  "GOOD SAMARITAN",
+  "PROVIDENCE",
+  "BAPTIST",
+  "METHODIST",
+  "RIVERSIDE",
+  "LAKEVIEW",
+  "VALLEY",
+  "SUMMIT",
+  "UNIVERSITY",
+  "CHILDREN'S",
+  "PRESBYTERIAN",
+  "SACRED HEART",
+  "NORTHSIDE",
+  "SOUTHWEST",
+  "EASTERN",
+  "HIGHLAND",
+  "PIEDMONT",
+  "CEDAR",
+  "MAPLE GROVE",
+  "GREAT PLAINS",
+  "BLUE RIDGE",
+  "COASTAL",
+  "PRAIRIE",
+  "MOUNTAIN VIEW",
+  "HARBOR",
+  "PINE CREST",
+  "OAK HILL",
 ];
 
 const STREETS = [
-  "MAIN ST", "HOSPITAL DR", "MEDICAL CENTER BLVD", "HEALTH PARK WAY", "OAK ST", "WASHINGTON AVE",
-  "PARK AVE", "LINCOLN HWY", "MARKET ST", "COLLEGE AVE", "RIVER RD", "ELM ST", "BROADWAY", "CENTER ST",
+  "MAIN ST",
+  "HOSPITAL DR",
+  "MEDICAL CENTER BLVD",
+  "HEALTH PARK WAY",
+  "OAK ST",
+  "WASHINGTON AVE",
+  "PARK AVE",
+  "LINCOLN HWY",
+  "MARKET ST",
+  "COLLEGE AVE",
+  "RIVER RD",
+  "ELM ST",
+  "BROADWAY",
+  "CENTER ST",
 ];
 
 const CONTRACTOR_NAMES = [
-  "HEALTH QUALITY PARTNERS", "QUALITY INSIGHTS", "CLINICAL DATA SOLUTIONS", "MEDICARE ADMINISTRATIVE SERVICES",
-  "HEALTHCARE ANALYTICS", "QUALITY IMPROVEMENT NETWORK", "PROGRAM INTEGRITY SERVICES", "HEALTH INFORMATION SYSTEMS",
+  "HEALTH QUALITY PARTNERS",
+  "QUALITY INSIGHTS",
+  "CLINICAL DATA SOLUTIONS",
+  "MEDICARE ADMINISTRATIVE SERVICES",
+  "HEALTHCARE ANALYTICS",
+  "QUALITY IMPROVEMENT NETWORK",
+  "PROGRAM INTEGRITY SERVICES",
+  "HEALTH INFORMATION SYSTEMS",
 ];
 
 function stateByCode(code: string) {
@@ -197,8 +246,12 @@ export function seedOrganizations(): SeedOrganization[] {
     const [city, state, zip] = rand.pick(CITIES);
     const kind = rand.pick(FACILITY_KINDS);
     const useCity = rand.next() < 0.45;
-    const name = useCity ? `${city} ${kind.suffix}` : `${rand.pick(PREFIXES)} ${kind.suffix}${rand.next() < 0.5 ? ` OF ${city}` : ""}`;
-    const ccn = kind.ccn ? `${stateByCode(state)[2]}${String(rand.int(kind.ccn[0], kind.ccn[1])).padStart(4, "0")}` : null;
+    const name = useCity
+      ? `${city} ${kind.suffix}`
+      : `${rand.pick(PREFIXES)} ${kind.suffix}${rand.next() < 0.5 ? ` OF ${city}` : ""}`;
+    const ccn = kind.ccn
+      ? `${stateByCode(state)[2]}${String(rand.int(kind.ccn[0], kind.ccn[1])).padStart(4, "0")}`
+      : null;
     orgs.push({
       key: `provider:${i}`,
       name,
@@ -246,10 +299,12 @@ function organizationStatements(orgs: SeedOrganization[]): string[] {
   const out: string[] = [];
   const BATCH = 200;
   for (let i = 0; i < orgs.length; i += BATCH) {
-    const rows = orgs.slice(i, i + BATCH).map(
-      (o) =>
-        `(${q(o.key)}, ${q(o.name)}, (SELECT id FROM organization_types WHERE name = ${q(o.type)}), 'Active', ${q(o.address1)}, ${q(o.address2)}, ${q(o.city)}, ${q(o.state)}, ${q(o.zip)}, ${q(o.country)}, ${q(o.ccn)}, ${q(o.npi)}, ${q(o.tin)}, ${SEED_TIME}, ${SEED_TIME})`,
-    );
+    const rows = orgs
+      .slice(i, i + BATCH)
+      .map(
+        (o) =>
+          `(${q(o.key)}, ${q(o.name)}, (SELECT id FROM organization_types WHERE name = ${q(o.type)}), 'Active', ${q(o.address1)}, ${q(o.address2)}, ${q(o.city)}, ${q(o.state)}, ${q(o.zip)}, ${q(o.country)}, ${q(o.ccn)}, ${q(o.npi)}, ${q(o.tin)}, ${SEED_TIME}, ${SEED_TIME})`,
+      );
     out.push(
       `INSERT INTO organizations (external_key, name, org_type_id, status, address1, address2, city, state, zip, country, ccn, npi, tin, created_at, updated_at) VALUES ${rows.join(", ")} ON CONFLICT(external_key) DO UPDATE SET name = excluded.name, org_type_id = excluded.org_type_id, address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state, zip = excluded.zip, country = excluded.country, ccn = excluded.ccn, npi = excluded.npi, tin = excluded.tin;`,
     );
