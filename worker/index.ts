@@ -30,9 +30,9 @@ function describeLocation(cf: Request["cf"]): string | null {
 // the id is echoed in a header, the error page and every log line.
 app.use("*", async (c, next) => {
   const id = crypto.randomUUID();
-  c.set("requestId", id);
+  c.set("traceId", id);
   await next();
-  c.res.headers.set("X-Request-Id", id);
+  c.res.headers.set("X-Trace-Id", id);
 });
 
 app.use("*", async (c, next) => {
@@ -55,7 +55,7 @@ app.use("*", async (c, next) => {
 app.use("*", csrf());
 
 app.use("*", async (c, next) => {
-  c.set("deps", createDeps(c.env, { requestId: c.get("requestId") }));
+  c.set("deps", createDeps(c.env, { traceId: c.get("traceId") }));
   await next();
 });
 
@@ -85,14 +85,14 @@ app.onError((error, c) => {
   console.error(
     JSON.stringify({
       level: "error",
-      requestId: c.get("requestId"),
+      traceId: c.get("traceId"),
       cfRay: c.req.header("CF-Ray") ?? null,
       msg: String(error),
       stack: error.stack,
     }),
   );
   return c.html(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Something went wrong - CMS.gov | QualityNet</title></head><body><main><h1>Something went wrong</h1><p>Please try again. If this keeps happening, contact the help desk and quote reference ${escapeHtml(c.get("requestId") ?? "")}.</p><p><a href="/">Return to the home page</a></p></main></body></html>`,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Something went wrong - CMS.gov | QualityNet</title></head><body><main><h1>Something went wrong</h1><p>Please try again. If this keeps happening, contact the help desk and quote reference ${escapeHtml(c.get("traceId") ?? "")}.</p><p><a href="/">Return to the home page</a></p></main></body></html>`,
     500,
   );
 });

@@ -18,7 +18,7 @@ export async function handleQueueBatch(
   env: Env,
   options: { mailer?: Mailer; now?: () => Date } = {},
 ) {
-  const deps = createDeps(env, { requestId: `queue:${crypto.randomUUID()}`, now: options.now });
+  const deps = createDeps(env, { traceId: `queue:${crypto.randomUUID()}`, now: options.now });
   if (batch.queue.endsWith("-dlq")) {
     for (const message of batch.messages) {
       if (message.body?.type === "email") await recordDeadLetter(deps, message.body);

@@ -5,7 +5,7 @@ export type AppEnv = {
   Bindings: Env;
   Variables: {
     deps: Deps;
-    requestId: string;
+    traceId: string;
     secureHeadersNonce?: string;
   };
 };

@@ -14,7 +14,7 @@ export interface Deps {
   env: Env;
   now: () => Date;
   enqueue: (message: QueueMessageBody) => Promise<void>;
-  requestId: string;
+  traceId: string;
   /** The identity-proofing provider chosen by PROOFING_PROVIDER. */
   proofing: IdentityProofingProvider;
 }
@@ -26,7 +26,7 @@ export interface Deps {
  */
 export function createDeps(
   env: Env,
-  options: { requestId?: string; now?: () => Date; proofing?: IdentityProofingProvider } = {},
+  options: { traceId?: string; now?: () => Date; proofing?: IdentityProofingProvider } = {},
 ): Deps {
   return {
     db: createDb(env.DB),
@@ -35,7 +35,7 @@ export function createDeps(
     enqueue: async (message) => {
       await env.EMAIL_QUEUE.send(message, { contentType: "json" });
     },
-    requestId: options.requestId ?? crypto.randomUUID(),
+    traceId: options.traceId ?? crypto.randomUUID(),
     proofing: options.proofing ?? createProofingProvider(env),
   };
 }

@@ -49,7 +49,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const result = await decideManualProofing(
     context.deps,
     session.actor,
-    String(form.get("requestId") ?? ""),
+    String(form.get("reviewId") ?? ""),
     form.get("intent") === "verify",
   );
   if (!result.ok) return data({ error: result.message ?? "That request could not be decided." }, { status: 409 });
@@ -90,7 +90,7 @@ export default function ManualProofingQueue() {
               </p>
             ) : null}
             <Form method="post" className="actions">
-              <input type="hidden" name="requestId" value={r.id} />
+              <input type="hidden" name="reviewId" value={r.id} />
               <Button name="intent" value="verify" disabled={busy}>
                 {COPY.verify}
               </Button>

@@ -138,8 +138,8 @@ describe("identity proofing with the sandbox provider", () => {
     const queue = await (await helpDesk.get("/help-desk/proofing")).text();
     expect(queue).toContain(user.loginId);
     expect(queue).toContain("Call me after 3 pm");
-    const requestId = queue.match(/name="requestId" value="([^"]+)"/)![1];
-    await helpDesk.post("/help-desk/proofing", { requestId, intent: "verify" });
+    const reviewId = queue.match(/name="reviewId" value="([^"]+)"/)![1];
+    await helpDesk.post("/help-desk/proofing", { reviewId, intent: "verify" });
     const verified = await env.DB.prepare("SELECT identity_verified_at FROM users WHERE id = ?")
       .bind(user.id)
       .first<{ identity_verified_at: number | null }>();

@@ -31,7 +31,7 @@ describe("security headers", () => {
     expect(response.headers.get("X-Frame-Options")).toBe("DENY");
     expect(response.headers.get("Referrer-Policy")).toBe("same-origin");
     expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
-    expect(response.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get("X-Trace-Id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(response.headers.get("Cache-Control")).toBe("no-store");
   });
 });

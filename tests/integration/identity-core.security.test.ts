@@ -80,7 +80,7 @@ describe("ASVS 4.1.1 / 4.1.3: one authorization rule, backed by roles", () => {
     const browser = new Browser();
     await browser.signIn(plain.loginId, plain.password, { deviceType: "totp", code: totpNow(key) });
     expect((await browser.get("/help-desk/proofing")).status).toBe(404);
-    expect((await browser.post("/help-desk/proofing", { intent: "verify", requestId: "x" })).status).toBe(404);
+    expect((await browser.post("/help-desk/proofing", { intent: "verify", reviewId: "x" })).status).toBe(404);
 
     await grantRole(plain.id, "HELP_DESK_APPROVER");
     expect((await browser.get("/help-desk/proofing")).status).toBe(200);
@@ -95,21 +95,21 @@ describe("ASVS 4.1.1 / 4.1.3: one authorization rule, backed by roles", () => {
     const theirs = crypto.randomUUID();
     await env.DB.batch([
       env.DB.prepare(
-        "INSERT INTO manual_proofing_requests (id, user_id, status, note, created_at) VALUES (?, ?, 'open', '', ?)",
+        "INSERT INTO proofing_reviews (id, user_id, status, note, created_at) VALUES (?, ?, 'open', '', ?)",
       ).bind(own, desk.id, Date.now()),
       env.DB.prepare(
-        "INSERT INTO manual_proofing_requests (id, user_id, status, note, created_at) VALUES (?, ?, 'open', '', ?)",
+        "INSERT INTO proofing_reviews (id, user_id, status, note, created_at) VALUES (?, ?, 'open', '', ?)",
       ).bind(theirs, applicant.id, Date.now()),
     ]);
     const browser = new Browser();
     await browser.signIn(desk.loginId, desk.password, { deviceType: "totp", code: totpNow(key) });
-    const self = await browser.post("/help-desk/proofing", { intent: "verify", requestId: own });
+    const self = await browser.post("/help-desk/proofing", { intent: "verify", reviewId: own });
     expect(self.status).toBe(409);
     expect(await self.text()).toContain("You cannot decide your own request.");
 
     const answers = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        browser.post("/help-desk/proofing", { intent: i % 2 ? "verify" : "reject", requestId: theirs }),
+        browser.post("/help-desk/proofing", { intent: i % 2 ? "verify" : "reject", reviewId: theirs }),
       ),
     );
     expect(answers.filter((r) => r.status === 302)).toHaveLength(1);

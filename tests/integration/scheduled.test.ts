@@ -22,12 +22,12 @@ async function insertUser(id: string) {
     .run();
 }
 
-async function insertRequest(id: string, userId: string, createdAt: number, number: number, orgKey: string) {
+async function insertRequest(id: string, userId: string, createdAt: number, orgKey: string) {
   await env.DB.prepare(
-    `INSERT INTO role_requests (id, request_number, user_id, program_id, organization_id, role_id, status, submission_key, created_at)
-     VALUES (?, ?, ?, (SELECT id FROM programs WHERE code = 'IQR'), (SELECT id FROM organizations WHERE external_key = ?), (SELECT id FROM roles WHERE code = 'END_USER'), 'pending', ?, ?)`,
+    `INSERT INTO access_requests (id, user_id, program_id, organization_id, role_id, approver_kind, status, submission_key, created_at)
+     VALUES (?, ?, (SELECT id FROM programs WHERE code = 'IQR'), (SELECT id FROM organizations WHERE external_key = ?), (SELECT id FROM roles WHERE code = 'END_USER'), 'security_official', 'pending', ?, ?)`,
   )
-    .bind(id, number, userId, orgKey, `sk-${id}`, createdAt)
+    .bind(id, userId, orgKey, `sk-${id}`, createdAt)
     .run();
 }
 
@@ -38,12 +38,12 @@ beforeAll(async () => {
 describe("scheduled expiry jobs", () => {
   it("expires pending requests older than 30 days, and only those, with an email and an audit event", async () => {
     await insertUser("sched-u1");
-    await insertRequest("old-req", "sched-u1", NOW.getTime() - 31 * DAY, 900001, "provider:1");
-    await insertRequest("new-req", "sched-u1", NOW.getTime() - 29 * DAY, 900002, "provider:2");
+    await insertRequest("old-req", "sched-u1", NOW.getTime() - 31 * DAY, "provider:1");
+    await insertRequest("new-req", "sched-u1", NOW.getTime() - 29 * DAY, "provider:2");
     const { deps, sent } = depsCollectingMail();
     expect(await expirePendingRequests(deps)).toBe(1);
     const statuses = await env.DB.prepare(
-      "SELECT id, status FROM role_requests WHERE id IN ('old-req','new-req') ORDER BY id",
+      "SELECT id, status FROM access_requests WHERE id IN ('old-req','new-req') ORDER BY id",
     ).all<{ id: string; status: string }>();
     expect(statuses.results).toEqual([
       { id: "new-req", status: "pending" },
@@ -57,7 +57,7 @@ describe("scheduled expiry jobs", () => {
       }),
     ]);
     const audit = await env.DB.prepare(
-      "SELECT count(*) AS n FROM audit_events WHERE event_type = 'role_request.expired' AND subject_user_id = 'sched-u1'",
+      "SELECT count(*) AS n FROM audit_events WHERE event_type = 'access_request.expired' AND subject_user_id = 'sched-u1'",
     ).first<{ n: number }>();
     expect(audit?.n).toBe(1);
     // A second run finds nothing more to do.

@@ -9,7 +9,7 @@ describe("email templates", () => {
       "request_expired",
       {
         firstName: "Thomas",
-        requestNumber: "100042",
+        requestId: "QR-7K3M9P2X",
         roleName: "End User",
         organizationName: "ST. MARY'S MEDICAL CENTER",
         programName: "Inpatient Hospital Quality Reporting Program",

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, lt } from "drizzle-orm";
 import { auditInsert } from "../audit/record";
-import { organizations, programs, rateLimits, roleRequests, roles, sessions, userRoles, users } from "../db/schema";
+import { accessRequests, organizations, programs, rateLimits, roles, sessions, userRoles, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { enqueueEmail } from "../mail/messages";
 
@@ -20,51 +20,50 @@ export async function expirePendingRequests(deps: Deps): Promise<number> {
   const cutoff = new Date(deps.now().getTime() - PENDING_REQUEST_TTL_MS);
   const stale = await deps.db
     .select({
-      id: roleRequests.id,
-      requestNumber: roleRequests.requestNumber,
-      userId: roleRequests.userId,
+      id: accessRequests.id,
+      userId: accessRequests.userId,
       email: users.email,
       firstName: users.firstName,
       roleName: roles.name,
       orgName: organizations.name,
       programName: programs.name,
-      organizationId: roleRequests.organizationId,
-      programId: roleRequests.programId,
+      organizationId: accessRequests.organizationId,
+      programId: accessRequests.programId,
     })
-    .from(roleRequests)
-    .innerJoin(users, eq(users.id, roleRequests.userId))
-    .innerJoin(roles, eq(roles.id, roleRequests.roleId))
-    .innerJoin(organizations, eq(organizations.id, roleRequests.organizationId))
-    .innerJoin(programs, eq(programs.id, roleRequests.programId))
-    .where(and(eq(roleRequests.status, "pending"), lt(roleRequests.createdAt, cutoff)))
+    .from(accessRequests)
+    .innerJoin(users, eq(users.id, accessRequests.userId))
+    .innerJoin(roles, eq(roles.id, accessRequests.roleId))
+    .innerJoin(organizations, eq(organizations.id, accessRequests.organizationId))
+    .innerJoin(programs, eq(programs.id, accessRequests.programId))
+    .where(and(eq(accessRequests.status, "pending"), lt(accessRequests.createdAt, cutoff)))
     .limit(BATCH_LIMIT);
   if (stale.length === 0) return 0;
 
   const now = deps.now();
   // The status guard makes this safe against an approver deciding at the same moment.
   const expired = await deps.db
-    .update(roleRequests)
+    .update(accessRequests)
     .set({ status: "expired", decidedAt: now, decisionReason: "Expired after 30 days without a decision" })
     .where(
       and(
         inArray(
-          roleRequests.id,
+          accessRequests.id,
           stale.map((r) => r.id),
         ),
-        eq(roleRequests.status, "pending"),
+        eq(accessRequests.status, "pending"),
       ),
     )
-    .returning({ id: roleRequests.id });
+    .returning({ id: accessRequests.id });
   const expiredIds = new Set(expired.map((r) => r.id));
 
   for (const r of stale.filter((s) => expiredIds.has(s.id))) {
     await auditInsert(deps, {
-      eventType: "role_request.expired",
+      eventType: "access_request.expired",
       outcome: "info",
       subjectUserId: r.userId,
       organizationId: r.organizationId,
       programId: r.programId,
-      details: { requestNumber: r.requestNumber },
+      accessRequestId: r.id,
     });
     await enqueueEmail(deps, {
       template: "request_expired",
@@ -72,7 +71,7 @@ export async function expirePendingRequests(deps: Deps): Promise<number> {
       idempotencyKey: `request_expired:${r.id}`,
       data: {
         firstName: r.firstName,
-        requestNumber: String(r.requestNumber),
+        requestId: r.id,
         roleName: r.roleName,
         organizationName: r.orgName,
         programName: r.programName,

@@ -8,12 +8,13 @@ export interface AuditInput {
   subjectUserId?: string | null;
   organizationId?: number | null;
   programId?: number | null;
+  accessRequestId?: string | null;
   ip?: string | null;
   userAgent?: string | null;
   details?: Record<string, unknown>;
 }
 
-export function auditInsert(deps: Pick<Deps, "db" | "now" | "requestId">, input: AuditInput) {
+export function auditInsert(deps: Pick<Deps, "db" | "now" | "traceId">, input: AuditInput) {
   return deps.db.insert(auditEvents).values({
     occurredAt: deps.now(),
     eventType: input.eventType,
@@ -24,12 +25,13 @@ export function auditInsert(deps: Pick<Deps, "db" | "now" | "requestId">, input:
     programId: input.programId ?? null,
     ip: input.ip ?? null,
     userAgent: input.userAgent ? input.userAgent.slice(0, 256) : null,
-    requestId: deps.requestId,
+    traceId: deps.traceId,
+    accessRequestId: input.accessRequestId ?? null,
     detailsJson: JSON.stringify(input.details ?? {}),
   });
 }
 
 /** Appends one event to the audit log (append-only; see migration 0001). */
-export async function recordAuditEvent(deps: Pick<Deps, "db" | "now" | "requestId">, input: AuditInput) {
+export async function recordAuditEvent(deps: Pick<Deps, "db" | "now" | "traceId">, input: AuditInput) {
   await auditInsert(deps, input);
 }

@@ -25,7 +25,7 @@ export type DeliveryOutcome = "sent" | "duplicate" | "retry";
  * same message (or two consumers) cannot both send it.
  */
 export async function deliverEmail(
-  deps: Pick<Deps, "db" | "env" | "now" | "requestId">,
+  deps: Pick<Deps, "db" | "env" | "now" | "traceId">,
   mailer: Mailer,
   message: EmailQueueMessage,
 ): Promise<{ outcome: DeliveryOutcome; error?: string }> {
@@ -84,7 +84,7 @@ export async function deliverEmail(
  * Called for each message that exhausted its retries: the failure is recorded in
  * email_log and the audit log, so nothing is lost silently.
  */
-export async function recordDeadLetter(deps: Pick<Deps, "db" | "now" | "requestId">, message: EmailQueueMessage) {
+export async function recordDeadLetter(deps: Pick<Deps, "db" | "now" | "traceId">, message: EmailQueueMessage) {
   const now = deps.now();
   await deps.db
     .insert(emailLog)

@@ -9,7 +9,7 @@ export interface EmailQueueMessage<T extends TemplateName = TemplateName> {
   data: TemplateData[T];
   /** Same key, same email: a redelivered message is sent once. */
   idempotencyKey: string;
-  requestId?: string;
+  traceId?: string;
 }
 
 export type QueueMessageBody = EmailQueueMessage;
@@ -19,7 +19,7 @@ export type QueueMessageBody = EmailQueueMessage;
  * handlers never send mail themselves, so a slow provider never slows a page.
  */
 export async function enqueueEmail<T extends TemplateName>(
-  deps: Pick<Deps, "enqueue" | "requestId">,
+  deps: Pick<Deps, "enqueue" | "traceId">,
   input: { template: T; to: string; data: TemplateData[T]; idempotencyKey?: string },
 ): Promise<string> {
   const idempotencyKey = input.idempotencyKey ?? `${input.template}:${crypto.randomUUID()}`;
@@ -29,7 +29,7 @@ export async function enqueueEmail<T extends TemplateName>(
     to: input.to,
     data: input.data,
     idempotencyKey,
-    requestId: deps.requestId,
+    traceId: deps.traceId,
   } as EmailQueueMessage);
   return idempotencyKey;
 }

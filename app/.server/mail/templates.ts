@@ -7,7 +7,7 @@ export interface TemplateData {
   test: { note: string };
   request_expired: {
     firstName: string;
-    requestNumber: string;
+    requestId: string;
     roleName: string;
     organizationName: string;
     programName: string;
@@ -59,10 +59,10 @@ const renderers: Renderers = {
     action: { label: "Open the portal", url: `${origin}/` },
   }),
   request_expired: (d, { origin }) => ({
-    subject: `Your access request ${d.requestNumber} has expired`,
+    subject: `Your access request ${d.requestId} has expired`,
     greeting: `Hello ${d.firstName},`,
     paragraphs: [
-      `Your request ${d.requestNumber} for the role ${d.roleName} at ${d.organizationName} (${d.programName}) was not decided within 30 days and has expired.`,
+      `Your request ${d.requestId} for the role ${d.roleName} at ${d.organizationName} (${d.programName}) was not decided within 30 days and has expired.`,
       "If you still need this access, you can submit a new request.",
     ],
     action: { label: "Request access", url: `${origin}/my-account` },

@@ -1,14 +1,7 @@
 import { and, count, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import { type Actor, can, helpDeskEmails } from "../access/authorize";
 import { auditInsert } from "../audit/record";
-import {
-  auditEvents,
-  identityVerifications,
-  manualProofingRequests,
-  mfaDevices,
-  recoveryCodes,
-  users,
-} from "../db/schema";
+import { auditEvents, identityVerifications, mfaDevices, proofingReviews, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { enqueueEmail } from "../mail/messages";
 import { fail, ok, type Result } from "../result";
@@ -69,9 +62,9 @@ export async function getEnrollmentState(deps: Pick<Deps, "db" | "now" | "env">,
     deps.db.select({ n: count() }).from(recoveryCodes).where(eq(recoveryCodes.userId, user.id)),
     deps.db
       .select()
-      .from(manualProofingRequests)
-      .where(eq(manualProofingRequests.userId, user.id))
-      .orderBy(desc(manualProofingRequests.createdAt))
+      .from(proofingReviews)
+      .where(eq(proofingReviews.userId, user.id))
+      .orderBy(desc(proofingReviews.createdAt))
       .limit(1),
   ]);
   const row = latest[0];
@@ -134,7 +127,7 @@ export async function startAttempt(
       .returning({ id: iv.id }),
     // The audit event exists only if the attempt does.
     deps.db.insert(auditEvents).select(
-      sql`SELECT NULL, ${now.getTime()}, 'proofing.started', 'info', ${user.id}, ${user.id}, NULL, NULL, ${client.ip}, NULL, ${deps.requestId}, '{}'
+      sql`SELECT NULL, ${now.getTime()}, 'proofing.started', 'info', ${user.id}, ${user.id}, NULL, NULL, ${client.ip}, NULL, ${deps.traceId}, NULL, '{}'
             WHERE EXISTS (SELECT 1 FROM ${iv} WHERE ${iv.id} = ${id})`,
     ),
   ]);
@@ -379,7 +372,7 @@ export async function requestManualProofing(
     return fail("already_open", { message: "Your request is already with the help desk." });
   await deps.db.batch([
     deps.db
-      .insert(manualProofingRequests)
+      .insert(proofingReviews)
       .values({ id: crypto.randomUUID(), userId: user.id, note: note.slice(0, 500), createdAt: deps.now() }),
     auditInsert(deps, {
       eventType: "proofing.manual_requested",
@@ -401,20 +394,20 @@ export async function requestManualProofing(
 export async function listManualProofingRequests(deps: Pick<Deps, "db">) {
   return deps.db
     .select({
-      id: manualProofingRequests.id,
-      status: manualProofingRequests.status,
-      note: manualProofingRequests.note,
-      createdAt: manualProofingRequests.createdAt,
+      id: proofingReviews.id,
+      status: proofingReviews.status,
+      note: proofingReviews.note,
+      createdAt: proofingReviews.createdAt,
       loginId: users.loginId,
       firstName: users.firstName,
       lastName: users.lastName,
       email: users.email,
       phone: users.phone,
     })
-    .from(manualProofingRequests)
-    .innerJoin(users, eq(users.id, manualProofingRequests.userId))
-    .where(eq(manualProofingRequests.status, "open"))
-    .orderBy(desc(manualProofingRequests.createdAt));
+    .from(proofingReviews)
+    .innerJoin(users, eq(users.id, proofingReviews.userId))
+    .where(eq(proofingReviews.status, "open"))
+    .orderBy(desc(proofingReviews.createdAt));
 }
 
 /**
@@ -426,15 +419,11 @@ export async function listManualProofingRequests(deps: Pick<Deps, "db">) {
 export async function decideManualProofing(
   deps: Deps,
   actor: Actor,
-  requestId: string,
+  reviewId: string,
   verified: boolean,
 ): Promise<Result<null, "not_found" | "forbidden" | "step_up" | "already_decided">> {
   const now = deps.now();
-  const pending = await deps.db
-    .select()
-    .from(manualProofingRequests)
-    .where(eq(manualProofingRequests.id, requestId))
-    .get();
+  const pending = await deps.db.select().from(proofingReviews).where(eq(proofingReviews.id, reviewId)).get();
   if (!pending) return fail("not_found", { message: "No such request." });
   const decision = can(actor, "proofing_review.decide", { ownerUserId: pending.userId }, now);
   if (!decision.ok) {
@@ -446,10 +435,10 @@ export async function decideManualProofing(
   }
   const helpDesk = { id: actor.userId };
   const [request] = await deps.db
-    .update(manualProofingRequests)
+    .update(proofingReviews)
     .set({ status: verified ? "verified" : "rejected", decidedAt: now, decidedByUserId: helpDesk.id })
-    .where(and(eq(manualProofingRequests.id, requestId), eq(manualProofingRequests.status, "open")))
-    .returning({ userId: manualProofingRequests.userId });
+    .where(and(eq(proofingReviews.id, reviewId), eq(proofingReviews.status, "open")))
+    .returning({ userId: proofingReviews.userId });
   if (!request) return fail("already_decided", { message: "Someone already decided this request." });
   await deps.db.batch([
     auditInsert(deps, {

@@ -4,12 +4,14 @@ import { createdAt, timestamp } from "./common";
 import { organizations, programs, roles } from "./organizations";
 import { users } from "./users";
 
-export const roleRequests = sqliteTable(
-  "role_requests",
+/**
+ * An access request ("Request User Access", SPEC 2.5). Its id is the Request ID
+ * people quote to the help desk, e.g. `QR-7K3M9P2X` (`app/.server/access/request-id.ts`).
+ */
+export const accessRequests = sqliteTable(
+  "access_requests",
   {
     id: text("id").primaryKey(),
-    /** The "Request ID" people quote to the help desk. */
-    requestNumber: integer("request_number").notNull(),
     userId: text("user_id")
       .notNull()
       .references(() => users.id),
@@ -22,7 +24,11 @@ export const roleRequests = sqliteTable(
     roleId: integer("role_id")
       .notNull()
       .references(() => roles.id),
+    /** The approver the requester chose; anyone allowed by `can()` may still decide. */
     approverUserId: text("approver_user_id").references(() => users.id),
+    /** Who decides: the organization's Security Officials, or the program's help desk (first Security Official). */
+    approverKind: text("approver_kind", { enum: ["security_official", "help_desk"] }).notNull(),
+    /** ISO dates; null means "Not Applicable". */
     startDate: text("start_date"),
     endDate: text("end_date"),
     additionalInfo: text("additional_info").notNull().default(""),
@@ -33,19 +39,19 @@ export const roleRequests = sqliteTable(
     decidedByUserId: text("decided_by_user_id").references(() => users.id),
     decidedAt: timestamp("decided_at"),
     decisionReason: text("decision_reason"),
-    /** One submission, one request: a double click or a retry carries the same key. */
+    /** One submission, one request: a double click, a retry or the back button carries the same key. */
     submissionKey: text("submission_key").notNull(),
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("role_requests_number_unique").on(t.requestNumber),
-    uniqueIndex("role_requests_submission_key_unique").on(t.submissionKey),
+    uniqueIndex("access_requests_submission_key_unique").on(t.submissionKey),
     // A user cannot hold two open requests for the same program, organization and role.
-    uniqueIndex("role_requests_one_open_unique")
+    uniqueIndex("access_requests_one_open_unique")
       .on(t.userId, t.programId, t.organizationId, t.roleId)
       .where(sql`status = 'pending'`),
-    index("role_requests_status_created_idx").on(t.status, t.createdAt),
-    index("role_requests_org_idx").on(t.organizationId, t.status),
+    index("access_requests_user_idx").on(t.userId, t.createdAt),
+    index("access_requests_status_created_idx").on(t.status, t.createdAt),
+    index("access_requests_org_idx").on(t.organizationId, t.status),
   ],
 );
 
@@ -61,7 +67,7 @@ export const userRoles = sqliteTable(
       .references(() => roles.id),
     programId: integer("program_id").references(() => programs.id),
     organizationId: integer("organization_id").references(() => organizations.id),
-    requestId: text("request_id").references(() => roleRequests.id),
+    accessRequestId: text("access_request_id").references(() => accessRequests.id),
     startDate: text("start_date"),
     /** ISO date; the role ends at the end of this day (scheduled job). */
     endDate: text("end_date"),

@@ -18,13 +18,17 @@ export const auditEvents = sqliteTable(
     programId: integer("program_id"),
     ip: text("ip"),
     userAgent: text("user_agent"),
-    requestId: text("request_id"),
+    /** The trace id of the HTTP request, queue message or cron run that caused the event (the `X-Trace-Id` header). */
+    traceId: text("trace_id"),
+    /** The access request the event concerns, if any (audit pages filter by it). */
+    accessRequestId: text("access_request_id"),
     detailsJson: text("details_json").notNull().default("{}"),
   },
   (t) => [
     index("audit_events_subject_idx").on(t.subjectUserId, t.occurredAt),
     index("audit_events_org_idx").on(t.organizationId, t.occurredAt),
     index("audit_events_time_idx").on(t.occurredAt),
+    index("audit_events_access_request_idx").on(t.accessRequestId),
   ],
 );
 

@@ -243,9 +243,9 @@ export const webauthnChallenges = sqliteTable("webauthn_challenges", {
   usedAt: timestamp("used_at"),
 });
 
-/** Applicants who used up their proofing attempts ask the help desk to verify them by hand. */
-export const manualProofingRequests = sqliteTable(
-  "manual_proofing_requests",
+/** Proofing reviews: applicants who used up their proofing attempts ask the help desk to verify them by hand. */
+export const proofingReviews = sqliteTable(
+  "proofing_reviews",
   {
     id: text("id").primaryKey(),
     userId: text("user_id")
@@ -259,5 +259,5 @@ export const manualProofingRequests = sqliteTable(
     decidedByUserId: text("decided_by_user_id").references(() => users.id),
     decidedAt: timestamp("decided_at"),
   },
-  (t) => [index("manual_proofing_status_idx").on(t.status, t.createdAt)],
+  (t) => [index("proofing_reviews_status_idx").on(t.status, t.createdAt)],
 );

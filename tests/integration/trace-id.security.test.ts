@@ -16,19 +16,19 @@ const brokenDb = new Proxy(
   },
 );
 
-describe("ASVS 7.1 / 5.3.1 request ids are generated, never taken from the client", () => {
-  it("a hostile CF-Ray header is not echoed in X-Request-Id or the body", async () => {
+describe("ASVS 7.1 / 5.3.1 trace ids are generated, never taken from the client", () => {
+  it("a hostile CF-Ray header is not echoed in X-Trace-Id or the body", async () => {
     const response = await get("/healthz", { "CF-Ray": HOSTILE_RAY });
-    const requestId = response.headers.get("X-Request-Id") ?? "";
-    expect(requestId).toMatch(UUID);
+    const traceId = response.headers.get("X-Trace-Id") ?? "";
+    expect(traceId).toMatch(UUID);
     const body = await response.text();
     expect(body).not.toContain("script");
-    expect(body).toContain(requestId);
+    expect(body).toContain(traceId);
   });
 
   it("two requests with the same CF-Ray get different ids", async () => {
-    const a = (await get("/", { "CF-Ray": "8f0c1d2e3a4b5c6d-IAD" })).headers.get("X-Request-Id");
-    const b = (await get("/", { "CF-Ray": "8f0c1d2e3a4b5c6d-IAD" })).headers.get("X-Request-Id");
+    const a = (await get("/", { "CF-Ray": "8f0c1d2e3a4b5c6d-IAD" })).headers.get("X-Trace-Id");
+    const b = (await get("/", { "CF-Ray": "8f0c1d2e3a4b5c6d-IAD" })).headers.get("X-Trace-Id");
     expect(a).toMatch(UUID);
     expect(a).not.toBe(b);
   });
@@ -42,11 +42,11 @@ describe("ASVS 7.1 / 5.3.1 request ids are generated, never taken from the clien
     );
     await waitOnExecutionContext(ctx);
     expect(response.status).toBe(500);
-    const requestId = response.headers.get("X-Request-Id") ?? "";
-    expect(requestId).toMatch(UUID);
+    const traceId = response.headers.get("X-Trace-Id") ?? "";
+    expect(traceId).toMatch(UUID);
     const body = await response.text();
     expect(body).toContain("Something went wrong");
-    expect(body).toContain(`quote reference ${requestId}.`);
+    expect(body).toContain(`quote reference ${traceId}.`);
     expect(body).not.toContain("<script>");
     expect(body).not.toContain("alert(");
   });
