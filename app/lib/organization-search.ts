@@ -13,15 +13,18 @@ export const ORGANIZATION_SEARCH_MESSAGES = {
   orgType: "Choose an organization type from the list.",
   city: "Enter at most 60 characters.",
   country: "Enter at most 60 characters.",
-  page: "Choose a page from 1 to 10,000.",
+  page: "Choose a page from 1 to 400. Narrow the search to see more.",
 } as const;
 
 /** Fewer characters match too much of the directory to be useful (the original portal's rule). */
 export const ORG_NAME_MIN_LENGTH = 3;
 /** Longer than any organization's name; keeps the full-text query small. */
 export const ORG_NAME_MAX_LENGTH = 100;
-/** 25 results a page: 10,000 pages is far beyond any directory we hold (about 100,000 organizations). */
-export const MAX_PAGE = 10_000;
+/**
+ * 25 results a page: 400 pages is 10,000 organizations, more than anyone reads; deeper pages
+ * only cost the database (each page scores every match), so a narrower search is the answer.
+ */
+export const MAX_PAGE = 400;
 
 const STATE_CODES = new Set(STATES.map(([code]) => code));
 const m = ORGANIZATION_SEARCH_MESSAGES;

@@ -75,11 +75,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  await requireSession(context.deps, request);
+  const form = await request.formData().catch(() => null);
+  if (!form) throw new Response("Bad Request", { status: 400 });
   const intent = form.get("intent");
   const client = await getClient(context, request);
   if (intent === "cancel-request") {
-    const { user } = await requireSession(context.deps, request);
+    const { user } = await requireCapability(context.deps, request, "request.cancel");
     const id = parseRequestId(String(form.get("requestId") ?? ""));
     const outcome = id ? await cancelMyRequest(context.deps, user.id, id, client) : "not_found";
     if (outcome === "not_found") throw new Response("Not Found", { status: 404 });

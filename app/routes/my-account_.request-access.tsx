@@ -68,6 +68,8 @@ const COPY = {
   ok: "OK",
   duplicate: "You already have an open request for this program, organization and role:",
   expiredForm: "This form has expired. Open Request My Access again.",
+  throttled: (hours: number) =>
+    `You have submitted many requests today. Try again in ${hours} hour${hours === 1 ? "" : "s"}, or contact the help desk.`,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -112,6 +114,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
+const DRAFT_FIELDS = new Set(Object.keys(AccessRequestSchema.shape));
 const SEARCH_FIELDS = new Set(["name", "zip", "ccn", "orgType", "city", "npi", "state", "country", "tin", "page"]);
 
 /**
@@ -133,12 +136,18 @@ function draftOf(form: FormData): Record<string, string> {
   }
   for (const [key, value] of form.entries())
     if (typeof value === "string" && key !== "intent" && key !== "draft" && !SEARCH_FIELDS.has(key)) out[key] = value;
-  return out;
+  // Only the form's own fields, each no longer than any of them may be, travel on.
+  return Object.fromEntries(
+    Object.entries(out)
+      .filter(([key]) => DRAFT_FIELDS.has(key))
+      .map(([key, value]) => [key, value.slice(0, COMMENTS_MAX + 100)]),
+  );
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await gate(context, request);
-  const form = await request.formData();
+  const form = await request.formData().catch(() => null);
+  if (!form) throw new Response("Bad Request", { status: 400 });
   const intent = String(form.get("intent") ?? "refresh");
   const draft = draftOf(form);
   const chosen = {
@@ -171,6 +180,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.ok) throw redirect(`/my-account/requests/${result.requestId}${result.created ? "?submitted=1" : ""}`);
   if (result.code === "invalid") return refuse({ fieldErrors: result.fieldErrors });
   if (result.code === "duplicate") return refuse({ formErrors: [COPY.duplicate] }, 409, result.existingId);
+  if (result.code === "throttled")
+    return refuse({ formErrors: [COPY.throttled(Math.ceil(result.retryAfterSeconds / 3600))] }, 429);
   return refuse({ formErrors: [COPY.expiredForm] }, 409);
 }
 

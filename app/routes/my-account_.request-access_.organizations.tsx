@@ -3,6 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { asc } from "drizzle-orm";
+import { hitRateLimit } from "~/.server/auth/rate-limit";
 import { organizationTypes } from "~/.server/db/schema";
 import type { Deps } from "~/.server/deps";
 import { requireCapability } from "~/.server/guards";
@@ -42,10 +43,26 @@ async function orgTypeNames(deps: Pick<Deps, "db">): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-async function runSearch(deps: Deps, input: FormData | URLSearchParams): Promise<Omit<SearchLoaderData, "orgTypes">> {
+/** Searches per user: a person pages and refines; a script hammering the directory does not get far. */
+const SEARCHES_PER_USER = { limit: 120, windowMs: 10 * 60 * 1000 } as const;
+
+async function runSearch(
+  deps: Deps,
+  userId: string,
+  input: FormData | URLSearchParams,
+): Promise<Omit<SearchLoaderData, "orgTypes">> {
   const submission = parseWithZod(input, { schema: OrganizationSearchSchema });
   if (submission.status !== "success")
     return { formId: SEARCH_FORM_ID, result: replyWithoutSecrets(submission), outcome: null };
+  const budget = await hitRateLimit(deps, `org-search:user:${userId}`, SEARCHES_PER_USER);
+  if (!budget.allowed)
+    return {
+      formId: SEARCH_FORM_ID,
+      result: replyWithoutSecrets(submission, {
+        formErrors: [`Too many searches. Try again in ${Math.ceil(budget.retryAfterSeconds / 60)} minutes.`],
+      }),
+      outcome: null,
+    };
   const found = await searchOrganizations(deps, submission.value);
   return {
     formId: SEARCH_FORM_ID,
@@ -55,11 +72,17 @@ async function runSearch(deps: Deps, input: FormData | URLSearchParams): Promise
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireCapability(context.deps, request, "request.create", {}, { returnTo: REQUEST_FORM });
+  const { user } = await requireCapability(
+    context.deps,
+    request,
+    "organization.search",
+    {},
+    { returnTo: REQUEST_FORM },
+  );
   const params = new URL(request.url).searchParams;
   const [orgTypes, searched] = await Promise.all([
     orgTypeNames(context.deps),
-    params.has("name") ? runSearch(context.deps, params) : Promise.resolve(null),
+    params.has("name") ? runSearch(context.deps, user.id, params) : Promise.resolve(null),
   ]);
   return {
     formId: SEARCH_FORM_ID,
@@ -88,12 +111,19 @@ function draftFrom(form: FormData): string {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  await requireCapability(context.deps, request, "request.create", {}, { returnTo: REQUEST_FORM });
-  const form = await request.formData();
+  const { user } = await requireCapability(
+    context.deps,
+    request,
+    "organization.search",
+    {},
+    { returnTo: REQUEST_FORM },
+  );
+  const form = await request.formData().catch(() => null);
+  if (!form) throw new Response("Bad Request", { status: 400 });
   const draft = draftFrom(form);
   const orgTypes = await orgTypeNames(context.deps);
   if (form.get("intent") === "open") return { draft, orgTypes, formId: SEARCH_FORM_ID, outcome: null };
-  const searched = await runSearch(context.deps, form);
+  const searched = await runSearch(context.deps, user.id, form);
   return data({ draft, orgTypes, ...searched }, { status: searched.outcome ? 200 : 400 });
 }
 

@@ -461,3 +461,101 @@ describe("one's own requests and roles only", () => {
     ).toBe(2);
   });
 });
+
+describe("what the review found", () => {
+  it("help-desk and administrator roles are never offered or accepted through self-service", async () => {
+    const { browser } = await signedIn();
+    const iqr = await programId("IQR");
+    const cms = await orgOfType("CMS");
+    const offered = optionValues(
+      await (await browser.get(`${FORM}?program=${iqr}&organization=${cms}`)).text(),
+      "roleId",
+    );
+    expect(offered).not.toContain("Help Desk Approver");
+    expect(offered).not.toContain("Help Desk Administrator");
+    const desk = await approver("HELP_DESK_APPROVER");
+    for (const code of ["HELP_DESK_APPROVER", "HELP_DESK_ADMINISTRATOR"]) {
+      const refused = await browser.post(
+        FORM,
+        fields({ program: iqr, organization: cms, role: await roleId(code), approver: desk.id }),
+      );
+      expect(refused.status).toBe(400);
+    }
+  });
+
+  it("a role counts from its start date through its end date: an approver before or after that cannot see requests", async () => {
+    const qies = await programId("QIES");
+    const org = await orgByName("STATE OF UTAH");
+    const desk = await approver("HELP_DESK_APPROVER");
+    const { browser } = await signedIn();
+    const made = await browser.post(
+      FORM,
+      fields({ program: qies, organization: org, role: await roleId("OSO"), approver: desk.id }),
+    );
+    const id = made.headers.get("Location")!.match(/QR-[A-Z0-9]{8}/)![0];
+
+    for (const dates of [
+      { start: inDays(30), end: null },
+      { start: null, end: inDays(-1) },
+    ]) {
+      const official = await approver("OSO", { organizationId: org }, "Timed");
+      await env.DB.prepare("UPDATE user_roles SET start_date = ?, end_date = ? WHERE user_id = ?")
+        .bind(dates.start, dates.end, official.id)
+        .run();
+      const b = new Browser();
+      await b.signIn(official.loginId, official.password, { deviceType: "totp", code: totpNow(official.key) });
+      expect((await b.get(`/role-requests/${id}`)).status).toBe(404);
+      const listed = optionValues(
+        await (await browser.get(`${FORM}?program=${qies}&organization=${org}`)).text(),
+        "approverUserId",
+      );
+      expect(listed).not.toContain("Timed Approver");
+    }
+  });
+
+  it("new submissions are budgeted per user (20 a day), and a replayed one is still answered", async () => {
+    const qies = await programId("QIES");
+    const org = await orgByName("STATE OF UTAH");
+    const desk = await approver("HELP_DESK_APPROVER");
+    const { user, browser } = await signedIn();
+    const first = fields({ program: qies, organization: org, role: await roleId("END_USER"), approver: desk.id });
+    expect((await browser.post(FORM, first)).status).toBe(302);
+    await env.DB.prepare("UPDATE rate_limits SET count = 20 WHERE key = ?")
+      .bind(`access-request:user:${user.id}`)
+      .run();
+    const refused = await browser.post(
+      FORM,
+      fields({ program: qies, organization: org, role: await roleId("OSO"), approver: desk.id }),
+    );
+    expect(refused.status).toBe(429);
+    expect(await refused.text()).toContain("You have submitted many requests today.");
+    expect((await browser.post(FORM, first)).status).toBe(302);
+  });
+
+  it("the carried draft keeps only the form's own fields, and a body that is not a form is a 400, not a 500", async () => {
+    const { browser } = await signedIn();
+    const html = await (
+      await browser.post(FORM, {
+        intent: "refresh",
+        draft: JSON.stringify({ comments: "kept", intent: "confirm", injected: "x" }),
+      })
+    ).text();
+    expect(html).toContain("kept");
+    expect(html).not.toContain('name="injected"');
+    expect(html).not.toMatch(/type="hidden" name="intent" value="confirm"/);
+    const { SELF } = await import("cloudflare:test");
+    const json = await SELF.fetch("http://localhost:8787/my-account", {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        Host: "localhost:8787",
+        Origin: "http://localhost:8787",
+        "Sec-Fetch-Site": "same-origin",
+        "Content-Type": "application/json",
+        Cookie: [...browser.cookies.entries()].map(([k, v]) => `${k}=${v}`).join("; "),
+      },
+      body: "{}",
+    });
+    expect(json.status).toBe(400);
+  });
+});

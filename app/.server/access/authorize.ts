@@ -1,4 +1,5 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, gte, isNull, lte, or } from "drizzle-orm";
+import { todayEastern } from "~/lib/format";
 import { roles, userRoles, users } from "../db/schema";
 import type { Deps } from "../deps";
 
@@ -58,6 +59,10 @@ export type Action =
   | "email.change"
   /** Submit a role request ("Request User Access"). */
   | "request.create"
+  /** Cancel one's own pending access request. */
+  | "request.cancel"
+  /** Search the organization directory (for a request). */
+  | "organization.search"
   /** See someone else's access request as one of the people who may decide it. */
   | "request.read"
   /** Approve or reject a role request; revoke a role. */
@@ -134,6 +139,12 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (!actor.enrollmentCompleted) return deny("enrollment");
       if (restricted) return restricted;
       return actor.assurance === "strong" ? ALLOW : deny("step_up");
+    case "request.cancel":
+      // Withdrawing one's own request only lowers access: any session of the owner may.
+      return own ? ALLOW : deny("forbidden");
+    case "organization.search":
+      // The directory serves Request User Access, and is open to those who may use it.
+      return can(actor, "request.create", resource, now);
     case "request.read":
     case "request.decide":
     case "role.revoke": {
@@ -174,6 +185,19 @@ export function holdsApprovingRole(actor: Pick<Actor, "roles">): boolean {
   return actor.roles.some((r) => r.isSecurityOfficial || r.isHelpDesk || r.isAdmin);
 }
 
+/**
+ * A grant counts from its start date through its end date (Eastern days, as
+ * requests are dated), whatever its status says before the nightly job runs.
+ */
+export function roleInForce(today: string) {
+  return and(
+    eq(userRoles.status, "active"),
+    eq(roles.active, true),
+    or(isNull(userRoles.startDate), lte(userRoles.startDate, today)),
+    or(isNull(userRoles.endDate), gte(userRoles.endDate, today)),
+  );
+}
+
 /** The columns that make an `ActorRole`, for queries that load an actor's roles. */
 export const ACTOR_ROLE_COLUMNS = {
   roleCode: roles.code,
@@ -191,6 +215,6 @@ export async function helpDeskEmails(deps: Pick<Deps, "db">): Promise<string[]> 
     .from(userRoles)
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
     .innerJoin(users, eq(users.id, userRoles.userId))
-    .where(and(eq(roles.isHelpDesk, true), eq(userRoles.status, "active"), eq(users.status, "active")));
+    .where(and(eq(roles.isHelpDesk, true), roleInForce(todayEastern(new Date())), eq(users.status, "active")));
   return rows.map((r) => r.email);
 }

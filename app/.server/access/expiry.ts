@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNotNull, lt } from "drizzle-orm";
+import { todayEastern } from "~/lib/format";
 import { auditInsert } from "../audit/record";
 import { accessRequests, organizations, programs, rateLimits, roles, sessions, userRoles, users } from "../db/schema";
 import type { Deps } from "../deps";
@@ -9,8 +10,6 @@ export const PENDING_REQUEST_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Keeps one cron run well inside a Worker invocation's limits; the next run takes the rest. */
 const BATCH_LIMIT = 200;
-
-const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
  * Marks pending role requests older than 30 days as expired, records each in the
@@ -83,7 +82,7 @@ export async function expirePendingRequests(deps: Deps): Promise<number> {
 
 /** Ends granted roles whose end date has passed (the role lasts through its end date). */
 export async function expireEndedRoles(deps: Deps): Promise<number> {
-  const today = isoDate(deps.now());
+  const today = todayEastern(deps.now());
   const ended = await deps.db
     .update(userRoles)
     .set({ status: "expired" })

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import { type AnySQLiteColumn, alias } from "drizzle-orm/sqlite-core";
 import type { AccessRequestInput, RequestStatus } from "~/lib/access-request";
 import { todayEastern } from "~/lib/format";
+import { hitRateLimit } from "../auth/rate-limit";
 import {
   accessRequests,
   mfaDevices,
@@ -17,6 +18,7 @@ import { auditEvents } from "../db/schema/audit";
 import type { Deps } from "../deps";
 import type { Client } from "../http";
 import { enqueueEmail } from "../mail/messages";
+import { roleInForce } from "./authorize";
 import { newRequestId } from "./request-id";
 
 /**
@@ -82,14 +84,7 @@ function today(deps: Pick<Deps, "now">): string {
 }
 
 function activeGrant(deps: Pick<Deps, "now">) {
-  return and(
-    eq(userRoles.status, "active"),
-    eq(roles.active, true),
-    eq(users.status, "active"),
-    isNull(users.heldAt),
-    or(isNull(userRoles.endDate), sql`${userRoles.endDate} >= ${today(deps)}`),
-    HOLDS_STRONG_DEVICE,
-  );
+  return and(roleInForce(today(deps)), eq(users.status, "active"), isNull(users.heldAt), HOLDS_STRONG_DEVICE);
 }
 
 /** Everything the form needs for a program and organization, in one D1 round trip. */
@@ -129,7 +124,15 @@ export async function loadRequestForm(
       })
       .from(roles)
       .innerJoin(roleOrgTypeRules, eq(roleOrgTypeRules.roleId, roles.id))
-      .where(and(eq(roles.active, true), or(isNull(roles.programId), eq(roles.programId, programId))))
+      .where(
+        and(
+          eq(roles.active, true),
+          or(isNull(roles.programId), eq(roles.programId, programId)),
+          // Help-desk and administrator roles are granted by administrators, never requested (SPEC 2.8).
+          eq(roles.isHelpDesk, false),
+          eq(roles.isAdmin, false),
+        ),
+      )
       .orderBy(asc(roles.name)),
     deps.db
       .selectDistinct({ userId: users.id, firstName: users.firstName, lastName: users.lastName })
@@ -173,7 +176,8 @@ export async function loadRequestForm(
   // An organization with Security Officials decides for itself; the help desk
   // decides the first one (and for organizations that have none).
   const approverKind: ApproverKind = officials.length > 0 ? "security_official" : "help_desk";
-  const people = program && organization ? (approverKind === "security_official" ? officials : helpDesk) : [];
+  const people =
+    program && organization?.status === "Active" ? (approverKind === "security_official" ? officials : helpDesk) : [];
   return {
     programs: programRows,
     program,
@@ -190,7 +194,11 @@ export type SubmitAccessRequestResult =
   | { ok: true; requestId: string; created: boolean }
   | { ok: false; code: "invalid"; fieldErrors: FieldErrors }
   | { ok: false; code: "duplicate"; existingId: string }
-  | { ok: false; code: "expired_form" };
+  | { ok: false; code: "expired_form" }
+  | { ok: false; code: "throttled"; retryAfterSeconds: number };
+
+/** New access requests per user per day (replays of one submission are free). */
+export const SUBMISSIONS_PER_DAY = { limit: 20, windowMs: 24 * 60 * 60 * 1000 } as const;
 
 interface Requester {
   id: string;
@@ -248,9 +256,15 @@ export async function submitAccessRequest(
   requester: Requester,
   input: AccessRequestInput,
   client: Pick<Client, "ip" | "userAgent">,
+  attempt = 1,
 ): Promise<SubmitAccessRequestResult> {
   const earlier = await bySubmissionKey(deps, input.submissionKey);
   if (earlier) return earlier.userId === requester.id ? replay(earlier.id) : { ok: false, code: "expired_form" };
+  // New submissions are budgeted per user, so nobody floods approvers' inboxes by submitting and cancelling.
+  if (attempt === 1) {
+    const budget = await hitRateLimit(deps, `access-request:user:${requester.id}`, SUBMISSIONS_PER_DAY);
+    if (!budget.allowed) return { ok: false, code: "throttled", retryAfterSeconds: budget.retryAfterSeconds };
+  }
 
   const options = await loadRequestForm(deps, requester.id, input);
   const errors = checkRequest(options, input, today(deps));
@@ -307,8 +321,9 @@ export async function submitAccessRequest(
       )
       .get();
     if (open) return { ok: false, code: "duplicate", existingId: open.id };
-    // The improbable Request ID collision: draw again.
-    return submitAccessRequest(deps, requester, input, client);
+    // The improbable Request ID collision: draw again, a few times at most.
+    if (attempt >= 3) throw new Error("No free Request ID after 3 draws");
+    return submitAccessRequest(deps, requester, input, client, attempt + 1);
   }
 
   const approverEmail = await deps.db
@@ -511,7 +526,7 @@ export async function cancelMyRequest(
       .returning({ id: accessRequests.id }),
     deps.db.insert(auditEvents).select(
       sql`SELECT NULL, ${now.getTime()}, 'access_request.cancelled', 'success', ${userId}, ${userId}, r.organization_id, r.program_id, ${client.ip}, ${client.userAgent?.slice(0, 256) ?? null}, ${deps.traceId}, r.id, '{}'
-            FROM ${accessRequests} r WHERE r.id = ${id} AND r.user_id = ${userId} AND r.status = 'cancelled' AND r.decided_at = ${now.getTime()} AND r.decided_by_user_id = ${userId}`,
+            FROM ${accessRequests} r WHERE r.id = ${id} AND r.user_id = ${userId} AND r.status = 'cancelled' AND r.decided_at = ${now.getTime()} AND r.decided_by_user_id = ${userId} AND changes() > 0`,
     ),
   ]);
   if (updated.length > 0) return "cancelled";
@@ -539,7 +554,7 @@ export async function removeMyRole(
       .returning({ id: userRoles.id }),
     deps.db.insert(auditEvents).select(
       sql`SELECT NULL, ${now.getTime()}, 'role.removed_by_holder', 'success', ${userId}, ${userId}, ur.organization_id, ur.program_id, ${client.ip}, ${client.userAgent?.slice(0, 256) ?? null}, ${deps.traceId}, ur.access_request_id, json_object('role', (SELECT code FROM ${roles} WHERE id = ur.role_id))
-            FROM ${userRoles} ur WHERE ur.id = ${userRoleId} AND ur.user_id = ${userId} AND ur.status = 'revoked' AND ur.ended_at = ${now.getTime()} AND ur.ended_by_user_id = ${userId}`,
+            FROM ${userRoles} ur WHERE ur.id = ${userRoleId} AND ur.user_id = ${userId} AND ur.status = 'revoked' AND ur.ended_at = ${now.getTime()} AND ur.ended_by_user_id = ${userId} AND changes() > 0`,
     ),
   ]);
   return updated.length > 0 ? "removed" : "not_found";

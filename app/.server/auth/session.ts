@@ -1,5 +1,6 @@
 import { and, count, desc, eq, isNotNull, ne } from "drizzle-orm";
-import { ACTOR_ROLE_COLUMNS, type Actor, type ActorRole, type Assurance } from "../access/authorize";
+import { todayEastern } from "~/lib/format";
+import { ACTOR_ROLE_COLUMNS, type Actor, type ActorRole, type Assurance, roleInForce } from "../access/authorize";
 import { readCookie, serializeCookie } from "../cookies";
 import { challengeAnswers, mfaDevices, passwordCredentials, roles, sessions, userRoles, users } from "../db/schema";
 import type { Deps } from "../deps";
@@ -137,7 +138,7 @@ async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): 
       .from(sessions)
       .innerJoin(userRoles, eq(userRoles.userId, sessions.userId))
       .innerJoin(roles, eq(roles.id, userRoles.roleId))
-      .where(and(eq(sessions.idHash, idHash), eq(userRoles.status, "active"), eq(roles.active, true))),
+      .where(and(eq(sessions.idHash, idHash), roleInForce(todayEastern(deps.now())))),
     deps.db
       .select({ n: count() })
       .from(sessions)
