@@ -104,7 +104,7 @@ describe("Search Organizations form", () => {
       state: "Choose a state from the list.",
       country: "Enter at most 60 characters.",
       tin: "Enter up to 9 digits of the TIN.",
-      page: "Choose a page from 1 to 10,000.",
+      page: "Choose a page from 1 to 400. Narrow the search to see more.",
     });
   });
 
@@ -119,8 +119,8 @@ describe("Search Organizations form", () => {
     expect(page(undefined)).toBe(1);
     expect(page("")).toBe(1);
     expect(page("2")).toBe(2);
-    for (const bad of ["0", "-1", "1.5", "abc", "10001"])
-      expect(page(bad), bad).toBe("Choose a page from 1 to 10,000.");
+    for (const bad of ["0", "-1", "1.5", "abc", "401"])
+      expect(page(bad), bad).toBe("Choose a page from 1 to 400. Narrow the search to see more.");
   });
 });
 
