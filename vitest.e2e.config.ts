@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -6,6 +7,8 @@ import { defineConfig } from "vitest/config";
  * on a free port.
  */
 export default defineConfig({
+  // The signed-in-user factory imports the app's own modules (hashing, sealing, cookies).
+  resolve: { alias: { "~": fileURLToPath(new URL("./app", import.meta.url)) } },
   test: {
     include: ["tests/e2e/**/*.test.ts"],
     environment: "node",

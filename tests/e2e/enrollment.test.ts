@@ -16,9 +16,9 @@ import {
   SANDBOX,
   signIn,
   signOut,
-  verifiedNewUser,
 } from "./support/journeys";
 import { readEmail } from "./support/mailbox";
+import { createVerifiedUser } from "./support/signed-in-user";
 
 const getBrowser = sharedBrowser();
 
@@ -132,7 +132,8 @@ describe("security keys and passkeys (virtual authenticator)", () => {
       },
     });
 
-    const { loginId } = await verifiedNewUser(page, SANDBOX.maria, "key");
+    const maria = await createVerifiedUser({ firstName: "Maria", lastName: "Delgado" });
+    await context.addCookies(maria.cookies);
     await page.goto("/enrollment/security-key");
     await page.getByRole("button", { name: "Register Security Key" }).click();
     await page.waitForURL("**/enrollment/finish");
@@ -143,7 +144,7 @@ describe("security keys and passkeys (virtual authenticator)", () => {
     await signOut(page);
 
     // Second factor after the password.
-    await signIn(page, loginId, NEW_PASSWORD, { type: "webauthn" });
+    await signIn(page, maria.loginId, maria.password, { type: "webauthn" });
     await page.waitForURL("**/welcome");
     await signOut(page);
 
@@ -158,8 +159,8 @@ describe("security keys and passkeys (virtual authenticator)", () => {
 
   it("without JavaScript the security key page says it needs JavaScript and offers the other devices", async () => {
     const context = await newContext(getBrowser(), { javaScript: false, width: 360 });
+    await context.addCookies((await createVerifiedUser({ firstName: "Robert", lastName: "Nguyen" })).cookies);
     const { page } = await openPage(context);
-    await verifiedNewUser(page, SANDBOX.robert, "nojskey");
     await page.goto("/enrollment/security-key");
     await page.getByText("Security keys and passkeys need JavaScript").waitFor();
     await page.getByRole("link", { name: "Authenticator app" }).waitFor();

@@ -4,6 +4,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { hashFactorySecrets } from "../e2e/support/factory-secrets";
+import { localD1File } from "../e2e/support/local-d1";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,6 +43,8 @@ async function waitForHealthy(url: string, child: ChildProcess, log: () => strin
  */
 export default async function setup(project: TestProject) {
   const persistTo = mkdtempSync(join(tmpdir(), "secure-portal-e2e-"));
+  // On the thread pool while the database is built and the server starts.
+  const factoryHashes = hashFactorySecrets();
   const quiet = { stdio: ["ignore", "ignore", "inherit"] as ["ignore", "ignore", "inherit"] };
   execFileSync("node", ["scripts/dev-vars.ts"], quiet);
   execFileSync(
@@ -49,6 +53,8 @@ export default async function setup(project: TestProject) {
     quiet,
   );
   execFileSync("node", ["scripts/seed.ts", "--persist-to", persistTo], quiet);
+  // Tests that start signed in write their users and sessions into it (tests/e2e/support/signed-in-user.ts).
+  project.provide("localD1File", localD1File(persistTo));
 
   const port = await freePort();
   const inspectorPort = await freePort();
@@ -84,6 +90,7 @@ export default async function setup(project: TestProject) {
   });
   await waitForHealthy(baseURL, child, () => output.slice(-4000));
   project.provide("baseURL", baseURL);
+  project.provide("factorySecretHashes", await factoryHashes);
 
   return async () => {
     stopping = true;

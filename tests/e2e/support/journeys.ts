@@ -163,15 +163,3 @@ export async function proof(page: Page, who: Identity, onStep: (name: string) =>
   await page.waitForURL("**/enrollment/step/result");
   await onStep("enroll-result");
 }
-
-/** Registration, first sign-in and proofing: a verified user without a device, signed in. */
-export async function verifiedNewUser(page: Page, who: Identity, tag: string) {
-  const { loginId, temporary } = await register(page, `${tag}.${Date.now()}@example.test`, {
-    first: who.first,
-    last: who.last,
-  });
-  await signIn(page, loginId, temporary);
-  await firstSignInSetup(page);
-  await proof(page, who);
-  return { loginId };
-}
