@@ -13,7 +13,7 @@ describe("journeys that start signed in", () => {
     const { page, problems } = await openPage(context);
 
     await page.goto("/my-account");
-    await page.getByRole("heading", { level: 1, name: "My Account", exact: true }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Quality Report Systems: My Tasks", exact: true }).waitFor();
     await page.getByText("Avery Quinn", { exact: true }).waitFor();
     await page.getByText(user.loginId, { exact: true }).waitFor();
     expect(new URL(page.url()).pathname).toBe("/my-account");
