@@ -75,6 +75,23 @@ export function resultFor(actionData: unknown, formId: string): FormReply | unde
   return candidate.formId === formId ? candidate.result : undefined;
 }
 
+const constraints = new WeakMap<object, ReturnType<typeof getZodConstraint>>();
+
+/**
+ * The browser constraints (required, lengths) of a schema's fields. A schema that turns the
+ * fields into the service's input ends in a transform, which Conform does not read at the
+ * root: its constraints are those of the fields before the transform.
+ */
+function constraintOf(schema: z.ZodType) {
+  let fields: z.core.$ZodType = schema;
+  while (fields._zod.def.type === "pipe") fields = (fields._zod.def as z.core.$ZodPipeDef).in;
+  const known = constraints.get(fields);
+  if (known) return known;
+  const found = getZodConstraint(fields);
+  constraints.set(fields, found);
+  return found;
+}
+
 /**
  * Conform's `useForm` set up the one way every form here uses it: the schema's constraints
  * on the inputs, the same schema validating in the browser (on blur, then on input), and the
@@ -97,48 +114,11 @@ export function useSchemaForm<Input extends Record<string, unknown>, Output>({
     lastResult: resultFor(actionData, id),
     // biome-ignore lint/suspicious/noExplicitAny: Conform's DefaultValue type is recursive
     defaultValue: defaultValue as any,
-    constraint: getZodConstraint(schema),
+    constraint: constraintOf(schema),
     onValidate: ({ formData }) => parseWithZod(formData, { schema }),
     shouldValidate: "onBlur",
     shouldRevalidate: "onInput",
     // Until the script runs the browser checks required and lengths itself, as without JavaScript.
     defaultNoValidate: false,
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// The previous pattern, kept only until the remaining screens move to the one above.
-
-/** @deprecated Use a schema with `parseWithZod` and `formFailure`. */
-export type FieldErrors = Record<string, string>;
-
-/** @deprecated Use a schema with `parseWithZod` and `formFailure`. */
-export type FormResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; fieldErrors: FieldErrors; values: Record<string, string> };
-
-/** @deprecated Use a schema with `parseWithZod` and `formFailure`. */
-export function parseForm<S extends z.ZodType>(schema: S, form: FormData): FormResult<z.infer<S>> {
-  const raw: Record<string, string> = {};
-  for (const [key, value] of form.entries()) if (typeof value === "string") raw[key] = value;
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const fieldErrors: FieldErrors = {};
-  for (const issue of parsed.error.issues) {
-    const key = String(issue.path[0] ?? "form");
-    fieldErrors[key] ??= issue.message;
-  }
-  return { ok: false, fieldErrors, values: keepInput(raw) };
-}
-
-/** @deprecated `formFailure` drops secret fields itself. */
-export function keepInput(raw: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(raw).filter(([key]) => !SECRET_FIELD.test(key)));
-}
-
-/** @deprecated Parse the form with its schema. */
-export async function formFields(request: Request): Promise<Record<string, string>> {
-  const fields: Record<string, string> = {};
-  for (const [key, value] of (await request.formData()).entries()) if (typeof value === "string") fields[key] = value;
-  return fields;
 }
