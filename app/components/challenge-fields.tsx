@@ -24,6 +24,7 @@ export function ChallengeQuestionFields<Q, A>({
             field={fields[`question${n as N}`]}
             placeholder="Select a question"
             options={OPTIONS}
+            required
           />
           <PasswordField
             label={`Answer ${n}`}
@@ -31,6 +32,7 @@ export function ChallengeQuestionFields<Q, A>({
             type="text"
             autoComplete="off"
             required
+            maxLength={100}
           />
         </fieldset>
       ))}

@@ -76,8 +76,16 @@ export default function EmailSetup() {
   const { email, from, sent } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [sendForm] = useSchemaForm({ id: SEND_FORM, schema: EmailSendSchema, actionData });
-  const [verifyForm, fields] = useSchemaForm({ id: VERIFY_FORM, schema: EmailVerifySchema, actionData });
+  const [sendForm] = useSchemaForm({
+    id: SEND_FORM,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.EmailSendSchema),
+    actionData,
+  });
+  const [verifyForm, fields] = useSchemaForm({
+    id: VERIFY_FORM,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.EmailVerifySchema),
+    actionData,
+  });
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>

@@ -58,7 +58,11 @@ export default function FinishEnrollment() {
   const { hasCodes } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [form] = useSchemaForm({ id: FORM_ID, schema: FinishEnrollmentSchema, actionData });
+  const [form] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.FinishEnrollmentSchema),
+    actionData,
+  });
   const done = actionData && "done" in actionData ? actionData.done : null;
   return (
     <div className="form-page">

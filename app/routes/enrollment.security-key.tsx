@@ -65,7 +65,7 @@ export default function SecurityKeySetup() {
   const actionData = useActionData<typeof action>();
   const [form, fields] = useSchemaForm({
     id: FORM_ID,
-    schema: SecurityKeySchema,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.SecurityKeySchema),
     actionData,
     defaultValue: { name: "Security key" },
   });
@@ -135,7 +135,7 @@ export default function SecurityKeySetup() {
               <p>{error}</p>
             </Alert>
           ) : null}
-          <TextField label={COPY.name} field={fields.name} hint={COPY.nameHint} />
+          <TextField label={COPY.name} field={fields.name} maxLength={40} hint={COPY.nameHint} />
           <Button disabled={busy || working}>{COPY.register}</Button>
         </Form>
       )}

@@ -2,7 +2,6 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useMemo } from "react";
 import { rotateSession } from "~/.server/auth/session";
 import { formFailure } from "~/.server/forms";
 import { requireEnrollee } from "~/.server/guards";
@@ -212,14 +211,18 @@ export default function EnrollmentStep() {
 function ConsentForm({ loaded }: { loaded: Loaded }) {
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [form, fields] = useSchemaForm({ id: FORM_IDS.consent, schema: ConsentSchema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: FORM_IDS.consent,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.ConsentSchema),
+    actionData,
+  });
   return (
     <>
       <ErrorSummary form={form} />
       <Form method="post" {...getFormProps(form)}>
         <p>{COPY.consentText}</p>
         <p className="hint">{COPY.attemptsLeft(loaded.attemptsLeft)}</p>
-        <CheckboxField field={fields.consent} label={COPY.consentBox} value="yes" />
+        <CheckboxField field={fields.consent} label={COPY.consentBox} value="yes" required />
         <Button disabled={busy}>{COPY.continue}</Button>
       </Form>
     </>
@@ -232,7 +235,7 @@ function IdentityForm({ loaded }: { loaded: Loaded }) {
   const d = loaded.data;
   const [form, fields] = useSchemaForm({
     id: FORM_IDS.identity,
-    schema: IdentitySchema,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.IdentitySchema),
     actionData,
     defaultValue: {
       firstName: d.firstName ?? loaded.profile.firstName,
@@ -245,10 +248,17 @@ function IdentityForm({ loaded }: { loaded: Loaded }) {
     <>
       <ErrorSummary form={form} />
       <Form method="post" {...getFormProps(form)}>
-        <TextField label={COPY.firstName} field={fields.firstName} autoComplete="given-name" />
+        <TextField label={COPY.firstName} field={fields.firstName} autoComplete="given-name" required />
         <TextField label={COPY.middleName} field={fields.middleName} autoComplete="additional-name" />
-        <TextField label={COPY.lastName} field={fields.lastName} autoComplete="family-name" />
-        <TextField label={COPY.dob} field={fields.dateOfBirth} type="date" autoComplete="bday" hint={COPY.dobHint} />
+        <TextField label={COPY.lastName} field={fields.lastName} autoComplete="family-name" required />
+        <TextField
+          label={COPY.dob}
+          field={fields.dateOfBirth}
+          type="date"
+          autoComplete="bday"
+          required
+          hint={COPY.dobHint}
+        />
         <Button disabled={busy}>{COPY.continue}</Button>
       </Form>
     </>
@@ -261,7 +271,7 @@ function AddressForm({ loaded }: { loaded: Loaded }) {
   const address = loaded.data.address;
   const [form, fields] = useSchemaForm({
     id: FORM_IDS.address,
-    schema: AddressSchema,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.AddressSchema),
     actionData,
     defaultValue: {
       line1: address?.line1 ?? "",
@@ -275,9 +285,9 @@ function AddressForm({ loaded }: { loaded: Loaded }) {
     <>
       <ErrorSummary form={form} />
       <Form method="post" {...getFormProps(form)}>
-        <TextField label={COPY.line1} field={fields.line1} autoComplete="address-line1" />
+        <TextField label={COPY.line1} field={fields.line1} autoComplete="address-line1" required />
         <TextField label={COPY.line2} field={fields.line2} autoComplete="address-line2" />
-        <TextField label={COPY.city} field={fields.city} autoComplete="address-level2" />
+        <TextField label={COPY.city} field={fields.city} autoComplete="address-level2" required />
         <SelectField
           label={COPY.state}
           field={fields.state}
@@ -308,7 +318,7 @@ function PhoneForm({ loaded }: { loaded: Loaded }) {
   const busy = useNavigation().state === "submitting";
   const [form, fields] = useSchemaForm({
     id: FORM_IDS.phone,
-    schema: PhoneSsnSchema,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.PhoneSsnSchema),
     actionData,
     defaultValue: { phone: loaded.data.phone ?? loaded.profile.phone },
   });
@@ -316,13 +326,14 @@ function PhoneForm({ loaded }: { loaded: Loaded }) {
     <>
       <ErrorSummary form={form} />
       <Form method="post" {...getFormProps(form)}>
-        <TextField label={COPY.phone} field={fields.phone} type="tel" autoComplete="tel" />
+        <TextField label={COPY.phone} field={fields.phone} type="tel" autoComplete="tel" required />
         <PasswordField
           label={COPY.ssn}
           field={fields.ssnLast4}
           type="text"
           inputMode="numeric"
           autoComplete="off"
+          required
           maxLength={4}
           pattern="[0-9]{4}"
           hint={COPY.ssnHint}
@@ -337,8 +348,11 @@ function QuestionsForm({ loaded }: { loaded: Loaded }) {
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const questions = loaded.data.questions ?? [];
-  const schema = useMemo(() => kbaAnswersSchema(questions), [questions]);
-  const [form, fields] = useSchemaForm({ id: FORM_IDS.questions, schema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: FORM_IDS.questions,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.kbaAnswersSchema(questions)),
+    actionData,
+  });
   return (
     <>
       <ErrorSummary form={form} />
@@ -350,6 +364,7 @@ function QuestionsForm({ loaded }: { loaded: Loaded }) {
             field={fields[q.id]}
             legend={q.text}
             className="kba"
+            required
             options={q.choices.map((choice) => ({ value: choice, label: choice }))}
           />
         ))}
@@ -395,7 +410,11 @@ function Result({ loaded }: { loaded: Loaded }) {
 function ManualProofingForm() {
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [form, fields] = useSchemaForm({ id: FORM_IDS.result, schema: ManualProofingSchema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: FORM_IDS.result,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.ManualProofingSchema),
+    actionData,
+  });
   return (
     <section aria-labelledby="manual-heading">
       <h2 id="manual-heading">{COPY.manualHeading}</h2>
@@ -403,7 +422,7 @@ function ManualProofingForm() {
       <ErrorSummary form={form} />
       <Form method="post" {...getFormProps(form)}>
         <input type="hidden" name="intent" value="manual" />
-        <TextField label={COPY.manualNote} field={fields.note} />
+        <TextField label={COPY.manualNote} field={fields.note} maxLength={500} />
         <Button disabled={busy}>{COPY.manualSubmit}</Button>
       </Form>
     </section>

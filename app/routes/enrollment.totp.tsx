@@ -96,7 +96,7 @@ function BeginForm({ from }: { from: string }) {
   const busy = useNavigation().state === "submitting";
   const [form, fields] = useSchemaForm({
     id: BEGIN_FORM,
-    schema: TotpBeginSchema,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.TotpBeginSchema),
     actionData,
     defaultValue: { name: "Authenticator app" },
   });
@@ -107,7 +107,7 @@ function BeginForm({ from }: { from: string }) {
       <Form method="post" {...getFormProps(form)}>
         <input type="hidden" name="intent" value="begin" />
         <input type="hidden" name="from" value={from} />
-        <TextField label={COPY.nameLabel} field={fields.name} hint={COPY.nameHint} />
+        <TextField label={COPY.nameLabel} field={fields.name} maxLength={40} hint={COPY.nameHint} />
         <Button disabled={busy}>{COPY.start}</Button>
       </Form>
     </>
@@ -123,7 +123,11 @@ function ConfirmForm({
 }) {
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [form, fields] = useSchemaForm({ id: CONFIRM_FORM, schema: TotpConfirmSchema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: CONFIRM_FORM,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.TotpConfirmSchema),
+    actionData,
+  });
   return (
     <>
       <h1>{COPY.heading}</h1>

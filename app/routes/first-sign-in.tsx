@@ -2,7 +2,6 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useMemo } from "react";
 import { completeFirstSignIn } from "~/.server/auth/credentials";
 import { firstSignInNeeds } from "~/.server/auth/session";
 import { formFailure } from "~/.server/forms";
@@ -64,8 +63,11 @@ export default function FirstSignIn() {
   const { needs, loginId } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const schema = useMemo(() => firstSignInSchema(needs), [needs]);
-  const [form, fields] = useSchemaForm({ id: FORM_ID, schema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/account-schemas").then((m) => m.firstSignInSchema(needs)),
+    actionData,
+  });
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>

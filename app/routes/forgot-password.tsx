@@ -38,7 +38,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ForgotPassword() {
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [form, fields] = useSchemaForm({ id: FORM_ID, schema: ForgotPasswordSchema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/schemas").then((m) => m.ForgotPasswordSchema),
+    actionData,
+  });
   if (actionData && "done" in actionData) {
     return (
       <div className="form-page">
@@ -56,8 +60,14 @@ export default function ForgotPassword() {
       <p>{COPY.intro}</p>
       <ErrorSummary form={form} />
       <Form method="post" {...getFormProps(form)}>
-        <TextField label={COPY.userId} field={fields.userId} autoComplete="username" autoCapitalize="characters" />
-        <TextField label={COPY.email} field={fields.email} type="email" autoComplete="email" />
+        <TextField
+          label={COPY.userId}
+          field={fields.userId}
+          autoComplete="username"
+          autoCapitalize="characters"
+          required
+        />
+        <TextField label={COPY.email} field={fields.email} type="email" autoComplete="email" required />
         <FormActions submit={COPY.submit} cancelTo="/login" cancel={COPY.cancel} busy={busy} />
       </Form>
     </div>

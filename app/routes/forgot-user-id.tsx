@@ -36,7 +36,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ForgotUserId() {
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [form, fields] = useSchemaForm({ id: FORM_ID, schema: ForgotUserIdSchema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/schemas").then((m) => m.ForgotUserIdSchema),
+    actionData,
+  });
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>
@@ -52,7 +56,7 @@ export default function ForgotUserId() {
           <p>{COPY.intro}</p>
           <ErrorSummary form={form} />
           <Form method="post" {...getFormProps(form)}>
-            <TextField label={COPY.email} field={fields.email} type="email" autoComplete="email" />
+            <TextField label={COPY.email} field={fields.email} type="email" autoComplete="email" required />
             <FormActions submit={COPY.submit} cancelTo="/login" cancel={COPY.cancel} busy={busy} />
           </Form>
         </>

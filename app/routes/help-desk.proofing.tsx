@@ -61,7 +61,11 @@ const decisionFormId = (reviewId: string) => `decide-${reviewId}`;
 /** Mark Identity Verified or Could Not Verify, for one request; a refusal shows on its card. */
 function DecisionForm({ reviewId, actionData }: { reviewId: string; actionData: unknown }) {
   const busy = useNavigation().state === "submitting";
-  const [form] = useSchemaForm({ id: decisionFormId(reviewId), schema: ProofingDecisionSchema, actionData });
+  const [form] = useSchemaForm({
+    id: decisionFormId(reviewId),
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.ProofingDecisionSchema),
+    actionData,
+  });
   return (
     <>
       <ErrorSummary form={form} />

@@ -224,7 +224,8 @@ export default function Login() {
       ) : null}
       {step2 ? (
         <Step2Form
-          key={`step2-${step2.loginId}`}
+          // A new start after "Send": the device type it was for is preselected.
+          key={`step2-${step2.loginId}-${step2.info ?? ""}`}
           step2={step2}
           redirectTo={redirectTo}
           actionData={actionData}
@@ -257,7 +258,11 @@ function Step1Form({
   const busy = useNavigation().state === "submitting";
   const hydrated = useHydrated();
   const submit = useSubmit();
-  const [form, fields] = useSchemaForm({ id: START_FORM, schema: LoginStartSchema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: START_FORM,
+    schema: () => import("~/lib/sign-in-schemas").then((m) => m.LoginStartSchema),
+    actionData,
+  });
 
   async function signInWithPasskeyClick() {
     onKeyError(null);
@@ -283,6 +288,8 @@ function Step1Form({
           autoComplete="username"
           autoCapitalize="characters"
           spellCheck={false}
+          required
+          maxLength={20}
         />
         <FormActions submit={COPY.next} cancelTo="/" cancel={COPY.cancel} busy={busy} />
         {hydrated && webauthnSupported() ? (
@@ -313,7 +320,7 @@ function Step2Form({
   const submit = useSubmit();
   const [form, fields] = useSchemaForm({
     id: LOGIN_FORM,
-    schema: LoginSchema,
+    schema: () => import("~/lib/sign-in-schemas").then((m) => m.LoginSchema),
     actionData,
     defaultValue: { userId: step2.loginId, deviceType: step2.deviceType ?? "" },
   });

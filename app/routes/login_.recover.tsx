@@ -55,7 +55,11 @@ export default function RecoverWithQuestions() {
   const { loginId, questions } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [form, fields] = useSchemaForm({ id: FORM_ID, schema: RecoverWithQuestionsSchema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/sign-in-schemas").then((m) => m.RecoverWithQuestionsSchema),
+    actionData,
+  });
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>

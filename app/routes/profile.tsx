@@ -186,13 +186,21 @@ export default function Profile() {
   const { loginId, notice, questions, sessions, events } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [passwordForm, password] = useSchemaForm({ id: PASSWORD_FORM, schema: ChangePasswordSchema, actionData });
-  const [questionsForm, questionFields] = useSchemaForm({
-    id: QUESTIONS_FORM,
-    schema: ChangeQuestionsSchema,
+  const [passwordForm, password] = useSchemaForm({
+    id: PASSWORD_FORM,
+    schema: () => import("~/lib/account-schemas").then((m) => m.ChangePasswordSchema),
     actionData,
   });
-  const [othersForm] = useSchemaForm({ id: OTHERS_FORM, schema: EndOthersSchema, actionData });
+  const [questionsForm, questionFields] = useSchemaForm({
+    id: QUESTIONS_FORM,
+    schema: () => import("~/lib/account-schemas").then((m) => m.ChangeQuestionsSchema),
+    actionData,
+  });
+  const [othersForm] = useSchemaForm({
+    id: OTHERS_FORM,
+    schema: () => import("~/lib/account-schemas").then((m) => m.EndOthersSchema),
+    actionData,
+  });
   return (
     <>
       <h1>{COPY.heading}</h1>
@@ -303,7 +311,11 @@ export default function Profile() {
 
 /** "Sign out this session", for one of the other sessions in the list. */
 function EndSessionForm({ sessionId, actionData }: { sessionId: string; actionData: unknown }) {
-  const [form] = useSchemaForm({ id: sessionFormId(sessionId), schema: EndSessionSchema, actionData });
+  const [form] = useSchemaForm({
+    id: sessionFormId(sessionId),
+    schema: () => import("~/lib/account-schemas").then((m) => m.EndSessionSchema),
+    actionData,
+  });
   return (
     <Form method="post" {...getFormProps(form)}>
       <input type="hidden" name="intent" value="end-session" />

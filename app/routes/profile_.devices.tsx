@@ -136,7 +136,11 @@ export default function Devices() {
   const { devices, notice, codesLeft } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [codesForm] = useSchemaForm({ id: CODES_FORM, schema: RegenerateCodesSchema, actionData });
+  const [codesForm] = useSchemaForm({
+    id: CODES_FORM,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.RegenerateCodesSchema),
+    actionData,
+  });
   const issued = actionData && "done" in actionData ? actionData.done : null;
   return (
     <>
@@ -204,7 +208,7 @@ function RenameForm({ device, actionData }: { device: { id: string; name: string
   const busy = useNavigation().state === "submitting";
   const [form, fields] = useSchemaForm({
     id: renameFormId(device.id),
-    schema: RenameDeviceSchema,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.RenameDeviceSchema),
     actionData,
     defaultValue: { name: device.name },
   });
@@ -216,7 +220,7 @@ function RenameForm({ device, actionData }: { device: { id: string; name: string
         <Form method="post" {...getFormProps(form)}>
           <input type="hidden" name="intent" value="rename" />
           <input type="hidden" name="deviceId" value={device.id} />
-          <TextField label={COPY.newName} field={fields.name} />
+          <TextField label={COPY.newName} field={fields.name} required maxLength={40} />
           <Button variant="secondary" disabled={busy}>
             {COPY.rename}
           </Button>
@@ -229,7 +233,11 @@ function RenameForm({ device, actionData }: { device: { id: string; name: string
 /** "Remove", for one device. */
 function RemoveForm({ deviceId, actionData }: { deviceId: string; actionData: unknown }) {
   const busy = useNavigation().state === "submitting";
-  const [form] = useSchemaForm({ id: removeFormId(deviceId), schema: RemoveDeviceSchema, actionData });
+  const [form] = useSchemaForm({
+    id: removeFormId(deviceId),
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.RemoveDeviceSchema),
+    actionData,
+  });
   return (
     <>
       <ErrorSummary form={form} />

@@ -80,7 +80,11 @@ function ResetForm({
 }) {
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [form, fields] = useSchemaForm({ id: FORM_ID, schema: ResetPasswordSchema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/account-schemas").then((m) => m.ResetPasswordSchema),
+    actionData,
+  });
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>

@@ -69,7 +69,7 @@ export default function StepUp() {
   const busy = useNavigation().state === "submitting";
   const [form, fields] = useSchemaForm({
     id: FORM_ID,
-    schema: StepUpSchema,
+    schema: () => import("~/lib/sign-in-schemas").then((m) => m.StepUpSchema),
     actionData,
     defaultValue: { deviceType: types[0], redirectTo },
   });

@@ -51,7 +51,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function Terms() {
   const { program } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const [form] = useSchemaForm({ id: FORM_ID, schema: TermsSchema, actionData });
+  const [form] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/schemas").then((m) => m.TermsSchema),
+    actionData,
+  });
   return (
     <>
       <h1>{COPY.heading}</h1>

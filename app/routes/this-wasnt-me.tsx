@@ -60,7 +60,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ThisWasntMe() {
   const { token, afterWeakReset } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const [form] = useSchemaForm({ id: FORM_ID, schema: NotMeSchema, actionData });
+  const [form] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/schemas").then((m) => m.NotMeSchema),
+    actionData,
+  });
   if (actionData && "done" in actionData) {
     return (
       <div className="form-page">
