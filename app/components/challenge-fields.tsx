@@ -1,38 +1,38 @@
+import type { FieldMetadata } from "@conform-to/react";
 import { CHALLENGE_QUESTION_COUNT, CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
-import { SelectField } from "./form-bits";
-import { TextField } from "./ui";
+import { PasswordField, SelectField } from "./fields";
 
 const OPTIONS = Object.entries(CHALLENGE_QUESTIONS).map(([value, label]) => ({ value, label }));
+const NUMBERS = Array.from({ length: CHALLENGE_QUESTION_COUNT }, (_, i) => i + 1);
+
+type N = 1 | 2 | 3;
+type Field<S> = FieldMetadata<S, Record<string, unknown>, string[]>;
 
 /** Three question selects, each with its answer; answers are never sent back. */
-export function ChallengeQuestionFields({
-  errors,
-  values,
+export function ChallengeQuestionFields<Q, A>({
+  fields,
 }: {
-  errors?: Record<string, string>;
-  values?: Record<string, string>;
+  fields: Record<`question${N}`, Field<Q>> & Record<`answer${N}`, Field<A>>;
 }) {
   return (
     <>
-      {Array.from({ length: CHALLENGE_QUESTION_COUNT }, (_, i) => i + 1).map((n) => (
+      {NUMBERS.map((n) => (
         <fieldset className="ds-c-fieldset question-group" key={n}>
           <legend>{`Challenge question ${n}`}</legend>
           <SelectField
             label={`Question ${n}`}
-            name={`question${n}`}
+            field={fields[`question${n as N}`]}
             placeholder="Select a question"
             options={OPTIONS}
             required
-            defaultValue={values?.[`question${n}`] ?? ""}
-            error={errors?.[`question${n}`]}
           />
-          <TextField
+          <PasswordField
             label={`Answer ${n}`}
-            name={`answer${n}`}
+            field={fields[`answer${n as N}`]}
+            type="text"
             autoComplete="off"
             required
             maxLength={100}
-            error={errors?.[`answer${n}`]}
           />
         </fieldset>
       ))}

@@ -167,11 +167,13 @@ export function CheckboxField<S>({
   field,
   label,
   value = "on",
+  required,
 }: {
   field: Field<S>;
   label: string;
   /** What the box sends when checked. */
   value?: string;
+  required?: boolean;
 }) {
   const error = firstError(field);
   return (
@@ -188,7 +190,7 @@ export function CheckboxField<S>({
         name={field.name}
         value={value}
         defaultChecked={field.initialValue === value}
-        required={field.required || undefined}
+        required={required ?? (field.required || undefined)}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? field.errorId : undefined}
       />
@@ -206,11 +208,13 @@ export function RadioGroup<S>({
   legend,
   options,
   className,
+  required,
 }: {
   field: Field<S>;
   legend: string;
   options: Option[];
   className?: string;
+  required?: boolean;
 }) {
   const error = firstError(field);
   const idOf = (i: number) => (i === 0 ? field.id : `${field.id}-${i}`);
@@ -232,7 +236,7 @@ export function RadioGroup<S>({
             id={idOf(i)}
             name={field.name}
             value={option.value}
-            required={field.required || undefined}
+            required={required ?? (field.required || undefined)}
             defaultChecked={field.initialValue === option.value}
           />
           <label htmlFor={idOf(i)}>{option.label}</label>

@@ -1,20 +1,23 @@
 /**
  * One way to do a form: a zod schema, Conform on both sides.
  *
- * 1. Schema. One zod object per form in `app/lib/` (`PascalCaseSchema`), imported by the
- *    route's action and its component. It holds the labels' messages, so the browser and the
- *    server say the same thing.
+ * 1. Schema. One zod object per form in `app/lib/` (`PascalCaseSchema`), used by the route's
+ *    action and its component. It holds the screen's messages, so the browser and the server
+ *    say the same thing.
  * 2. Server. The action parses with `parseWithZod(formData, { schema })` and passes
  *    `submission.value` (typed `z.infer<typeof Schema>`) to the service. When the form cannot
  *    go on, the action answers with {@link FormActionData} through `formFailure` (in
  *    `app/.server/forms.ts`): status 400 for invalid input, the service's status otherwise,
  *    with a service failure added as `formErrors` (top of the form) or `fieldErrors` (next to
  *    a field). Secret fields ({@link SECRET_FIELD}) are never sent back.
- * 3. Client. The component calls {@link useSchemaForm} with the same schema and the action's
- *    data, spreads `getFormProps(form)` on Remix's `<Form>`, renders `<ErrorSummary form>` at
- *    the top and one field component per field (`~/components/fields`), each taking its
- *    Conform field metadata: id, name, kept input, aria-invalid, aria-describedby and the
- *    error text all come from there.
+ * 3. Client. The component calls {@link useSchemaForm} with the same schema (as a function
+ *    importing it, so zod loads when someone starts filling in the form rather than with the
+ *    page: zod is most of a form's JavaScript and pages have a budget) and the action's data,
+ *    spreads `getFormProps(form)` on Remix's `<Form>`, renders `<ErrorSummary form>` at the
+ *    top and one field component per field (`~/components/fields`), each taking its Conform
+ *    field metadata: id, name, kept input, aria-invalid, aria-describedby and the error text
+ *    all come from there. `required` and lengths are written on the inputs, so the browser
+ *    checks them before any script runs.
  *
  * The action-result shape, the same on every route:
  *
@@ -28,8 +31,9 @@
  * Without JavaScript the server's `result` renders the same errors and kept input; with it,
  * the same schema validates each field on blur and again on input once shown.
  */
-import { type Submission, type SubmissionResult, useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod/v4";
+import { parse, type Submission, type SubmissionResult, useForm } from "@conform-to/react";
+import { getZodConstraint } from "@conform-to/zod/v4";
+import { useEffect, useRef, useState } from "react";
 import type { z } from "zod";
 
 export type FormReply = SubmissionResult<string[]>;
@@ -75,10 +79,92 @@ export function resultFor(actionData: unknown, formId: string): FormReply | unde
   return candidate.formId === formId ? candidate.result : undefined;
 }
 
+const constraints = new WeakMap<object, ReturnType<typeof getZodConstraint>>();
+
 /**
- * Conform's `useForm` set up the one way every form here uses it: the schema's constraints
- * on the inputs, the same schema validating in the browser (on blur, then on input), and the
- * server's last answer for this form (`actionData` straight from `useActionData`).
+ * The browser constraints (required, lengths) of a schema's fields. A schema that turns the
+ * fields into the service's input ends in a transform, which Conform does not read at the
+ * root: its constraints are those of the fields before the transform.
+ */
+function constraintOf(schema: z.ZodType) {
+  let fields: z.core.$ZodType = schema;
+  while (fields._zod.def.type === "pipe") fields = (fields._zod.def as z.core.$ZodPipeDef).in;
+  const known = constraints.get(fields);
+  if (known) return known;
+  const found = getZodConstraint(fields);
+  constraints.set(fields, found);
+  return found;
+}
+
+/**
+ * A form's schema: the schema itself, or (better on public screens, whose pages have a
+ * JavaScript budget) a function importing it, like
+ * `() => import("~/lib/schemas").then((m) => m.RegistrationSchema)`, so that zod loads
+ * only when someone starts filling in the form. The action imports the schema directly.
+ */
+export type SchemaSource<Input, Output> = z.ZodType<Output, Input> | (() => Promise<z.ZodType<Output, Input>>);
+
+type Validate<Input, Output> = (formData: FormData) => Submission<Input, string[], Output>;
+
+/**
+ * The schema's parser in the browser, loaded the first time the form `id` gets focus or a
+ * pointer (zod is most of a form's JavaScript). Until then, and without JavaScript, the
+ * server checks the form and the browser checks required fields and lengths.
+ */
+function useBrowserValidation<Input, Output>(id: string, source: SchemaSource<Input, Output>) {
+  const [validate, setValidate] = useState<Validate<Input, Output> | null>(null);
+  const sourceRef = useRef(source);
+  sourceRef.current = source;
+  useEffect(() => {
+    let live = true;
+    const stop = () => {
+      document.removeEventListener("focusin", onEvent);
+      document.removeEventListener("pointerdown", onEvent);
+    };
+    function onEvent(event: Event) {
+      const target = event.target;
+      if (!(target instanceof Element) || target.closest("form")?.id !== id) return;
+      stop();
+      const schemaSource = sourceRef.current;
+      void Promise.all([
+        import("./form-validation"),
+        typeof schemaSource === "function" ? schemaSource() : schemaSource,
+      ]).then(([{ parseWithZod }, schema]) => {
+        if (live) setValidate(() => (formData: FormData) => parseWithZod(formData, { schema }));
+      });
+    }
+    document.addEventListener("focusin", onEvent);
+    document.addEventListener("pointerdown", onEvent);
+    return () => {
+      live = false;
+      stop();
+    };
+  }, [id]);
+  return validate;
+}
+
+/**
+ * Before the parser has loaded: a submission goes to the server, which checks it, and a
+ * check Conform asks for on blur finds nothing yet (without a validator Conform would post
+ * that check to the action as if it were the form); `pending` keeps the field's name so it
+ * is checked once the parser is there.
+ */
+function unchecked<Input, Output>(formData: FormData, pending: Set<string>) {
+  const intent = formData.get("__intent__");
+  if (typeof intent === "string") {
+    try {
+      const name = JSON.parse(intent)?.payload?.name;
+      if (typeof name === "string") pending.add(name);
+    } catch {}
+  }
+  return parse(formData, { resolve: () => ({ value: {} }) }) as unknown as Submission<Input, string[], Output>;
+}
+
+/**
+ * Conform's `useForm` set up the one way every form here uses it: the same schema validating
+ * in the browser (on blur, then on input, once loaded), the schema's constraints on the
+ * inputs when the schema itself is given, and the server's last answer for this form
+ * (`actionData` straight from `useActionData`).
  */
 export function useSchemaForm<Input extends Record<string, unknown>, Output>({
   id,
@@ -88,57 +174,29 @@ export function useSchemaForm<Input extends Record<string, unknown>, Output>({
 }: {
   /** Also the prefix of every field id (`${id}-${name}`), so keep it unique on the page. */
   id: string;
-  schema: z.ZodType<Output, Input>;
+  schema: SchemaSource<Input, Output>;
   actionData?: unknown;
   defaultValue?: Partial<Record<keyof Input, string>>;
 }) {
-  return useForm<Input, Output>({
+  const validate = useBrowserValidation(id, schema);
+  const pending = useRef(new Set<string>());
+  const [form, fields] = useForm<Input, Output>({
     id,
     lastResult: resultFor(actionData, id),
     // biome-ignore lint/suspicious/noExplicitAny: Conform's DefaultValue type is recursive
     defaultValue: defaultValue as any,
-    constraint: getZodConstraint(schema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
+    constraint: typeof schema === "function" ? undefined : constraintOf(schema),
+    onValidate: ({ formData }) => (validate ? validate(formData) : unchecked<Input, Output>(formData, pending.current)),
     shouldValidate: "onBlur",
     shouldRevalidate: "onInput",
     // Until the script runs the browser checks required and lengths itself, as without JavaScript.
     defaultNoValidate: false,
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// The previous pattern, kept only until the remaining screens move to the one above.
-
-/** @deprecated Use a schema with `parseWithZod` and `formFailure`. */
-export type FieldErrors = Record<string, string>;
-
-/** @deprecated Use a schema with `parseWithZod` and `formFailure`. */
-export type FormResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; fieldErrors: FieldErrors; values: Record<string, string> };
-
-/** @deprecated Use a schema with `parseWithZod` and `formFailure`. */
-export function parseForm<S extends z.ZodType>(schema: S, form: FormData): FormResult<z.infer<S>> {
-  const raw: Record<string, string> = {};
-  for (const [key, value] of form.entries()) if (typeof value === "string") raw[key] = value;
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const fieldErrors: FieldErrors = {};
-  for (const issue of parsed.error.issues) {
-    const key = String(issue.path[0] ?? "form");
-    fieldErrors[key] ??= issue.message;
-  }
-  return { ok: false, fieldErrors, values: keepInput(raw) };
-}
-
-/** @deprecated `formFailure` drops secret fields itself. */
-export function keepInput(raw: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(raw).filter(([key]) => !SECRET_FIELD.test(key)));
-}
-
-/** @deprecated Parse the form with its schema. */
-export async function formFields(request: Request): Promise<Record<string, string>> {
-  const fields: Record<string, string> = {};
-  for (const [key, value] of (await request.formData()).entries()) if (typeof value === "string") fields[key] = value;
-  return fields;
+  // Fields left before the parser arrived are checked as soon as it does.
+  useEffect(() => {
+    if (!validate) return;
+    for (const name of pending.current) form.validate({ name });
+    pending.current.clear();
+  }, [validate, form]);
+  return [form, fields] as const;
 }

@@ -42,3 +42,23 @@ export const LoginIdSchema = z
   .min(1, "Enter your User ID.")
   .max(20, "Enter your User ID.")
   .transform((v) => v.toUpperCase());
+
+/** "Forgot User ID?" */
+export const ForgotUserIdSchema = z.object({ email: EmailSchema });
+export type ForgotUserIdInput = z.infer<typeof ForgotUserIdSchema>;
+
+/** "Reset your password": the User ID and the email address on the profile. */
+export const ForgotPasswordSchema = z.object({ userId: LoginIdSchema, email: EmailSchema });
+export type ForgotPasswordInput = z.infer<typeof ForgotPasswordSchema>;
+
+/** "Terms and Conditions": I Accept or Decline, for the destination program if one was chosen. */
+export const TermsSchema = z.object({
+  intent: z.enum(["accept", "decline"], { error: "Choose I Accept or Decline." }),
+  program: z.string().max(20).optional(),
+});
+
+/** "This wasn't me": the emailed link's token, carried by the confirmation button. */
+export const NotMeSchema = z.object({
+  token: z.string({ error: "This link has expired or was already used." }).max(200),
+});
+export type NotMeInput = z.infer<typeof NotMeSchema>;

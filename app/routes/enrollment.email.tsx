@@ -1,18 +1,18 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { and, eq } from "drizzle-orm";
 import { beginEmailDevice, confirmDevice, verifyEmailCode } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { mfaDevices } from "~/.server/db/schema";
+import { formFailure } from "~/.server/forms";
 import { requireEnrollee } from "~/.server/guards";
 import { getClient } from "~/.server/http";
-import { Alert, Button, TextField } from "~/components/ui";
+import { ErrorSummary, PasswordField } from "~/components/fields";
+import { Alert, Button } from "~/components/ui";
+import { EmailSendSchema, EmailVerifySchema } from "~/lib/enrollment-schemas";
+import { useSchemaForm } from "~/lib/forms";
 
 const COPY = {
   title: "Use email for security codes - CMS.gov | QualityNet",
@@ -38,23 +38,29 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
+const SEND_FORM = "email-send";
+const VERIFY_FORM = "email-verify";
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
-  const form = await request.formData();
-  const from = form.get("from") === "profile" ? "profile" : "enrollment";
-  const suffix = from === "profile" ? "&from=profile" : "";
-  if (form.get("intent") === "send") {
+  const formData = await request.formData();
+  if (formData.get("intent") === "send") {
+    const submission = parseWithZod(formData, { schema: EmailSendSchema });
+    if (submission.status !== "success") return formFailure(SEND_FORM, submission);
     const begun = await beginEmailDevice(context.deps, user);
-    if (!begun.sent.ok) return data({ error: begun.sent.message ?? "" }, { status: 429 });
-    throw redirect(`/enrollment/email?sent=1${suffix}`);
+    if (!begun.sent.ok) return formFailure(SEND_FORM, submission, { formErrors: [begun.sent.message ?? ""] }, 429);
+    throw redirect(`/enrollment/email?sent=1${submission.value.from === "profile" ? "&from=profile" : ""}`);
   }
+  const submission = parseWithZod(formData, { schema: EmailVerifySchema });
+  if (submission.status !== "success") return formFailure(VERIFY_FORM, submission);
+  const { from, code } = submission.value;
   const device = await context.deps.db
     .select()
     .from(mfaDevices)
     .where(and(eq(mfaDevices.userId, user.id), eq(mfaDevices.kind, "email")))
     .get();
-  if (!device || !(await verifyEmailCode(context.deps, user.id, "email_enrollment", String(form.get("code") ?? "")))) {
-    return data({ error: COPY.wrong }, { status: 400 });
+  if (!device || !(await verifyEmailCode(context.deps, user.id, "email_enrollment", code))) {
+    return formFailure(VERIFY_FORM, submission, { fieldErrors: { code: [COPY.wrong] } });
   }
   if (!device.confirmedAt)
     await confirmDevice(context.deps, user, device.id, "email", await getClient(context, request));
@@ -68,22 +74,30 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function EmailSetup() {
   const { email, from, sent } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
+  const [sendForm] = useSchemaForm({
+    id: SEND_FORM,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.EmailSendSchema),
+    actionData,
+  });
+  const [verifyForm, fields] = useSchemaForm({
+    id: VERIFY_FORM,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.EmailVerifySchema),
+    actionData,
+  });
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>
       <p>{COPY.intro(email)}</p>
-      {result?.error ? (
-        <Alert variant="error" role="alert">
-          <p>{result.error}</p>
-        </Alert>
-      ) : sent ? (
+      <ErrorSummary form={sendForm} />
+      <ErrorSummary form={verifyForm} />
+      {sent && !actionData ? (
         <Alert variant="success" role="status">
           <p>{COPY.sent(email)}</p>
         </Alert>
       ) : null}
-      <Form method="post">
+      <Form method="post" {...getFormProps(sendForm)}>
         <input type="hidden" name="from" value={from} />
         <input type="hidden" name="intent" value="send" />
         <Button disabled={busy} variant={sent ? "secondary" : "primary"}>
@@ -91,12 +105,13 @@ export default function EmailSetup() {
         </Button>
       </Form>
       {sent ? (
-        <Form method="post">
+        <Form method="post" {...getFormProps(verifyForm)}>
           <input type="hidden" name="from" value={from} />
           <input type="hidden" name="intent" value="verify" />
-          <TextField
+          <PasswordField
             label={COPY.code}
-            name="code"
+            field={fields.code}
+            type="text"
             inputMode="numeric"
             autoComplete="one-time-code"
             required

@@ -1,12 +1,18 @@
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { issueRecoveryCodes } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
+import { formFailure, formSuccess } from "~/.server/forms";
 import { requireEnrollee } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { completeEnrollment } from "~/.server/proofing/enrollment";
+import { ErrorSummary } from "~/components/fields";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { Alert, Button } from "~/components/ui";
+import { FinishEnrollmentSchema } from "~/lib/enrollment-schemas";
+import { useSchemaForm } from "~/lib/forms";
 
 const COPY = {
   title: "Finish enrollment - CMS.gov | QualityNet",
@@ -34,21 +40,30 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // Recovery codes are issued here only during enrollment; afterwards replacing them
   // takes a fresh second factor on the profile, so a stolen session cannot mint them.
   if (state.completed) throw redirect("/welcome");
-  const form = await request.formData();
-  if (form.get("intent") === "done" && state.hasRecoveryCodes) {
+  const submission = parseWithZod(await request.formData(), { schema: FinishEnrollmentSchema });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission);
+  if (submission.value.intent === "done" && state.hasRecoveryCodes) {
     await completeEnrollment(context.deps, user);
     // Enrollment complete: a new session id (ASVS 3.2.1).
     const rotated = await rotateSession(context.deps, session);
     throw redirect("/welcome?enrolled=1", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
   }
   const codes = await issueRecoveryCodes(context.deps, user, await getClient(context, request));
-  return { codes, loginId: user.loginId };
+  return formSuccess(FORM_ID, submission, { codes, loginId: user.loginId });
 }
+
+const FORM_ID = "finish-enrollment";
 
 export default function FinishEnrollment() {
   const { hasCodes } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
+  const [form] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.FinishEnrollmentSchema),
+    actionData,
+  });
+  const done = actionData && "done" in actionData ? actionData.done : null;
   return (
     <div className="form-page">
       <p className="hint">New User Enrollment</p>
@@ -56,16 +71,17 @@ export default function FinishEnrollment() {
       <Alert variant="success" role="status">
         <p>{COPY.deviceAdded}</p>
       </Alert>
-      {result ? (
+      <ErrorSummary form={form} />
+      {done ? (
         <>
-          <RecoveryCodes codes={result.codes} loginId={result.loginId} />
-          <Form method="post">
+          <RecoveryCodes codes={done.codes} loginId={done.loginId} />
+          <Form method="post" {...getFormProps(form)}>
             <input type="hidden" name="intent" value="done" />
             <Button disabled={busy}>{COPY.done}</Button>
           </Form>
         </>
       ) : (
-        <Form method="post">
+        <Form method="post" {...getFormProps(form)}>
           <p>{COPY.intro}</p>
           {hasCodes ? <p className="hint">{COPY.existing}</p> : null}
           <input type="hidden" name="intent" value="create" />

@@ -1,19 +1,18 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
-import type { RegistrationResponseJSON } from "@simplewebauthn/server";
 import { useRef, useState } from "react";
 import { confirmDevice } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { verifyRegistration } from "~/.server/auth/webauthn";
+import { formFailure } from "~/.server/forms";
 import { requireEnrollee } from "~/.server/guards";
 import { getClient } from "~/.server/http";
-import { Alert, Button, TextField } from "~/components/ui";
+import { ErrorSummary, TextField } from "~/components/fields";
+import { Alert, Button } from "~/components/ui";
+import { SecurityKeySchema } from "~/lib/enrollment-schemas";
+import { useSchemaForm } from "~/lib/forms";
 import { useHydrated } from "~/lib/use-hydrated";
 import { createCredential, describeWebauthnError, webauthnSupported } from "~/lib/webauthn-client";
 
@@ -32,6 +31,7 @@ const COPY = {
     { to: "/enrollment/totp", label: "Authenticator app" },
     { to: "/enrollment/email", label: "Email" },
   ],
+  noCredential: "Your browser did not send a security key. Try again.",
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -41,18 +41,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { from: new URL(request.url).searchParams.get("from") === "profile" ? "profile" : "enrollment" };
 }
 
+const FORM_ID = "security-key";
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
-  const form = await request.formData();
-  const from = form.get("from") === "profile" ? "profile" : "enrollment";
-  let parsed: { challengeId: string; response: RegistrationResponseJSON };
-  try {
-    parsed = JSON.parse(String(form.get("credential") ?? ""));
-  } catch {
-    return data({ error: "Your browser did not send a security key. Try again." }, { status: 400 });
-  }
-  const result = await verifyRegistration(context.deps, user, { ...parsed, name: String(form.get("name") ?? "") });
-  if (!result.ok) return data({ error: result.message ?? "Try again." }, { status: 400 });
+  const submission = parseWithZod(await request.formData(), { schema: SecurityKeySchema });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission);
+  const { from, name, credential } = submission.value;
+  if (!credential) return formFailure(FORM_ID, submission, { formErrors: [COPY.noCredential] });
+  const result = await verifyRegistration(context.deps, user, { ...credential, name });
+  if (!result.ok) return formFailure(FORM_ID, submission, { formErrors: [result.message ?? "Try again."] });
   await confirmDevice(context.deps, user, result.value.deviceId, "webauthn", await getClient(context, request));
   // A new session id; proving a security key makes this session strong.
   const rotated = await rotateSession(context.deps, session, { strong: true });
@@ -64,7 +62,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function SecurityKeySetup() {
   const { from } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.SecurityKeySchema),
+    actionData,
+    defaultValue: { name: "Security key" },
+  });
   const hydrated = useHydrated();
   const submit = useSubmit();
   const busy = useNavigation().state === "submitting";
@@ -115,18 +119,23 @@ export default function SecurityKeySetup() {
         <Form
           method="post"
           ref={formRef}
+          {...getFormProps(form)}
           onSubmit={(e) => {
+            // The schema checks the name first; the browser then makes the credential.
+            form.onSubmit(e);
+            if (e.defaultPrevented) return;
             e.preventDefault();
             void register();
           }}
         >
           <input type="hidden" name="from" value={from} />
-          {error || result?.error ? (
+          <ErrorSummary form={form} />
+          {error ? (
             <Alert variant="error" role="alert">
-              <p>{error ?? result?.error}</p>
+              <p>{error}</p>
             </Alert>
           ) : null}
-          <TextField label={COPY.name} name="name" maxLength={40} defaultValue="Security key" hint={COPY.nameHint} />
+          <TextField label={COPY.name} field={fields.name} maxLength={40} hint={COPY.nameHint} />
           <Button disabled={busy || working}>{COPY.register}</Button>
         </Form>
       )}

@@ -1,13 +1,9 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { z } from "zod";
 import { rotateSession } from "~/.server/auth/session";
+import { formFailure } from "~/.server/forms";
 import { requireEnrollee } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import {
@@ -18,11 +14,18 @@ import {
   submitAnswers,
   submitApplicant,
 } from "~/.server/proofing/enrollment";
-import { ErrorSummary, flattenErrors, SelectField } from "~/components/form-bits";
-import { Alert, Button, LinkButton, TextField } from "~/components/ui";
+import { CheckboxField, ErrorSummary, PasswordField, RadioGroup, SelectField, TextField } from "~/components/fields";
+import { Alert, Button, LinkButton } from "~/components/ui";
 import { MAX_ATTEMPTS, NOT_VERIFIED_MESSAGE, STEPS, type StepName } from "~/lib/enrollment";
-import { parseForm } from "~/lib/forms";
-import { PhoneSchema } from "~/lib/schemas";
+import {
+  AddressSchema,
+  ConsentSchema,
+  IdentitySchema,
+  kbaAnswersSchema,
+  ManualProofingSchema,
+  PhoneSsnSchema,
+} from "~/lib/enrollment-schemas";
+import { type AnySubmission, useSchemaForm } from "~/lib/forms";
 import { STATES } from "~/lib/states";
 
 const COPY = {
@@ -103,108 +106,81 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   };
 }
 
-const IdentitySchema = z.object({
-  firstName: z.string().trim().min(1, "Enter your legal first name.").max(50),
-  middleName: z.string().trim().max(50).optional().default(""),
-  lastName: z.string().trim().min(1, "Enter your legal last name.").max(50),
-  dateOfBirth: z
-    .string()
-    .trim()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "Enter your date of birth as YYYY-MM-DD, for example 1974-03-12.")
-    .refine((v) => {
-      const d = new Date(`${v}T00:00:00Z`);
-      const age = (Date.now() - d.getTime()) / (365.25 * 86400000);
-      return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v && age >= 13 && age <= 120;
-    }, "Enter a real date of birth."),
-});
-
-const AddressSchema = z.object({
-  line1: z.string().trim().min(1, "Enter your street address.").max(100),
-  line2: z.string().trim().max(100).optional().default(""),
-  city: z.string().trim().min(1, "Enter your city.").max(60),
-  state: z.string().refine((v) => STATES.some((s) => s[0] === v), "Choose your state."),
-  zip: z
-    .string()
-    .trim()
-    .regex(/^\d{5}(-\d{4})?$/, "Enter a 5-digit ZIP Code, like 43212."),
-});
-
-const PhoneSsnSchema = z.object({
-  phone: PhoneSchema,
-  ssnLast4: z
-    .string()
-    .trim()
-    .regex(/^\d{4}$/, "Enter the last 4 digits of your Social Security Number."),
-});
-
-/** 409: the attempt is being checked by another request; nothing was sent to the provider. */
-const busy = () =>
-  data(
-    { fieldErrors: { form: ALREADY_CHECKING_MESSAGE } as Record<string, string>, values: {} as Record<string, string> },
-    { status: 409 },
-  );
+/** The form each step shows; a step's answer goes back to its form only. */
+const FORM_IDS = {
+  consent: "consent",
+  identity: "identity",
+  address: "address",
+  phone: "phone",
+  questions: "questions",
+  result: "manual",
+} as const satisfies Record<StepName, string>;
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const step = stepOf(params.step);
+  const formId = FORM_IDS[step];
   const { user, state, session } = await requireEnrollee(context.deps, request);
   const deps = context.deps;
   const client = await getClient(context, request);
-  const form = await request.formData();
+  const formData = await request.formData();
   const attemptId = state.attempt?.status === "in_progress" ? state.attempt.id : null;
+  /** 409: the attempt is being checked by another request; nothing was sent to the provider. */
+  const busy = (submission: AnySubmission) =>
+    formFailure(formId, submission, { formErrors: [ALREADY_CHECKING_MESSAGE] }, 409);
 
   if (step === "consent") {
-    if (form.get("consent") !== "yes")
-      return data(
-        { fieldErrors: { consent: "Check the box to give your consent." } as Record<string, string>, values: {} },
-        { status: 400 },
-      );
+    const submission = parseWithZod(formData, { schema: ConsentSchema });
+    if (submission.status !== "success") return formFailure(formId, submission);
     const started = await startAttempt(deps, user, client);
     if (!started.ok) throw redirect("/enrollment/step/result");
     // A second consent post while an attempt is open resumes it.
     throw redirect(started.value.started ? "/enrollment/step/identity" : "/enrollment");
   }
   if (step === "result") {
-    if (form.get("intent") === "manual") {
-      const requested = await requestManualProofing(deps, user, String(form.get("note") ?? ""));
-      if (!requested.ok)
-        return data(
-          { fieldErrors: { form: requested.message ?? "" } as Record<string, string>, values: {} },
-          { status: 400 },
-        );
+    if (formData.get("intent") === "manual") {
+      const submission = parseWithZod(formData, { schema: ManualProofingSchema });
+      if (submission.status !== "success") return formFailure(formId, submission);
+      const requested = await requestManualProofing(deps, user, submission.value);
+      if (!requested.ok) return formFailure(formId, submission, { formErrors: [requested.message ?? ""] });
     }
     throw redirect("/enrollment/step/result");
   }
-  // Another request holds the attempt while the provider checks it.
-  if (state.attempt?.status === "checking" && (step === "phone" || step === "questions")) return busy();
-  if (!attemptId) throw redirect("/enrollment");
 
   if (step === "identity") {
-    const parsed = parseForm(IdentitySchema, form);
-    if (!parsed.ok) return data({ fieldErrors: parsed.fieldErrors, values: parsed.values }, { status: 400 });
-    await saveStep(deps, user, attemptId, 2, parsed.value);
+    const submission = parseWithZod(formData, { schema: IdentitySchema });
+    if (!attemptId) throw redirect("/enrollment");
+    if (submission.status !== "success") return formFailure(formId, submission);
+    await saveStep(deps, user, attemptId, 2, submission.value);
     throw redirect("/enrollment/step/address");
   }
   if (step === "address") {
-    const parsed = parseForm(AddressSchema, form);
-    if (!parsed.ok) return data({ fieldErrors: parsed.fieldErrors, values: parsed.values }, { status: 400 });
-    await saveStep(deps, user, attemptId, 3, { address: parsed.value });
+    const submission = parseWithZod(formData, { schema: AddressSchema });
+    if (!attemptId) throw redirect("/enrollment");
+    if (submission.status !== "success") return formFailure(formId, submission);
+    await saveStep(deps, user, attemptId, 3, { address: submission.value });
     throw redirect("/enrollment/step/phone");
   }
   if (step === "phone") {
-    const parsed = parseForm(PhoneSsnSchema, form);
-    if (!parsed.ok)
-      return data({ fieldErrors: parsed.fieldErrors, values: { phone: parsed.values.phone ?? "" } }, { status: 400 });
-    const result = await submitApplicant(deps, user, attemptId, parsed.value, client);
-    if (!result.ok && result.code === "already_checking") return busy();
+    const submission = parseWithZod(formData, { schema: PhoneSsnSchema });
+    // Another request holds the attempt while the provider checks it.
+    if (state.attempt?.status === "checking") return busy(submission);
+    if (!attemptId) throw redirect("/enrollment");
+    if (submission.status !== "success") return formFailure(formId, submission);
+    const result = await submitApplicant(deps, user, attemptId, submission.value, client);
+    if (!result.ok && result.code === "already_checking") return busy(submission);
     if (!result.ok) throw redirect("/enrollment");
     throw redirect(result.value.found ? "/enrollment/step/questions" : "/enrollment/step/result");
   }
   // questions
-  const answers = Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)]));
-  const result = await submitAnswers(deps, user, attemptId, answers, client);
+  const submission = parseWithZod(formData, { schema: kbaAnswersSchema(state.attempt?.data.questions ?? []) });
+  if (state.attempt?.status === "checking") return busy(submission);
+  if (!attemptId) throw redirect("/enrollment");
+  // The choices are the provider's, shown on this page: not secrets, so they are kept.
+  if (submission.status !== "success") return formFailure(formId, submission);
+  const result = await submitAnswers(deps, user, attemptId, submission.value, client);
   if (!result.ok && result.code === "invalid")
-    return data({ fieldErrors: flattenErrors(result.fieldErrors), values: answers }, { status: 400 });
-  if (!result.ok && result.code === "already_checking") return busy();
+    return formFailure(formId, submission, { fieldErrors: result.fieldErrors });
+  if (!result.ok && result.code === "already_checking") return busy(submission);
   if (!result.ok) throw redirect("/enrollment");
   if (!result.value.verified) throw redirect("/enrollment/step/result");
   // Identity verified: a new session id (ASVS 3.2.1); the old one stops working.
@@ -212,236 +188,243 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   throw redirect("/enrollment/step/result", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
 }
 
+type Loaded = ReturnType<typeof useLoaderData<typeof loader>>;
+
 export default function EnrollmentStep() {
   const loaded = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
-  const errors = result?.fieldErrors;
-  const values: Record<string, string> = { ...(result?.values ?? {}) };
-  const d = loaded.data;
-  const value = (name: string, fallback = "") => values[name] ?? fallback;
-
   return (
     <div className="form-page">
       <p className="hint">
         {COPY.heading} · {COPY.progress(loaded.index)}
       </p>
       <h1>{COPY.names[loaded.step]}</h1>
-      <ErrorSummary errors={errors} />
-
-      {loaded.step === "consent" ? (
-        <Form method="post">
-          <p>{COPY.consentText}</p>
-          <p className="hint">{COPY.attemptsLeft(loaded.attemptsLeft)}</p>
-          <div className={`ds-c-field checkbox${errors?.consent ? " ds-c-field--error" : ""}`}>
-            {errors?.consent ? (
-              <p className="ds-c-inline-error" id="field-consent-error">
-                {errors.consent}
-              </p>
-            ) : null}
-            <input
-              type="checkbox"
-              id="field-consent"
-              name="consent"
-              value="yes"
-              required
-              aria-describedby={errors?.consent ? "field-consent-error" : undefined}
-            />
-            <label htmlFor="field-consent">{COPY.consentBox}</label>
-          </div>
-          <Button disabled={busy}>{COPY.continue}</Button>
-        </Form>
-      ) : null}
-
-      {loaded.step === "identity" ? (
-        <Form method="post">
-          <TextField
-            label={COPY.firstName}
-            name="firstName"
-            autoComplete="given-name"
-            required
-            defaultValue={value("firstName", d.firstName ?? loaded.profile.firstName)}
-            error={errors?.firstName}
-          />
-          <TextField
-            label={COPY.middleName}
-            name="middleName"
-            autoComplete="additional-name"
-            defaultValue={value("middleName", d.middleName ?? "")}
-            error={errors?.middleName}
-          />
-          <TextField
-            label={COPY.lastName}
-            name="lastName"
-            autoComplete="family-name"
-            required
-            defaultValue={value("lastName", d.lastName ?? loaded.profile.lastName)}
-            error={errors?.lastName}
-          />
-          <TextField
-            label={COPY.dob}
-            name="dateOfBirth"
-            type="date"
-            autoComplete="bday"
-            required
-            hint={COPY.dobHint}
-            defaultValue={value("dateOfBirth", d.dateOfBirth ?? "")}
-            error={errors?.dateOfBirth}
-          />
-          <Button disabled={busy}>{COPY.continue}</Button>
-        </Form>
-      ) : null}
-
-      {loaded.step === "address" ? (
-        <Form method="post">
-          <TextField
-            label={COPY.line1}
-            name="line1"
-            autoComplete="address-line1"
-            required
-            defaultValue={value("line1", d.address?.line1 ?? "")}
-            error={errors?.line1}
-          />
-          <TextField
-            label={COPY.line2}
-            name="line2"
-            autoComplete="address-line2"
-            defaultValue={value("line2", d.address?.line2 ?? "")}
-            error={errors?.line2}
-          />
-          <TextField
-            label={COPY.city}
-            name="city"
-            autoComplete="address-level2"
-            required
-            defaultValue={value("city", d.address?.city ?? "")}
-            error={errors?.city}
-          />
-          <SelectField
-            label={COPY.state}
-            name="state"
-            autoComplete="address-level1"
-            required
-            placeholder="Select a state"
-            defaultValue={value("state", d.address?.state ?? "")}
-            options={STATES.map(([code, name]) => ({
-              value: code,
-              label: `${name.charAt(0)}${name.slice(1).toLowerCase()}`,
-            }))}
-            error={errors?.state}
-          />
-          <TextField
-            label={COPY.zip}
-            name="zip"
-            autoComplete="postal-code"
-            inputMode="numeric"
-            required
-            maxLength={10}
-            defaultValue={value("zip", d.address?.zip ?? "")}
-            error={errors?.zip}
-          />
-          <Button disabled={busy}>{COPY.continue}</Button>
-        </Form>
-      ) : null}
-
-      {loaded.step === "phone" ? (
-        <Form method="post">
-          <TextField
-            label={COPY.phone}
-            name="phone"
-            type="tel"
-            autoComplete="tel"
-            required
-            defaultValue={value("phone", d.phone ?? loaded.profile.phone)}
-            error={errors?.phone}
-          />
-          <TextField
-            label={COPY.ssn}
-            name="ssnLast4"
-            inputMode="numeric"
-            autoComplete="off"
-            required
-            maxLength={4}
-            pattern="[0-9]{4}"
-            hint={COPY.ssnHint}
-            error={errors?.ssnLast4}
-          />
-          <Button disabled={busy}>{COPY.continue}</Button>
-        </Form>
-      ) : null}
-
-      {loaded.step === "questions" ? (
-        <Form method="post">
-          <p>{COPY.questionsIntro}</p>
-          {(d.questions ?? []).map((q) => (
-            <fieldset
-              key={q.id}
-              className={`ds-c-fieldset kba${errors?.[q.id] ? " ds-c-field--error" : ""}`}
-              aria-describedby={errors?.[q.id] ? `field-${q.id}-error` : undefined}
-            >
-              <legend>{q.text}</legend>
-              {errors?.[q.id] ? (
-                <p className="ds-c-inline-error" id={`field-${q.id}-error`}>
-                  {errors[q.id]}
-                </p>
-              ) : null}
-              {q.choices.map((choice, i) => (
-                <div className="choice" key={choice}>
-                  <input
-                    type="radio"
-                    id={i === 0 ? `field-${q.id}` : `field-${q.id}-${i}`}
-                    name={q.id}
-                    value={choice}
-                    required
-                    defaultChecked={values[q.id] === choice}
-                  />
-                  <label htmlFor={i === 0 ? `field-${q.id}` : `field-${q.id}-${i}`}>{choice}</label>
-                </div>
-              ))}
-            </fieldset>
-          ))}
-          <Button disabled={busy}>{COPY.submitAnswers}</Button>
-        </Form>
-      ) : null}
-
-      {loaded.step === "result" ? (
-        loaded.verified ? (
-          <>
-            <Alert variant="success" heading={COPY.verifiedHeading} role="status">
-              <p>{COPY.verifiedText}</p>
-            </Alert>
-            <LinkButton to="/enrollment/mfa">{COPY.toMfa}</LinkButton>
-          </>
-        ) : (
-          <>
-            {loaded.lastStatus === "failed" ? (
-              <Alert variant="error" heading={NOT_VERIFIED_MESSAGE} role="alert">
-                <p>{COPY.failedText}</p>
-              </Alert>
-            ) : null}
-            {loaded.attemptsLeft > 0 ? (
-              <>
-                <p>{COPY.attemptsLeft(loaded.attemptsLeft)}</p>
-                <LinkButton to="/enrollment/step/consent">{COPY.tryAgain}</LinkButton>
-              </>
-            ) : loaded.manualRequest === "open" ? (
-              <Alert variant="info" role="status">
-                <p>{COPY.manualOpen}</p>
-              </Alert>
-            ) : (
-              <section aria-labelledby="manual-heading">
-                <h2 id="manual-heading">{COPY.manualHeading}</h2>
-                <p>{COPY.manualText}</p>
-                <Form method="post">
-                  <input type="hidden" name="intent" value="manual" />
-                  <TextField label={COPY.manualNote} name="note" maxLength={500} />
-                  <Button disabled={busy}>{COPY.manualSubmit}</Button>
-                </Form>
-              </section>
-            )}
-          </>
-        )
-      ) : null}
+      {loaded.step === "consent" ? <ConsentForm loaded={loaded} /> : null}
+      {loaded.step === "identity" ? <IdentityForm loaded={loaded} /> : null}
+      {loaded.step === "address" ? <AddressForm loaded={loaded} /> : null}
+      {loaded.step === "phone" ? <PhoneForm loaded={loaded} /> : null}
+      {loaded.step === "questions" ? <QuestionsForm loaded={loaded} /> : null}
+      {loaded.step === "result" ? <Result loaded={loaded} /> : null}
     </div>
+  );
+}
+
+function ConsentForm({ loaded }: { loaded: Loaded }) {
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: FORM_IDS.consent,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.ConsentSchema),
+    actionData,
+  });
+  return (
+    <>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <p>{COPY.consentText}</p>
+        <p className="hint">{COPY.attemptsLeft(loaded.attemptsLeft)}</p>
+        <CheckboxField field={fields.consent} label={COPY.consentBox} value="yes" required />
+        <Button disabled={busy}>{COPY.continue}</Button>
+      </Form>
+    </>
+  );
+}
+
+function IdentityForm({ loaded }: { loaded: Loaded }) {
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const d = loaded.data;
+  const [form, fields] = useSchemaForm({
+    id: FORM_IDS.identity,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.IdentitySchema),
+    actionData,
+    defaultValue: {
+      firstName: d.firstName ?? loaded.profile.firstName,
+      middleName: d.middleName ?? "",
+      lastName: d.lastName ?? loaded.profile.lastName,
+      dateOfBirth: d.dateOfBirth ?? "",
+    },
+  });
+  return (
+    <>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <TextField label={COPY.firstName} field={fields.firstName} autoComplete="given-name" required />
+        <TextField label={COPY.middleName} field={fields.middleName} autoComplete="additional-name" />
+        <TextField label={COPY.lastName} field={fields.lastName} autoComplete="family-name" required />
+        <TextField
+          label={COPY.dob}
+          field={fields.dateOfBirth}
+          type="date"
+          autoComplete="bday"
+          required
+          hint={COPY.dobHint}
+        />
+        <Button disabled={busy}>{COPY.continue}</Button>
+      </Form>
+    </>
+  );
+}
+
+function AddressForm({ loaded }: { loaded: Loaded }) {
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const address = loaded.data.address;
+  const [form, fields] = useSchemaForm({
+    id: FORM_IDS.address,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.AddressSchema),
+    actionData,
+    defaultValue: {
+      line1: address?.line1 ?? "",
+      line2: address?.line2 ?? "",
+      city: address?.city ?? "",
+      state: address?.state ?? "",
+      zip: address?.zip ?? "",
+    },
+  });
+  return (
+    <>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <TextField label={COPY.line1} field={fields.line1} autoComplete="address-line1" required />
+        <TextField label={COPY.line2} field={fields.line2} autoComplete="address-line2" />
+        <TextField label={COPY.city} field={fields.city} autoComplete="address-level2" required />
+        <SelectField
+          label={COPY.state}
+          field={fields.state}
+          autoComplete="address-level1"
+          required
+          placeholder="Select a state"
+          options={STATES.map(([code, name]) => ({
+            value: code,
+            label: `${name.charAt(0)}${name.slice(1).toLowerCase()}`,
+          }))}
+        />
+        <TextField
+          label={COPY.zip}
+          field={fields.zip}
+          autoComplete="postal-code"
+          inputMode="numeric"
+          required
+          maxLength={10}
+        />
+        <Button disabled={busy}>{COPY.continue}</Button>
+      </Form>
+    </>
+  );
+}
+
+function PhoneForm({ loaded }: { loaded: Loaded }) {
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: FORM_IDS.phone,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.PhoneSsnSchema),
+    actionData,
+    defaultValue: { phone: loaded.data.phone ?? loaded.profile.phone },
+  });
+  return (
+    <>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <TextField label={COPY.phone} field={fields.phone} type="tel" autoComplete="tel" required />
+        <PasswordField
+          label={COPY.ssn}
+          field={fields.ssnLast4}
+          type="text"
+          inputMode="numeric"
+          autoComplete="off"
+          required
+          maxLength={4}
+          pattern="[0-9]{4}"
+          hint={COPY.ssnHint}
+        />
+        <Button disabled={busy}>{COPY.continue}</Button>
+      </Form>
+    </>
+  );
+}
+
+function QuestionsForm({ loaded }: { loaded: Loaded }) {
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const questions = loaded.data.questions ?? [];
+  const [form, fields] = useSchemaForm({
+    id: FORM_IDS.questions,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.kbaAnswersSchema(questions)),
+    actionData,
+  });
+  return (
+    <>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <p>{COPY.questionsIntro}</p>
+        {questions.map((q) => (
+          <RadioGroup
+            key={q.id}
+            field={fields[q.id]}
+            legend={q.text}
+            className="kba"
+            required
+            options={q.choices.map((choice) => ({ value: choice, label: choice }))}
+          />
+        ))}
+        <Button disabled={busy}>{COPY.submitAnswers}</Button>
+      </Form>
+    </>
+  );
+}
+
+function Result({ loaded }: { loaded: Loaded }) {
+  if (loaded.verified)
+    return (
+      <>
+        <Alert variant="success" heading={COPY.verifiedHeading} role="status">
+          <p>{COPY.verifiedText}</p>
+        </Alert>
+        <LinkButton to="/enrollment/mfa">{COPY.toMfa}</LinkButton>
+      </>
+    );
+  return (
+    <>
+      {loaded.lastStatus === "failed" ? (
+        <Alert variant="error" heading={NOT_VERIFIED_MESSAGE} role="alert">
+          <p>{COPY.failedText}</p>
+        </Alert>
+      ) : null}
+      {loaded.attemptsLeft > 0 ? (
+        <>
+          <p>{COPY.attemptsLeft(loaded.attemptsLeft)}</p>
+          <LinkButton to="/enrollment/step/consent">{COPY.tryAgain}</LinkButton>
+        </>
+      ) : loaded.manualRequest === "open" ? (
+        <Alert variant="info" role="status">
+          <p>{COPY.manualOpen}</p>
+        </Alert>
+      ) : (
+        <ManualProofingForm />
+      )}
+    </>
+  );
+}
+
+function ManualProofingForm() {
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: FORM_IDS.result,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.ManualProofingSchema),
+    actionData,
+  });
+  return (
+    <section aria-labelledby="manual-heading">
+      <h2 id="manual-heading">{COPY.manualHeading}</h2>
+      <p>{COPY.manualText}</p>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <input type="hidden" name="intent" value="manual" />
+        <TextField label={COPY.manualNote} field={fields.note} maxLength={500} />
+        <Button disabled={busy}>{COPY.manualSubmit}</Button>
+      </Form>
+    </section>
   );
 }

@@ -1,18 +1,17 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { renderSVG } from "uqr";
 import { beginTotpEnrollment, confirmTotpEnrollment, pendingTotp } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
+import { formFailure } from "~/.server/forms";
 import { requireEnrollee } from "~/.server/guards";
 import { getClient } from "~/.server/http";
-import { flattenErrors } from "~/components/form-bits";
-import { Alert, Button, TextField } from "~/components/ui";
+import { ErrorSummary, PasswordField, TextField } from "~/components/fields";
+import { Button } from "~/components/ui";
+import { TotpBeginSchema, TotpConfirmSchema } from "~/lib/enrollment-schemas";
+import { useSchemaForm } from "~/lib/forms";
 
 const COPY = {
   title: "Set up an authenticator app - CMS.gov | QualityNet",
@@ -54,31 +53,26 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
+const BEGIN_FORM = "totp-begin";
+const CONFIRM_FORM = "totp-confirm";
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user, session } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
-  const form = await request.formData();
-  const from = form.get("from") === "profile" ? "profile" : "enrollment";
-  if (form.get("intent") === "begin") {
-    const name = String(form.get("name") ?? "").trim();
-    if (name.length > 40)
-      return data(
-        { fieldErrors: { name: "Keep the name under 40 characters." } as Record<string, string> },
-        { status: 400 },
-      );
-    const deviceId = await beginTotpEnrollment(context.deps, user.id, name || "Authenticator app");
+  const formData = await request.formData();
+  if (formData.get("intent") === "begin") {
+    const submission = parseWithZod(formData, { schema: TotpBeginSchema });
+    if (submission.status !== "success") return formFailure(BEGIN_FORM, submission);
+    const { name, from } = submission.value;
+    const deviceId = await beginTotpEnrollment(context.deps, user.id, name);
     throw redirect(`/enrollment/totp?device=${deviceId}${from === "profile" ? "&from=profile" : ""}`);
   }
-  const deviceId = String(form.get("deviceId") ?? "");
-  const result = await confirmTotpEnrollment(
-    context.deps,
-    user,
-    deviceId,
-    String(form.get("code") ?? ""),
-    await getClient(context, request),
-  );
+  const submission = parseWithZod(formData, { schema: TotpConfirmSchema });
+  if (submission.status !== "success") return formFailure(CONFIRM_FORM, submission);
+  const from = submission.value.from;
+  const result = await confirmTotpEnrollment(context.deps, user, submission.value, await getClient(context, request));
   if (!result.ok) {
     if (result.code === "not_found") throw redirect("/enrollment/totp");
-    return data({ fieldErrors: flattenErrors(result.fieldErrors) }, { status: 400 });
+    return formFailure(CONFIRM_FORM, submission, { fieldErrors: result.fieldErrors });
   }
   // A new session id; proving an authenticator app makes this session strong.
   const rotated = await rotateSession(context.deps, session, { strong: true });
@@ -90,63 +84,83 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function TotpSetup() {
   const { pending, from } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
   return (
     <div className="form-page">
-      <h1>{COPY.heading}</h1>
-      {!pending ? (
-        <Form method="post">
-          <input type="hidden" name="intent" value="begin" />
-          <input type="hidden" name="from" value={from} />
-          <TextField
-            label={COPY.nameLabel}
-            name="name"
-            maxLength={40}
-            defaultValue="Authenticator app"
-            hint={COPY.nameHint}
-            error={result?.fieldErrors.name}
-          />
-          <Button disabled={busy}>{COPY.start}</Button>
-        </Form>
-      ) : (
-        <>
-          <p>{COPY.scan}</p>
-          <figure className="qr">
-            {/* biome-ignore lint/security/noDangerouslySetInnerHtml: the SVG is drawn on the server by uqr from our own otpauth URI; no user text. */}
-            <div role="img" aria-label={COPY.qrAlt} dangerouslySetInnerHTML={{ __html: pending.qrSvg }} />
-          </figure>
-          <p>{COPY.manual}</p>
-          <dl className="details-list">
-            <dt>{COPY.secretKey}</dt>
-            <dd>
-              <code className="secret">{pending.secret}</code>
-            </dd>
-            <dt>{COPY.credentialId}</dt>
-            <dd>{pending.credentialLabel}</dd>
-          </dl>
-          {result?.fieldErrors.code ? (
-            <Alert variant="error" role="alert">
-              <p>{result.fieldErrors.code}</p>
-            </Alert>
-          ) : null}
-          <Form method="post">
-            <input type="hidden" name="deviceId" value={pending.deviceId} />
-            <input type="hidden" name="from" value={from} />
-            <p>{COPY.prove}</p>
-            <TextField
-              label={COPY.code}
-              name="code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              required
-              maxLength={7}
-              error={result?.fieldErrors.code}
-            />
-            <Button disabled={busy}>{COPY.verify}</Button>
-          </Form>
-        </>
-      )}
+      {!pending ? <BeginForm from={from} /> : <ConfirmForm pending={pending} from={from} />}
     </div>
+  );
+}
+
+function BeginForm({ from }: { from: string }) {
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: BEGIN_FORM,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.TotpBeginSchema),
+    actionData,
+    defaultValue: { name: "Authenticator app" },
+  });
+  return (
+    <>
+      <h1>{COPY.heading}</h1>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <input type="hidden" name="intent" value="begin" />
+        <input type="hidden" name="from" value={from} />
+        <TextField label={COPY.nameLabel} field={fields.name} maxLength={40} hint={COPY.nameHint} />
+        <Button disabled={busy}>{COPY.start}</Button>
+      </Form>
+    </>
+  );
+}
+
+function ConfirmForm({
+  pending,
+  from,
+}: {
+  pending: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["pending"]>;
+  from: string;
+}) {
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: CONFIRM_FORM,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.TotpConfirmSchema),
+    actionData,
+  });
+  return (
+    <>
+      <h1>{COPY.heading}</h1>
+      <p>{COPY.scan}</p>
+      <figure className="qr">
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: the SVG is drawn on the server by uqr from our own otpauth URI; no user text. */}
+        <div role="img" aria-label={COPY.qrAlt} dangerouslySetInnerHTML={{ __html: pending.qrSvg }} />
+      </figure>
+      <p>{COPY.manual}</p>
+      <dl className="details-list">
+        <dt>{COPY.secretKey}</dt>
+        <dd>
+          <code className="secret">{pending.secret}</code>
+        </dd>
+        <dt>{COPY.credentialId}</dt>
+        <dd>{pending.credentialLabel}</dd>
+      </dl>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <input type="hidden" name="deviceId" value={pending.deviceId} />
+        <input type="hidden" name="from" value={from} />
+        <p>{COPY.prove}</p>
+        <PasswordField
+          label={COPY.code}
+          field={fields.code}
+          type="text"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          required
+          maxLength={7}
+        />
+        <Button disabled={busy}>{COPY.verify}</Button>
+      </Form>
+    </>
   );
 }

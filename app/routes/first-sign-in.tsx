@@ -1,20 +1,18 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { completeFirstSignIn } from "~/.server/auth/credentials";
 import { firstSignInNeeds } from "~/.server/auth/session";
+import { formFailure } from "~/.server/forms";
 import { requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
-import { ErrorSummary, flattenErrors } from "~/components/form-bits";
-import { Button, TextField } from "~/components/ui";
-import { formFields, keepInput } from "~/lib/forms";
-import { PASSWORD_HINT } from "~/lib/password-policy";
+import { ErrorSummary, PasswordField } from "~/components/fields";
+import { Button } from "~/components/ui";
+import { firstSignInSchema } from "~/lib/account-schemas";
+import { useSchemaForm } from "~/lib/forms";
+import { PASSWORD_HINT, PASSWORD_MAX, PASSWORD_MIN } from "~/lib/password-policy";
 
 const COPY = {
   title: "Set up your account - CMS.gov | QualityNet",
@@ -38,55 +36,62 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { needs, loginId: session.user.loginId };
 }
 
+const FORM_ID = "first-sign-in";
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context.deps, request, { allowIncompleteSetup: true });
   const needs = await firstSignInNeeds(context.deps, session.user.id);
-  const form = await formFields(request);
+  const submission = parseWithZod(await request.formData(), { schema: firstSignInSchema(needs) });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission);
   const result = await completeFirstSignIn(
     context.deps,
     session.user,
-    form,
+    submission.value,
     await getClient(context, request),
     needs,
     session,
   );
   if (!result.ok)
-    return data({ fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) }, { status: 400 });
+    return formFailure(FORM_ID, submission, {
+      formErrors: result.message ? [result.message] : undefined,
+      fieldErrors: result.fieldErrors,
+    });
   return redirect("/welcome", { headers: { "Set-Cookie": result.value.setCookie } });
 }
 
 export default function FirstSignIn() {
   const { needs, loginId } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/account-schemas").then((m) => m.firstSignInSchema(needs)),
+    actionData,
+  });
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>
       <p className="lead">{COPY.intro}</p>
-      <ErrorSummary errors={result?.fieldErrors} />
-      <Form method="post">
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
         <input type="hidden" name="username" autoComplete="username" value={loginId} />
         {needs.password ? (
           <section aria-labelledby="pw-heading">
             <h2 id="pw-heading">{COPY.passwordHeading}</h2>
-            <TextField
+            <PasswordField
               label={COPY.newPassword}
-              name="newPassword"
-              type="password"
+              field={fields.newPassword}
               autoComplete="new-password"
               required
-              minLength={12}
-              maxLength={128}
+              minLength={PASSWORD_MIN}
+              maxLength={PASSWORD_MAX}
               hint={PASSWORD_HINT}
-              error={result?.fieldErrors.newPassword}
             />
-            <TextField
+            <PasswordField
               label={COPY.confirmPassword}
-              name="confirmPassword"
-              type="password"
+              field={fields.confirmPassword}
               autoComplete="new-password"
               required
-              error={result?.fieldErrors.confirmPassword}
             />
           </section>
         ) : null}
@@ -94,7 +99,7 @@ export default function FirstSignIn() {
           <section aria-labelledby="q-heading">
             <h2 id="q-heading">{COPY.questionsHeading}</h2>
             <p className="hint">{COPY.questionsHint}</p>
-            <ChallengeQuestionFields errors={result?.fieldErrors} values={result?.values} />
+            <ChallengeQuestionFields fields={fields} />
           </section>
         ) : null}
         <div className="actions">

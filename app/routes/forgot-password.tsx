@@ -1,12 +1,14 @@
-import { type ActionFunctionArgs, data, type MetaFunction } from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import type { ActionFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useNavigation } from "@remix-run/react";
-import { z } from "zod";
 import { requestPasswordReset } from "~/.server/auth/credentials";
+import { formFailure, formSuccess } from "~/.server/forms";
 import { getClient } from "~/.server/http";
-import { ErrorSummary } from "~/components/form-bits";
-import { Alert, FormActions, LinkButton, TextField } from "~/components/ui";
-import { parseForm } from "~/lib/forms";
-import { EmailSchema, LoginIdSchema } from "~/lib/schemas";
+import { ErrorSummary, TextField } from "~/components/fields";
+import { Alert, FormActions, LinkButton } from "~/components/ui";
+import { useSchemaForm } from "~/lib/forms";
+import { ForgotPasswordSchema } from "~/lib/schemas";
 
 const COPY = {
   title: "Reset your password - CMS.gov | QualityNet",
@@ -21,34 +23,27 @@ const COPY = {
   back: "Back to log in",
 };
 
-const Schema = z.object({ userId: LoginIdSchema, email: EmailSchema });
-
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
+const FORM_ID = "forgot-password";
+
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = parseForm(Schema, await request.formData());
-  if (!parsed.ok) return data({ sent: false, fieldErrors: parsed.fieldErrors, values: parsed.values }, { status: 400 });
-  const result = await requestPasswordReset(
-    context.deps,
-    { loginId: parsed.value.userId, email: parsed.value.email },
-    await getClient(context, request),
-  );
-  if (!result.ok)
-    return data(
-      {
-        sent: false,
-        fieldErrors: { form: result.message ?? "" } as Record<string, string>,
-        values: { userId: parsed.value.userId, email: parsed.value.email },
-      },
-      { status: 429 },
-    );
-  return { sent: true, fieldErrors: undefined, values: {} as Record<string, string> };
+  const submission = parseWithZod(await request.formData(), { schema: ForgotPasswordSchema });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission);
+  const result = await requestPasswordReset(context.deps, submission.value, await getClient(context, request));
+  if (!result.ok) return formFailure(FORM_ID, submission, { formErrors: [result.message ?? ""] }, 429);
+  return formSuccess(FORM_ID, submission, { sent: true });
 }
 
 export default function ForgotPassword() {
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  if (result?.sent) {
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/schemas").then((m) => m.ForgotPasswordSchema),
+    actionData,
+  });
+  if (actionData && "done" in actionData) {
     return (
       <div className="form-page">
         <h1>{COPY.heading}</h1>
@@ -63,26 +58,16 @@ export default function ForgotPassword() {
     <div className="form-page">
       <h1>{COPY.heading}</h1>
       <p>{COPY.intro}</p>
-      <ErrorSummary errors={result?.fieldErrors} />
-      <Form method="post">
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
         <TextField
           label={COPY.userId}
-          name="userId"
+          field={fields.userId}
           autoComplete="username"
           autoCapitalize="characters"
           required
-          defaultValue={result?.values.userId}
-          error={result?.fieldErrors?.userId}
         />
-        <TextField
-          label={COPY.email}
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          defaultValue={result?.values.email}
-          error={result?.fieldErrors?.email}
-        />
+        <TextField label={COPY.email} field={fields.email} type="email" autoComplete="email" required />
         <FormActions submit={COPY.submit} cancelTo="/login" cancel={COPY.cancel} busy={busy} />
       </Form>
     </div>

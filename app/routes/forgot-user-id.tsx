@@ -1,11 +1,14 @@
-import { type ActionFunctionArgs, data, type MetaFunction } from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import type { ActionFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useNavigation } from "@remix-run/react";
-import { z } from "zod";
 import { remindUserId } from "~/.server/auth/credentials";
+import { formFailure, formSuccess } from "~/.server/forms";
 import { getClient } from "~/.server/http";
-import { Alert, FormActions, LinkButton, TextField } from "~/components/ui";
-import { parseForm } from "~/lib/forms";
-import { EmailSchema } from "~/lib/schemas";
+import { ErrorSummary, TextField } from "~/components/fields";
+import { Alert, FormActions, LinkButton } from "~/components/ui";
+import { useSchemaForm } from "~/lib/forms";
+import { ForgotUserIdSchema } from "~/lib/schemas";
 
 const COPY = {
   title: "Forgot User ID - CMS.gov | QualityNet",
@@ -20,22 +23,28 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
+const FORM_ID = "forgot-user-id";
+
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = parseForm(z.object({ email: EmailSchema }), await request.formData());
-  if (!parsed.ok)
-    return data({ sent: false, error: parsed.fieldErrors.email, value: parsed.values.email ?? "" }, { status: 400 });
-  const result = await remindUserId(context.deps, parsed.value.email, await getClient(context, request));
-  if (!result.ok) return data({ sent: false, error: result.message, value: parsed.value.email }, { status: 429 });
-  return { sent: true, error: undefined, value: "" };
+  const submission = parseWithZod(await request.formData(), { schema: ForgotUserIdSchema });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission);
+  const result = await remindUserId(context.deps, submission.value, await getClient(context, request));
+  if (!result.ok) return formFailure(FORM_ID, submission, { formErrors: [result.message ?? ""] }, 429);
+  return formSuccess(FORM_ID, submission, { sent: true });
 }
 
 export default function ForgotUserId() {
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/schemas").then((m) => m.ForgotUserIdSchema),
+    actionData,
+  });
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>
-      {result?.sent ? (
+      {actionData && "done" in actionData ? (
         <>
           <Alert variant="success" role="status">
             <p>{COPY.sent}</p>
@@ -45,16 +54,9 @@ export default function ForgotUserId() {
       ) : (
         <>
           <p>{COPY.intro}</p>
-          <Form method="post">
-            <TextField
-              label={COPY.email}
-              name="email"
-              type="email"
-              autoComplete="email"
-              required
-              defaultValue={result?.value}
-              error={result?.error}
-            />
+          <ErrorSummary form={form} />
+          <Form method="post" {...getFormProps(form)}>
+            <TextField label={COPY.email} field={fields.email} type="email" autoComplete="email" required />
             <FormActions submit={COPY.submit} cancelTo="/login" cancel={COPY.cancel} busy={busy} />
           </Form>
         </>

@@ -1,15 +1,15 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { formFailure } from "~/.server/forms";
 import { requireCapability } from "~/.server/guards";
 import { decideManualProofing, listManualProofingRequests } from "~/.server/proofing/enrollment";
+import { ErrorSummary } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
+import { ProofingDecisionSchema } from "~/lib/enrollment-schemas";
 import { formatTime } from "~/lib/format";
+import { useSchemaForm } from "~/lib/forms";
 
 const COPY = {
   title: "Manual identity proofing - CMS.gov | QualityNet",
@@ -22,6 +22,7 @@ const COPY = {
   verify: "Mark Identity Verified",
   reject: "Could Not Verify",
   decided: "Recorded.",
+  undecided: "That request could not be decided.",
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -45,21 +46,45 @@ export async function action({ request, context }: ActionFunctionArgs) {
     {},
     { returnTo: "/help-desk/proofing" },
   );
-  const form = await request.formData();
-  const result = await decideManualProofing(
-    context.deps,
-    session.actor,
-    String(form.get("reviewId") ?? ""),
-    form.get("intent") === "verify",
-  );
-  if (!result.ok) return data({ error: result.message ?? "That request could not be decided." }, { status: 409 });
+  const formData = await request.formData();
+  const submission = parseWithZod(formData, { schema: ProofingDecisionSchema });
+  const formId = decisionFormId(String(formData.get("reviewId") ?? ""));
+  if (submission.status !== "success") return formFailure(formId, submission);
+  const result = await decideManualProofing(context.deps, session.actor, submission.value);
+  if (!result.ok) return formFailure(formId, submission, { formErrors: [result.message ?? COPY.undecided] }, 409);
   throw redirect("/help-desk/proofing?decided=1");
+}
+
+/** One form per request on the screen. */
+const decisionFormId = (reviewId: string) => `decide-${reviewId}`;
+
+/** Mark Identity Verified or Could Not Verify, for one request; a refusal shows on its card. */
+function DecisionForm({ reviewId, actionData }: { reviewId: string; actionData: unknown }) {
+  const busy = useNavigation().state === "submitting";
+  const [form] = useSchemaForm({
+    id: decisionFormId(reviewId),
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.ProofingDecisionSchema),
+    actionData,
+  });
+  return (
+    <>
+      <ErrorSummary form={form} />
+      <Form method="post" className="actions" {...getFormProps(form)}>
+        <input type="hidden" name="reviewId" value={reviewId} />
+        <Button name="intent" value="verify" disabled={busy}>
+          {COPY.verify}
+        </Button>
+        <Button name="intent" value="reject" variant="secondary" disabled={busy}>
+          {COPY.reject}
+        </Button>
+      </Form>
+    </>
+  );
 }
 
 export default function ManualProofingQueue() {
   const { requests, decided } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
+  const actionData = useActionData<typeof action>();
   return (
     <>
       <h1>{COPY.heading}</h1>
@@ -67,11 +92,6 @@ export default function ManualProofingQueue() {
       {decided ? (
         <Alert variant="success" role="status">
           <p>{COPY.decided}</p>
-        </Alert>
-      ) : null}
-      {result?.error ? (
-        <Alert variant="error" role="alert">
-          <p>{result.error}</p>
         </Alert>
       ) : null}
       {requests.length === 0 ? <p>{COPY.none}</p> : null}
@@ -89,15 +109,7 @@ export default function ManualProofingQueue() {
                 {COPY.note}: {r.note}
               </p>
             ) : null}
-            <Form method="post" className="actions">
-              <input type="hidden" name="reviewId" value={r.id} />
-              <Button name="intent" value="verify" disabled={busy}>
-                {COPY.verify}
-              </Button>
-              <Button name="intent" value="reject" variant="secondary" disabled={busy}>
-                {COPY.reject}
-              </Button>
-            </Form>
+            <DecisionForm reviewId={r.id} actionData={actionData} />
           </li>
         ))}
       </ul>

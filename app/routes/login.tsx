@@ -1,23 +1,21 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import { type FormEvent, useState } from "react";
-import { looksLikeRecoveryCode } from "~/.server/auth/mfa";
 import { hitRateLimit, ipKey, LIMITS, throttled } from "~/.server/auth/rate-limit";
 import { getSession, needsFirstSignInSetup } from "~/.server/auth/session";
 import { sendSignInEmailCode, signIn, signInWithPasskey } from "~/.server/auth/sign-in";
 import { getTermsAcceptance } from "~/.server/auth/terms";
+import { formFailure, formSuccess } from "~/.server/forms";
 import { deviceCookie, getClient, safeRedirectPath } from "~/.server/http";
 import { getDestinationProgram } from "~/.server/programs";
-import { SelectField } from "~/components/form-bits";
-import { Alert, Button, FormActions, LinkButton, TextField } from "~/components/ui";
+import { ErrorSummary, PasswordField, SelectField, TextField } from "~/components/fields";
+import { Alert, Button, FormActions, LinkButton } from "~/components/ui";
+import { type FormReply, resultFor, useSchemaForm } from "~/lib/forms";
 import { SECOND_FACTOR_LABELS, SECOND_FACTOR_TYPES } from "~/lib/mfa";
 import { LoginIdSchema } from "~/lib/schemas";
+import { LoginSchema, LoginStartSchema, PasskeyLoginSchema } from "~/lib/sign-in-schemas";
 import { useHydrated } from "~/lib/use-hydrated";
 import { describeWebauthnError, getAssertion, webauthnSupported } from "~/lib/webauthn-client";
 
@@ -85,7 +83,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const resumeId = LoginIdSchema.safeParse(url.searchParams.get("userId") ?? "");
   const resume: Step2 | null =
     url.searchParams.get("step") === "2" && resumeId.success
-      ? { step: 2, loginId: resumeId.data, deviceType: url.searchParams.get("device") ?? "" }
+      ? { loginId: resumeId.data, deviceType: url.searchParams.get("device") ?? "" }
       : null;
   return {
     programName: program?.name ?? null,
@@ -95,84 +93,77 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-type Step2 = {
-  step: 2;
-  loginId: string;
-  error?: string;
-  info?: string;
-  fieldErrors?: Record<string, string>;
-  deviceType?: string;
-};
+/** The screen's forms: step 1 (User ID), step 2 (password and second factor), and the passkey button. */
+const START_FORM = "login-start";
+const LOGIN_FORM = "login";
+const PASSKEY_FORM = "passkey";
+
+/** Where step 2 starts: the User ID it is for, the device type to preselect, a notice to show. */
+type Step2 = { loginId: string; deviceType?: string; info?: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireTerms(context, request);
-  const form = await request.formData();
-  if (form.get("intent") === "passkey") {
-    const assertion = parseJson(form.get("assertion"));
-    const result = assertion
-      ? await signInWithPasskey(context.deps, assertion, await getClient(context, request))
-      : ({ ok: false, message: COPY.passkeyFailed } as const);
+  const formData = await request.formData();
+  const intent = formData.get("intent");
+
+  if (intent === "passkey") {
+    const submission = parseWithZod(formData, { schema: PasskeyLoginSchema });
+    const result =
+      submission.status === "success"
+        ? await signInWithPasskey(context.deps, submission.value.assertion, await getClient(context, request))
+        : ({ ok: false, message: COPY.passkeyFailed } as const);
     if (!result.ok)
-      return data({ step: 1 as const, error: result.message ?? COPY.passkeyFailed, field: false }, { status: 401 });
-    return redirect(await landingFor(context, result.value.userId, form), {
+      return formFailure(PASSKEY_FORM, submission, { formErrors: [result.message ?? COPY.passkeyFailed] }, 401);
+    return redirect(await landingFor(context, result.value.userId, formData), {
       headers: await signedInHeaders(result.value),
     });
   }
-  const parsedId = LoginIdSchema.safeParse(form.get("userId"));
-  if (!parsedId.success)
-    return data({ step: 1 as const, error: parsedId.error.issues[0].message, field: true }, { status: 400 });
-  const loginId = parsedId.data;
 
-  const intent = form.get("intent");
-  if (intent === "send-code") {
-    const deviceType = String(form.get("deviceType") ?? "");
-    if (deviceType !== "email") {
-      return data(
-        {
-          step: 2,
-          loginId,
-          deviceType,
-          fieldErrors: { deviceType: 'Choose MFA Device Type "Email" to have a code sent.' },
-        } satisfies Step2,
-        { status: 400 },
-      );
-    }
-    const sent = await sendSignInEmailCode(context.deps, loginId, await getClient(context, request));
-    return { step: 2, loginId, deviceType, info: sent.ok ? COPY.sent : sent.message } satisfies Step2;
-  }
-  if (intent !== "login") {
+  if (intent !== "login" && intent !== "send-code") {
     // Step 1 ("Next") reveals nothing, but scripts start here: throttled per client.
+    const submission = parseWithZod(formData, { schema: LoginStartSchema });
+    if (submission.status !== "success") return formFailure(START_FORM, submission);
     const throttle = await hitRateLimit(context.deps, ipKey("signin-step1", context.clientIp), LIMITS.signInStep1PerIp);
     if (!throttle.allowed)
-      return data(
-        { step: 1 as const, error: throttled("log-in attempts", throttle.retryAfterSeconds).message!, field: false },
-        { status: 429 },
+      return formFailure(
+        START_FORM,
+        submission,
+        { formErrors: [throttled("log-in attempts", throttle.retryAfterSeconds).message!] },
+        429,
       );
-    return { step: 2, loginId } satisfies Step2;
+    return formSuccess(START_FORM, submission, { loginId: submission.value.userId } satisfies Step2);
   }
 
-  const password = String(form.get("password") ?? "");
-  const deviceType = String(form.get("deviceType") ?? "") || null;
-  const code =
-    (deviceType === "webauthn" ? String(form.get("assertion") ?? "") : String(form.get("code") ?? "")).trim() || null;
-  const fieldErrors: Record<string, string> = {};
-  if (!password) fieldErrors.password = "Enter your password.";
-  if (code && deviceType !== "recovery" && deviceType !== "webauthn" && !/^\d{6}$/.test(code.replace(/\s+/g, "")))
-    fieldErrors.code = "Enter the 6 digits of your security code.";
-  if (code && deviceType === "recovery" && !looksLikeRecoveryCode(code))
-    fieldErrors.code = "Enter a recovery code: 28 letters and digits, like 7K3M-9P2X-…";
-  if (code && !deviceType) fieldErrors.deviceType = "Select the MFA Device Type that shows the code.";
-  if (Object.keys(fieldErrors).length > 0)
-    return data({ step: 2, loginId, fieldErrors, deviceType: deviceType ?? "" } satisfies Step2, { status: 400 });
+  const submission = parseWithZod(formData, { schema: LoginSchema });
+  // A step-2 post without a usable User ID starts again at step 1.
+  if (submission.status !== "success" && submission.error?.userId)
+    return formFailure(START_FORM, submission, { hideFields: ["userId"] });
+  if (submission.status !== "success") return formFailure(LOGIN_FORM, submission);
+  const { userId: loginId, password, deviceType, secondFactor } = submission.value;
+
+  if (submission.value.intent === "send-code") {
+    const sent = await sendSignInEmailCode(context.deps, loginId, await getClient(context, request));
+    return formSuccess(LOGIN_FORM, submission, {
+      loginId,
+      deviceType: "email",
+      info: sent.ok ? COPY.sent : sent.message,
+    } satisfies Step2);
+  }
 
   const client = await getClient(context, request);
-  const result = await signIn(context.deps, { loginId, password, deviceType, code }, client);
-  if (!result.ok) {
-    return data({ step: 2, loginId, error: result.message, deviceType: deviceType ?? "" } satisfies Step2, {
-      status: result.code === "throttled" ? 429 : 401,
-    });
-  }
-  return redirect(await landingFor(context, result.value.userId, form), {
+  const result = await signIn(
+    context.deps,
+    { loginId, password, deviceType: deviceType ?? null, code: secondFactor },
+    client,
+  );
+  if (!result.ok)
+    return formFailure(
+      LOGIN_FORM,
+      submission,
+      { formErrors: [result.message ?? ""] },
+      result.code === "throttled" ? 429 : 401,
+    );
+  return redirect(await landingFor(context, result.value.userId, formData), {
     headers: await signedInHeaders(result.value),
   });
 }
@@ -189,50 +180,23 @@ async function landingFor(context: ActionFunctionArgs["context"], userId: string
     : safeRedirectPath(form.get("redirectTo"));
 }
 
-function parseJson(value: FormDataEntryValue | null) {
-  try {
-    const parsed = JSON.parse(String(value ?? ""));
-    return typeof parsed?.challengeId === "string" && typeof parsed?.response?.id === "string" ? parsed : null;
-  } catch {
-    return null;
-  }
+/** Step 2 after this answer, if the answer leads there. */
+function step2From(actionData: unknown, resume: Step2 | null): Step2 | null {
+  if (!actionData) return resume;
+  const answer = actionData as { formId?: string; result?: FormReply; done?: Step2 };
+  if (answer.done) return answer.done;
+  if (answer.formId !== LOGIN_FORM) return null;
+  // A failed step 2 keeps its User ID (a hidden field) with the rest of the input.
+  const kept = answer.result?.initialValue ?? {};
+  return { loginId: String(kept.userId ?? ""), deviceType: typeof kept.deviceType === "string" ? kept.deviceType : "" };
 }
 
 export default function Login() {
   const { programName, notice, redirectTo, resume } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
-  const step2 = result?.step === 2 ? (result as Step2) : result ? null : resume;
-  const hydrated = useHydrated();
-  const submit = useSubmit();
+  const actionData = useActionData<typeof action>();
+  const step2 = step2From(actionData, resume);
   const [keyError, setKeyError] = useState<string | null>(null);
-
-  /** With JavaScript: a security key answers instead of a typed code. */
-  async function onStep2Submit(event: FormEvent<HTMLFormElement>) {
-    const form = new FormData(event.currentTarget, (event.nativeEvent as SubmitEvent).submitter);
-    if (form.get("deviceType") !== "webauthn" || form.get("intent") !== "login") return;
-    event.preventDefault();
-    setKeyError(null);
-    try {
-      form.set("assertion", await getAssertion(String(form.get("userId"))));
-      submit(form, { method: "post" });
-    } catch (error) {
-      setKeyError(describeWebauthnError(error));
-    }
-  }
-
-  async function signInWithPasskeyClick() {
-    setKeyError(null);
-    try {
-      const form = new FormData();
-      form.set("intent", "passkey");
-      form.set("redirectTo", redirectTo);
-      form.set("assertion", await getAssertion(null));
-      submit(form, { method: "post" });
-    } catch (error) {
-      setKeyError(describeWebauthnError(error));
-    }
-  }
+  const passkeyError = resultFor(actionData, PASSKEY_FORM)?.error?.[""]?.[0];
 
   return (
     <div className="login-card">
@@ -243,7 +207,7 @@ export default function Login() {
           <p>{step2.info}</p>
         </Alert>
       ) : null}
-      {notice && !result ? (
+      {notice && !actionData ? (
         <Alert variant="info" role="status">
           <p>{notice}</p>
         </Alert>
@@ -253,112 +217,22 @@ export default function Login() {
           <p>{keyError}</p>
         </Alert>
       ) : null}
-      {result?.step === 1 && !result.field ? (
+      {passkeyError ? (
         <Alert variant="error" role="alert">
-          <p>{result.error}</p>
+          <p>{passkeyError}</p>
         </Alert>
       ) : null}
-      {step2?.error ? (
-        <Alert variant="error" role="alert">
-          <p>{step2.error}</p>
-        </Alert>
-      ) : null}
-
       {step2 ? (
-        <Form method="post" key="step2" onSubmit={(e) => void onStep2Submit(e)}>
-          {/* Enter in a field submits with the first submit button: make that Log In, not Send. */}
-          <button type="submit" name="intent" value="login" hidden tabIndex={-1} />
-          <input type="hidden" name="userId" value={step2.loginId} />
-          <input type="hidden" name="redirectTo" value={redirectTo} />
-          <p>
-            {COPY.signedInAs} <strong>{step2.loginId}</strong>
-          </p>
-          <TextField
-            label={COPY.password}
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            autoFocus
-            error={step2.fieldErrors?.password}
-          />
-          <SelectField
-            label={COPY.deviceType}
-            name="deviceType"
-            placeholder={COPY.devicePlaceholder}
-            defaultValue={step2.deviceType ?? ""}
-            // The same list for everyone (SPEC 2.2): it says nothing about the account.
-            options={SECOND_FACTOR_TYPES.map((k) => ({ value: k, label: SECOND_FACTOR_LABELS[k] }))}
-            hint={COPY.sendHint}
-            error={step2.fieldErrors?.deviceType}
-          />
-          <p>
-            <Button name="intent" value="send-code" variant="secondary" formNoValidate>
-              {COPY.send}
-            </Button>
-          </p>
-          <TextField
-            label={COPY.code}
-            name="code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            maxLength={40}
-            hint={COPY.codeHint}
-            error={step2.fieldErrors?.code}
-          />
-          <div className="actions">
-            <Button disabled={busy} name="intent" value="login">
-              {COPY.login}
-            </Button>
-            <LinkButton to="/login" variant="secondary">
-              {COPY.cancel}
-            </LinkButton>
-          </div>
-          <p>
-            <Link to="/forgot-password">{COPY.forgotPassword}</Link>
-          </p>
-          <section className="help-section" aria-labelledby="unable-heading">
-            <h2 id="unable-heading">{COPY.unableHeading}</h2>
-            <p>{COPY.unableText}</p>
-            <ul className="plain-links">
-              <li>
-                <Link to={`/login/recover?userId=${encodeURIComponent(step2.loginId)}`}>{COPY.unableLink}</Link>
-              </li>
-              <li>
-                <Link to={`/login?step=2&userId=${encodeURIComponent(step2.loginId)}&device=recovery`}>
-                  {COPY.useRecovery}
-                </Link>
-              </li>
-            </ul>
-          </section>
-          <section className="help-section" aria-labelledby="register-device-heading">
-            <h2 id="register-device-heading">{COPY.registerHeading}</h2>
-            <p>{COPY.registerText}</p>
-          </section>
-        </Form>
+        <Step2Form
+          // A new start after "Send": the device type it was for is preselected.
+          key={`step2-${step2.loginId}-${step2.info ?? ""}`}
+          step2={step2}
+          redirectTo={redirectTo}
+          actionData={actionData}
+          onKeyError={setKeyError}
+        />
       ) : (
-        <Form method="post" key="step1">
-          <input type="hidden" name="intent" value="next" />
-          <TextField
-            label={COPY.userId}
-            name="userId"
-            autoComplete="username"
-            autoCapitalize="characters"
-            spellCheck={false}
-            required
-            maxLength={20}
-            error={result?.step === 1 && result.field ? result.error : undefined}
-          />
-          <FormActions submit={COPY.next} cancelTo="/" cancel={COPY.cancel} busy={busy} />
-          {hydrated && webauthnSupported() ? (
-            <div className="passkey">
-              <p>{COPY.passkeyOr}</p>
-              <button type="button" className="ds-c-button" onClick={() => void signInWithPasskeyClick()}>
-                {COPY.passkey}
-              </button>
-            </div>
-          ) : null}
-        </Form>
+        <Step1Form key="step1" redirectTo={redirectTo} actionData={actionData} onKeyError={setKeyError} />
       )}
       <ul className="plain-links">
         <li>
@@ -369,5 +243,178 @@ export default function Login() {
         </li>
       </ul>
     </div>
+  );
+}
+
+function Step1Form({
+  redirectTo,
+  actionData,
+  onKeyError,
+}: {
+  redirectTo: string;
+  actionData: unknown;
+  onKeyError: (message: string | null) => void;
+}) {
+  const busy = useNavigation().state === "submitting";
+  const hydrated = useHydrated();
+  const submit = useSubmit();
+  const [form, fields] = useSchemaForm({
+    id: START_FORM,
+    schema: () => import("~/lib/sign-in-schemas").then((m) => m.LoginStartSchema),
+    actionData,
+  });
+
+  async function signInWithPasskeyClick() {
+    onKeyError(null);
+    try {
+      const formData = new FormData();
+      formData.set("intent", "passkey");
+      formData.set("redirectTo", redirectTo);
+      formData.set("assertion", await getAssertion(null));
+      submit(formData, { method: "post" });
+    } catch (error) {
+      onKeyError(describeWebauthnError(error));
+    }
+  }
+
+  return (
+    <>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <input type="hidden" name="intent" value="next" />
+        <TextField
+          label={COPY.userId}
+          field={fields.userId}
+          autoComplete="username"
+          autoCapitalize="characters"
+          spellCheck={false}
+          required
+          maxLength={20}
+        />
+        <FormActions submit={COPY.next} cancelTo="/" cancel={COPY.cancel} busy={busy} />
+        {hydrated && webauthnSupported() ? (
+          <div className="passkey">
+            <p>{COPY.passkeyOr}</p>
+            <button type="button" className="ds-c-button" onClick={() => void signInWithPasskeyClick()}>
+              {COPY.passkey}
+            </button>
+          </div>
+        ) : null}
+      </Form>
+    </>
+  );
+}
+
+function Step2Form({
+  step2,
+  redirectTo,
+  actionData,
+  onKeyError,
+}: {
+  step2: Step2;
+  redirectTo: string;
+  actionData: unknown;
+  onKeyError: (message: string | null) => void;
+}) {
+  const busy = useNavigation().state === "submitting";
+  const submit = useSubmit();
+  const [form, fields] = useSchemaForm({
+    id: LOGIN_FORM,
+    schema: () => import("~/lib/sign-in-schemas").then((m) => m.LoginSchema),
+    actionData,
+    defaultValue: { userId: step2.loginId, deviceType: step2.deviceType ?? "" },
+  });
+
+  /** With JavaScript: a security key answers instead of a typed code. */
+  async function withSecurityKey(formData: FormData) {
+    onKeyError(null);
+    try {
+      formData.set("assertion", await getAssertion(String(formData.get("userId"))));
+      submit(formData, { method: "post" });
+    } catch (error) {
+      onKeyError(describeWebauthnError(error));
+    }
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    form.onSubmit(event);
+    if (event.defaultPrevented) return;
+    const formData = new FormData(event.currentTarget, (event.nativeEvent as SubmitEvent).submitter);
+    if (formData.get("deviceType") !== "webauthn" || formData.get("intent") !== "login") return;
+    event.preventDefault();
+    void withSecurityKey(formData);
+  }
+
+  return (
+    <>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)} onSubmit={onSubmit}>
+        {/* Enter in a field submits with the first submit button: make that Log In, not Send. */}
+        <button type="submit" name="intent" value="login" hidden tabIndex={-1} />
+        <input type="hidden" name="userId" value={step2.loginId} />
+        <input type="hidden" name="redirectTo" value={redirectTo} />
+        <p>
+          {COPY.signedInAs} <strong>{step2.loginId}</strong>
+        </p>
+        <PasswordField
+          label={COPY.password}
+          field={fields.password}
+          autoComplete="current-password"
+          required
+          autoFocus
+        />
+        <SelectField
+          label={COPY.deviceType}
+          field={fields.deviceType}
+          placeholder={COPY.devicePlaceholder}
+          // The same list for everyone (SPEC 2.2): it says nothing about the account.
+          options={SECOND_FACTOR_TYPES.map((k) => ({ value: k, label: SECOND_FACTOR_LABELS[k] }))}
+          hint={COPY.sendHint}
+        />
+        <p>
+          <Button name="intent" value="send-code" variant="secondary" formNoValidate>
+            {COPY.send}
+          </Button>
+        </p>
+        <PasswordField
+          label={COPY.code}
+          field={fields.code}
+          type="text"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          maxLength={40}
+          hint={COPY.codeHint}
+        />
+        <div className="actions">
+          <Button disabled={busy} name="intent" value="login">
+            {COPY.login}
+          </Button>
+          <LinkButton to="/login" variant="secondary">
+            {COPY.cancel}
+          </LinkButton>
+        </div>
+        <p>
+          <Link to="/forgot-password">{COPY.forgotPassword}</Link>
+        </p>
+        <section className="help-section" aria-labelledby="unable-heading">
+          <h2 id="unable-heading">{COPY.unableHeading}</h2>
+          <p>{COPY.unableText}</p>
+          <ul className="plain-links">
+            <li>
+              <Link to={`/login/recover?userId=${encodeURIComponent(step2.loginId)}`}>{COPY.unableLink}</Link>
+            </li>
+            <li>
+              <Link to={`/login?step=2&userId=${encodeURIComponent(step2.loginId)}&device=recovery`}>
+                {COPY.useRecovery}
+              </Link>
+            </li>
+          </ul>
+        </section>
+        <section className="help-section" aria-labelledby="register-device-heading">
+          <h2 id="register-device-heading">{COPY.registerHeading}</h2>
+          <p>{COPY.registerText}</p>
+        </section>
+      </Form>
+    </>
   );
 }

@@ -1,17 +1,16 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { answerChallengeQuestions, challengeQuestionsFor } from "~/.server/auth/challenge-recovery";
+import { formFailure } from "~/.server/forms";
 import { getClient } from "~/.server/http";
-import { Alert, FormActions, TextField } from "~/components/ui";
+import { ErrorSummary, PasswordField } from "~/components/fields";
+import { FormActions } from "~/components/ui";
 import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
-import { formFields } from "~/lib/forms";
+import { useSchemaForm } from "~/lib/forms";
 import { LoginIdSchema } from "~/lib/schemas";
+import { RECOVERY_ANSWER_FIELDS, RecoverWithQuestionsSchema } from "~/lib/sign-in-schemas";
 
 const COPY = {
   title: "Unable to Access Security Code? - CMS.gov | QualityNet",
@@ -32,19 +31,35 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { loginId: parsed.data, questions: keys.map((key) => ({ key, text: CHALLENGE_QUESTIONS[key] })) };
 }
 
+const FORM_ID = "recover";
+
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await formFields(request);
-  const parsed = LoginIdSchema.safeParse(form.userId ?? "");
-  if (!parsed.success) throw redirect("/login");
-  const result = await answerChallengeQuestions(context.deps, parsed.data, form, await getClient(context, request));
-  if (!result.ok) return data({ error: result.message ?? "" }, { status: result.code === "wrong" ? 401 : 429 });
-  return redirect(`/login?step=2&userId=${encodeURIComponent(parsed.data)}&device=otc&codeSent=1`);
+  const submission = parseWithZod(await request.formData(), { schema: RecoverWithQuestionsSchema });
+  if (submission.status !== "success") {
+    if (submission.error?.userId) throw redirect("/login");
+    return formFailure(FORM_ID, submission, { hideFields: RECOVERY_ANSWER_FIELDS });
+  }
+  const { loginId } = submission.value;
+  const result = await answerChallengeQuestions(context.deps, submission.value, await getClient(context, request));
+  if (!result.ok)
+    return formFailure(
+      FORM_ID,
+      submission,
+      { formErrors: [result.message ?? ""], hideFields: RECOVERY_ANSWER_FIELDS },
+      result.code === "wrong" ? 401 : 429,
+    );
+  return redirect(`/login?step=2&userId=${encodeURIComponent(loginId)}&device=otc&codeSent=1`);
 }
 
 export default function RecoverWithQuestions() {
   const { loginId, questions } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/sign-in-schemas").then((m) => m.RecoverWithQuestionsSchema),
+    actionData,
+  });
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>
@@ -52,15 +67,19 @@ export default function RecoverWithQuestions() {
       <p>
         {COPY.userId} <strong>{loginId}</strong>
       </p>
-      {result?.error ? (
-        <Alert variant="error" role="alert">
-          <p>{result.error}</p>
-        </Alert>
-      ) : null}
-      <Form method="post" action={`/login/recover?userId=${encodeURIComponent(loginId)}`}>
+      <ErrorSummary form={form} />
+      <Form method="post" action={`/login/recover?userId=${encodeURIComponent(loginId)}`} {...getFormProps(form)}>
         <input type="hidden" name="userId" value={loginId} />
         {questions.map((q) => (
-          <TextField key={q.key} label={q.text} name={q.key} autoComplete="off" required maxLength={100} />
+          <PasswordField
+            key={q.key}
+            label={q.text}
+            field={fields[q.key]}
+            type="text"
+            autoComplete="off"
+            required
+            maxLength={100}
+          />
         ))}
         <FormActions submit={COPY.submit} cancelTo="/login" cancel={COPY.cancel} busy={busy} />
       </Form>

@@ -1,10 +1,6 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { recordAuditEvent } from "~/.server/audit/record";
 import {
@@ -15,15 +11,23 @@ import {
 } from "~/.server/auth/credentials";
 import { endOtherSessions, endSession, listSessions, rotateSession } from "~/.server/auth/session";
 import { describeUserAgent } from "~/.server/auth/sign-in";
+import { formFailure } from "~/.server/forms";
 import { requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
-import { flattenErrors } from "~/components/form-bits";
-import { Alert, Button, TextField } from "~/components/ui";
+import { ErrorSummary, PasswordField } from "~/components/fields";
+import { Alert, Button } from "~/components/ui";
+import {
+  ChangePasswordSchema,
+  ChangeQuestionsSchema,
+  EndOthersSchema,
+  EndSessionSchema,
+  ProfileIntentSchema,
+} from "~/lib/account-schemas";
 import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
 import { formatTime } from "~/lib/format";
-import { formFields, keepInput } from "~/lib/forms";
-import { PASSWORD_HINT } from "~/lib/password-policy";
+import { useSchemaForm } from "~/lib/forms";
+import { PASSWORD_HINT, PASSWORD_MAX, PASSWORD_MIN } from "~/lib/password-policy";
 
 const COPY = {
   title: "Profile - CMS.gov | QualityNet",
@@ -106,28 +110,29 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
+const PASSWORD_FORM = "change-password";
+const QUESTIONS_FORM = "change-questions";
+const OTHERS_FORM = "end-others";
+const sessionFormId = (sessionId: string) => `end-session-${sessionId}`;
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context.deps, request);
-  const form = await formFields(request);
+  const formData = await request.formData();
   const client = await getClient(context, request);
   const deps = context.deps;
-  switch (form.intent) {
+  switch (formData.get("intent")) {
     case "change-password": {
-      const result = await changePassword(deps, session.user, form, client, session);
-      if (!result.ok)
-        return data(
-          { intent: form.intent, fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) },
-          { status: 400 },
-        );
+      const submission = parseWithZod(formData, { schema: ChangePasswordSchema });
+      if (submission.status !== "success") return formFailure(PASSWORD_FORM, submission);
+      const result = await changePassword(deps, session.user, submission.value, client, session);
+      if (!result.ok) return formFailure(PASSWORD_FORM, submission, { fieldErrors: result.fieldErrors });
       return redirect("/profile?done=password#password", { headers: { "Set-Cookie": result.value.setCookie } });
     }
     case "change-questions": {
-      const result = await changeChallengeQuestions(deps, session.user, form, client);
-      if (!result.ok)
-        return data(
-          { intent: form.intent, fieldErrors: flattenErrors(result.fieldErrors), values: keepInput(form) },
-          { status: 400 },
-        );
+      const submission = parseWithZod(formData, { schema: ChangeQuestionsSchema });
+      if (submission.status !== "success") return formFailure(QUESTIONS_FORM, submission);
+      const result = await changeChallengeQuestions(deps, session.user, submission.value, client);
+      if (!result.ok) return formFailure(QUESTIONS_FORM, submission, { fieldErrors: result.fieldErrors });
       // The questions are a way back in: a new session id after changing them (ASVS 3.3.x).
       const rotated = await rotateSession(deps, session);
       return redirect(
@@ -135,7 +140,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
         rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined,
       );
     }
-    case "end-others":
+    case "end-others": {
+      const submission = parseWithZod(formData, { schema: EndOthersSchema });
+      if (submission.status !== "success") return formFailure(OTHERS_FORM, submission);
       await endOtherSessions(deps, session.user.id, session.idHash);
       await recordAuditEvent(deps, {
         eventType: "sessions.ended_others",
@@ -145,8 +152,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
         ip: client.ip,
       });
       return redirect("/profile?done=others#sessions");
-    case "end-session":
-      await endSession(deps, session.user.id, form.sessionId ?? "");
+    }
+    case "end-session": {
+      const submission = parseWithZod(formData, { schema: EndSessionSchema });
+      if (submission.status !== "success") return formFailure(sessionFormId(""), submission);
+      const { sessionId } = submission.value;
+      await endSession(deps, session.user.id, sessionId);
       await recordAuditEvent(deps, {
         eventType: "session.ended",
         outcome: "success",
@@ -154,16 +165,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
         actorUserId: session.user.id,
         ip: client.ip,
       });
-      return redirect(form.sessionId === session.idHash ? "/login?signedOut=1" : "/profile?done=session#sessions");
-    default:
-      return data(
-        {
-          intent: "unknown",
-          fieldErrors: { form: "Choose an action." } as Record<string, string>,
-          values: {} as Record<string, string>,
-        },
-        { status: 400 },
-      );
+      return redirect(sessionId === session.idHash ? "/login?signedOut=1" : "/profile?done=session#sessions");
+    }
+    default: {
+      // No form on this screen posts anything else.
+      const submission = parseWithZod(formData, { schema: ProfileIntentSchema });
+      return formFailure("profile", submission);
+    }
   }
 }
 
@@ -176,9 +184,23 @@ const NOTICES: Record<string, string> = {
 
 export default function Profile() {
   const { loginId, notice, questions, sessions, events } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const errorsFor = (intent: string) => (result?.intent === intent ? result.fieldErrors : undefined);
+  const [passwordForm, password] = useSchemaForm({
+    id: PASSWORD_FORM,
+    schema: () => import("~/lib/account-schemas").then((m) => m.ChangePasswordSchema),
+    actionData,
+  });
+  const [questionsForm, questionFields] = useSchemaForm({
+    id: QUESTIONS_FORM,
+    schema: () => import("~/lib/account-schemas").then((m) => m.ChangeQuestionsSchema),
+    actionData,
+  });
+  const [othersForm] = useSchemaForm({
+    id: OTHERS_FORM,
+    schema: () => import("~/lib/account-schemas").then((m) => m.EndOthersSchema),
+    actionData,
+  });
   return (
     <>
       <h1>{COPY.heading}</h1>
@@ -190,36 +212,30 @@ export default function Profile() {
 
       <section id="password" aria-labelledby="password-heading" className="profile-section">
         <h2 id="password-heading">{COPY.passwordHeading}</h2>
-        <Form method="post">
+        <ErrorSummary form={passwordForm} />
+        <Form method="post" {...getFormProps(passwordForm)}>
           <input type="hidden" name="intent" value="change-password" />
           <input type="hidden" name="username" autoComplete="username" value={loginId} />
-          <TextField
+          <PasswordField
             label={COPY.currentPassword}
-            name="currentPassword"
-            id="field-currentPassword"
-            type="password"
+            field={password.currentPassword}
             autoComplete="current-password"
             required
-            error={errorsFor("change-password")?.currentPassword}
           />
-          <TextField
+          <PasswordField
             label={COPY.newPassword}
-            name="newPassword"
-            type="password"
+            field={password.newPassword}
             autoComplete="new-password"
             required
-            minLength={12}
-            maxLength={128}
+            minLength={PASSWORD_MIN}
+            maxLength={PASSWORD_MAX}
             hint={PASSWORD_HINT}
-            error={errorsFor("change-password")?.newPassword}
           />
-          <TextField
+          <PasswordField
             label={COPY.confirmPassword}
-            name="confirmPassword"
-            type="password"
+            field={password.confirmPassword}
             autoComplete="new-password"
             required
-            error={errorsFor("change-password")?.confirmPassword}
           />
           <Button disabled={busy}>{COPY.changePassword}</Button>
         </Form>
@@ -233,20 +249,15 @@ export default function Profile() {
             <li key={q}>{q}</li>
           ))}
         </ul>
-        <Form method="post">
+        <ErrorSummary form={questionsForm} />
+        <Form method="post" {...getFormProps(questionsForm)}>
           <input type="hidden" name="intent" value="change-questions" />
-          <ChallengeQuestionFields
-            errors={errorsFor("change-questions")}
-            values={result?.intent === "change-questions" ? result.values : undefined}
-          />
-          <TextField
+          <ChallengeQuestionFields fields={questionFields} />
+          <PasswordField
             label={COPY.currentPassword}
-            name="currentPassword"
-            id="field-questions-currentPassword"
-            type="password"
+            field={questionFields.currentPassword}
             autoComplete="current-password"
             required
-            error={errorsFor("change-questions")?.currentPassword}
           />
           <Button disabled={busy}>{COPY.saveQuestions}</Button>
         </Form>
@@ -263,18 +274,12 @@ export default function Profile() {
               <p className="hint">
                 {COPY.from} {s.place} · {COPY.started} {s.started} · {COPY.lastActive} {s.lastActive}
               </p>
-              {!s.current ? (
-                <Form method="post">
-                  <input type="hidden" name="intent" value="end-session" />
-                  <input type="hidden" name="sessionId" value={s.id} />
-                  <Button variant="secondary">{COPY.endSession}</Button>
-                </Form>
-              ) : null}
+              {!s.current ? <EndSessionForm sessionId={s.id} actionData={actionData} /> : null}
             </li>
           ))}
         </ul>
         {sessions.length > 1 ? (
-          <Form method="post">
+          <Form method="post" {...getFormProps(othersForm)}>
             <input type="hidden" name="intent" value="end-others" />
             <Button variant="secondary">{COPY.endOthers}</Button>
           </Form>
@@ -301,5 +306,21 @@ export default function Profile() {
         )}
       </section>
     </>
+  );
+}
+
+/** "Sign out this session", for one of the other sessions in the list. */
+function EndSessionForm({ sessionId, actionData }: { sessionId: string; actionData: unknown }) {
+  const [form] = useSchemaForm({
+    id: sessionFormId(sessionId),
+    schema: () => import("~/lib/account-schemas").then((m) => m.EndSessionSchema),
+    actionData,
+  });
+  return (
+    <Form method="post" {...getFormProps(form)}>
+      <input type="hidden" name="intent" value="end-session" />
+      <input type="hidden" name="sessionId" value={sessionId} />
+      <Button variant="secondary">{COPY.endSession}</Button>
+    </Form>
   );
 }

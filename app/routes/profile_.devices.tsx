@@ -1,10 +1,6 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { holdsApprovingRole } from "~/.server/access/authorize";
 import {
@@ -14,12 +10,20 @@ import {
   removeDevice,
   renameDevice,
 } from "~/.server/auth/mfa";
+import { formFailure, formSuccess } from "~/.server/forms";
 import { requireCapability, requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
+import { ErrorSummary, TextField } from "~/components/fields";
 import { RecoveryCodes } from "~/components/recovery-codes";
-import { Alert, Button, TextField } from "~/components/ui";
+import { Alert, Button } from "~/components/ui";
+import {
+  DeviceIntentSchema,
+  RegenerateCodesSchema,
+  RemoveDeviceSchema,
+  RenameDeviceSchema,
+} from "~/lib/enrollment-schemas";
 import { formatTime } from "~/lib/format";
-import { formFields } from "~/lib/forms";
+import { useSchemaForm } from "~/lib/forms";
 import { MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
 
 const COPY = {
@@ -80,51 +84,64 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
+const renameFormId = (deviceId: string) => `rename-${deviceId}`;
+const removeFormId = (deviceId: string) => `remove-${deviceId}`;
+const CODES_FORM = "regenerate";
+
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await formFields(request);
+  const formData = await request.formData();
   const client = await getClient(context, request);
   const back = { returnTo: "/profile/devices" };
-  switch (form.intent) {
+  const deviceId = String(formData.get("deviceId") ?? "");
+  switch (formData.get("intent")) {
     case "rename": {
       // Rule: own devices; a name changes nothing about security.
       const { user } = await requireCapability(context.deps, request, "device.rename", {}, back);
-      const result = await renameDevice(context.deps, user, form.deviceId ?? "", form.name ?? "");
-      if (!result.ok)
-        return data(
-          { target: form.deviceId, error: result.fieldErrors?.name?.[0] ?? "", codes: null },
-          { status: 400 },
-        );
+      const submission = parseWithZod(formData, { schema: RenameDeviceSchema });
+      if (submission.status !== "success") return formFailure(renameFormId(deviceId), submission);
+      const result = await renameDevice(context.deps, user, submission.value);
+      if (!result.ok) return formFailure(renameFormId(deviceId), submission, { fieldErrors: result.fieldErrors });
       throw redirect("/profile/devices?renamed=1");
     }
     case "remove": {
       // Rule: own devices, a strong factor in the last 15 minutes.
       const { user, actor } = await requireCapability(context.deps, request, "device.remove", {}, back);
-      const result = await removeDevice(context.deps, user, form.deviceId ?? "", client, {
+      const submission = parseWithZod(formData, { schema: RemoveDeviceSchema });
+      if (submission.status !== "success") return formFailure(removeFormId(deviceId), submission);
+      const result = await removeDevice(context.deps, user, submission.value.deviceId, client, {
         keepStrongDevice: holdsApprovingRole(actor),
       });
-      if (!result.ok) return data({ target: form.deviceId, error: result.message ?? "", codes: null }, { status: 400 });
+      if (!result.ok) return formFailure(removeFormId(deviceId), submission, { formErrors: [result.message ?? ""] });
       throw redirect("/profile/devices?removed=1");
     }
     case "regenerate": {
       // Rule: a strong factor in the last 15 minutes (new codes are a new way in).
       const { user } = await requireCapability(context.deps, request, "recovery_codes.issue", {}, back);
-      return {
-        target: "codes",
-        error: null,
+      const submission = parseWithZod(formData, { schema: RegenerateCodesSchema });
+      if (submission.status !== "success") return formFailure(CODES_FORM, submission);
+      return formSuccess(CODES_FORM, submission, {
         codes: await issueRecoveryCodes(context.deps, user, client),
         loginId: user.loginId,
-      };
+      });
     }
-    default:
+    default: {
       await requireSession(context.deps, request);
-      return data({ target: null, error: "Choose an action.", codes: null }, { status: 400 });
+      const submission = parseWithZod(formData, { schema: DeviceIntentSchema });
+      return formFailure("devices", submission);
+    }
   }
 }
 
 export default function Devices() {
   const { devices, notice, codesLeft } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
+  const [codesForm] = useSchemaForm({
+    id: CODES_FORM,
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.RegenerateCodesSchema),
+    actionData,
+  });
+  const issued = actionData && "done" in actionData ? actionData.done : null;
   return (
     <>
       <h1>{COPY.heading}</h1>
@@ -143,41 +160,9 @@ export default function Devices() {
               {COPY.credentialId} {d.credentialLabel} · {COPY.addedOn} {d.addedOn} ·{" "}
               {d.lastUsed ? `${COPY.lastUsed} ${d.lastUsed}` : COPY.never}
             </p>
-            {result?.target === d.id && result.error ? (
-              <Alert variant="error" role="alert">
-                <p>{result.error}</p>
-              </Alert>
-            ) : null}
-            <details>
-              <summary>{COPY.rename}</summary>
-              <Form method="post">
-                <input type="hidden" name="intent" value="rename" />
-                <input type="hidden" name="deviceId" value={d.id} />
-                <TextField
-                  label={COPY.newName}
-                  name="name"
-                  id={`rename-${d.id}`}
-                  required
-                  maxLength={40}
-                  defaultValue={d.name}
-                />
-                <Button variant="secondary" disabled={busy}>
-                  {COPY.rename}
-                </Button>
-              </Form>
-            </details>
+            <RenameForm device={d} actionData={actionData} />
             {devices.length > 1 ? (
-              <details>
-                <summary>{COPY.remove}</summary>
-                <Form method="post">
-                  <p className="hint">{COPY.removeHint}</p>
-                  <input type="hidden" name="intent" value="remove" />
-                  <input type="hidden" name="deviceId" value={d.id} />
-                  <Button variant="secondary" disabled={busy}>
-                    {COPY.remove}
-                  </Button>
-                </Form>
-              </details>
+              <RemoveForm deviceId={d.id} actionData={actionData} />
             ) : (
               <p className="hint">{COPY.lastDevice}</p>
             )}
@@ -198,17 +183,13 @@ export default function Devices() {
 
       <section aria-labelledby="codes-section-heading" className="profile-section">
         <h2 id="codes-section-heading">{COPY.codesHeading}</h2>
-        {result?.codes && "loginId" in result ? (
-          <RecoveryCodes codes={result.codes} loginId={result.loginId} />
+        {issued ? (
+          <RecoveryCodes codes={issued.codes} loginId={issued.loginId} />
         ) : (
           <>
             <p>{COPY.codesLeft(codesLeft)}</p>
-            {result?.target === "codes" && result.error ? (
-              <Alert variant="error" role="alert">
-                <p>{result.error}</p>
-              </Alert>
-            ) : null}
-            <Form method="post">
+            <ErrorSummary form={codesForm} />
+            <Form method="post" {...getFormProps(codesForm)}>
               <p className="hint">{COPY.regenerateHint}</p>
               <input type="hidden" name="intent" value="regenerate" />
               <Button variant="secondary" disabled={busy}>
@@ -218,6 +199,59 @@ export default function Devices() {
           </>
         )}
       </section>
+    </>
+  );
+}
+
+/** "Rename", for one device; opens again on its own error. */
+function RenameForm({ device, actionData }: { device: { id: string; name: string }; actionData: unknown }) {
+  const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: renameFormId(device.id),
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.RenameDeviceSchema),
+    actionData,
+    defaultValue: { name: device.name },
+  });
+  return (
+    <>
+      <ErrorSummary form={form} />
+      <details open={form.status === "error" || undefined}>
+        <summary>{COPY.rename}</summary>
+        <Form method="post" {...getFormProps(form)}>
+          <input type="hidden" name="intent" value="rename" />
+          <input type="hidden" name="deviceId" value={device.id} />
+          <TextField label={COPY.newName} field={fields.name} required maxLength={40} />
+          <Button variant="secondary" disabled={busy}>
+            {COPY.rename}
+          </Button>
+        </Form>
+      </details>
+    </>
+  );
+}
+
+/** "Remove", for one device. */
+function RemoveForm({ deviceId, actionData }: { deviceId: string; actionData: unknown }) {
+  const busy = useNavigation().state === "submitting";
+  const [form] = useSchemaForm({
+    id: removeFormId(deviceId),
+    schema: () => import("~/lib/enrollment-schemas").then((m) => m.RemoveDeviceSchema),
+    actionData,
+  });
+  return (
+    <>
+      <ErrorSummary form={form} />
+      <details>
+        <summary>{COPY.remove}</summary>
+        <Form method="post" {...getFormProps(form)}>
+          <p className="hint">{COPY.removeHint}</p>
+          <input type="hidden" name="intent" value="remove" />
+          <input type="hidden" name="deviceId" value={deviceId} />
+          <Button variant="secondary" disabled={busy}>
+            {COPY.remove}
+          </Button>
+        </Form>
+      </details>
     </>
   );
 }

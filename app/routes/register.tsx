@@ -46,7 +46,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function Register() {
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [form, fields] = useSchemaForm({ id: FORM_ID, schema: RegistrationSchema, actionData });
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/schemas").then((m) => m.RegistrationSchema),
+    actionData,
+  });
   if (actionData && "done" in actionData) {
     return (
       <>
@@ -64,14 +68,23 @@ export default function Register() {
       <p className="lead">{COPY.intro}</p>
       <ErrorSummary form={form} />
       <Form method="post" {...getFormProps(form)}>
-        <TextField label={COPY.firstName} field={fields.firstName} autoComplete="given-name" />
-        <TextField label={COPY.lastName} field={fields.lastName} autoComplete="family-name" />
-        <TextField label={COPY.email} field={fields.email} type="email" autoComplete="email" hint={COPY.emailHint} />
+        <TextField label={COPY.firstName} field={fields.firstName} autoComplete="given-name" required maxLength={50} />
+        <TextField label={COPY.lastName} field={fields.lastName} autoComplete="family-name" required maxLength={50} />
+        <TextField
+          label={COPY.email}
+          field={fields.email}
+          type="email"
+          autoComplete="email"
+          required
+          maxLength={254}
+          hint={COPY.emailHint}
+        />
         <TextField
           label={COPY.phone}
           field={fields.phone}
           type="tel"
           autoComplete="tel"
+          required
           maxLength={25}
           hint={COPY.phoneHint}
         />

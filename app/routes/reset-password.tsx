@@ -1,19 +1,17 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { getPasswordResetContext, resetPassword } from "~/.server/auth/credentials";
 import { clearSessionCookie } from "~/.server/auth/session";
+import { formFailure } from "~/.server/forms";
 import { getClient } from "~/.server/http";
-import { ErrorSummary, flattenErrors, SelectField } from "~/components/form-bits";
-import { Alert, Button, LinkButton, TextField } from "~/components/ui";
-import { formFields } from "~/lib/forms";
-import { SECOND_FACTOR_LABELS } from "~/lib/mfa";
-import { PASSWORD_HINT } from "~/lib/password-policy";
+import { ErrorSummary, PasswordField, SelectField } from "~/components/fields";
+import { Alert, Button, LinkButton } from "~/components/ui";
+import { ResetPasswordSchema } from "~/lib/account-schemas";
+import { useSchemaForm } from "~/lib/forms";
+import { SECOND_FACTOR_LABELS, type SecondFactorType } from "~/lib/mfa";
+import { PASSWORD_HINT, PASSWORD_MAX, PASSWORD_MIN } from "~/lib/password-policy";
 
 const COPY = {
   title: "Choose a new password - CMS.gov | QualityNet",
@@ -38,21 +36,25 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { valid: true as const, token: token!, loginId: reset.user.loginId, strongTypes: reset.strongTypes };
 }
 
+const FORM_ID = "reset-password";
+
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await formFields(request);
-  const result = await resetPassword(context.deps, form.token ?? "", form, await getClient(context, request));
+  const submission = parseWithZod(await request.formData(), { schema: ResetPasswordSchema });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission);
+  const result = await resetPassword(context.deps, submission.value, await getClient(context, request));
   if (!result.ok) {
     if (result.code === "expired")
-      return data({ fieldErrors: { form: result.message ?? COPY.expired } as Record<string, string> }, { status: 410 });
-    return data({ fieldErrors: flattenErrors(result.fieldErrors) }, { status: 400 });
+      return formFailure(FORM_ID, submission, { formErrors: [result.message ?? COPY.expired] }, 410);
+    return formFailure(FORM_ID, submission, {
+      formErrors: result.message ? [result.message] : undefined,
+      fieldErrors: result.fieldErrors,
+    });
   }
   return redirect("/login?reset=1", { headers: { "Set-Cookie": await clearSessionCookie() } });
 }
 
 export default function ResetPassword() {
   const loaded = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
   if (!loaded.valid) {
     return (
       <div className="form-page">
@@ -64,50 +66,65 @@ export default function ResetPassword() {
       </div>
     );
   }
+  return <ResetForm {...loaded} />;
+}
+
+function ResetForm({
+  token,
+  loginId,
+  strongTypes,
+}: {
+  token: string;
+  loginId: string;
+  strongTypes: SecondFactorType[];
+}) {
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/account-schemas").then((m) => m.ResetPasswordSchema),
+    actionData,
+  });
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>
-      <ErrorSummary errors={result?.fieldErrors} />
-      <Form method="post">
-        <input type="hidden" name="token" value={loaded.token} />
-        <input type="hidden" name="username" autoComplete="username" value={loaded.loginId} />
-        <TextField
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <input type="hidden" name="token" value={token} />
+        <input type="hidden" name="username" autoComplete="username" value={loginId} />
+        <PasswordField
           label={COPY.newPassword}
-          name="newPassword"
-          type="password"
+          field={fields.newPassword}
           autoComplete="new-password"
           required
-          minLength={12}
-          maxLength={128}
+          minLength={PASSWORD_MIN}
+          maxLength={PASSWORD_MAX}
           hint={PASSWORD_HINT}
-          error={result?.fieldErrors.newPassword}
         />
-        <TextField
+        <PasswordField
           label={COPY.confirmPassword}
-          name="confirmPassword"
-          type="password"
+          field={fields.confirmPassword}
           autoComplete="new-password"
           required
-          error={result?.fieldErrors.confirmPassword}
         />
-        {loaded.strongTypes.length > 0 ? (
+        {strongTypes.length > 0 ? (
           // Only strong factors: an emailed code proves no more than the emailed link did.
           <SelectField
             label={COPY.deviceType}
-            name="deviceType"
-            options={loaded.strongTypes.map((t) => ({ value: t, label: SECOND_FACTOR_LABELS[t] }))}
+            field={fields.deviceType}
+            options={strongTypes.map((t) => ({ value: t, label: SECOND_FACTOR_LABELS[t] }))}
           />
         ) : null}
-        {loaded.strongTypes.length > 0 ? (
-          <TextField
+        {strongTypes.length > 0 ? (
+          <PasswordField
             label={COPY.code}
-            name="code"
+            field={fields.code}
+            type="text"
             inputMode="text"
             autoComplete="one-time-code"
             required
             maxLength={40}
             hint={COPY.codeHint}
-            error={result?.fieldErrors.code}
           />
         ) : null}
         <Button disabled={busy}>{COPY.submit}</Button>

@@ -1,20 +1,18 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import { type FormEvent, useState } from "react";
 import { strongFactorsOf } from "~/.server/auth/mfa";
 import { stepUp } from "~/.server/auth/step-up";
+import { formFailure } from "~/.server/forms";
 import { requireSession } from "~/.server/guards";
 import { getClient, safeRedirectPath } from "~/.server/http";
-import { ErrorSummary, SelectField } from "~/components/form-bits";
-import { Alert, Button, LinkButton, TextField } from "~/components/ui";
-import { formFields } from "~/lib/forms";
-import { SECOND_FACTOR_LABELS, STRONG_TYPES } from "~/lib/mfa";
+import { ErrorSummary, PasswordField, SelectField } from "~/components/fields";
+import { Alert, Button, LinkButton } from "~/components/ui";
+import { useSchemaForm } from "~/lib/forms";
+import { SECOND_FACTOR_LABELS } from "~/lib/mfa";
+import { StepUpSchema } from "~/lib/sign-in-schemas";
 import { useHydrated } from "~/lib/use-hydrated";
 import { describeWebauthnError, getAssertion } from "~/lib/webauthn-client";
 
@@ -48,63 +46,54 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
+const FORM_ID = "step-up";
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context.deps, request);
-  const form = await formFields(request);
-  const type = form.deviceType ?? "";
-  const redirectTo = safeRedirectPath(form.redirectTo);
-  if (!(STRONG_TYPES as readonly string[]).includes(type)) {
-    return data(
-      {
-        fieldErrors: { deviceType: "Choose Authenticator App, Security Key or Recovery Code." } as Record<
-          string,
-          string
-        >,
-        deviceType: type,
-      },
-      { status: 400 },
-    );
-  }
-  const code = type === "webauthn" ? (form.assertion ?? "") : (form.code ?? "");
-  if (!code.trim())
-    return data(
-      { fieldErrors: { code: "Enter the Security Code." } as Record<string, string>, deviceType: type },
-      { status: 400 },
-    );
-  const result = await stepUp(context.deps, session, { type, code }, await getClient(context, request));
+  const submission = parseWithZod(await request.formData(), { schema: StepUpSchema });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission);
+  const redirectTo = safeRedirectPath(submission.value.redirectTo);
+  const result = await stepUp(context.deps, session, submission.value, await getClient(context, request));
   if (!result.ok) {
     if (result.code === "expired") throw redirect("/login?expired=1");
-    return data(
-      {
-        fieldErrors: { code: result.fieldErrors?.code?.[0] ?? "That code is not right." } as Record<string, string>,
-        deviceType: type,
-      },
-      { status: 400 },
-    );
+    return formFailure(FORM_ID, submission, {
+      fieldErrors: { code: [result.fieldErrors?.code?.[0] ?? "That code is not right."] },
+    });
   }
   throw redirect(redirectTo, { headers: { "Set-Cookie": result.value.setCookie } });
 }
 
 export default function StepUp() {
   const { loginId, redirectTo, types } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/sign-in-schemas").then((m) => m.StepUpSchema),
+    actionData,
+    defaultValue: { deviceType: types[0], redirectTo },
+  });
   const hydrated = useHydrated();
   const submit = useSubmit();
   const [keyError, setKeyError] = useState<string | null>(null);
 
   /** With JavaScript: a security key answers instead of a typed code. */
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    const form = new FormData(event.currentTarget);
-    if (form.get("deviceType") !== "webauthn") return;
-    event.preventDefault();
+  async function withSecurityKey(formData: FormData) {
     setKeyError(null);
     try {
-      form.set("assertion", await getAssertion(loginId));
-      submit(form, { method: "post" });
+      formData.set("assertion", await getAssertion(loginId));
+      submit(formData, { method: "post" });
     } catch (error) {
       setKeyError(describeWebauthnError(error));
     }
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    const formData = new FormData(event.currentTarget);
+    if (formData.get("deviceType") !== "webauthn") return form.onSubmit(event);
+    // The key's answer is the code: nothing to check before the browser asks for it.
+    event.preventDefault();
+    void withSecurityKey(formData);
   }
 
   return (
@@ -118,31 +107,29 @@ export default function StepUp() {
         </Alert>
       ) : (
         <>
-          <ErrorSummary errors={result?.fieldErrors} />
+          <ErrorSummary form={form} />
           {keyError ? (
             <Alert variant="error" role="alert">
               <p>{keyError}</p>
             </Alert>
           ) : null}
-          <Form method="post" onSubmit={(e) => void onSubmit(e)}>
+          <Form method="post" {...getFormProps(form)} onSubmit={onSubmit}>
             <input type="hidden" name="redirectTo" value={redirectTo} />
             <SelectField
               label={COPY.deviceType}
-              name="deviceType"
-              defaultValue={result?.deviceType ?? types[0]}
+              field={fields.deviceType}
               options={types.map((t) => ({ value: t, label: SECOND_FACTOR_LABELS[t] }))}
               hint={types.includes("webauthn") ? (hydrated ? COPY.keyHint : COPY.keyNeedsScript) : undefined}
-              error={result?.fieldErrors.deviceType}
             />
-            <TextField
+            <PasswordField
               label={COPY.code}
-              name="code"
+              field={fields.code}
+              type="text"
               inputMode="text"
               autoComplete="one-time-code"
               maxLength={40}
               hint={COPY.codeHint}
               autoFocus
-              error={result?.fieldErrors.code}
             />
             <div className="actions">
               <Button disabled={busy}>{COPY.submit}</Button>

@@ -1,14 +1,14 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
-import { Form, useLoaderData } from "@remix-run/react";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { acceptTerms, termsSetCookie } from "~/.server/auth/terms";
+import { formFailure } from "~/.server/forms";
 import { getDestinationProgram } from "~/.server/programs";
+import { ErrorSummary } from "~/components/fields";
 import { Button } from "~/components/ui";
+import { useSchemaForm } from "~/lib/forms";
+import { TermsSchema } from "~/lib/schemas";
 import { TERMS_VERSION } from "~/lib/terms";
 
 const COPY = {
@@ -35,12 +35,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { program };
 }
 
+const FORM_ID = "terms";
+
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
-  const intent = form.get("intent");
-  if (intent === "decline") return redirect("/?declined=1");
-  if (intent !== "accept") return data({ error: "Choose I Accept or Decline." }, { status: 400 });
-  const program = await getDestinationProgram(context.deps, String(form.get("program") ?? "") || null);
+  const submission = parseWithZod(await request.formData(), { schema: TermsSchema });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission);
+  if (submission.value.intent === "decline") return redirect("/?declined=1");
+  const program = await getDestinationProgram(context.deps, submission.value.program ?? null);
   const acceptanceId = await acceptTerms(context.deps, { programCode: program?.code ?? null });
   return redirect(program ? `/login?program=${encodeURIComponent(program.code)}` : "/login", {
     headers: { "Set-Cookie": termsSetCookie(acceptanceId) },
@@ -49,6 +50,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function Terms() {
   const { program } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [form] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/schemas").then((m) => m.TermsSchema),
+    actionData,
+  });
   return (
     <>
       <h1>{COPY.heading}</h1>
@@ -64,7 +71,8 @@ export default function Terms() {
           <p key={p.slice(0, 24)}>{p}</p>
         ))}
       </section>
-      <Form method="post" className="terms-form">
+      <ErrorSummary form={form} />
+      <Form method="post" className="terms-form" {...getFormProps(form)}>
         <input type="hidden" name="program" value={program?.code ?? ""} />
         <fieldset className="ds-c-fieldset">
           <legend>{COPY.question}</legend>

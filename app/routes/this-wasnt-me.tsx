@@ -1,3 +1,5 @@
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
 import {
   type ActionFunctionArgs,
   data,
@@ -9,8 +11,11 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { reportNotMe } from "~/.server/auth/credentials";
 import { peekEmailToken } from "~/.server/auth/email-tokens";
 import { clearSessionCookie } from "~/.server/auth/session";
+import { formFailure, formSuccess } from "~/.server/forms";
 import { getClient } from "~/.server/http";
 import { Alert, Button, LinkButton } from "~/components/ui";
+import { useSchemaForm } from "~/lib/forms";
+import { NotMeSchema } from "~/lib/schemas";
 
 const COPY = {
   title: "This wasn't me - CMS.gov | QualityNet",
@@ -36,12 +41,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { token: (await peekEmailToken(context.deps, token, "not_me")) ? token : null, afterWeakReset: false };
 }
 
+const FORM_ID = "not-me";
+
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
-  const result = await reportNotMe(context.deps, String(form.get("token") ?? ""), await getClient(context, request));
-  if (!result.ok) return data({ error: COPY.expired, held: false }, { status: 410 });
+  const submission = parseWithZod(await request.formData(), { schema: NotMeSchema });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission, { formErrors: [COPY.expired] }, 410);
+  const result = await reportNotMe(context.deps, submission.value, await getClient(context, request));
+  if (!result.ok) return formFailure(FORM_ID, submission, { formErrors: [COPY.expired] }, 410);
   if ("held" in result.value)
-    return data({ error: null, held: true }, { headers: { "Set-Cookie": clearSessionCookie() } });
+    return data(formSuccess(FORM_ID, submission, { held: true }), {
+      headers: { "Set-Cookie": clearSessionCookie() },
+    });
   return redirect(`/reset-password?token=${result.value.resetToken}`, {
     headers: { "Set-Cookie": clearSessionCookie() },
   });
@@ -49,8 +59,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function ThisWasntMe() {
   const { token, afterWeakReset } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  if (result?.held) {
+  const actionData = useActionData<typeof action>();
+  const [form] = useSchemaForm({
+    id: FORM_ID,
+    schema: () => import("~/lib/schemas").then((m) => m.NotMeSchema),
+    actionData,
+  });
+  if (actionData && "done" in actionData) {
     return (
       <div className="form-page">
         <h1>{COPY.heading}</h1>
@@ -60,7 +75,7 @@ export default function ThisWasntMe() {
       </div>
     );
   }
-  if (!token || result?.error) {
+  if (!token || form.status === "error") {
     return (
       <div className="form-page">
         <h1>{COPY.heading}</h1>
@@ -75,7 +90,7 @@ export default function ThisWasntMe() {
     <div className="form-page">
       <h1>{COPY.heading}</h1>
       <p>{afterWeakReset ? COPY.holdIntro : COPY.intro}</p>
-      <Form method="post">
+      <Form method="post" {...getFormProps(form)}>
         <input type="hidden" name="token" value={token} />
         <Button>{afterWeakReset ? COPY.hold : COPY.confirm}</Button>
       </Form>

@@ -60,7 +60,10 @@ describe("public screens", () => {
     const html = await login.text();
     expect(html).toContain("Welcome to CMS Enterprise Portal");
     expect(html).toContain("Inpatient Hospital Quality Reporting Program");
-    expect(html).toMatch(/<label[^>]*for="field-userId"[^>]*>User ID<\/label>/);
+    // The label names the User ID input (ids come from the form: `${formId}-${field}`).
+    const inputId = html.match(/<input[^>]*id="([^"]+)"[^>]*name="userId"/)?.[1];
+    expect(inputId).toBe("login-start-userId");
+    expect(html).toMatch(new RegExp(`<label[^>]*for="${inputId}"[^>]*>User ID</label>`));
   });
 
   it("the sign-in screen sends anyone who has not accepted the terms back to them", async () => {

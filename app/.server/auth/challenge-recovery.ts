@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { CHALLENGE_QUESTIONS, type ChallengeQuestionKey, normaliseAnswer } from "~/lib/challenge-questions";
+import type { RecoverWithQuestionsInput } from "~/lib/sign-in-schemas";
 import { recordAuditEvent } from "../audit/record";
 import { challengeAnswers, users } from "../db/schema";
 import type { Deps } from "../deps";
@@ -42,8 +43,7 @@ export async function challengeQuestionsFor(
  */
 export async function answerChallengeQuestions(
   deps: Deps,
-  loginId: string,
-  answers: Record<string, string>,
+  { loginId, answers }: RecoverWithQuestionsInput,
   client: { ip: string | null; userAgent: string | null },
 ): Promise<Result<null, "wrong" | "exhausted" | "throttled">> {
   // Per User ID and client: a stranger's wrong answers do not use up the owner's tries.
@@ -62,7 +62,10 @@ export async function answerChallengeQuestions(
   let allRight = stored.length > 0;
   for (const row of stored) {
     // Every answer is checked, right or wrong, so timing says nothing.
-    if (!(await verifyPassword(normaliseAnswer(answers[row.questionKey] ?? ""), row.answerHash))) allRight = false;
+    if (
+      !(await verifyPassword(normaliseAnswer(answers[row.questionKey as ChallengeQuestionKey] ?? ""), row.answerHash))
+    )
+      allRight = false;
   }
   if (stored.length === 0) await spendVerifyTime(3);
   await recordAuditEvent(deps, {

@@ -1,12 +1,15 @@
 import { and, desc, eq } from "drizzle-orm";
-import {
-  CHALLENGE_QUESTION_COUNT,
-  CHALLENGE_QUESTIONS,
-  type ChallengeQuestionKey,
-  normaliseAnswer,
-} from "~/lib/challenge-questions";
+import type {
+  ChangePasswordInput,
+  ChangeQuestionsInput,
+  ChosenAnswer,
+  FirstSignInInput,
+  ResetPasswordInput,
+} from "~/lib/account-schemas";
+import { type ChallengeQuestionKey, normaliseAnswer } from "~/lib/challenge-questions";
 import { formatTime } from "~/lib/format";
 import { checkPasswordShape } from "~/lib/password-policy";
+import type { ForgotPasswordInput, ForgotUserIdInput, NotMeInput } from "~/lib/schemas";
 import type { Assurance } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { auditEvents, challengeAnswers, passwordCredentials, users } from "../db/schema";
@@ -55,25 +58,7 @@ async function setPassword(deps: Deps, user: User, password: string, client: Cli
   ]);
 }
 
-function parseAnswers(form: Record<string, string>): Result<{ key: ChallengeQuestionKey; answer: string }[]> {
-  const fieldErrors: Record<string, string[]> = {};
-  const chosen: { key: ChallengeQuestionKey; answer: string }[] = [];
-  for (let i = 1; i <= CHALLENGE_QUESTION_COUNT; i++) {
-    const key = form[`question${i}`];
-    const answer = form[`answer${i}`] ?? "";
-    if (!key || !(key in CHALLENGE_QUESTIONS)) fieldErrors[`question${i}`] = ["Choose a question."];
-    else if (chosen.some((c) => c.key === key))
-      fieldErrors[`question${i}`] = ["Choose a different question for each answer."];
-    if (normaliseAnswer(answer).length < 2)
-      fieldErrors[`answer${i}`] = ["Enter an answer of at least 2 letters or digits."];
-    else if (answer.length > 100) fieldErrors[`answer${i}`] = ["Keep the answer under 100 characters."];
-    if (key in CHALLENGE_QUESTIONS) chosen.push({ key: key as ChallengeQuestionKey, answer });
-  }
-  if (Object.keys(fieldErrors).length > 0) return fail("invalid", { fieldErrors });
-  return ok(chosen);
-}
-
-async function answerStatements(deps: Deps, userId: string, answers: { key: ChallengeQuestionKey; answer: string }[]) {
+async function answerStatements(deps: Deps, userId: string, answers: ChosenAnswer[]) {
   const now = deps.now();
   const rows = await Promise.all(
     answers.map(async (a) => ({
@@ -97,35 +82,30 @@ async function answerStatements(deps: Deps, userId: string, answers: { key: Chal
 export async function completeFirstSignIn(
   deps: Deps,
   user: User,
-  form: Record<string, string>,
+  input: FirstSignInInput,
   client: Client & { location: string | null },
   needs: { password: boolean; questions: boolean },
   session: { assurance: Assurance },
-): Promise<Result<{ setCookie: string }>> {
-  const fieldErrors: Record<string, string[]> = {};
+): Promise<Result<{ setCookie: string }, "invalid">> {
+  const newPassword = input.newPassword ?? "";
   if (needs.password) {
-    const newPassword = form.newPassword ?? "";
     const problem = await checkNewPassword(newPassword, user);
-    if (problem) fieldErrors.newPassword = [problem];
-    else if (newPassword !== form.confirmPassword) fieldErrors.confirmPassword = ["The two passwords do not match."];
-    else {
-      const credential = await deps.db
-        .select()
-        .from(passwordCredentials)
-        .where(eq(passwordCredentials.userId, user.id))
-        .get();
-      if (credential && (await verifyPassword(newPassword, credential.hash)))
-        fieldErrors.newPassword = ["Choose a new password, not your temporary one."];
-    }
+    if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
+    const credential = await deps.db
+      .select()
+      .from(passwordCredentials)
+      .where(eq(passwordCredentials.userId, user.id))
+      .get();
+    if (credential && (await verifyPassword(newPassword, credential.hash)))
+      return fail("invalid", { fieldErrors: { newPassword: ["Choose a new password, not your temporary one."] } });
   }
-  const answers = needs.questions ? parseAnswers(form) : ok([]);
-  if (!answers.ok) Object.assign(fieldErrors, answers.fieldErrors);
-  if (Object.keys(fieldErrors).length > 0 || !answers.ok) return fail("invalid", { fieldErrors });
+  const answers = input.answers ?? [];
+  if (needs.questions && answers.length === 0) return fail("invalid", { message: "Choose your challenge questions." });
 
-  if (needs.password) await setPassword(deps, user, form.newPassword, client, "password.set_at_first_sign_in");
+  if (needs.password) await setPassword(deps, user, newPassword, client, "password.set_at_first_sign_in");
   if (needs.questions) {
     await deps.db.batch([
-      ...(await answerStatements(deps, user.id, answers.value)),
+      ...(await answerStatements(deps, user.id, answers)),
       auditInsert(deps, {
         eventType: "challenge_questions.set",
         outcome: "success",
@@ -157,7 +137,7 @@ async function checkCurrentPassword(
   password: string,
   client: Client,
   failureEvent: string,
-): Promise<Result<null>> {
+): Promise<Result<null, "throttled" | "locked" | "invalid">> {
   const wrong = { fieldErrors: { currentPassword: ["Your current password is not correct."] } };
   const throttle = await hitRateLimit(deps, `password-forms:${user.id}`, LIMITS.passwordFormsPerUser);
   if (!throttle.allowed)
@@ -195,17 +175,15 @@ async function checkCurrentPassword(
 export async function changePassword(
   deps: Deps,
   user: User,
-  form: Record<string, string>,
+  { currentPassword, newPassword }: ChangePasswordInput,
   client: Client & { location: string | null },
   was: { assurance: Assurance },
-): Promise<Result<{ setCookie: string }>> {
-  const current = await checkCurrentPassword(deps, user, form.currentPassword ?? "", client, "password.change_failed");
+): Promise<Result<{ setCookie: string }, "throttled" | "locked" | "invalid">> {
+  const current = await checkCurrentPassword(deps, user, currentPassword, client, "password.change_failed");
   if (!current.ok) return current;
-  const problem = await checkNewPassword(form.newPassword ?? "", user);
+  const problem = await checkNewPassword(newPassword, user);
   if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
-  if (form.newPassword !== form.confirmPassword)
-    return fail("invalid", { fieldErrors: { confirmPassword: ["The two passwords do not match."] } });
-  await setPassword(deps, user, form.newPassword, client, "password.changed");
+  await setPassword(deps, user, newPassword, client, "password.changed");
   await endOtherSessions(deps, user.id, null);
   // A new id, as strong as the one it replaces (the strong factor's clock restarts: it was not re-proven).
   const session = await createSession(deps, {
@@ -225,21 +203,13 @@ export async function changePassword(
 export async function changeChallengeQuestions(
   deps: Deps,
   user: User,
-  form: Record<string, string>,
+  { answers, currentPassword }: ChangeQuestionsInput,
   client: Client,
-): Promise<Result<null>> {
-  const answers = parseAnswers(form);
-  if (!answers.ok) return answers;
-  const current = await checkCurrentPassword(
-    deps,
-    user,
-    form.currentPassword ?? "",
-    client,
-    "challenge_questions.change_failed",
-  );
+): Promise<Result<null, "throttled" | "locked" | "invalid">> {
+  const current = await checkCurrentPassword(deps, user, currentPassword, client, "challenge_questions.change_failed");
   if (!current.ok) return current;
   await deps.db.batch([
-    ...(await answerStatements(deps, user.id, answers.value)),
+    ...(await answerStatements(deps, user.id, answers)),
     auditInsert(deps, {
       eventType: "challenge_questions.changed",
       outcome: "success",
@@ -261,7 +231,11 @@ export async function getChallengeQuestionKeys(deps: Pick<Deps, "db">, userId: s
 }
 
 /** "Forgot User ID?": the same answer whether or not the address is registered. */
-export async function remindUserId(deps: Deps, email: string, client: Client): Promise<Result<null, "throttled">> {
+export async function remindUserId(
+  deps: Deps,
+  { email }: ForgotUserIdInput,
+  client: Client,
+): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
   if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
   const user = await deps.db.select().from(users).where(eq(users.email, email)).get();
@@ -284,7 +258,7 @@ export async function remindUserId(deps: Deps, email: string, client: Client): P
 /** Forgot password: a one-hour single-use link, only when User ID and email match. Same answer either way. */
 export async function requestPasswordReset(
   deps: Deps,
-  input: { loginId: string; email: string },
+  input: ForgotPasswordInput,
   client: Client,
 ): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
@@ -292,7 +266,7 @@ export async function requestPasswordReset(
   const user = await deps.db
     .select()
     .from(users)
-    .where(and(eq(users.loginId, input.loginId), eq(users.email, input.email)))
+    .where(and(eq(users.loginId, input.userId), eq(users.email, input.email)))
     .get();
   await auditInsert(deps, {
     eventType: "password.reset_requested",
@@ -300,7 +274,7 @@ export async function requestPasswordReset(
     subjectUserId: user?.id ?? null,
     ip: client.ip,
     userAgent: client.userAgent,
-    details: { loginId: input.loginId },
+    details: { loginId: input.userId },
   });
   if (user) {
     const token = await createEmailToken(deps, user.id, "password_reset");
@@ -339,8 +313,7 @@ const RESET_FORM_PER_IP = { limit: 20, windowMs: 15 * 60 * 1000 };
  */
 export async function resetPassword(
   deps: Deps,
-  token: string,
-  form: Record<string, string>,
+  { token, newPassword, deviceType, code }: ResetPasswordInput,
   client: Client,
 ): Promise<Result<null, "invalid" | "expired" | "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("reset", client.ip), RESET_FORM_PER_IP);
@@ -349,12 +322,10 @@ export async function resetPassword(
   if (!context)
     return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
   const { user, strongTypes, weakOnly } = context;
-  const problem = await checkNewPassword(form.newPassword ?? "", user);
+  const problem = await checkNewPassword(newPassword, user);
   if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
-  if (form.newPassword !== form.confirmPassword)
-    return fail("invalid", { fieldErrors: { confirmPassword: ["The two passwords do not match."] } });
   if (strongTypes.length > 0) {
-    const verified = await verifySecondFactor(deps, user, form.deviceType || strongTypes[0], form.code ?? "", {
+    const verified = await verifySecondFactor(deps, user, deviceType || strongTypes[0], code, {
       allowed: strongTypes,
     });
     if (!verified.ok) {
@@ -377,7 +348,7 @@ export async function resetPassword(
   }
   if (!(await consumeEmailToken(deps, token, "password_reset")))
     return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
-  await setPassword(deps, user, form.newPassword, client, "password.reset");
+  await setPassword(deps, user, newPassword, client, "password.reset");
   await endOtherSessions(deps, user.id, null);
   await clearAttemptsWithPrefix(deps, signInLockPrefix(deps.env, user.loginId));
   const now = deps.now();
@@ -424,7 +395,7 @@ async function addressesOnFile(_deps: Deps, user: User): Promise<string[]> {
 /** "This wasn't me": every session ends and a password reset starts. */
 export async function reportNotMe(
   deps: Deps,
-  token: string,
+  { token }: NotMeInput,
   client: Client,
 ): Promise<Result<{ resetToken: string } | { held: true }, "expired">> {
   const afterWeakReset = await consumeEmailToken(deps, token, "weak_reset_not_me");

@@ -2,8 +2,17 @@ import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { createTOTPKeyURI } from "@oslojs/otp";
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { and, count, desc, eq, gt, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
+import type { RenameDeviceInput, TotpConfirmInput } from "~/lib/enrollment-schemas";
 import { formatTime } from "~/lib/format";
-import { MFA_DEVICE_TYPES, type MfaKind, SECOND_FACTOR_TYPES, type SecondFactorType, STRONG_TYPES } from "~/lib/mfa";
+import {
+  MFA_DEVICE_TYPES,
+  type MfaKind,
+  normaliseRecovery,
+  RECOVERY_LENGTH,
+  SECOND_FACTOR_TYPES,
+  type SecondFactorType,
+  STRONG_TYPES,
+} from "~/lib/mfa";
 import { auditInsert, recordAuditEvent } from "../audit/record";
 import { mfaDevices, oneTimeCodes, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
@@ -122,18 +131,15 @@ export async function pendingTotp(
 export async function confirmTotpEnrollment(
   deps: Deps,
   user: User,
-  deviceId: string,
-  code: string,
+  { deviceId, code }: Pick<TotpConfirmInput, "deviceId" | "code">,
   client: { ip: string | null },
-): Promise<Result<{ firstDevice: boolean }>> {
+): Promise<Result<{ firstDevice: boolean }, "not_found" | "invalid">> {
   const pending = await deps.db
     .select()
     .from(mfaDevices)
     .where(and(eq(mfaDevices.id, deviceId), eq(mfaDevices.userId, user.id), isNull(mfaDevices.confirmedAt)))
     .get();
   if (!pending) return fail("not_found", { message: "That set-up has expired. Start again." });
-  if (!/^\d{6}$/.test(code.replace(/\s+/g, "")))
-    return fail("invalid", { fieldErrors: { code: ["Enter the 6-digit Security Code your app shows."] } });
   if (!(await verifyTotpDevice(deps, pending, code))) {
     await recordAuditEvent(deps, {
       eventType: "mfa.enroll_failed",
@@ -193,7 +199,6 @@ export async function strongFactorsOf(deps: Pick<Deps, "db">, userId: string): P
  * or U to misread.
  */
 const RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const RECOVERY_LENGTH = 28;
 
 function recoveryCode(): string {
   // 256 is a multiple of 32: every letter equally likely.
@@ -203,16 +208,6 @@ function recoveryCode(): string {
   ).join("");
   return chars.match(/.{4}/g)!.join("-");
 }
-
-/** Typed codes: any case, spaces or dashes; the look-alikes I, L and O read as 1, 1 and 0. */
-export const normaliseRecovery = (code: string) =>
-  code
-    .toUpperCase()
-    .replace(/[^A-Z0-9]/g, "")
-    .replace(/[IL]/g, "1")
-    .replace(/O/g, "0");
-
-export const looksLikeRecoveryCode = (code: string) => normaliseRecovery(code).length === RECOVERY_LENGTH;
 
 /** Ten new codes, replacing any earlier set. Shown once: only hashes are kept. */
 export async function issueRecoveryCodes(deps: Deps, user: User, client: { ip: string | null }): Promise<string[]> {
@@ -507,13 +502,14 @@ export async function verifySecondFactor(
 
 // ---------------------------------------------------------------- device management
 
-export async function renameDevice(deps: Deps, user: User, deviceId: string, name: string): Promise<Result<null>> {
-  const clean = name.trim();
-  if (clean.length < 1 || clean.length > 40)
-    return fail("invalid", { fieldErrors: { name: ["Give the device a name of 1 to 40 characters."] } });
+export async function renameDevice(
+  deps: Deps,
+  user: User,
+  { deviceId, name }: Pick<RenameDeviceInput, "deviceId" | "name">,
+): Promise<Result<null, "not_found">> {
   const [renamed] = await deps.db
     .update(mfaDevices)
-    .set({ name: clean })
+    .set({ name })
     .where(and(eq(mfaDevices.id, deviceId), eq(mfaDevices.userId, user.id)))
     .returning({ id: mfaDevices.id });
   // Another user's device (or none): nothing changed, nothing to record.

@@ -1,6 +1,7 @@
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { and, eq, isNotNull } from "drizzle-orm";
 import { formatTime } from "~/lib/format";
+import type { SecondFactorType } from "~/lib/mfa";
 import { auditInsert, recordAuditEvent } from "../audit/record";
 import { knownDevices, mfaDevices, passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
@@ -115,7 +116,7 @@ async function announceLock(deps: Deps, user: typeof users.$inferSelect, lockedU
  */
 export async function signIn(
   deps: Deps,
-  input: { loginId: string; password: string; deviceType: string | null; code: string | null },
+  input: { loginId: string; password: string; deviceType: SecondFactorType | null; code: string | null },
   client: ClientInfo,
 ): Promise<Result<SignInSuccess, SignInError>> {
   const loginId = input.loginId.trim().toUpperCase();

@@ -1,4 +1,5 @@
 import { STRONG_TYPES } from "~/lib/mfa";
+import type { StepUpInput } from "~/lib/sign-in-schemas";
 import { recordAuditEvent } from "../audit/record";
 import type { Deps } from "../deps";
 import { fail, ok, type Result } from "../result";
@@ -14,7 +15,7 @@ import { type CurrentSession, rotateSession } from "./session";
 export async function stepUp(
   deps: Deps,
   session: CurrentSession,
-  input: { type: string; code: string },
+  input: Pick<StepUpInput, "type" | "code">,
   client: { ip: string | null; userAgent: string | null },
 ): Promise<Result<{ setCookie: string }, "invalid" | "mfa_locked" | "expired">> {
   const verified = await verifySecondFactor(deps, session.user, input.type, input.code, { allowed: STRONG_TYPES });

@@ -103,7 +103,7 @@ export async function verifyRegistration(
   deps: Pick<Deps, "db" | "env" | "now">,
   user: User,
   input: { challengeId: string; response: RegistrationResponseJSON; name: string },
-): Promise<Result<{ deviceId: string }>> {
+): Promise<Result<{ deviceId: string }, "challenge" | "invalid">> {
   const challenge = await consumeChallenge(deps, input.challengeId, "register", user.id);
   if (!challenge) return fail("challenge", { message: "That request expired. Try again." });
   const { origin, rpID } = relyingParty(deps.env);
@@ -172,7 +172,7 @@ export async function verifyAuthentication(
   deps: Pick<Deps, "db" | "env" | "now">,
   input: { challengeId: string; response: AuthenticationResponseJSON },
   userId: string | null,
-): Promise<Result<{ userId: string; deviceId: string }>> {
+): Promise<Result<{ userId: string; deviceId: string }, "challenge" | "unknown_credential" | "invalid">> {
   const challenge = await consumeChallenge(deps, input.challengeId, "authenticate", userId);
   if (!challenge) return fail("challenge", { message: "That request expired. Try again." });
   const device = await deps.db

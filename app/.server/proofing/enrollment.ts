@@ -12,6 +12,14 @@ type User = typeof users.$inferSelect;
 type Client = { ip: string | null };
 
 import { ATTEMPT_WINDOW_MS, MAX_ATTEMPTS, STEPS } from "~/lib/enrollment";
+import type {
+  AddressInput,
+  IdentityInput,
+  KbaAnswersInput,
+  ManualProofingInput,
+  PhoneSsnInput,
+  ProofingDecisionInput,
+} from "~/lib/enrollment-schemas";
 
 export type { ProofingData } from "./attempt-data";
 
@@ -139,7 +147,12 @@ export async function startAttempt(
 }
 
 /** Steps 2 and 3: saves what was entered (sealed) and moves on. */
-export async function saveStep(deps: Deps, user: User, attemptId: string, step: 2 | 3, patch: ProofingData) {
+export async function saveStep(
+  deps: Deps,
+  user: User,
+  attemptId: string,
+  ...[step, patch]: [2, IdentityInput] | [3, { address: AddressInput }]
+) {
   const row = await deps.db
     .select()
     .from(identityVerifications)
@@ -271,7 +284,7 @@ export async function submitApplicant(
   deps: Deps,
   user: User,
   attemptId: string,
-  input: { phone: string; ssnLast4: string },
+  input: PhoneSsnInput,
   client: Client,
 ): Promise<Result<{ found: boolean }, "already_checking" | "not_in_progress" | "incomplete">> {
   const claimed = await claimAttempt(deps, user, attemptId, 4);
@@ -331,7 +344,7 @@ export async function submitAnswers(
   deps: Deps,
   user: User,
   attemptId: string,
-  answers: Record<string, string>,
+  answers: KbaAnswersInput,
   client: Client,
 ): Promise<Result<{ verified: boolean }, "already_checking" | "not_in_progress" | "invalid">> {
   const row = await deps.db
@@ -363,7 +376,7 @@ export async function submitAnswers(
 export async function requestManualProofing(
   deps: Deps,
   user: User,
-  note: string,
+  { note }: Pick<ManualProofingInput, "note">,
 ): Promise<Result<null, "not_eligible" | "already_open">> {
   const state = await getEnrollmentState(deps, user);
   if (state.identityVerified || state.attemptsLeft > 0)
@@ -419,8 +432,7 @@ export async function listManualProofingRequests(deps: Pick<Deps, "db">) {
 export async function decideManualProofing(
   deps: Deps,
   actor: Actor,
-  reviewId: string,
-  verified: boolean,
+  { reviewId, verified }: ProofingDecisionInput,
 ): Promise<Result<null, "not_found" | "forbidden" | "step_up" | "already_decided">> {
   const now = deps.now();
   const pending = await deps.db.select().from(proofingReviews).where(eq(proofingReviews.id, reviewId)).get();
