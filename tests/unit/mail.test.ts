@@ -16,7 +16,7 @@ describe("email templates", () => {
       },
       { origin: "https://portal.example.gov" },
     );
-    expect(email.subject).toBe("Your access request 100042 has expired");
+    expect(email.subject).toBe("Your access request QR-7K3M9P2X has expired");
     expect(email.text).toContain("Hello Thomas,");
     expect(email.text).toContain("ST. MARY'S MEDICAL CENTER");
     expect(email.text).toContain("Request access: https://portal.example.gov/my-account");
