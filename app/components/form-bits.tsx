@@ -1,4 +1,5 @@
 import type { ComponentProps } from "react";
+import { AlertCircleIcon } from "./ds-icons";
 import { FieldShell } from "./ui";
 
 /** Summary of a failed submission at the top of the form, announced to screen readers. */
@@ -12,13 +13,19 @@ export function ErrorSummary({
   const entries = Object.entries(errors ?? {});
   if (entries.length === 0) return null;
   return (
-    <div className="ds-c-alert ds-c-alert--error" role="alert" tabIndex={-1}>
-      <h2 className="ds-c-alert__heading">{title}</h2>
-      <ul className="ds-c-alert__text">
-        {entries.map(([field, message]) => (
-          <li key={field}>{field === "form" ? message : <a href={`#field-${field}`}>{message}</a>}</li>
-        ))}
-      </ul>
+    <div className="ds-c-alert ds-c-alert--error" role="alert" tabIndex={-1} aria-labelledby="error-summary-heading">
+      <AlertCircleIcon className="ds-c-alert__icon" />
+      <div className="ds-c-alert__body">
+        <div className="ds-c-alert__header ds-c-alert__heading" id="error-summary-heading">
+          <span className="ds-c-alert__a11y-label ds-u-visibility--screen-reader">Alert: </span>
+          <h2 className="ds-c-alert__heading">{title}</h2>
+        </div>
+        <ul className="ds-c-alert__text">
+          {entries.map(([field, message]) => (
+            <li key={field}>{field === "form" ? message : <a href={`#field-${field}`}>{message}</a>}</li>
+          ))}
+        </ul>
+      </div>
     </div>
   );
 }
@@ -43,7 +50,14 @@ export function SelectField({
   return (
     <FieldShell id={id} label={label} hint={hint} error={error}>
       {(describedBy) => (
-        <select id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...select}>
+        <select
+          id={id}
+          name={name}
+          className={`ds-c-field${error ? " ds-c-field--error" : ""}`}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy}
+          {...select}
+        >
           {placeholder ? <option value="">{placeholder}</option> : null}
           {options.map((o) => (
             <option key={o.value} value={o.value}>

@@ -18,6 +18,7 @@ import {
   submitAnswers,
   submitApplicant,
 } from "~/.server/proofing/enrollment";
+import { InlineError } from "~/components/ds";
 import { ErrorSummary, flattenErrors, SelectField } from "~/components/form-bits";
 import { Alert, Button, LinkButton, TextField } from "~/components/ui";
 import { MAX_ATTEMPTS, NOT_VERIFIED_MESSAGE, STEPS, type StepName } from "~/lib/enrollment";
@@ -233,21 +234,21 @@ export default function EnrollmentStep() {
         <Form method="post">
           <p>{COPY.consentText}</p>
           <p className="hint">{COPY.attemptsLeft(loaded.attemptsLeft)}</p>
-          <div className={`ds-c-field checkbox${errors?.consent ? " ds-c-field--error" : ""}`}>
-            {errors?.consent ? (
-              <p className="ds-c-inline-error" id="field-consent-error">
-                {errors.consent}
-              </p>
-            ) : null}
+          <div className="ds-c-choice-wrapper">
             <input
               type="checkbox"
               id="field-consent"
+              className={`ds-c-choice${errors?.consent ? " ds-c-choice--error" : ""}`}
               name="consent"
               value="yes"
               required
+              aria-invalid={errors?.consent ? true : undefined}
               aria-describedby={errors?.consent ? "field-consent-error" : undefined}
             />
-            <label htmlFor="field-consent">{COPY.consentBox}</label>
+            <label className="ds-c-label" htmlFor="field-consent">
+              {COPY.consentBox}
+            </label>
+            {errors?.consent ? <InlineError id="field-consent-error">{errors.consent}</InlineError> : null}
           </div>
           <Button disabled={busy}>{COPY.continue}</Button>
         </Form>
@@ -376,26 +377,25 @@ export default function EnrollmentStep() {
           {(d.questions ?? []).map((q) => (
             <fieldset
               key={q.id}
-              className={`ds-c-fieldset kba${errors?.[q.id] ? " ds-c-field--error" : ""}`}
+              className={`ds-c-fieldset kba${errors?.[q.id] ? " kba--error" : ""}`}
               aria-describedby={errors?.[q.id] ? `field-${q.id}-error` : undefined}
             >
               <legend>{q.text}</legend>
-              {errors?.[q.id] ? (
-                <p className="ds-c-inline-error" id={`field-${q.id}-error`}>
-                  {errors[q.id]}
-                </p>
-              ) : null}
+              {errors?.[q.id] ? <InlineError id={`field-${q.id}-error`}>{errors[q.id]}</InlineError> : null}
               {q.choices.map((choice, i) => (
-                <div className="choice" key={choice}>
+                <div className="ds-c-choice-wrapper" key={choice}>
                   <input
                     type="radio"
+                    className="ds-c-choice"
                     id={i === 0 ? `field-${q.id}` : `field-${q.id}-${i}`}
                     name={q.id}
                     value={choice}
                     required
                     defaultChecked={values[q.id] === choice}
                   />
-                  <label htmlFor={i === 0 ? `field-${q.id}` : `field-${q.id}-${i}`}>{choice}</label>
+                  <label className="ds-c-label" htmlFor={i === 0 ? `field-${q.id}` : `field-${q.id}-${i}`}>
+                    {choice}
+                  </label>
                 </div>
               ))}
             </fieldset>
