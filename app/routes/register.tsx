@@ -1,10 +1,13 @@
-import { type ActionFunctionArgs, data, type MetaFunction } from "@remix-run/cloudflare";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import type { ActionFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { registerUser } from "~/.server/auth/accounts";
+import { formFailure, formSuccess } from "~/.server/forms";
 import { getClient } from "~/.server/http";
-import { ErrorSummary } from "~/components/form-bits";
-import { Alert, FormActions, LinkButton, TextField } from "~/components/ui";
-import { parseForm } from "~/lib/forms";
+import { ErrorSummary, TextField } from "~/components/fields";
+import { Alert, FormActions, LinkButton } from "~/components/ui";
+import { useSchemaForm } from "~/lib/forms";
 import { RegistrationSchema } from "~/lib/schemas";
 
 const COPY = {
@@ -25,89 +28,52 @@ const COPY = {
     `We sent an email to ${email}. If this is a new account, it contains your User ID and a temporary password that expires in 7 days. If you do not see it within a few minutes, check your spam folder.`,
   login: "Go to log in",
   already: "Already registered?",
+  tryLater: "Please try again later.",
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
+const FORM_ID = "register";
+
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = parseForm(RegistrationSchema, await request.formData());
-  if (!parsed.ok)
-    return data({ status: "error" as const, fieldErrors: parsed.fieldErrors, values: parsed.values }, { status: 400 });
-  const result = await registerUser(context.deps, parsed.value, await getClient(context, request));
-  if (!result.ok) {
-    return data(
-      {
-        status: "error" as const,
-        fieldErrors: { form: result.message ?? "Please try again later." } as Record<string, string>,
-        values: parsed.value as Record<string, string>,
-      },
-      { status: 429 },
-    );
-  }
-  return { status: "done" as const, email: result.value.email };
+  const submission = parseWithZod(await request.formData(), { schema: RegistrationSchema });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission);
+  const result = await registerUser(context.deps, submission.value, await getClient(context, request));
+  if (!result.ok) return formFailure(FORM_ID, submission, { formErrors: [result.message ?? COPY.tryLater] }, 429);
+  return formSuccess(FORM_ID, submission, { email: result.value.email });
 }
 
 export default function Register() {
-  const result = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  if (result?.status === "done") {
+  const [form, fields] = useSchemaForm({ id: FORM_ID, schema: RegistrationSchema, actionData });
+  if (actionData && "done" in actionData) {
     return (
       <>
         <h1>{COPY.doneHeading}</h1>
         <Alert variant="success" role="status">
-          <p>{COPY.done(result.email)}</p>
+          <p>{COPY.done(actionData.done.email)}</p>
         </Alert>
         <LinkButton to="/destination">{COPY.login}</LinkButton>
       </>
     );
   }
-  const errors = result?.status === "error" ? result.fieldErrors : undefined;
-  const values = result?.status === "error" ? result.values : {};
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>
       <p className="lead">{COPY.intro}</p>
-      <ErrorSummary errors={errors} />
-      <Form method="post" noValidate={false}>
-        <TextField
-          label={COPY.firstName}
-          name="firstName"
-          autoComplete="given-name"
-          required
-          maxLength={50}
-          defaultValue={values.firstName}
-          error={errors?.firstName}
-        />
-        <TextField
-          label={COPY.lastName}
-          name="lastName"
-          autoComplete="family-name"
-          required
-          maxLength={50}
-          defaultValue={values.lastName}
-          error={errors?.lastName}
-        />
-        <TextField
-          label={COPY.email}
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          maxLength={254}
-          hint={COPY.emailHint}
-          defaultValue={values.email}
-          error={errors?.email}
-        />
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <TextField label={COPY.firstName} field={fields.firstName} autoComplete="given-name" />
+        <TextField label={COPY.lastName} field={fields.lastName} autoComplete="family-name" />
+        <TextField label={COPY.email} field={fields.email} type="email" autoComplete="email" hint={COPY.emailHint} />
         <TextField
           label={COPY.phone}
-          name="phone"
+          field={fields.phone}
           type="tel"
           autoComplete="tel"
-          required
           maxLength={25}
           hint={COPY.phoneHint}
-          defaultValue={values.phone}
-          error={errors?.phone}
         />
         <FormActions submit={COPY.submit} cancelTo="/" cancel={COPY.cancel} busy={busy} />
       </Form>

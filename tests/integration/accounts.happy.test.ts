@@ -112,6 +112,36 @@ describe("registration and first sign-in", () => {
     expect(html).toContain("Enter a phone number with area code");
     expect(html).toContain('aria-invalid="true"');
   });
+
+  it("a failed registration without JavaScript re-renders the form with the other input kept and the message next to its field", async () => {
+    const response = await new Browser().post("/register", {
+      firstName: "Thomas",
+      lastName: "Tyler",
+      email: "thomas at example",
+      phone: "614-555-0142",
+    });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    // The server renders what the script would: every other input kept …
+    expect(html).toMatch(/<input[^>]*name="firstName"[^>]*value="Thomas"/);
+    expect(html).toMatch(/<input[^>]*name="lastName"[^>]*value="Tyler"/);
+    expect(html).toMatch(/<input[^>]*name="phone"[^>]*value="614-555-0142"/);
+    // … the message inside the email field, tied to its input …
+    const field = html.match(/<div class="ds-c-field ds-c-field--error">(.*?)<\/div>/s)?.[1] ?? "";
+    expect(field).toContain("Email Address");
+    expect(field).toMatch(
+      /<p class="ds-c-inline-error" id="([^"]+)">Enter an email address like name@example.com.<\/p>/,
+    );
+    const errorId = field.match(/<p class="ds-c-inline-error" id="([^"]+)"/)![1];
+    expect(field).toMatch(new RegExp(`<input[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*${errorId}`));
+    // … only that field marked, and the summary at the top linking to it.
+    expect(html.match(/aria-invalid="true"/g)).toHaveLength(1);
+    const summary = html.match(/<div class="ds-c-alert ds-c-alert--error" role="alert"[^>]*>(.*?)<\/div>/s)?.[1] ?? "";
+    expect(summary).toContain("There is a problem");
+    const target = summary.match(/<a href="#([^"]+)">Enter an email address like name@example.com.<\/a>/)?.[1];
+    expect(html).toMatch(new RegExp(`<input[^>]*id="${target}"[^>]*name="email"`));
+    expect(html.indexOf(summary)).toBeLessThan(html.indexOf("<form"));
+  });
 });
 
 describe("signing in and out", () => {
