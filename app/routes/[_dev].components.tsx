@@ -2,7 +2,10 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { isDevelopment } from "~/.server/env";
-import { DateField, Dialog, Pagination, Table, type TableColumn } from "~/components/ds";
+import { Dialog } from "~/components/ds";
+import { DateField } from "~/components/ds-date-field";
+import { Pagination } from "~/components/ds-pagination";
+import { Table, type TableColumn } from "~/components/ds-table";
 import { Button, TextField } from "~/components/ui";
 import { parseDateField } from "~/lib/dates";
 
