@@ -5,3 +5,8 @@ export function formatTime(d: Date | string | number): string {
     " ET"
   );
 }
+
+/** Today's date in Eastern time as yyyy-mm-dd: the day request dates are checked against. */
+export function todayEastern(now: Date): string {
+  return now.toLocaleDateString("en-CA", { timeZone: "America/New_York" });
+}

@@ -104,6 +104,28 @@ describe("can(): one place decides who may do what", () => {
     });
   });
 
+  it("lets the people who may decide a request read it with a strong session, without the 15-minute freshness", () => {
+    const so = actor({ roles: [role({ isSecurityOfficial: true, organizationId: 7 })] });
+    const stale = { ...so, strongFactorAt: new Date(NOW.getTime() - 60 * 60 * 1000) };
+    expect(can(stale, "request.read", { organizationId: 7, ownerUserId: "u2" }, NOW).ok).toBe(true);
+    expect(can(stale, "request.decide", { organizationId: 7, ownerUserId: "u2" }, NOW)).toEqual({
+      ok: false,
+      reason: "step_up",
+    });
+    expect(can(so, "request.read", { organizationId: 8, ownerUserId: "u2" }, NOW)).toEqual({
+      ok: false,
+      reason: "forbidden",
+    });
+    expect(can(so, "request.read", { organizationId: 7, ownerUserId: so.userId }, NOW)).toEqual({
+      ok: false,
+      reason: "forbidden",
+    });
+    expect(can({ ...so, assurance: "weak" }, "request.read", { organizationId: 7, ownerUserId: "u2" }, NOW)).toEqual({
+      ok: false,
+      reason: "step_up",
+    });
+  });
+
   it("opens administration to admin roles with a fresh strong factor only", () => {
     expect(can(actor(), "admin.manage", {}, NOW)).toEqual({ ok: false, reason: "forbidden" });
     expect(can(actor({ roles: [role({ isAdmin: true })] }), "admin.manage", {}, NOW).ok).toBe(true);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { GENERATED_PROVIDER_COUNT, npiWithCheckDigit, seedOrganizations } from "../../app/.server/db/seed/build-seed";
+import {
+  GENERATED_PROVIDER_COUNT,
+  npiWithCheckDigit,
+  seedOrganizations,
+  seedOrganizationsOfSize,
+} from "../../app/.server/db/seed/build-seed";
 import { STATES } from "../../app/.server/db/seed/reference";
 
 /**
@@ -59,6 +64,29 @@ describe("organization seed generator", () => {
     const npis = seedOrganizations().flatMap((o) => (o.npi ? [o.npi] : []));
     expect(npis.length).toBeGreaterThan(100);
     for (const npi of npis) expect(isValidNpi(npi), npi).toBe(true);
+  });
+
+  it("makes a few generated providers Inactive, always the same ones, and never a QARM Org Security row", () => {
+    const inactive = seedOrganizations().filter((o) => o.status === "Inactive");
+    expect(inactive.length).toBeGreaterThanOrEqual(10);
+    expect(inactive.length).toBeLessThan(50);
+    expect(inactive.every((o) => o.type === "Provider" && o.key.startsWith("provider:"))).toBe(true);
+    expect(inactive.map((o) => o.key)).toEqual(
+      seedOrganizations()
+        .filter((o) => o.status === "Inactive")
+        .map((o) => o.key),
+    );
+  });
+
+  it("makes any number of organizations for the search bench, the fixed rows included once", () => {
+    const big = seedOrganizationsOfSize(20_000);
+    expect(big).toHaveLength(20_000);
+    expect(new Set(big.map((o) => o.key)).size).toBe(20_000);
+    expect(big.filter((o) => o.name === "STATE OF OHIO - SURVEY AND CERTIFICATION")).toHaveLength(1);
+    expect(big.filter((o) => o.type === "Contractor" || o.type === "Vendor").length).toBeGreaterThan(400);
+    const npis = big.flatMap((o) => (o.npi ? [o.npi] : []));
+    for (const npi of npis) expect(isValidNpi(npi), npi).toBe(true);
+    expect(JSON.stringify(seedOrganizationsOfSize(20_000))).toBe(JSON.stringify(big));
   });
 
   it("gives CCNs the state code of the organization's state", () => {

@@ -58,6 +58,8 @@ export type Action =
   | "email.change"
   /** Submit a role request ("Request User Access"). */
   | "request.create"
+  /** See someone else's access request as one of the people who may decide it. */
+  | "request.read"
   /** Approve or reject a role request; revoke a role. */
   | "request.decide"
   | "role.revoke"
@@ -132,6 +134,7 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (!actor.enrollmentCompleted) return deny("enrollment");
       if (restricted) return restricted;
       return actor.assurance === "strong" ? ALLOW : deny("step_up");
+    case "request.read":
     case "request.decide":
     case "role.revoke": {
       // Nobody decides their own request or removes their own role this way.
@@ -141,6 +144,8 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
         : isSecurityOfficialOf(actor, resource.organizationId) || isHelpDeskFor(actor, resource.programId);
       if (!allowed) return deny("forbidden");
       if (restricted) return restricted;
+      // Reading needs a strong session; deciding, a strong factor from the last 15 minutes.
+      if (action === "request.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
       return fresh ? ALLOW : deny("step_up");
     }
     case "proofing_review.read":

@@ -13,6 +13,22 @@ export interface TemplateData {
     programName: string;
   };
   role_expired: { firstName: string; roleName: string; endDate: string };
+  access_request_submitted: {
+    firstName: string;
+    loginId: string;
+    requestId: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+  };
+  access_request_waiting: {
+    firstName: string;
+    requesterName: string;
+    requestId: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+  };
   registration: { firstName: string; loginId: string; temporaryPassword: string; expiresOn: string };
   account_exists: { firstName: string };
   account_locked: { firstName: string; lockedUntil: string; resetUrl: string };
@@ -66,6 +82,24 @@ const renderers: Renderers = {
       "If you still need this access, you can submit a new request.",
     ],
     action: { label: "Request access", url: `${origin}/my-account` },
+  }),
+  access_request_submitted: (d, { origin }) => ({
+    subject: `Access request ${d.requestId} received`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `We received your request ${d.requestId} for the role ${d.roleName} at ${d.organizationName} (${d.programName}), submitted under User ID ${d.loginId}.`,
+      "An approver will review it. We will email you when it is approved or rejected. Quote the Request ID if you contact the help desk.",
+    ],
+    action: { label: "My Requests", url: `${origin}/my-account#my-requests` },
+  }),
+  access_request_waiting: (d, { origin }) => ({
+    subject: `Access request ${d.requestId} is waiting for your decision`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `${d.requesterName} requested the role ${d.roleName} at ${d.organizationName} (${d.programName}) and chose you as the approver.`,
+      "Sign in to review the request. This email does not approve anything by itself.",
+    ],
+    action: { label: `Review request ${d.requestId}`, url: `${origin}/role-requests/${d.requestId}` },
   }),
   role_expired: (d, { origin }) => ({
     subject: `Your ${d.roleName} role has ended`,

@@ -75,6 +75,10 @@ export const userRoles = sqliteTable(
       .notNull()
       .default("active"),
     grantedAt: timestamp("granted_at").notNull(),
+    /** When the role stopped (expired, revoked by an approver, or removed by its holder), by whom, and why. */
+    endedAt: timestamp("ended_at"),
+    endedByUserId: text("ended_by_user_id").references(() => users.id),
+    endReason: text("end_reason"),
   },
   (t) => [
     index("user_roles_user_idx").on(t.userId, t.status),

@@ -18,6 +18,14 @@ import { CITIES, ORG_TYPES, type OrgTypeName, PROGRAMS, ROLES, STATES } from "./
 export const GENERATED_PROVIDER_COUNT = 5200;
 export const GENERATED_CONTRACTOR_COUNT = 160;
 
+/**
+ * One generated provider in this many is Inactive (picked by position, not by the
+ * PRNG, so the rest of the data does not move): about twenty in the development
+ * seed, enough for the search results to show what an inactive row looks like.
+ */
+export const INACTIVE_PROVIDER_EVERY = 250;
+const INACTIVE_PROVIDER_OFFSET = 17;
+
 /** Development-only help-desk approver (README: "Development accounts"). */
 export const DEV_HELPDESK = {
   id: "dev-helpdesk-1",
@@ -37,6 +45,7 @@ export interface SeedOrganization {
   key: string;
   name: string;
   type: OrgTypeName;
+  status: "Active" | "Inactive";
   address1: string;
   address2: string;
   city: string;
@@ -170,10 +179,41 @@ function stateByCode(code: string) {
   return state;
 }
 
-/** Every organization the seed creates, in a fixed order. */
-export function seedOrganizations(): SeedOrganization[] {
+const blank = { ccn: null, npi: null, tin: null, country: "US", address2: "", status: "Active" } as const;
+
+/**
+ * Every organization the seed creates, in a fixed order: the fixed rows (QARM Org
+ * Security, Regional Offices, CMS, state governments) and then `generated`
+ * contractors and providers. The development seed uses the default size; the
+ * search bench asks for 100,000 (see `seedOrganizationsOfSize`).
+ */
+export function seedOrganizations(
+  generated: GeneratedOrganizationCounts = {
+    contractors: GENERATED_CONTRACTOR_COUNT,
+    providers: GENERATED_PROVIDER_COUNT,
+  },
+): SeedOrganization[] {
+  return [...fixedOrganizations(), ...generateOrganizations(generated)];
+}
+
+/** The seed with generated rows added up to `total` organizations, about 3 % contractors as in the development seed. */
+export function seedOrganizationsOfSize(total: number): SeedOrganization[] {
+  const free = total - fixedOrganizations().length;
+  if (free < 0) throw new Error(`The fixed organizations alone are more than ${total}`);
+  const contractors = Math.round(
+    (free * GENERATED_CONTRACTOR_COUNT) / (GENERATED_CONTRACTOR_COUNT + GENERATED_PROVIDER_COUNT),
+  );
+  return seedOrganizations({ contractors, providers: free - contractors });
+}
+
+export interface GeneratedOrganizationCounts {
+  contractors: number;
+  providers: number;
+}
+
+/** The organizations the original portal lists, and one per state for the state governments. */
+function fixedOrganizations(): SeedOrganization[] {
   const orgs: SeedOrganization[] = [];
-  const blank = { ccn: null, npi: null, tin: null, country: "US", address2: "" };
 
   for (const o of qarm.organizations) {
     orgs.push({ ...blank, ...o, key: `qarm:${o.name}`, type: "QARM Org Security" });
@@ -223,11 +263,21 @@ export function seedOrganizations(): SeedOrganization[] {
       zip,
     });
   }
+  return orgs;
+}
 
+/**
+ * Contractors and providers named like real ones ("MERCY MEDICAL CENTER OF
+ * TAMPA"), in the cities of CITIES, with CCNs in the range of their kind of
+ * facility and the state's code, NPIs with a valid check digit and TINs. The same
+ * counts always give the same rows; keys are `contractor:<n>` and `provider:<n>`.
+ */
+export function generateOrganizations({ contractors, providers }: GeneratedOrganizationCounts): SeedOrganization[] {
+  const orgs: SeedOrganization[] = [];
   const rand = prng(20260101);
   const tin = () => `${rand.int(10, 99)}-${String(rand.int(0, 9999999)).padStart(7, "0")}`;
   const street = () => `${rand.int(100, 9999)} ${rand.pick(STREETS)}`;
-  for (let i = 0; i < GENERATED_CONTRACTOR_COUNT; i++) {
+  for (let i = 0; i < contractors; i++) {
     const [city, state, zip] = rand.pick(CITIES);
     orgs.push({
       ...blank,
@@ -242,7 +292,7 @@ export function seedOrganizations(): SeedOrganization[] {
       tin: tin(),
     });
   }
-  for (let i = 0; i < GENERATED_PROVIDER_COUNT; i++) {
+  for (let i = 0; i < providers; i++) {
     const [city, state, zip] = rand.pick(CITIES);
     const kind = rand.pick(FACILITY_KINDS);
     const useCity = rand.next() < 0.45;
@@ -256,6 +306,7 @@ export function seedOrganizations(): SeedOrganization[] {
       key: `provider:${i}`,
       name,
       type: "Provider",
+      status: i % INACTIVE_PROVIDER_EVERY === INACTIVE_PROVIDER_OFFSET ? "Inactive" : "Active",
       address1: street(),
       address2: rand.next() < 0.2 ? `BUILDING ${rand.pick(["A", "B", "C", "2", "3"])}` : "",
       city,
@@ -295,6 +346,10 @@ function referenceStatements(): string[] {
   return out;
 }
 
+/**
+ * Upserts. A re-run brings generated providers back to their generated status,
+ * but never reactivates a real organization someone has since made Inactive.
+ */
 function organizationStatements(orgs: SeedOrganization[]): string[] {
   const out: string[] = [];
   const BATCH = 200;
@@ -303,10 +358,10 @@ function organizationStatements(orgs: SeedOrganization[]): string[] {
       .slice(i, i + BATCH)
       .map(
         (o) =>
-          `(${q(o.key)}, ${q(o.name)}, (SELECT id FROM organization_types WHERE name = ${q(o.type)}), 'Active', ${q(o.address1)}, ${q(o.address2)}, ${q(o.city)}, ${q(o.state)}, ${q(o.zip)}, ${q(o.country)}, ${q(o.ccn)}, ${q(o.npi)}, ${q(o.tin)}, ${SEED_TIME}, ${SEED_TIME})`,
+          `(${q(o.key)}, ${q(o.name)}, (SELECT id FROM organization_types WHERE name = ${q(o.type)}), ${q(o.status)}, ${q(o.address1)}, ${q(o.address2)}, ${q(o.city)}, ${q(o.state)}, ${q(o.zip)}, ${q(o.country)}, ${q(o.ccn)}, ${q(o.npi)}, ${q(o.tin)}, ${SEED_TIME}, ${SEED_TIME})`,
       );
     out.push(
-      `INSERT INTO organizations (external_key, name, org_type_id, status, address1, address2, city, state, zip, country, ccn, npi, tin, created_at, updated_at) VALUES ${rows.join(", ")} ON CONFLICT(external_key) DO UPDATE SET name = excluded.name, org_type_id = excluded.org_type_id, address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state, zip = excluded.zip, country = excluded.country, ccn = excluded.ccn, npi = excluded.npi, tin = excluded.tin;`,
+      `INSERT INTO organizations (external_key, name, org_type_id, status, address1, address2, city, state, zip, country, ccn, npi, tin, created_at, updated_at) VALUES ${rows.join(", ")} ON CONFLICT(external_key) DO UPDATE SET name = excluded.name, org_type_id = excluded.org_type_id, status = CASE WHEN organizations.external_key GLOB 'provider:*' THEN excluded.status ELSE organizations.status END, address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state, zip = excluded.zip, country = excluded.country, ccn = excluded.ccn, npi = excluded.npi, tin = excluded.tin;`,
     );
   }
   return out;
@@ -350,8 +405,17 @@ async function devUserStatements(totpKey: string): Promise<string[]> {
   ];
 }
 
-export async function buildSeedStatements(options: { devUsers?: { totpKey: string } } = {}): Promise<string[]> {
-  const statements = [...referenceStatements(), ...organizationStatements(seedOrganizations())];
+export interface SeedOptions {
+  devUsers?: { totpKey: string };
+  /** Instead of the development set: the search bench seeds `seedOrganizationsOfSize(100_000)`. */
+  organizations?: SeedOrganization[];
+}
+
+export async function buildSeedStatements(options: SeedOptions = {}): Promise<string[]> {
+  const statements = [
+    ...referenceStatements(),
+    ...organizationStatements(options.organizations ?? seedOrganizations()),
+  ];
   if (options.devUsers) statements.push(...(await devUserStatements(options.devUsers.totpKey)));
   return statements;
 }

@@ -1,0 +1,546 @@
+import { and, asc, desc, eq, isNull, ne, or, type SQL, sql } from "drizzle-orm";
+import { type AnySQLiteColumn, alias } from "drizzle-orm/sqlite-core";
+import type { AccessRequestInput, RequestStatus } from "~/lib/access-request";
+import { todayEastern } from "~/lib/format";
+import {
+  accessRequests,
+  mfaDevices,
+  organizations,
+  organizationTypes,
+  programs,
+  roleOrgTypeRules,
+  roles,
+  userRoles,
+  users,
+} from "../db/schema";
+import { auditEvents } from "../db/schema/audit";
+import type { Deps } from "../deps";
+import type { Client } from "../http";
+import { enqueueEmail } from "../mail/messages";
+import { newRequestId } from "./request-id";
+
+/**
+ * Access requests (SPEC 2.5): what a user may request, from whom, and the
+ * request itself. Who may open the form is `can(actor, "request.create")`;
+ * this module enforces the data rules (role rules, approvers, dates) and the
+ * one-request-per-submission and one-open-request rules, each in a single
+ * statement so parallel submissions cannot beat them.
+ */
+
+export interface ProgramOption {
+  id: number;
+  name: string;
+}
+
+export interface RoleOption {
+  id: number;
+  code: string;
+  name: string;
+  isSecurityOfficial: boolean;
+}
+
+export interface ApproverOption {
+  userId: string;
+  name: string;
+}
+
+export interface ChosenOrganization {
+  id: number;
+  name: string;
+  orgType: string;
+  status: "Active" | "Inactive";
+  city: string;
+  state: string;
+}
+
+export type ApproverKind = "security_official" | "help_desk";
+
+export interface RequestFormOptions {
+  programs: ProgramOption[];
+  program: ProgramOption | null;
+  organization: ChosenOrganization | null;
+  /** The roles the program and the organization's type allow (the program's roles until an organization is chosen). */
+  roles: RoleOption[];
+  /** Who may decide: the organization's Security Officials, or the program's help desk when it has none. */
+  approverKind: ApproverKind;
+  approvers: ApproverOption[];
+}
+
+/**
+ * D1's batch() returns rows keyed by column name, so joined columns that share
+ * a name (`id`, `name`) must be selected under their own alias there.
+ */
+function as<C extends AnySQLiteColumn>(column: C, alias: string): SQL.Aliased<C["_"]["data"]> {
+  return sql<C["_"]["data"]>`${column}`.mapWith(column).as(alias);
+}
+
+/** Approvers must hold a strong device: a decision needs a fresh strong factor. */
+const HOLDS_STRONG_DEVICE = sql`EXISTS (SELECT 1 FROM ${mfaDevices} WHERE ${mfaDevices.userId} = ${users.id} AND ${mfaDevices.kind} IN ('totp', 'webauthn') AND ${mfaDevices.confirmedAt} IS NOT NULL)`;
+
+function today(deps: Pick<Deps, "now">): string {
+  return todayEastern(deps.now());
+}
+
+function activeGrant(deps: Pick<Deps, "now">) {
+  return and(
+    eq(userRoles.status, "active"),
+    eq(roles.active, true),
+    eq(users.status, "active"),
+    isNull(users.heldAt),
+    or(isNull(userRoles.endDate), sql`${userRoles.endDate} >= ${today(deps)}`),
+    HOLDS_STRONG_DEVICE,
+  );
+}
+
+/** Everything the form needs for a program and organization, in one D1 round trip. */
+export async function loadRequestForm(
+  deps: Pick<Deps, "db" | "now">,
+  requesterId: string,
+  chosen: { programId?: number | null; organizationId?: number | null },
+): Promise<RequestFormOptions> {
+  const programId = chosen.programId ?? 0;
+  const organizationId = chosen.organizationId ?? 0;
+  const [programRows, orgRows, roleRows, officials, helpDesk] = await deps.db.batch([
+    deps.db
+      .select({ id: programs.id, name: programs.name })
+      .from(programs)
+      .where(eq(programs.active, true))
+      .orderBy(asc(programs.name)),
+    deps.db
+      .select({
+        id: as(organizations.id, "org_id"),
+        name: as(organizations.name, "org_name"),
+        orgType: as(organizationTypes.name, "org_type_name"),
+        orgTypeId: organizations.orgTypeId,
+        status: organizations.status,
+        city: organizations.city,
+        state: organizations.state,
+      })
+      .from(organizations)
+      .innerJoin(organizationTypes, eq(organizationTypes.id, organizations.orgTypeId))
+      .where(eq(organizations.id, organizationId)),
+    deps.db
+      .selectDistinct({
+        id: as(roles.id, "role_id"),
+        code: roles.code,
+        name: as(roles.name, "role_name"),
+        isSecurityOfficial: roles.isSecurityOfficial,
+        orgTypeId: roleOrgTypeRules.orgTypeId,
+      })
+      .from(roles)
+      .innerJoin(roleOrgTypeRules, eq(roleOrgTypeRules.roleId, roles.id))
+      .where(and(eq(roles.active, true), or(isNull(roles.programId), eq(roles.programId, programId))))
+      .orderBy(asc(roles.name)),
+    deps.db
+      .selectDistinct({ userId: users.id, firstName: users.firstName, lastName: users.lastName })
+      .from(userRoles)
+      .innerJoin(roles, eq(roles.id, userRoles.roleId))
+      .innerJoin(users, eq(users.id, userRoles.userId))
+      .where(
+        and(
+          activeGrant(deps),
+          eq(roles.isSecurityOfficial, true),
+          eq(userRoles.organizationId, organizationId),
+          ne(users.id, requesterId),
+        ),
+      )
+      .orderBy(asc(users.lastName), asc(users.firstName)),
+    deps.db
+      .selectDistinct({ userId: users.id, firstName: users.firstName, lastName: users.lastName })
+      .from(userRoles)
+      .innerJoin(roles, eq(roles.id, userRoles.roleId))
+      .innerJoin(users, eq(users.id, userRoles.userId))
+      .where(
+        and(
+          activeGrant(deps),
+          eq(roles.isHelpDesk, true),
+          or(isNull(userRoles.programId), eq(userRoles.programId, programId)),
+          ne(users.id, requesterId),
+        ),
+      )
+      .orderBy(asc(users.lastName), asc(users.firstName)),
+  ]);
+  const program = programRows.find((p) => p.id === programId) ?? null;
+  const org = orgRows[0];
+  const organization: ChosenOrganization | null = org
+    ? { id: org.id, name: org.name, orgType: org.orgType, status: org.status, city: org.city, state: org.state }
+    : null;
+  const allowed = new Map<number, RoleOption>();
+  for (const r of roleRows) {
+    if (org && r.orgTypeId !== org.orgTypeId) continue;
+    allowed.set(r.id, { id: r.id, code: r.code, name: r.name, isSecurityOfficial: r.isSecurityOfficial });
+  }
+  // An organization with Security Officials decides for itself; the help desk
+  // decides the first one (and for organizations that have none).
+  const approverKind: ApproverKind = officials.length > 0 ? "security_official" : "help_desk";
+  const people = program && organization ? (approverKind === "security_official" ? officials : helpDesk) : [];
+  return {
+    programs: programRows,
+    program,
+    organization,
+    roles: program ? [...allowed.values()] : [],
+    approverKind,
+    approvers: people.map((p) => ({ userId: p.userId, name: `${p.firstName} ${p.lastName}` })),
+  };
+}
+
+type FieldErrors = Partial<Record<keyof AccessRequestInput, string[]>>;
+
+export type SubmitAccessRequestResult =
+  | { ok: true; requestId: string; created: boolean }
+  | { ok: false; code: "invalid"; fieldErrors: FieldErrors }
+  | { ok: false; code: "duplicate"; existingId: string }
+  | { ok: false; code: "expired_form" };
+
+interface Requester {
+  id: string;
+  loginId: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+}
+
+async function bySubmissionKey(deps: Pick<Deps, "db">, key: string) {
+  return deps.db
+    .select({ id: accessRequests.id, userId: accessRequests.userId })
+    .from(accessRequests)
+    .where(eq(accessRequests.submissionKey, key))
+    .get();
+}
+
+/** The server's own check of everything that depends on data; the schema has already checked shapes. */
+export function checkRequest(
+  options: RequestFormOptions,
+  input: AccessRequestInput,
+  todayIso: string,
+): FieldErrors | null {
+  const errors: FieldErrors = {};
+  if (!options.program) errors.programId = ["Select a Program."];
+  if (!options.organization) errors.organizationId = ["Search for and select an Organization."];
+  else if (options.organization.status !== "Active")
+    errors.organizationId = [
+      `${options.organization.name} is ${options.organization.status.toLowerCase()} and cannot be requested. Choose another organization.`,
+    ];
+  if (options.program && options.organization && !options.roles.some((r) => r.id === input.roleId))
+    errors.roleId = [
+      `That role is not available for ${options.organization.orgType} organizations under this program. Choose one of the roles listed.`,
+    ];
+  if (input.startDate < todayIso) errors.startDate = ["The Start Date cannot be in the past."];
+  if (!input.endDateNotApplicable && input.endDate && input.endDate < todayIso)
+    errors.endDate = ["The End Date cannot be in the past."];
+  if (options.program && options.organization) {
+    if (options.approvers.length === 0)
+      errors.approverUserId = ["No approver is available for this organization and program. Contact the help desk."];
+    else if (!options.approvers.some((a) => a.userId === input.approverUserId))
+      errors.approverUserId = ["Select one of the approvers listed for this request."];
+  }
+  return Object.keys(errors).length > 0 ? errors : null;
+}
+
+/**
+ * Submits a request. The same submission key returns the same request (double
+ * click, retry, back button); a second open request for the same program,
+ * organization and role is refused by a partial unique index, so parallel
+ * submissions cannot create two. The request and its audit event are one batch.
+ */
+export async function submitAccessRequest(
+  deps: Pick<Deps, "db" | "now" | "traceId" | "enqueue">,
+  requester: Requester,
+  input: AccessRequestInput,
+  client: Pick<Client, "ip" | "userAgent">,
+): Promise<SubmitAccessRequestResult> {
+  const earlier = await bySubmissionKey(deps, input.submissionKey);
+  if (earlier) return earlier.userId === requester.id ? replay(earlier.id) : { ok: false, code: "expired_form" };
+
+  const options = await loadRequestForm(deps, requester.id, input);
+  const errors = checkRequest(options, input, today(deps));
+  if (errors) return { ok: false, code: "invalid", fieldErrors: errors };
+  const program = options.program!;
+  const organization = options.organization!;
+  const role = options.roles.find((r) => r.id === input.roleId)!;
+  const approver = options.approvers.find((a) => a.userId === input.approverUserId)!;
+
+  const id = newRequestId();
+  const now = deps.now();
+  const [inserted] = await deps.db.batch([
+    deps.db
+      .insert(accessRequests)
+      .values({
+        id,
+        userId: requester.id,
+        programId: program.id,
+        organizationId: organization.id,
+        roleId: role.id,
+        approverUserId: approver.userId,
+        approverKind: options.approverKind,
+        startDate: input.startDate,
+        endDate: input.endDateNotApplicable ? null : (input.endDate ?? null),
+        additionalInfo: input.additionalInfo ?? "",
+        comments: input.comments ?? "",
+        submissionKey: input.submissionKey,
+        createdAt: now,
+      })
+      // Any unique conflict (the submission key, one open request, the id) inserts nothing.
+      .onConflictDoNothing()
+      .returning({ id: accessRequests.id }),
+    // The audit event exists only if the request does.
+    deps.db.insert(auditEvents).select(
+      sql`SELECT NULL, ${now.getTime()}, 'access_request.submitted', 'success', ${requester.id}, ${requester.id}, ${organization.id}, ${program.id}, ${client.ip}, ${client.userAgent?.slice(0, 256) ?? null}, ${deps.traceId}, ${id}, ${JSON.stringify({ role: role.code, approverKind: options.approverKind })}
+            WHERE EXISTS (SELECT 1 FROM ${accessRequests} WHERE ${accessRequests.id} = ${id} AND ${accessRequests.submissionKey} = ${input.submissionKey})`,
+    ),
+  ]);
+
+  if (inserted.length === 0) {
+    const same = await bySubmissionKey(deps, input.submissionKey);
+    if (same) return same.userId === requester.id ? replay(same.id) : { ok: false, code: "expired_form" };
+    const open = await deps.db
+      .select({ id: accessRequests.id })
+      .from(accessRequests)
+      .where(
+        and(
+          eq(accessRequests.userId, requester.id),
+          eq(accessRequests.programId, program.id),
+          eq(accessRequests.organizationId, organization.id),
+          eq(accessRequests.roleId, role.id),
+          eq(accessRequests.status, "pending"),
+        ),
+      )
+      .get();
+    if (open) return { ok: false, code: "duplicate", existingId: open.id };
+    // The improbable Request ID collision: draw again.
+    return submitAccessRequest(deps, requester, input, client);
+  }
+
+  const approverEmail = await deps.db
+    .select({ email: users.email, firstName: users.firstName })
+    .from(users)
+    .where(eq(users.id, approver.userId))
+    .get();
+  const common = {
+    requestId: id,
+    roleName: role.name,
+    organizationName: organization.name,
+    programName: program.name,
+  };
+  await enqueueEmail(deps, {
+    template: "access_request_submitted",
+    to: requester.email,
+    idempotencyKey: `access_request_submitted:${id}`,
+    data: { ...common, firstName: requester.firstName, loginId: requester.loginId },
+  });
+  if (approverEmail)
+    await enqueueEmail(deps, {
+      template: "access_request_waiting",
+      to: approverEmail.email,
+      idempotencyKey: `access_request_waiting:${id}`,
+      data: {
+        ...common,
+        firstName: approverEmail.firstName,
+        requesterName: `${requester.firstName} ${requester.lastName}`,
+      },
+    });
+  return { ok: true, requestId: id, created: true };
+}
+
+const replay = (id: string): SubmitAccessRequestResult => ({ ok: true, requestId: id, created: false });
+
+export interface MyRequest {
+  id: string;
+  programName: string;
+  organizationName: string;
+  roleName: string;
+  approverName: string;
+  status: RequestStatus;
+  startDate: string | null;
+  endDate: string | null;
+  createdAt: Date;
+  decidedAt: Date | null;
+  decisionReason: string | null;
+  comments: string;
+  additionalInfo: string;
+}
+
+const approverUsers = alias(users, "approver");
+
+function myRequestsQuery(deps: Pick<Deps, "db">) {
+  return deps.db
+    .select({
+      id: as(accessRequests.id, "request_id"),
+      programName: as(programs.name, "program_name"),
+      organizationName: as(organizations.name, "organization_name"),
+      roleName: as(roles.name, "role_name"),
+      approverFirst: as(approverUsers.firstName, "approver_first"),
+      approverLast: as(approverUsers.lastName, "approver_last"),
+      approverKind: accessRequests.approverKind,
+      status: accessRequests.status,
+      startDate: accessRequests.startDate,
+      endDate: accessRequests.endDate,
+      createdAt: accessRequests.createdAt,
+      decidedAt: accessRequests.decidedAt,
+      decisionReason: accessRequests.decisionReason,
+      comments: accessRequests.comments,
+      additionalInfo: accessRequests.additionalInfo,
+    })
+    .from(accessRequests)
+    .innerJoin(programs, eq(programs.id, accessRequests.programId))
+    .innerJoin(organizations, eq(organizations.id, accessRequests.organizationId))
+    .innerJoin(roles, eq(roles.id, accessRequests.roleId))
+    .leftJoin(approverUsers, eq(approverUsers.id, accessRequests.approverUserId));
+}
+
+type MyRequestRow = Awaited<ReturnType<ReturnType<typeof myRequestsQuery>["all"]>>[number];
+
+function toMyRequest(r: MyRequestRow): MyRequest {
+  return {
+    id: r.id,
+    programName: r.programName,
+    organizationName: r.organizationName,
+    roleName: r.roleName,
+    approverName: r.approverFirst
+      ? `${r.approverFirst} ${r.approverLast}`
+      : r.approverKind === "help_desk"
+        ? "Help desk"
+        : "Security Official",
+    status: r.status,
+    startDate: r.startDate,
+    endDate: r.endDate,
+    createdAt: r.createdAt,
+    decidedAt: r.decidedAt,
+    decisionReason: r.decisionReason,
+    comments: r.comments,
+    additionalInfo: r.additionalInfo,
+  };
+}
+
+export interface MyRole {
+  id: string;
+  roleName: string;
+  programName: string | null;
+  organizationName: string | null;
+  startDate: string | null;
+  endDate: string | null;
+  grantedAt: Date;
+}
+
+/** "My Requests" and "My Roles" in one D1 round trip. */
+export async function loadMyTasks(
+  deps: Pick<Deps, "db">,
+  userId: string,
+): Promise<{ requests: MyRequest[]; roles: MyRole[] }> {
+  const [requestRows, roleRows] = await deps.db.batch([
+    myRequestsQuery(deps).where(eq(accessRequests.userId, userId)).orderBy(desc(accessRequests.createdAt)).limit(200),
+    deps.db
+      .select({
+        id: as(userRoles.id, "user_role_id"),
+        roleName: as(roles.name, "role_name"),
+        programName: as(programs.name, "program_name"),
+        organizationName: as(organizations.name, "organization_name"),
+        startDate: userRoles.startDate,
+        endDate: userRoles.endDate,
+        grantedAt: userRoles.grantedAt,
+      })
+      .from(userRoles)
+      .innerJoin(roles, eq(roles.id, userRoles.roleId))
+      .leftJoin(programs, eq(programs.id, userRoles.programId))
+      .leftJoin(organizations, eq(organizations.id, userRoles.organizationId))
+      .where(and(eq(userRoles.userId, userId), eq(userRoles.status, "active")))
+      .orderBy(asc(roles.name)),
+  ]);
+  return { requests: requestRows.map(toMyRequest), roles: roleRows };
+}
+
+/** A request as the people who may decide it see it: with the requester, and the facts `can()` needs. */
+export async function getRequestForApprover(deps: Pick<Deps, "db">, id: string) {
+  const [rows, factRows] = await deps.db.batch([
+    myRequestsQuery(deps).where(eq(accessRequests.id, id)).limit(1),
+    deps.db
+      .select({
+        userId: accessRequests.userId,
+        organizationId: accessRequests.organizationId,
+        programId: accessRequests.programId,
+        approverKind: accessRequests.approverKind,
+        loginId: users.loginId,
+        firstName: users.firstName,
+        lastName: users.lastName,
+        email: users.email,
+      })
+      .from(accessRequests)
+      .innerJoin(users, eq(users.id, accessRequests.userId))
+      .where(eq(accessRequests.id, id))
+      .limit(1),
+  ]);
+  const [row, facts] = [rows[0], factRows[0]];
+  if (!row || !facts) return null;
+  return {
+    request: toMyRequest(row),
+    requester: { loginId: facts.loginId, name: `${facts.firstName} ${facts.lastName}`, email: facts.email },
+    resource: {
+      ownerUserId: facts.userId,
+      organizationId: facts.organizationId,
+      programId: facts.programId,
+      firstSecurityOfficial: facts.approverKind === "help_desk",
+    },
+  };
+}
+
+/** One of the user's own requests; another user's is simply not found. */
+export async function getMyRequest(deps: Pick<Deps, "db">, userId: string, id: string): Promise<MyRequest | null> {
+  const row = await myRequestsQuery(deps)
+    .where(and(eq(accessRequests.id, id), eq(accessRequests.userId, userId)))
+    .get();
+  return row ? toMyRequest(row) : null;
+}
+
+/**
+ * Cancels one of the user's own pending requests. One conditional update
+ * decides (a request already decided, or someone else's, changes nothing), and
+ * the audit event is written in the same batch only if this update happened.
+ */
+export async function cancelMyRequest(
+  deps: Pick<Deps, "db" | "now" | "traceId">,
+  userId: string,
+  id: string,
+  client: Pick<Client, "ip" | "userAgent">,
+): Promise<"cancelled" | "not_pending" | "not_found"> {
+  const now = deps.now();
+  const [updated] = await deps.db.batch([
+    deps.db
+      .update(accessRequests)
+      .set({ status: "cancelled", decidedAt: now, decidedByUserId: userId })
+      .where(and(eq(accessRequests.id, id), eq(accessRequests.userId, userId), eq(accessRequests.status, "pending")))
+      .returning({ id: accessRequests.id }),
+    deps.db.insert(auditEvents).select(
+      sql`SELECT NULL, ${now.getTime()}, 'access_request.cancelled', 'success', ${userId}, ${userId}, r.organization_id, r.program_id, ${client.ip}, ${client.userAgent?.slice(0, 256) ?? null}, ${deps.traceId}, r.id, '{}'
+            FROM ${accessRequests} r WHERE r.id = ${id} AND r.user_id = ${userId} AND r.status = 'cancelled' AND r.decided_at = ${now.getTime()} AND r.decided_by_user_id = ${userId}`,
+    ),
+  ]);
+  if (updated.length > 0) return "cancelled";
+  const exists = await deps.db
+    .select({ id: accessRequests.id })
+    .from(accessRequests)
+    .where(and(eq(accessRequests.id, id), eq(accessRequests.userId, userId)))
+    .get();
+  return exists ? "not_pending" : "not_found";
+}
+
+/** The holder gives up one of their own active roles; the same one-statement rule as cancelling. */
+export async function removeMyRole(
+  deps: Pick<Deps, "db" | "now" | "traceId">,
+  userId: string,
+  userRoleId: string,
+  client: Pick<Client, "ip" | "userAgent">,
+): Promise<"removed" | "not_found"> {
+  const now = deps.now();
+  const [updated] = await deps.db.batch([
+    deps.db
+      .update(userRoles)
+      .set({ status: "revoked", endedAt: now, endedByUserId: userId, endReason: "Removed by the holder" })
+      .where(and(eq(userRoles.id, userRoleId), eq(userRoles.userId, userId), eq(userRoles.status, "active")))
+      .returning({ id: userRoles.id }),
+    deps.db.insert(auditEvents).select(
+      sql`SELECT NULL, ${now.getTime()}, 'role.removed_by_holder', 'success', ${userId}, ${userId}, ur.organization_id, ur.program_id, ${client.ip}, ${client.userAgent?.slice(0, 256) ?? null}, ${deps.traceId}, ur.access_request_id, json_object('role', (SELECT code FROM ${roles} WHERE id = ur.role_id))
+            FROM ${userRoles} ur WHERE ur.id = ${userRoleId} AND ur.user_id = ${userId} AND ur.status = 'revoked' AND ur.ended_at = ${now.getTime()} AND ur.ended_by_user_id = ${userId}`,
+    ),
+  ]);
+  return updated.length > 0 ? "removed" : "not_found";
+}

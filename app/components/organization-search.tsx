@@ -1,0 +1,362 @@
+import { getFormProps } from "@conform-to/react";
+import { useFetcher } from "@remix-run/react";
+import { useEffect, useRef, useState } from "react";
+import type { FormReply } from "~/lib/forms";
+import { useSchemaForm } from "~/lib/forms";
+import { OrganizationSearchSchema } from "~/lib/organization-search";
+import { STATES } from "~/lib/states";
+import { ErrorSummary, SelectField, TextField } from "./fields";
+
+/**
+ * "Search Organizations" (SPEC 2.5): the fields, the results table and the
+ * pager, shared by the dialog (with JavaScript) and the search page (without).
+ */
+
+export const SEARCH_COPY = {
+  heading: "Search Organizations",
+  name: "Org Name",
+  zip: "Org Zip Code",
+  ccn: "CCN",
+  orgType: "Org Type",
+  city: "Org City",
+  npi: "NPI",
+  state: "Org State",
+  country: "Org Country",
+  tin: "TIN",
+  search: "Search",
+  cancel: "Cancel",
+  close: "Close",
+  ok: "OK",
+  any: "Any",
+  none: "Search returned with no results.",
+  caption: (total: number, page: number, pages: number) =>
+    `${total.toLocaleString("en-US")} organization${total === 1 ? "" : "s"} found${pages > 1 ? `, page ${page} of ${pages}` : ""}`,
+  select: "Select",
+  pick: (name: string) => `Select ${name}`,
+  cannotPick: "Inactive organizations cannot be selected.",
+  columns: [
+    "Org Status",
+    "Org Name",
+    "Org Type",
+    "Org Address 1",
+    "Org Address 2",
+    "Org City",
+    "Org State",
+    "Org Zip Code",
+    "Org Country",
+  ],
+  previous: "Previous",
+  next: "Next",
+  pageLabel: (n: number) => `Page ${n}`,
+  pickFirst: "Select an organization in the results, then OK.",
+};
+
+export interface OrganizationHitView {
+  id: number;
+  status: "Active" | "Inactive";
+  name: string;
+  orgType: string;
+  address1: string;
+  address2: string;
+  city: string;
+  state: string;
+  zip: string;
+  country: string;
+}
+
+export interface SearchOutcome {
+  hits: OrganizationHitView[];
+  total: number;
+  page: number;
+  pageCount: number;
+}
+
+export const SEARCH_FORM_ID = "org-search";
+
+/** The search form's Conform state; `actionData` is the search page's or the dialog fetcher's answer. */
+export function useSearchForm(actionData: unknown) {
+  return useSchemaForm({ id: SEARCH_FORM_ID, schema: OrganizationSearchSchema, actionData });
+}
+
+type SearchForm = ReturnType<typeof useSearchForm>;
+
+/** The nine search fields, in the original portal's order. */
+export function SearchFields({ fields, orgTypes }: { fields: SearchForm[1]; orgTypes: string[] }) {
+  return (
+    <div className="search-grid">
+      <TextField field={fields.name} label={SEARCH_COPY.name} autoComplete="off" />
+      <TextField field={fields.zip} label={SEARCH_COPY.zip} inputMode="numeric" autoComplete="off" />
+      <TextField field={fields.ccn} label={SEARCH_COPY.ccn} autoComplete="off" />
+      <SelectField
+        field={fields.orgType}
+        label={SEARCH_COPY.orgType}
+        placeholder={SEARCH_COPY.any}
+        options={orgTypes.map((t) => ({ value: t, label: t }))}
+      />
+      <TextField field={fields.city} label={SEARCH_COPY.city} autoComplete="off" />
+      <TextField field={fields.npi} label={SEARCH_COPY.npi} inputMode="numeric" autoComplete="off" />
+      <SelectField
+        field={fields.state}
+        label={SEARCH_COPY.state}
+        placeholder={SEARCH_COPY.any}
+        options={STATES.map(([code, name]) => ({ value: code, label: `${code} - ${name}` }))}
+      />
+      <TextField field={fields.country} label={SEARCH_COPY.country} autoComplete="off" />
+      <TextField field={fields.tin} label={SEARCH_COPY.tin} inputMode="numeric" autoComplete="off" />
+    </div>
+  );
+}
+
+/**
+ * The results as a table whose first column picks the row (a radio button);
+ * inactive organizations show their status and cannot be picked. Stacked on a
+ * phone, so nothing scrolls sideways.
+ */
+export function ResultsTable({
+  outcome,
+  picked,
+  onPick,
+  idPrefix,
+}: {
+  outcome: SearchOutcome;
+  picked?: number | null;
+  onPick?: (hit: OrganizationHitView) => void;
+  idPrefix: string;
+}) {
+  if (outcome.hits.length === 0)
+    return (
+      <p className="no-results" role="status">
+        {SEARCH_COPY.none}
+      </p>
+    );
+  return (
+    <div className="table-wrap">
+      <table className="ds-c-table ds-c-table--stacked results-table">
+        <caption role="status">{SEARCH_COPY.caption(outcome.total, outcome.page, outcome.pageCount)}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{SEARCH_COPY.select}</th>
+            {SEARCH_COPY.columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {outcome.hits.map((hit) => {
+            const id = `${idPrefix}-org-${hit.id}`;
+            const cells = [
+              hit.status,
+              hit.name,
+              hit.orgType,
+              hit.address1,
+              hit.address2,
+              hit.city,
+              hit.state,
+              hit.zip,
+              hit.country,
+            ];
+            return (
+              <tr key={hit.id} className={hit.status === "Active" ? undefined : "is-inactive"}>
+                <td data-title={SEARCH_COPY.select}>
+                  <input
+                    type="radio"
+                    name="organizationId"
+                    value={hit.id}
+                    id={id}
+                    disabled={hit.status !== "Active"}
+                    aria-label={SEARCH_COPY.pick(hit.name)}
+                    aria-describedby={hit.status === "Active" ? undefined : `${idPrefix}-inactive-note`}
+                    checked={onPick ? picked === hit.id : undefined}
+                    onChange={onPick ? () => onPick(hit) : undefined}
+                  />
+                </td>
+                {cells.map((value, i) => (
+                  <td key={SEARCH_COPY.columns[i]} data-title={SEARCH_COPY.columns[i]}>
+                    {i === 1 ? <label htmlFor={id}>{value}</label> : value}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p id={`${idPrefix}-inactive-note`} className="ds-c-hint">
+        {SEARCH_COPY.cannotPick}
+      </p>
+    </div>
+  );
+}
+
+/** The design system's pagination: Previous, numbered pages around the current one, Next. */
+export function pageRange(page: number, pageCount: number, width = 5): number[] {
+  if (pageCount <= 1) return [];
+  const start = Math.max(1, Math.min(page - Math.floor(width / 2), pageCount - width + 1));
+  const end = Math.min(pageCount, start + width - 1);
+  return Array.from({ length: end - start + 1 }, (_, i) => start + i);
+}
+
+/**
+ * Page buttons: they submit the search form again with `page`, so paging works
+ * the same with and without JavaScript (the search page posts its draft along).
+ */
+export function Pager({ outcome, form }: { outcome: SearchOutcome; form?: string }) {
+  const pages = pageRange(outcome.page, outcome.pageCount);
+  if (pages.length === 0) return null;
+  const button = (page: number, label: string, extra: Record<string, unknown> = {}) => (
+    <button
+      type="submit"
+      name="page"
+      value={page}
+      form={form}
+      formNoValidate
+      className="ds-c-pagination__page"
+      aria-label={SEARCH_COPY.pageLabel(page)}
+      {...extra}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <nav className="ds-c-pagination" aria-label="Results pages">
+      <ul className="ds-c-pagination__list">
+        {outcome.page > 1 ? (
+          <li>{button(outcome.page - 1, SEARCH_COPY.previous, { "aria-label": SEARCH_COPY.previous })}</li>
+        ) : null}
+        {pages.map((p) => (
+          <li key={p}>
+            {p === outcome.page ? (
+              <span className="ds-c-pagination__page ds-c-pagination__current" aria-current="page">
+                {p}
+              </span>
+            ) : (
+              button(p, String(p))
+            )}
+          </li>
+        ))}
+        {outcome.page < outcome.pageCount ? (
+          <li>{button(outcome.page + 1, SEARCH_COPY.next, { "aria-label": SEARCH_COPY.next })}</li>
+        ) : null}
+      </ul>
+    </nav>
+  );
+}
+
+export interface SearchLoaderData {
+  formId: string;
+  result?: FormReply;
+  outcome: SearchOutcome | null;
+  orgTypes: string[];
+}
+
+/**
+ * With JavaScript: "Search Organizations" opens a modal dialog. Focus moves
+ * into it (to "Org Name") and returns to the button on close; Escape closes it.
+ * The search runs through the search page's loader; "OK" hands the picked row
+ * to the request form.
+ */
+export function OrganizationSearchDialog({
+  label,
+  onChoose,
+}: {
+  label: string;
+  onChoose: (hit: OrganizationHitView) => void;
+}) {
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const openerRef = useRef<HTMLButtonElement>(null);
+  const fetcher = useFetcher<SearchLoaderData>();
+  const types = useFetcher<SearchLoaderData>();
+  const [picked, setPicked] = useState<OrganizationHitView | null>(null);
+  const [needPick, setNeedPick] = useState(false);
+  const [form, fields] = useSearchForm(fetcher.data);
+  const outcome = fetcher.data?.outcome ?? null;
+  const orgTypes = fetcher.data?.orgTypes ?? types.data?.orgTypes ?? [];
+
+  useEffect(() => {
+    if (types.state === "idle" && !types.data) types.load("/my-account/request-access/organizations");
+  }, [types]);
+
+  function open() {
+    setNeedPick(false);
+    dialogRef.current?.showModal();
+    document.getElementById(fields.name.id)?.focus();
+  }
+  function close() {
+    dialogRef.current?.close();
+  }
+
+  return (
+    <>
+      <button type="button" className="ds-c-button" ref={openerRef} onClick={open}>
+        {label}
+      </button>
+      <dialog
+        ref={dialogRef}
+        className="ds-c-dialog ds-c-dialog--full"
+        aria-labelledby={`${SEARCH_FORM_ID}-heading`}
+        onClose={() => openerRef.current?.focus()}
+      >
+        <div className="ds-c-dialog__header">
+          <h2 id={`${SEARCH_FORM_ID}-heading`} className="ds-c-dialog__heading">
+            {SEARCH_COPY.heading}
+          </h2>
+          <button type="button" className="ds-c-button ds-c-button--ghost ds-c-dialog__close" onClick={close}>
+            {SEARCH_COPY.close}
+          </button>
+        </div>
+        <div className="ds-c-dialog__body">
+          <ErrorSummary form={form} />
+          <fetcher.Form method="get" action="/my-account/request-access/organizations" {...getFormProps(form)}>
+            <SearchFields fields={fields} orgTypes={orgTypes} />
+            <div className="actions">
+              <button type="submit" className="ds-c-button ds-c-button--solid">
+                {SEARCH_COPY.search}
+              </button>
+              <button type="button" className="ds-c-button ds-c-button--ghost" onClick={close}>
+                {SEARCH_COPY.cancel}
+              </button>
+            </div>
+            {outcome ? (
+              <>
+                <ResultsTable
+                  outcome={outcome}
+                  idPrefix="dialog"
+                  picked={picked?.id ?? null}
+                  onPick={(hit) => {
+                    setPicked(hit);
+                    setNeedPick(false);
+                  }}
+                />
+                <Pager outcome={outcome} />
+              </>
+            ) : null}
+          </fetcher.Form>
+        </div>
+        {outcome && outcome.hits.length > 0 ? (
+          <div className="ds-c-dialog__actions actions">
+            {needPick ? (
+              <p className="ds-c-inline-error" role="alert">
+                {SEARCH_COPY.pickFirst}
+              </p>
+            ) : null}
+            <button
+              type="button"
+              className="ds-c-button ds-c-button--solid"
+              onClick={() => {
+                if (!picked) return setNeedPick(true);
+                onChoose(picked);
+                close();
+              }}
+            >
+              {SEARCH_COPY.ok}
+            </button>
+            <button type="button" className="ds-c-button ds-c-button--ghost" onClick={close}>
+              {SEARCH_COPY.cancel}
+            </button>
+          </div>
+        ) : null}
+      </dialog>
+    </>
+  );
+}

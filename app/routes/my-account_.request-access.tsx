@@ -1,0 +1,528 @@
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
+import { useEffect, useRef, useState } from "react";
+import { checkRequest, loadRequestForm, submitAccessRequest } from "~/.server/access/requests";
+import { requireCapability } from "~/.server/guards";
+import { getClient } from "~/.server/http";
+import { CheckboxField, ErrorSummary, FieldShell, SelectField, TextField } from "~/components/fields";
+import { OrganizationSearchDialog } from "~/components/organization-search";
+import { Alert } from "~/components/ui";
+import { AccessRequestSchema, ADDITIONAL_INFO_MAX, COMMENTS_MAX, formatDateUS, QBIC_NOTE } from "~/lib/access-request";
+import { todayEastern } from "~/lib/format";
+import { type FormReply, type ReplyErrors, replyWithoutSecrets, useSchemaForm } from "~/lib/forms";
+import { useHydrated } from "~/lib/use-hydrated";
+
+/**
+ * "Request User Access" (SPEC 2.5). One route, one form, four intents:
+ * - `refresh`: re-render with what was entered (the dependent selects without JavaScript;
+ *   also the return from the organization search page and "Cancel" on the confirmation);
+ * - `review`: check everything on the server, then ask "Submit Request Confirmation"
+ *   (a dialog with JavaScript, a page without);
+ * - `confirm`: submit; the same submission key always yields the same request;
+ * - the organization search posts the draft to its own page and back (no JavaScript).
+ * With JavaScript, Program and Organization changes reload the options in place.
+ */
+
+const COPY = {
+  title: "Request User Access - CMS.gov | QualityNet",
+  heading: "Request User Access",
+  userInfo: "User Information",
+  userId: "User ID",
+  name: "Name",
+  email: "Email",
+  requestInfo: "User Request Information",
+  program: "Program",
+  programPlaceholder: "Select a program",
+  organization: "Organization",
+  noOrganization: "No organization selected.",
+  search: "Search Organizations",
+  role: "User Role",
+  rolePlaceholder: "Select a role",
+  roleHintNoOrg: "Choose a program and an organization to see the roles they allow.",
+  startDate: "Start Date",
+  endDate: "End Date",
+  dateHint: "mm/dd/yyyy",
+  notApplicable: "Not Applicable",
+  approvers: "Approvers",
+  approverPlaceholder: "Select an approver",
+  approverHintSo: "The organization's Security Officials decide this request.",
+  approverHintHelpDesk:
+    "This organization has no Security Official yet, so the program's help desk decides this request.",
+  additional: "User Request Additional Information",
+  additionalHint: "Anything that helps the approver, such as your job title or why you need this role.",
+  comments: "Comments",
+  commentsHint: `Up to ${COMMENTS_MAX.toLocaleString("en-US")} characters.`,
+  update: "Update roles and approvers",
+  submit: "Submit Request",
+  cancel: "Cancel",
+  confirmHeading: "Submit Request Confirmation",
+  confirmLead: "Submit this request? You can cancel it from My Requests while it is pending.",
+  ok: "OK",
+  duplicate: "You already have an open request for this program, organization and role:",
+  expiredForm: "This form has expired. Open Request My Access again.",
+};
+
+export const meta: MetaFunction = () => [{ title: COPY.title }];
+
+const FORM_ID = "request-access";
+const RETURN_TO = "/my-account/request-access";
+
+const positive = (value: FormDataEntryValue | string | null): number | null => {
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+};
+
+function submissionKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_");
+}
+
+async function gate(context: LoaderFunctionArgs["context"], request: Request) {
+  return requireCapability(context.deps, request, "request.create", {}, { returnTo: RETURN_TO });
+}
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await gate(context, request);
+  const url = new URL(request.url);
+  const chosen = {
+    programId: positive(url.searchParams.get("program")),
+    organizationId: positive(url.searchParams.get("organization")),
+  };
+  const options = await loadRequestForm(context.deps, user.id, chosen);
+  return {
+    user: { loginId: user.loginId, name: `${user.firstName} ${user.lastName}`, email: user.email },
+    options,
+    defaults: {
+      submissionKey: submissionKey(),
+      programId: chosen.programId ? String(chosen.programId) : "",
+      organizationId: chosen.organizationId ? String(chosen.organizationId) : "",
+      startDate: formatDateUS(todayEastern(context.deps.now())),
+      endDateNotApplicable: "on",
+    },
+  };
+}
+
+const SEARCH_FIELDS = new Set(["name", "zip", "ccn", "orgType", "city", "npi", "state", "country", "tin", "page"]);
+
+/**
+ * The draft as the browser sent it, to render again exactly (no secrets on this
+ * form). The search page sends the draft back as one JSON field, with the
+ * organization picked there as its own field.
+ */
+function draftOf(form: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  const carried = form.get("draft");
+  if (typeof carried === "string") {
+    try {
+      const parsed: unknown = JSON.parse(carried);
+      if (parsed && typeof parsed === "object")
+        for (const [key, value] of Object.entries(parsed)) if (typeof value === "string") out[key] = value;
+    } catch {
+      // A damaged draft: the form starts from what this post carries.
+    }
+  }
+  for (const [key, value] of form.entries())
+    if (typeof value === "string" && key !== "intent" && key !== "draft" && !SEARCH_FIELDS.has(key)) out[key] = value;
+  return out;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await gate(context, request);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "refresh");
+  const draft = draftOf(form);
+  const chosen = {
+    programId: positive(draft.programId ?? null),
+    organizationId: positive(draft.organizationId ?? null),
+  };
+  const options = await loadRequestForm(context.deps, user.id, chosen);
+
+  if (intent !== "review" && intent !== "confirm") {
+    // Nothing is checked yet: the form comes back with everything kept and new options.
+    return { formId: FORM_ID, result: { initialValue: draft } satisfies FormReply, options, view: "form" as const };
+  }
+
+  const submission = parseWithZod(form, { schema: AccessRequestSchema });
+  const refuse = (errors: ReplyErrors, status = 400, duplicateOf?: string) =>
+    data(
+      { formId: FORM_ID, result: replyWithoutSecrets(submission, errors), options, view: "form" as const, duplicateOf },
+      { status },
+    );
+  if (submission.status !== "success") return refuse({});
+
+  if (intent === "review") {
+    const errors = checkRequest(options, submission.value, todayEastern(context.deps.now()));
+    if (errors) return refuse({ fieldErrors: errors });
+    return { formId: FORM_ID, result: { initialValue: draft } satisfies FormReply, options, view: "confirm" as const };
+  }
+
+  const client = await getClient(context, request);
+  const result = await submitAccessRequest(context.deps, user, submission.value, client);
+  if (result.ok) throw redirect(`/my-account/requests/${result.requestId}${result.created ? "?submitted=1" : ""}`);
+  if (result.code === "invalid") return refuse({ fieldErrors: result.fieldErrors });
+  if (result.code === "duplicate") return refuse({ formErrors: [COPY.duplicate] }, 409, result.existingId);
+  return refuse({ formErrors: [COPY.expiredForm] }, 409);
+}
+
+type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
+type Options = LoaderData["options"];
+
+export default function RequestUserAccess() {
+  const { user, options: loaded, defaults } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const hydrated = useHydrated();
+  const busy = useNavigation().state !== "idle";
+  const optionsFetcher = useFetcher<typeof loader>();
+  const [form, fields] = useSchemaForm({
+    id: FORM_ID,
+    schema: AccessRequestSchema,
+    actionData,
+    defaultValue: defaults,
+  });
+  const options: Options = optionsFetcher.data?.options ?? actionData?.options ?? loaded;
+  const draft = (actionData?.result?.initialValue ?? defaults) as Record<string, string>;
+  const [organizationId, setOrganizationId] = useState(String(draft.organizationId ?? ""));
+  const [programId, setProgramId] = useState(String(draft.programId ?? ""));
+  const [notApplicable, setNotApplicable] = useState(draft.endDateNotApplicable === "on");
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // A new answer from the server (a refresh or a failed check) is the new truth.
+  useEffect(() => {
+    const next = (actionData?.result?.initialValue ?? null) as Record<string, string> | null;
+    if (!next) return;
+    setOrganizationId(String(next.organizationId ?? ""));
+    setProgramId(String(next.programId ?? ""));
+    setNotApplicable(next.endDateNotApplicable === "on");
+  }, [actionData]);
+
+  function reloadOptions(program: string, organization: string) {
+    optionsFetcher.load(
+      `${RETURN_TO}?program=${encodeURIComponent(program)}&organization=${encodeURIComponent(organization)}`,
+    );
+  }
+
+  const confirming = actionData?.view === "confirm";
+  const [dialogFor, setDialogFor] = useState<unknown>(null);
+  useEffect(() => {
+    if (actionData?.view === "confirm") setDialogFor(actionData);
+  }, [actionData]);
+  if (confirming && !hydrated) return <ConfirmPage draft={draft} options={options} user={user} />;
+
+  const qbicNote = options.roles.some((r) => r.isSecurityOfficial) && options.program !== null;
+  const approverHint =
+    options.program && options.organization
+      ? options.approverKind === "security_official"
+        ? COPY.approverHintSo
+        : COPY.approverHintHelpDesk
+      : undefined;
+
+  return (
+    <div className="form-page form-page--wide">
+      <h1>{COPY.heading}</h1>
+      {actionData && "duplicateOf" in actionData && actionData.duplicateOf ? (
+        <Alert variant="warning" heading={COPY.duplicate}>
+          <p>
+            <Link to={`/my-account/requests/${actionData.duplicateOf}`}>{actionData.duplicateOf}</Link>
+          </p>
+        </Alert>
+      ) : (
+        <ErrorSummary form={form} />
+      )}
+      <section aria-labelledby="user-info-heading">
+        <h2 id="user-info-heading">{COPY.userInfo}</h2>
+        <dl className="details-list">
+          <dt>{COPY.userId}</dt>
+          <dd>{user.loginId}</dd>
+          <dt>{COPY.name}</dt>
+          <dd>{user.name}</dd>
+          <dt>{COPY.email}</dt>
+          <dd>{user.email}</dd>
+        </dl>
+      </section>
+      <Form method="post" action={RETURN_TO} ref={formRef} {...getFormProps(form)}>
+        <h2>{COPY.requestInfo}</h2>
+        <input type="hidden" name="submissionKey" value={String(draft.submissionKey ?? defaults.submissionKey)} />
+        <input type="hidden" name="organizationId" value={organizationId} />
+        <SelectField
+          field={fields.programId}
+          label={COPY.program}
+          placeholder={COPY.programPlaceholder}
+          options={options.programs.map((p) => ({ value: String(p.id), label: p.name }))}
+          onChange={(e) => {
+            setProgramId(e.currentTarget.value);
+            if (hydrated) reloadOptions(e.currentTarget.value, organizationId);
+          }}
+        />
+        <fieldset
+          className="ds-c-fieldset organization-picker"
+          aria-describedby={fields.organizationId.errors?.[0] ? fields.organizationId.errorId : undefined}
+        >
+          <legend>{COPY.organization}</legend>
+          {fields.organizationId.errors?.[0] ? (
+            <p className="ds-c-inline-error" id={fields.organizationId.errorId}>
+              {fields.organizationId.errors[0]}
+            </p>
+          ) : null}
+          <p id={fields.organizationId.id} tabIndex={-1} aria-live="polite">
+            {options.organization ? (
+              <>
+                <strong>{options.organization.name}</strong>
+                <br />
+                {options.organization.orgType} · {options.organization.city}, {options.organization.state}
+                {options.organization.status !== "Active" ? ` · ${options.organization.status}` : ""}
+              </>
+            ) : (
+              COPY.noOrganization
+            )}
+          </p>
+          {hydrated ? (
+            <OrganizationSearchDialog
+              label={COPY.search}
+              onChoose={(org) => {
+                setOrganizationId(String(org.id));
+                reloadOptions(programId, String(org.id));
+              }}
+            />
+          ) : (
+            <button
+              type="submit"
+              name="intent"
+              value="open"
+              formAction="/my-account/request-access/organizations"
+              formNoValidate
+              className="ds-c-button"
+            >
+              {COPY.search}
+            </button>
+          )}
+        </fieldset>
+        <SelectField
+          key={`roles-${options.program?.id ?? 0}-${options.organization?.id ?? 0}`}
+          field={fields.roleId}
+          label={COPY.role}
+          placeholder={COPY.rolePlaceholder}
+          hint={options.organization ? undefined : COPY.roleHintNoOrg}
+          options={options.roles.map((r) => ({ value: String(r.id), label: r.name }))}
+        />
+        {qbicNote ? (
+          <Alert variant="info">
+            <p>{QBIC_NOTE}</p>
+          </Alert>
+        ) : null}
+        <div className="date-pair">
+          <TextField field={fields.startDate} label={COPY.startDate} hint={COPY.dateHint} inputMode="numeric" />
+          <TextField
+            field={fields.endDate}
+            label={COPY.endDate}
+            hint={COPY.dateHint}
+            inputMode="numeric"
+            disabled={hydrated && notApplicable}
+          />
+        </div>
+        <div className="ds-c-choice-wrapper">
+          <input
+            type="checkbox"
+            id={fields.endDateNotApplicable.id}
+            name={fields.endDateNotApplicable.name}
+            value="on"
+            className="ds-c-choice"
+            checked={notApplicable}
+            onChange={(e) => setNotApplicable(e.currentTarget.checked)}
+          />
+          <label htmlFor={fields.endDateNotApplicable.id}>
+            {COPY.endDate}: {COPY.notApplicable}
+          </label>
+        </div>
+        <SelectField
+          key={`approvers-${options.program?.id ?? 0}-${options.organization?.id ?? 0}`}
+          field={fields.approverUserId}
+          label={COPY.approvers}
+          placeholder={COPY.approverPlaceholder}
+          hint={approverHint}
+          options={options.approvers.map((a) => ({ value: a.userId, label: a.name }))}
+        />
+        <TextArea
+          field={fields.additionalInfo}
+          label={COPY.additional}
+          hint={COPY.additionalHint}
+          max={ADDITIONAL_INFO_MAX}
+        />
+        <TextArea field={fields.comments} label={COPY.comments} hint={COPY.commentsHint} max={COMMENTS_MAX} />
+        {hydrated ? null : (
+          <p>
+            <button type="submit" name="intent" value="refresh" formNoValidate className="ds-c-button">
+              {COPY.update}
+            </button>
+          </p>
+        )}
+        <div className="actions">
+          <button type="submit" name="intent" value="review" className="ds-c-button ds-c-button--solid" disabled={busy}>
+            {COPY.submit}
+          </button>
+          <Link to="/my-account" className="ds-c-button ds-c-button--ghost">
+            {COPY.cancel}
+          </Link>
+        </div>
+      </Form>
+      {confirming && dialogFor === actionData ? (
+        <ConfirmDialog formId={FORM_ID} draft={draft} options={options} onClose={() => setDialogFor(null)} />
+      ) : null}
+    </div>
+  );
+}
+
+function TextArea({
+  field,
+  label,
+  hint,
+  max,
+}: {
+  field: Parameters<typeof FieldShell>[0]["field"];
+  label: string;
+  hint?: string;
+  max: number;
+}) {
+  return (
+    <FieldShell field={field} label={label} hint={hint}>
+      {(aria) => (
+        <textarea
+          key={field.key}
+          id={field.id}
+          name={field.name}
+          className="ds-c-field__textarea"
+          rows={4}
+          maxLength={max}
+          defaultValue={(field.initialValue as string | undefined) ?? ""}
+          {...aria}
+        />
+      )}
+    </FieldShell>
+  );
+}
+
+function Summary({ draft, options }: { draft: Record<string, string>; options: Options }) {
+  const role = options.roles.find((r) => String(r.id) === draft.roleId);
+  const approver = options.approvers.find((a) => a.userId === draft.approverUserId);
+  return (
+    <dl className="details-list">
+      <dt>{COPY.program}</dt>
+      <dd>{options.program?.name}</dd>
+      <dt>{COPY.organization}</dt>
+      <dd>{options.organization?.name}</dd>
+      <dt>{COPY.role}</dt>
+      <dd>{role?.name}</dd>
+      <dt>{COPY.startDate}</dt>
+      <dd>{draft.startDate}</dd>
+      <dt>{COPY.endDate}</dt>
+      <dd>{draft.endDateNotApplicable === "on" ? COPY.notApplicable : draft.endDate}</dd>
+      <dt>{COPY.approvers}</dt>
+      <dd>{approver?.name}</dd>
+    </dl>
+  );
+}
+
+/** Every field of the draft as hidden inputs, so "OK" and "Cancel" carry it on. */
+function HiddenDraft({ draft }: { draft: Record<string, string> }) {
+  return (
+    <>
+      {Object.entries(draft).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+    </>
+  );
+}
+
+/** Without JavaScript: the confirmation is its own page. */
+function ConfirmPage({
+  draft,
+  options,
+  user,
+}: {
+  draft: Record<string, string>;
+  options: Options;
+  user: LoaderData["user"];
+}) {
+  return (
+    <div className="form-page">
+      <h1>{COPY.confirmHeading}</h1>
+      <p className="lead">{COPY.confirmLead}</p>
+      <dl className="details-list">
+        <dt>{COPY.userId}</dt>
+        <dd>{user.loginId}</dd>
+      </dl>
+      <Summary draft={draft} options={options} />
+      <Form method="post" action={RETURN_TO}>
+        <HiddenDraft draft={draft} />
+        <div className="actions">
+          <button type="submit" name="intent" value="confirm" className="ds-c-button ds-c-button--solid">
+            {COPY.ok}
+          </button>
+          <button type="submit" name="intent" value="refresh" className="ds-c-button ds-c-button--ghost">
+            {COPY.cancel}
+          </button>
+        </div>
+      </Form>
+    </div>
+  );
+}
+
+/** With JavaScript: the same question as a modal dialog over the form; focus returns on close. */
+function ConfirmDialog({
+  formId,
+  draft,
+  options,
+  onClose,
+}: {
+  formId: string;
+  draft: Record<string, string>;
+  options: Options;
+  onClose: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const busy = useNavigation().state !== "idle";
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => {
+      if (dialog?.open) dialog.close();
+    };
+  }, []);
+  return (
+    <dialog ref={ref} className="ds-c-dialog" aria-labelledby="confirm-heading" onClose={onClose}>
+      <div className="ds-c-dialog__header">
+        <h2 id="confirm-heading" className="ds-c-dialog__heading">
+          {COPY.confirmHeading}
+        </h2>
+      </div>
+      <div className="ds-c-dialog__body">
+        <p>{COPY.confirmLead}</p>
+        <Summary draft={draft} options={options} />
+      </div>
+      <div className="ds-c-dialog__actions actions">
+        <button
+          type="submit"
+          form={formId}
+          name="intent"
+          value="confirm"
+          className="ds-c-button ds-c-button--solid"
+          disabled={busy}
+        >
+          {COPY.ok}
+        </button>
+        <button type="button" className="ds-c-button ds-c-button--ghost" onClick={() => ref.current?.close()}>
+          {COPY.cancel}
+        </button>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,151 @@
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { asc } from "drizzle-orm";
+import { organizationTypes } from "~/.server/db/schema";
+import type { Deps } from "~/.server/deps";
+import { requireCapability } from "~/.server/guards";
+import { searchOrganizations } from "~/.server/organizations/search";
+import { ErrorSummary } from "~/components/fields";
+import {
+  Pager,
+  ResultsTable,
+  SEARCH_COPY,
+  SEARCH_FORM_ID,
+  SearchFields,
+  type SearchLoaderData,
+  useSearchForm,
+} from "~/components/organization-search";
+import { replyWithoutSecrets } from "~/lib/forms";
+import { OrganizationSearchSchema } from "~/lib/organization-search";
+
+/**
+ * "Search Organizations". With JavaScript the request form's dialog calls the
+ * loader (GET, JSON for the fetcher). Without it, the request form posts its
+ * draft here (intent `open`); the page carries the draft along as one hidden
+ * field while the user searches and pages, and "OK" / "Cancel" post it back to
+ * the request form with the chosen organization.
+ */
+
+export const meta: MetaFunction = () => [{ title: "Search Organizations - CMS.gov | QualityNet" }];
+
+const REQUEST_FORM = "/my-account/request-access";
+const SEARCH_FIELDS = new Set(["name", "zip", "ccn", "orgType", "city", "npi", "state", "country", "tin", "page"]);
+const DRAFT_MAX = 16_000;
+
+async function orgTypeNames(deps: Pick<Deps, "db">): Promise<string[]> {
+  const rows = await deps.db
+    .select({ name: organizationTypes.name })
+    .from(organizationTypes)
+    .orderBy(asc(organizationTypes.name));
+  return rows.map((r) => r.name);
+}
+
+async function runSearch(deps: Deps, input: FormData | URLSearchParams): Promise<Omit<SearchLoaderData, "orgTypes">> {
+  const submission = parseWithZod(input, { schema: OrganizationSearchSchema });
+  if (submission.status !== "success")
+    return { formId: SEARCH_FORM_ID, result: replyWithoutSecrets(submission), outcome: null };
+  const found = await searchOrganizations(deps, submission.value);
+  return {
+    formId: SEARCH_FORM_ID,
+    result: submission.reply(),
+    outcome: { hits: found.hits, total: found.total, page: found.page, pageCount: found.pageCount },
+  };
+}
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireCapability(context.deps, request, "request.create", {}, { returnTo: REQUEST_FORM });
+  const params = new URL(request.url).searchParams;
+  const [orgTypes, searched] = await Promise.all([
+    orgTypeNames(context.deps),
+    params.has("name") ? runSearch(context.deps, params) : Promise.resolve(null),
+  ]);
+  return {
+    formId: SEARCH_FORM_ID,
+    orgTypes,
+    outcome: searched?.outcome ?? null,
+    result: searched?.result,
+  } satisfies SearchLoaderData;
+}
+
+/** The request form's fields, kept as they were typed, without the search's own. */
+function draftFrom(form: FormData): string {
+  const carried = form.get("draft");
+  if (typeof carried === "string") {
+    try {
+      const parsed = JSON.parse(carried);
+      if (parsed && typeof parsed === "object" && carried.length <= DRAFT_MAX) return carried;
+    } catch {
+      // A damaged draft starts the request form afresh.
+    }
+    return "{}";
+  }
+  const draft: Record<string, string> = {};
+  for (const [key, value] of form.entries())
+    if (typeof value === "string" && key !== "intent" && !SEARCH_FIELDS.has(key)) draft[key] = value;
+  return JSON.stringify(draft).slice(0, DRAFT_MAX);
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  await requireCapability(context.deps, request, "request.create", {}, { returnTo: REQUEST_FORM });
+  const form = await request.formData();
+  const draft = draftFrom(form);
+  const orgTypes = await orgTypeNames(context.deps);
+  if (form.get("intent") === "open") return { draft, orgTypes, formId: SEARCH_FORM_ID, outcome: null };
+  const searched = await runSearch(context.deps, form);
+  return data({ draft, orgTypes, ...searched }, { status: searched.outcome ? 200 : 400 });
+}
+
+export default function SearchOrganizationsPage() {
+  const loaded = useLoaderData<typeof loader>();
+  const posted = useActionData<typeof action>();
+  const view: SearchLoaderData & { draft?: string } = posted ?? loaded;
+  const [form, fields] = useSearchForm(view);
+  const outcome = view.outcome;
+  return (
+    <div className="form-page form-page--wide">
+      <h1>{SEARCH_COPY.heading}</h1>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <input type="hidden" name="draft" value={view.draft ?? "{}"} />
+        <SearchFields fields={fields} orgTypes={view.orgTypes} />
+        <div className="actions">
+          <button type="submit" name="intent" value="search" className="ds-c-button ds-c-button--solid">
+            {SEARCH_COPY.search}
+          </button>
+          <button
+            type="submit"
+            name="intent"
+            value="refresh"
+            formAction={REQUEST_FORM}
+            formNoValidate
+            className="ds-c-button ds-c-button--ghost"
+          >
+            {SEARCH_COPY.cancel}
+          </button>
+        </div>
+        {outcome ? (
+          <>
+            <ResultsTable outcome={outcome} idPrefix="page" />
+            <Pager outcome={outcome} />
+            {outcome.hits.length > 0 ? (
+              <div className="actions">
+                <button
+                  type="submit"
+                  name="intent"
+                  value="refresh"
+                  formAction={REQUEST_FORM}
+                  formNoValidate
+                  className="ds-c-button ds-c-button--solid"
+                >
+                  {SEARCH_COPY.ok}
+                </button>
+              </div>
+            ) : null}
+          </>
+        ) : null}
+      </Form>
+    </div>
+  );
+}

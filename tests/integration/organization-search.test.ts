@@ -1,0 +1,368 @@
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../../app/.server/db/client";
+import qarm from "../../app/.server/db/seed/data/qarm-org-security.json";
+import {
+  type OrganizationHit,
+  type OrganizationSearch,
+  searchOrganizations,
+} from "../../app/.server/organizations/search";
+import { seedDatabase } from "../factories/seed";
+
+const QARM = "QARM Org Security";
+const OHIO_SURVEY = "STATE OF OHIO - SURVEY AND CERTIFICATION";
+/** The fixture's Regional Office rows: regions 1 to 10, region 8 with two offices (Denver and Lowry). */
+const REGIONAL_OFFICES = qarm.organizations.filter((o) => o.name.startsWith("REGIONAL OFFICE")).map((o) => o.name);
+
+const deps = () => ({ db: createDb(env.DB) });
+const search = (query: OrganizationSearch) => searchOrganizations(deps(), query);
+const names = (hits: OrganizationHit[]) => hits.map((h) => h.name);
+
+/** Every page of a search, in order. */
+async function allHits(query: OrganizationSearch): Promise<OrganizationHit[]> {
+  const first = await search({ ...query, page: 1 });
+  const hits = [...first.hits];
+  for (let page = 2; page <= first.pageCount; page++) hits.push(...(await search({ ...query, page })).hits);
+  return hits;
+}
+
+/** The words of a name as the index sees them: letters and digits, upper case. */
+const wordsOf = (name: string) =>
+  name
+    .toUpperCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+/** True when every word of `query` begins some word of `name` (the rule, checked independently of FTS5). */
+const everyWordBeginsAWord = (name: string, query: string) =>
+  wordsOf(query).every((q) => wordsOf(name).some((w) => w.startsWith(q)));
+
+/** Identifiers the results table does not show, read straight from the table. */
+async function identifiers(ids: number[]) {
+  const { results } = await env.DB.prepare(
+    `SELECT id, ccn, npi, tin FROM organizations WHERE id IN (${ids.map(() => "?").join(",")})`,
+  )
+    .bind(...ids)
+    .all<{ id: number; ccn: string | null; npi: string | null; tin: string | null }>();
+  return results;
+}
+
+beforeAll(async () => {
+  await seedDatabase(env.DB);
+});
+
+describe("organization search: words of the name", () => {
+  it('"regional" with the QARM Org Security type lists exactly the Regional Offices, regions 1 to 10', async () => {
+    const result = await search({ name: "regional", orgType: QARM });
+    expect(REGIONAL_OFFICES).toHaveLength(11);
+    expect(result.total).toBe(REGIONAL_OFFICES.length);
+    expect(names(result.hits).sort()).toEqual([...REGIONAL_OFFICES].sort());
+    const regions = new Set(result.hits.map((h) => Number(/^REGIONAL OFFICE (\d+)/.exec(h.name)?.[1])));
+    expect(regions).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    expect(result.hits.every((h) => h.orgType === QARM && h.status === "Active")).toBe(true);
+  });
+
+  it('"ohio" with the QARM Org Security type lists the Ohio survey agency with its address', async () => {
+    const result = await search({ name: "ohio", orgType: QARM });
+    expect(result.total).toBe(1);
+    expect(result.hits).toEqual([
+      {
+        id: expect.any(Number),
+        status: "Active",
+        name: OHIO_SURVEY,
+        orgType: QARM,
+        address1: "246 NORTH HIGH STREET",
+        address2: "",
+        city: "COLUMBUS",
+        state: "OH",
+        zip: "43215",
+        country: "US",
+      },
+    ]);
+  });
+
+  it('"ohio surv" finds the Ohio survey agency: every word is a prefix of a word of the name', async () => {
+    const result = await search({ name: "ohio surv" });
+    expect(names(result.hits)).toEqual([OHIO_SURVEY]);
+  });
+
+  it("matches case-insensitively", async () => {
+    const lower = await search({ name: "regional", orgType: QARM });
+    for (const name of ["REGIONAL", "ReGiOnAl", "  Regional  "]) {
+      const other = await search({ name, orgType: QARM });
+      expect(names(other.hits), name).toEqual(names(lower.hits));
+    }
+    expect(names((await search({ name: "OHIO SURV" })).hits)).toEqual([OHIO_SURVEY]);
+  });
+
+  it('"reg off" matches a prefix of both words, and only names that have both', async () => {
+    const withType = await search({ name: "reg off", orgType: QARM });
+    expect(names(withType.hits).sort()).toEqual([...REGIONAL_OFFICES].sort());
+    const everyType = await allHits({ name: "reg off" });
+    expect(everyType.length).toBeGreaterThanOrEqual(REGIONAL_OFFICES.length);
+    for (const hit of everyType) expect(everyWordBeginsAWord(hit.name, "reg off"), hit.name).toBe(true);
+    // "CMS REGION 1 - BOSTON" has REG… but no OFF… word.
+    expect(names(everyType).some((n) => n.startsWith("CMS REGION"))).toBe(false);
+  });
+
+  it("matches the start of a word, not its middle", async () => {
+    const result = await allHits({ name: "gional" });
+    expect(names(result).some((n) => n.includes("REGIONAL"))).toBe(false);
+  });
+
+  it("matches the name only: a word of the city finds nothing by itself", async () => {
+    // The Ohio survey agency is in COLUMBUS, but COLUMBUS is not in its name.
+    expect((await search({ name: "columbus", orgType: QARM })).total).toBe(0);
+    expect((await search({ name: "columbus", orgType: QARM, city: "columbus" })).total).toBe(0);
+  });
+
+  it("reads words the way the index does: apostrophes, periods and accents", async () => {
+    const marys = await allHits({ name: "st. mary's" });
+    expect(marys.length).toBeGreaterThan(0);
+    for (const hit of marys) expect(hit.name, hit.name).toContain("ST. MARY'S");
+    expect(names((await search({ name: "Óhio súrv" })).hits)).toEqual([OHIO_SURVEY]);
+  });
+});
+
+describe("organization search: filters", () => {
+  it("filters by state exactly, in either case", async () => {
+    const all = await search({ name: "medical" });
+    const ohio = await allHits({ name: "medical", state: "OH" });
+    expect(ohio.length).toBeGreaterThan(0);
+    expect(ohio.length).toBeLessThan(all.total);
+    expect(ohio.every((h) => h.state === "OH")).toBe(true);
+    expect((await search({ name: "medical", state: "oh" })).total).toBe(ohio.length);
+    // Exact, not a prefix: "O" is no state.
+    expect((await search({ name: "medical", state: "O" })).total).toBe(0);
+  });
+
+  it("filters by organization type exactly", async () => {
+    const providers = await search({ name: "center", orgType: "Provider" });
+    expect(providers.total).toBeGreaterThan(0);
+    expect(providers.hits.every((h) => h.orgType === "Provider")).toBe(true);
+    expect((await search({ name: "regional", orgType: "QARM" })).total).toBe(0);
+    expect((await search({ name: "regional", orgType: "No Such Type" })).total).toBe(0);
+  });
+
+  it("filters by country exactly", async () => {
+    expect(names((await search({ name: "ohio surv", country: "US" })).hits)).toEqual([OHIO_SURVEY]);
+    expect(names((await search({ name: "ohio surv", country: "us" })).hits)).toEqual([OHIO_SURVEY]);
+    expect((await search({ name: "ohio surv", country: "U" })).total).toBe(0);
+    expect((await search({ name: "ohio surv", country: "CA" })).total).toBe(0);
+  });
+
+  it("filters by the start of the city, in either case", async () => {
+    const hits = await allHits({ name: "medical", city: "col" });
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((h) => h.city.startsWith("COL"))).toBe(true);
+    expect((await search({ name: "medical", city: "Columbus" })).hits.every((h) => h.city === "COLUMBUS")).toBe(true);
+    expect((await search({ name: "medical", city: "olumbus" })).total).toBe(0);
+  });
+
+  it("filters by the start of the ZIP code", async () => {
+    for (const zip of ["4", "432", "4321", "43215"]) {
+      const hits = await allHits({ name: "ohio", zip });
+      expect(names(hits), zip).toContain(OHIO_SURVEY);
+      expect(
+        hits.every((h) => h.zip.startsWith(zip)),
+        zip,
+      ).toBe(true);
+    }
+    expect(names((await search({ name: "ohio", zip: "43216" })).hits)).not.toContain(OHIO_SURVEY);
+    expect(names((await search({ name: "ohio", zip: "3215" })).hits)).not.toContain(OHIO_SURVEY);
+  });
+
+  it("filters by the start of the CCN, the NPI and the TIN", async () => {
+    const provider = await env.DB.prepare(
+      "SELECT id, name, state, ccn, npi, tin FROM organizations WHERE ccn IS NOT NULL AND npi IS NOT NULL AND tin IS NOT NULL AND state = 'OH' ORDER BY id LIMIT 1",
+    ).first<{ id: number; name: string; state: string; ccn: string; npi: string; tin: string }>();
+    expect(provider).not.toBeNull();
+    const { id, name, ccn, npi, tin } = provider!;
+    const word = wordsOf(name)[0];
+    const tinDigits = tin.replace("-", "");
+    const cases: [
+      OrganizationSearch,
+      (row: { ccn: string | null; npi: string | null; tin: string | null }) => boolean,
+    ][] = [
+      [{ name: word, ccn: ccn.slice(0, 4) }, (r) => r.ccn?.startsWith(ccn.slice(0, 4)) ?? false],
+      [{ name: word, ccn }, (r) => r.ccn === ccn],
+      [{ name: word, npi: npi.slice(0, 5) }, (r) => r.npi?.startsWith(npi.slice(0, 5)) ?? false],
+      [{ name: word, npi }, (r) => r.npi === npi],
+      // TINs are stored 12-3456789; the search takes the digits, with or without the hyphen.
+      [{ name: word, tin: tinDigits.slice(0, 5) }, (r) => r.tin?.startsWith(tin.slice(0, 6)) ?? false],
+      [{ name: word, tin: tin.slice(0, 6) }, (r) => r.tin?.startsWith(tin.slice(0, 6)) ?? false],
+      [{ name: word, tin: tinDigits }, (r) => r.tin === tin],
+    ];
+    for (const [query, holds] of cases) {
+      const hits = await allHits(query);
+      expect(
+        hits.map((h) => h.id),
+        JSON.stringify(query),
+      ).toContain(id);
+      const rows = await identifiers(hits.map((h) => h.id));
+      for (const row of rows) expect(holds(row), `${JSON.stringify(query)} ${JSON.stringify(row)}`).toBe(true);
+    }
+    expect((await search({ name: word, ccn: ccn.slice(1) })).hits.map((h) => h.id)).not.toContain(id);
+    expect((await search({ name: word, npi: npi.slice(1) })).hits.map((h) => h.id)).not.toContain(id);
+  });
+
+  it("combines filters: all must hold", async () => {
+    const hits = await allHits({ name: "center", state: "OH", city: "COL", orgType: "Provider", country: "US" });
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((h) => h.state === "OH" && h.city.startsWith("COL") && h.orgType === "Provider")).toBe(true);
+  });
+
+  it("lists inactive organizations with their status", async () => {
+    const inactive = await env.DB.prepare(
+      "SELECT id, name, state, city FROM organizations WHERE status = 'Inactive' ORDER BY id LIMIT 1",
+    ).first<{ id: number; name: string; state: string; city: string }>();
+    expect(inactive).not.toBeNull();
+    const result = await allHits({ name: inactive!.name, state: inactive!.state, city: inactive!.city });
+    const hit = result.find((h) => h.id === inactive!.id);
+    expect(hit?.status).toBe("Inactive");
+    // The fixture's QARM Org Security rows all stay active.
+    const qarmInactive = await env.DB.prepare(
+      "SELECT count(*) AS n FROM organizations o JOIN organization_types t ON t.id = o.org_type_id WHERE t.name = ? AND o.status = 'Inactive'",
+    )
+      .bind(QARM)
+      .first<{ n: number }>();
+    expect(qarmInactive?.n).toBe(0);
+  });
+});
+
+describe("organization search: pages and order", () => {
+  it("pages 25 at a time and counts every match", async () => {
+    const first = await search({ name: "center" });
+    expect(first.pageSize).toBe(25);
+    expect(first.page).toBe(1);
+    expect(first.total).toBeGreaterThan(50);
+    expect(first.hits).toHaveLength(25);
+    expect(first.pageCount).toBe(Math.ceil(first.total / 25));
+    const second = await search({ name: "center", page: 2 });
+    expect(second.page).toBe(2);
+    expect(second.total).toBe(first.total);
+    expect(second.hits).toHaveLength(25);
+    const firstIds = new Set(first.hits.map((h) => h.id));
+    expect(second.hits.some((h) => firstIds.has(h.id))).toBe(false);
+
+    const last = await search({ name: "center", page: first.pageCount });
+    expect(last.hits).toHaveLength(first.total - 25 * (first.pageCount - 1));
+    const beyond = await search({ name: "center", page: first.pageCount + 1 });
+    expect(beyond.hits).toEqual([]);
+    expect(beyond.total).toBe(first.total);
+    expect(beyond.page).toBe(first.pageCount + 1);
+  });
+
+  it("walks every page of a search once, without repeats or gaps", async () => {
+    const first = await search({ name: "kidney" });
+    expect(first.pageCount).toBeGreaterThan(2);
+    const hits = await allHits({ name: "kidney" });
+    expect(hits).toHaveLength(first.total);
+    expect(new Set(hits.map((h) => h.id)).size).toBe(first.total);
+  });
+
+  it("treats a missing, zero, negative or fractional page as the first", async () => {
+    const first = await search({ name: "center" });
+    for (const page of [undefined, 0, -3, 1.5, Number.NaN]) {
+      const result = await search({ name: "center", page });
+      expect(result.page, String(page)).toBe(1);
+      expect(result.hits.map((h) => h.id)).toEqual(first.hits.map((h) => h.id));
+    }
+  });
+
+  it("orders by relevance (bm25 over the name), then by name", async () => {
+    const hits = await allHits({ name: "regional" });
+    expect(hits.length).toBeGreaterThan(REGIONAL_OFFICES.length);
+    const { results } = await env.DB.prepare(
+      "SELECT rowid AS id, bm25(organizations_fts) AS score FROM organizations_fts WHERE organizations_fts MATCH 'name : regional*'",
+    ).all<{ id: number; score: number }>();
+    const score = new Map(results.map((r) => [r.id, r.score]));
+    expect(hits.every((h) => score.has(h.id))).toBe(true);
+    let ties = 0;
+    for (let i = 1; i < hits.length; i++) {
+      const [a, b] = [hits[i - 1], hits[i]];
+      const [sa, sb] = [score.get(a.id)!, score.get(b.id)!];
+      expect(sa, `${a.name} before ${b.name}`).toBeLessThanOrEqual(sb);
+      if (sa === sb) {
+        ties++;
+        expect(a.name <= b.name, `${a.name} before ${b.name}`).toBe(true);
+      }
+    }
+    expect(ties).toBeGreaterThan(0);
+    // Shorter names where the word weighs more come first: the Regional Offices
+    // ("REGIONAL OFFICE 1 - BOSTON") before "… REGIONAL MEDICAL CENTER OF …".
+    expect(hits[0].name).not.toMatch(/MEDICAL CENTER OF/);
+  });
+});
+
+describe("organization search: the name is never FTS5 syntax", () => {
+  const noWord = ['"', '""', "*", "-", ":", "^", "(", ")", "()", "( )", "(*)", ".", "'", "+", "{ }", "  "];
+
+  it("returns nothing, without an error, when no word is left", async () => {
+    for (const name of noWord) {
+      const result = await search({ name });
+      expect(result, JSON.stringify(name)).toEqual({ hits: [], total: 0, page: 1, pageSize: 25, pageCount: 0 });
+    }
+  });
+
+  it("never throws and never widens the result with operators, quotes, columns or stars", async () => {
+    const regional = await search({ name: "regional" });
+    const attempts = [
+      'regional"',
+      '"regional',
+      'regional" OR "ohio',
+      "regional OR ohio",
+      "regional OR",
+      "OR regional",
+      "regional AND",
+      "regional NOT ohio",
+      "regional -ohio",
+      "regional*",
+      "*regional",
+      "regional *",
+      "NEAR(regional ohio)",
+      "NEAR(regional",
+      "regional:",
+      "name:regional",
+      "city:regional",
+      "{name city}:regional",
+      "^regional",
+      "(regional)",
+      "(regional OR ohio)",
+      "regional)",
+      "regional + ohio",
+      "regional'; DROP TABLE organizations; --",
+      "regional \u0000",
+      "🏥 regional",
+    ];
+    for (const name of attempts) {
+      const result = await search({ name });
+      expect(result.total, name).toBeLessThanOrEqual(regional.total);
+      for (const hit of result.hits) expect(everyWordBeginsAWord(hit.name, name), `${name}: ${hit.name}`).toBe(true);
+    }
+    // A column filter typed by the user is only words: CITY and COLUMBUS must both begin words of the name.
+    expect(names((await search({ name: "city:columbus" })).hits)).not.toContain(OHIO_SURVEY);
+    const organizations = await env.DB.prepare("SELECT count(*) AS n FROM organizations").first<{ n: number }>();
+    expect(organizations?.n).toBeGreaterThan(5000);
+  });
+
+  it("handles a 2,000-character name without an error", async () => {
+    expect((await search({ name: "a".repeat(2000) })).total).toBe(0);
+    // More words than any name has: nothing, rather than a shortened (wider) search.
+    expect(await search({ name: "regional ".repeat(223).slice(0, 2000) })).toMatchObject({ hits: [], total: 0 });
+    expect(await search({ name: '("*:^-'.repeat(334).slice(0, 2000) })).toMatchObject({ hits: [], total: 0 });
+    const regional = await search({ name: "regional" });
+    const quoted = await search({ name: `regional ${'"'.repeat(1990)}` });
+    expect(quoted.total).toBe(regional.total);
+  });
+});
+
+describe("organization status and the seed", () => {
+  it("a re-run of the seed leaves an organization someone made Inactive inactive", async () => {
+    const lowry = "REGIONAL OFFICE 8 - DENVER (LOWRY)";
+    await env.DB.prepare("UPDATE organizations SET status = 'Inactive' WHERE name = ?").bind(lowry).run();
+    await seedDatabase(env.DB);
+    const hits = (await search({ name: "lowry", orgType: QARM })).hits;
+    expect(hits.map((h) => [h.name, h.status])).toEqual([[lowry, "Inactive"]]);
+    await env.DB.prepare("UPDATE organizations SET status = 'Active' WHERE name = ?").bind(lowry).run();
+  });
+});
