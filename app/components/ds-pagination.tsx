@@ -1,5 +1,5 @@
 import { Link } from "@remix-run/react";
-import { useId } from "react";
+import { Fragment, type ReactNode, useId } from "react";
 import { paginationItems } from "~/lib/pagination";
 import { ArrowIcon } from "./ds-icons";
 
@@ -14,16 +14,28 @@ const COPY = {
   nextLabel: "Next Page",
 };
 
-export interface PaginationProps {
+export type PaginationProps = {
   currentPage: number;
   totalPages: number;
-  /** Where page N is, e.g. (n) => `?q=ohio&page=${n}`: plain links, so paging works without JavaScript. */
-  renderHref: (page: number) => string;
   /** Names the navigation region; the design system's default is "Pagination results". */
   ariaLabel?: string;
   headingLevel?: 2 | 3 | 4 | 5 | 6;
   id?: string;
-}
+} & (
+  | {
+      /** Where page N is, e.g. (n) => `?q=ohio&page=${n}`: plain links, so paging works without JavaScript. */
+      renderHref: (page: number) => string;
+      submit?: undefined;
+    }
+  | {
+      renderHref?: undefined;
+      /**
+       * Pages as submit buttons named `name` with the page number as value (of `form`, or the
+       * enclosing form), for results of a posted search whose fields travel with every page.
+       */
+      submit: { name: string; form?: string };
+    }
+);
 
 /**
  * The design system's pagination (ds-c-pagination): Previous, the page links
@@ -36,6 +48,7 @@ export function Pagination({
   currentPage,
   totalPages,
   renderHref,
+  submit,
   ariaLabel = COPY.paginationLabel,
   headingLevel = 2,
   id,
@@ -46,6 +59,26 @@ export function Pagination({
   const current = Math.min(Math.max(1, currentPage), totalPages);
   const Heading = `h${headingLevel}` as const;
   const navClass = "ds-c-button ds-c-button--ghost ds-c-pagination__nav";
+  /** A link to page N, or a button that submits it. */
+  const target = (page: number, className: string, label: string, children: ReactNode, current = false) =>
+    submit ? (
+      <button
+        type="submit"
+        name={submit.name}
+        value={page}
+        form={submit.form}
+        formNoValidate
+        className={className}
+        aria-label={label}
+        aria-current={current ? "page" : undefined}
+      >
+        {children}
+      </button>
+    ) : (
+      <Link to={renderHref(page)} className={className} aria-label={label} aria-current={current ? "page" : undefined}>
+        {children}
+      </Link>
+    );
 
   const edge = (page: number, label: string, text: string, direction: "left" | "right", enabled: boolean) => {
     const icon = (
@@ -56,11 +89,21 @@ export function Pagination({
       </span>
     );
     const content = direction === "left" ? [icon, text] : [text, icon];
-    return enabled ? (
-      <Link className={navClass} to={renderHref(page)} aria-label={label}>
+    if (enabled)
+      return target(
+        page,
+        navClass,
+        label,
+        <>
+          {content[0]}
+          {content[1]}
+        </>,
+      );
+    return submit ? (
+      <button type="button" className={navClass} disabled aria-label={label}>
         {content[0]}
         {content[1]}
-      </Link>
+      </button>
     ) : (
       // biome-ignore lint/a11y/useValidAnchor: the design system's disabled link (role="link", aria-disabled, no href): announced as unavailable, skipped by Tab.
       <a className={navClass} role="link" aria-disabled="true" aria-label={label}>
@@ -87,15 +130,15 @@ export function Pagination({
               &hellip;
             </span>
           ) : (
-            <Link
-              key={item}
-              to={renderHref(item)}
-              className={`ds-c-button ds-c-button--ghost${item === current ? " ds-c-pagination__current-page" : ""}`}
-              aria-label={COPY.page(item)}
-              aria-current={item === current ? "page" : undefined}
-            >
-              {item}
-            </Link>
+            <Fragment key={item}>
+              {target(
+                item,
+                `ds-c-button ds-c-button--ghost${item === current ? " ds-c-pagination__current-page" : ""}`,
+                COPY.page(item),
+                item,
+                item === current,
+              )}
+            </Fragment>
           ),
         )}
       </div>

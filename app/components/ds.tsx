@@ -5,8 +5,7 @@
  * when script runs. One file per component (ds-table, ds-pagination,
  * ds-date-field), so a page's JavaScript carries only the ones it uses.
  */
-import { type ReactNode, useEffect, useRef } from "react";
-import { useHydrated } from "~/lib/use-hydrated";
+import { type ReactNode, useEffect, useRef, useSyncExternalStore } from "react";
 import { AlertCircleIcon, CloseIconThin } from "./ds-icons";
 
 /** The design system's own words (its en locale), in one place for translation. */
@@ -26,6 +25,19 @@ export function InlineError({ id, children }: { id: string; children: ReactNode 
   );
 }
 
+const subscribeNever = () => () => {};
+/**
+ * False while the server's HTML is hydrated, true after, and true at once for a
+ * dialog first rendered later (opened by a click), so that one never flashes
+ * open in the page before it becomes a modal.
+ */
+const useClientRendered = () =>
+  useSyncExternalStore(
+    subscribeNever,
+    () => true,
+    () => false,
+  );
+
 export interface DialogProps {
   /** The dialog element's id; the heading is `${id}__heading`. */
   id: string;
@@ -43,6 +55,8 @@ export interface DialogProps {
   backdropClickExits?: boolean;
   /** The Close button's accessible name. */
   closeLabel?: string;
+  /** The id of the element to focus on open (e.g. the first field); otherwise the dialog itself, named by its heading. */
+  initialFocusId?: string;
 }
 
 /**
@@ -67,13 +81,14 @@ export function Dialog({
   alert = false,
   backdropClickExits = false,
   closeLabel = COPY.close,
+  initialFocusId,
 }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const opener = useRef<HTMLElement | null>(null);
   const state = useRef({ isOpen, onExit });
   state.current = { isOpen, onExit };
   // Before hydration the server's `open` attribute shows it; after, showModal() and close() do.
-  const hydrated = useHydrated();
+  const hydrated = useClientRendered();
 
   useEffect(() => {
     const dialog = ref.current;
@@ -84,11 +99,12 @@ export function Dialog({
       }
       if (dialog.open) dialog.close();
       dialog.showModal();
-      dialog.focus();
+      const first = initialFocusId ? document.getElementById(initialFocusId) : null;
+      (first ?? dialog).focus();
     } else if (!isOpen && dialog.open) {
       dialog.close();
     }
-  }, [isOpen, hydrated]);
+  }, [isOpen, hydrated, initialFocusId]);
 
   useEffect(() => {
     const dialog = ref.current;
