@@ -8,6 +8,7 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useLocation,
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
@@ -18,8 +19,10 @@ import { SessionTimeoutWarning } from "./components/session-timeout";
 import { SiteShell } from "./components/site-shell";
 import { LinkButton } from "./components/ui";
 import appCss from "./styles/app.css?url";
+import cmsDesignSystemCss from "./styles/cms-design-system.css?url";
 
 export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: cmsDesignSystemCss },
   { rel: "stylesheet", href: appCss },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
@@ -40,10 +43,12 @@ const NAV = { menu: "User Profile", account: "My Account", signOut: "Sign Out" }
 /** The signed-in menu; <details> opens it without JavaScript. */
 function UserMenu() {
   const root = useRouteLoaderData<typeof loader>("root");
+  // A new page closes the menu (a fresh <details>), as a full page load would.
+  const { key } = useLocation();
   if (!root?.user) return null;
   return (
     <nav aria-label="Account">
-      <details className="user-menu">
+      <details className="user-menu" key={key}>
         <summary>{NAV.menu}</summary>
         <ul>
           <li>
@@ -79,8 +84,9 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         <SiteShell nav={<UserMenu />}>
-          <TimeoutWarning />
           {children}
+          {/* After the page's content: a closed dialog first in <main> would push the heading down. */}
+          <TimeoutWarning />
         </SiteShell>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />

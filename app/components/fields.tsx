@@ -1,5 +1,7 @@
 import type { FieldMetadata, FormMetadata } from "@conform-to/react";
 import { type ComponentProps, type ReactNode, useRef } from "react";
+import { InlineError } from "./ds";
+import { AlertCircleIcon } from "./ds-icons";
 
 /**
  * Form fields driven by Conform's field metadata (see `app/lib/forms.ts`): the id, name, kept
@@ -18,6 +20,9 @@ export function firstError(field: { errors?: string[] }): string | undefined {
 function describedBy(field: { descriptionId: string; errorId: string }, hint: unknown, error: unknown) {
   return [hint ? field.descriptionId : null, error ? field.errorId : null].filter(Boolean).join(" ") || undefined;
 }
+
+/** The design system's class for a text input or select, in its error state when the field has one. */
+const controlClass = (field: { errors?: string[] }) => `ds-c-field${firstError(field) ? " ds-c-field--error" : ""}`;
 
 /** The browser's own checks, from the schema: required and lengths (patterns stay on the server and in the script). */
 function constraintProps<S>(field: Field<S>) {
@@ -46,8 +51,9 @@ export function FieldShell<S>({
   children: (aria: { "aria-invalid"?: true; "aria-describedby"?: string }) => ReactNode;
 }) {
   const error = firstError(field);
+  // The design system's field: label, hint, then the error above the control (its default placement).
   return (
-    <div className={`ds-c-field${error ? " ds-c-field--error" : ""}${className ? ` ${className}` : ""}`}>
+    <div className={`ds-u-clearfix${className ? ` ${className}` : ""}`}>
       <label className="ds-c-label" htmlFor={field.id}>
         {label}
       </label>
@@ -56,11 +62,7 @@ export function FieldShell<S>({
           {hint}
         </p>
       ) : null}
-      {error ? (
-        <p className="ds-c-inline-error" id={field.errorId}>
-          {error}
-        </p>
-      ) : null}
+      {error ? <InlineError id={field.errorId}>{error}</InlineError> : null}
       {children({ "aria-invalid": error ? true : undefined, "aria-describedby": describedBy(field, hint, error) })}
     </div>
   );
@@ -83,7 +85,7 @@ export function TextField<S>({
           key={field.key}
           id={field.id}
           name={field.name}
-          className="ds-c-input"
+          className={controlClass(field)}
           defaultValue={field.initialValue as string | undefined}
           {...constraintProps(field)}
           {...aria}
@@ -111,7 +113,7 @@ export function PasswordField<S>({
           id={field.id}
           name={field.name}
           type={type}
-          className="ds-c-input"
+          className={controlClass(field)}
           {...constraintProps(field)}
           {...aria}
           {...input}
@@ -145,6 +147,7 @@ export function SelectField<S>({
           key={field.key}
           id={field.id}
           name={field.name}
+          className={controlClass(field)}
           defaultValue={(field.initialValue as string | undefined) ?? ""}
           required={field.required || undefined}
           {...aria}
@@ -177,16 +180,12 @@ export function CheckboxField<S>({
 }) {
   const error = firstError(field);
   return (
-    <div className={`ds-c-field checkbox${error ? " ds-c-field--error" : ""}`}>
-      {error ? (
-        <p className="ds-c-inline-error" id={field.errorId}>
-          {error}
-        </p>
-      ) : null}
+    <div className="ds-c-choice-wrapper">
       <input
         key={field.key}
         type="checkbox"
         id={field.id}
+        className={`ds-c-choice${error ? " ds-c-choice--error" : ""}`}
         name={field.name}
         value={value}
         defaultChecked={field.initialValue === value}
@@ -194,7 +193,10 @@ export function CheckboxField<S>({
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? field.errorId : undefined}
       />
-      <label htmlFor={field.id}>{label}</label>
+      <label className="ds-c-label" htmlFor={field.id}>
+        {label}
+      </label>
+      {error ? <InlineError id={field.errorId}>{error}</InlineError> : null}
     </div>
   );
 }
@@ -220,26 +222,25 @@ export function RadioGroup<S>({
   const idOf = (i: number) => (i === 0 ? field.id : `${field.id}-${i}`);
   return (
     <fieldset
-      className={`ds-c-fieldset${className ? ` ${className}` : ""}${error ? " ds-c-field--error" : ""}`}
+      className={`ds-c-fieldset${className ? ` ${className}` : ""}`}
       aria-describedby={error ? field.errorId : undefined}
     >
-      <legend>{legend}</legend>
-      {error ? (
-        <p className="ds-c-inline-error" id={field.errorId}>
-          {error}
-        </p>
-      ) : null}
+      <legend className="ds-c-label">{legend}</legend>
+      {error ? <InlineError id={field.errorId}>{error}</InlineError> : null}
       {options.map((option, i) => (
-        <div className="choice" key={option.value}>
+        <div className="ds-c-choice-wrapper" key={option.value}>
           <input
             type="radio"
             id={idOf(i)}
+            className={`ds-c-choice${error ? " ds-c-choice--error" : ""}`}
             name={field.name}
             value={option.value}
             required={required ?? (field.required || undefined)}
             defaultChecked={field.initialValue === option.value}
           />
-          <label htmlFor={idOf(i)}>{option.label}</label>
+          <label className="ds-c-label" htmlFor={idOf(i)}>
+            {option.label}
+          </label>
         </div>
       ))}
     </fieldset>
@@ -265,18 +266,24 @@ export function ErrorSummary<S extends Record<string, unknown>>({
   const fieldErrors = Object.entries(all).filter(([name, errors]) => name !== "" && errors.length > 0);
   if (!failed.current || formErrors.length + fieldErrors.length === 0) return null;
   return (
-    <div className="ds-c-alert ds-c-alert--error" role="alert" tabIndex={-1}>
-      <h2 className="ds-c-alert__heading">{title}</h2>
-      <ul className="ds-c-alert__text">
-        {formErrors.map((message) => (
-          <li key={message}>{message}</li>
-        ))}
-        {fieldErrors.map(([name, errors]) => (
-          <li key={name}>
-            <a href={`#${form.id}-${name}`}>{errors[0]}</a>
-          </li>
-        ))}
-      </ul>
+    <div className="ds-c-alert ds-c-alert--error" role="alert" tabIndex={-1} aria-labelledby={`${form.id}-summary`}>
+      <AlertCircleIcon className="ds-c-alert__icon" />
+      <div className="ds-c-alert__body">
+        <div className="ds-c-alert__header ds-c-alert__heading" id={`${form.id}-summary`}>
+          <span className="ds-c-alert__a11y-label ds-u-visibility--screen-reader">Alert: </span>
+          <h2 className="ds-c-alert__heading">{title}</h2>
+        </div>
+        <ul className="ds-c-alert__text">
+          {formErrors.map((message) => (
+            <li key={message}>{message}</li>
+          ))}
+          {fieldErrors.map(([name, errors]) => (
+            <li key={name}>
+              <a href={`#${form.id}-${name}`}>{errors[0]}</a>
+            </li>
+          ))}
+        </ul>
+      </div>
     </div>
   );
 }

@@ -1,10 +1,13 @@
 import { getFormProps } from "@conform-to/react";
 import { useFetcher } from "@remix-run/react";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
+import { createPortal } from "react-dom";
 import type { FormReply } from "~/lib/forms";
 import { useSchemaForm } from "~/lib/forms";
 import { OrganizationSearchSchema } from "~/lib/organization-search";
 import { STATES } from "~/lib/states";
+import { Dialog } from "./ds";
+import { Pagination } from "./ds-pagination";
 import { ErrorSummary, SelectField, TextField } from "./fields";
 
 /**
@@ -131,8 +134,11 @@ export function ResultsTable({
     );
   return (
     <div className="table-wrap">
-      <table className="ds-c-table ds-c-table--stacked results-table">
-        <caption role="status">{SEARCH_COPY.caption(outcome.total, outcome.page, outcome.pageCount)}</caption>
+      {/* The design system's table, stacked below 1024 px: ten columns do not fit a narrower screen. */}
+      <table className="ds-c-table ds-c-table--compact ds-c-lg-table--stacked results-table">
+        <caption className="ds-c-table__caption" role="status">
+          {SEARCH_COPY.caption(outcome.total, outcome.page, outcome.pageCount)}
+        </caption>
         <thead>
           <tr>
             <th scope="col">{SEARCH_COPY.select}</th>
@@ -163,6 +169,7 @@ export function ResultsTable({
                   <input
                     type="radio"
                     name="organizationId"
+                    className="ds-c-choice ds-c-choice--small"
                     value={hit.id}
                     id={id}
                     disabled={hit.status !== "Active"}
@@ -189,57 +196,19 @@ export function ResultsTable({
   );
 }
 
-/** The design system's pagination: Previous, numbered pages around the current one, Next. */
-export function pageRange(page: number, pageCount: number, width = 5): number[] {
-  if (pageCount <= 1) return [];
-  const start = Math.max(1, Math.min(page - Math.floor(width / 2), pageCount - width + 1));
-  const end = Math.min(pageCount, start + width - 1);
-  return Array.from({ length: end - start + 1 }, (_, i) => start + i);
-}
-
 /**
- * Page buttons: they submit the search form again with `page`, so paging works
- * the same with and without JavaScript (the search page posts its draft along).
+ * The design system's pagination. Its pages are submit buttons (`page`), so
+ * paging posts the search again and works the same with and without JavaScript
+ * (the search page posts its draft along).
  */
 export function Pager({ outcome, form }: { outcome: SearchOutcome; form?: string }) {
-  const pages = pageRange(outcome.page, outcome.pageCount);
-  if (pages.length === 0) return null;
-  const button = (page: number, label: string, extra: Record<string, unknown> = {}) => (
-    <button
-      type="submit"
-      name="page"
-      value={page}
-      form={form}
-      formNoValidate
-      className="ds-c-pagination__page"
-      aria-label={SEARCH_COPY.pageLabel(page)}
-      {...extra}
-    >
-      {label}
-    </button>
-  );
   return (
-    <nav className="ds-c-pagination" aria-label="Results pages">
-      <ul className="ds-c-pagination__list">
-        {outcome.page > 1 ? (
-          <li>{button(outcome.page - 1, SEARCH_COPY.previous, { "aria-label": SEARCH_COPY.previous })}</li>
-        ) : null}
-        {pages.map((p) => (
-          <li key={p}>
-            {p === outcome.page ? (
-              <span className="ds-c-pagination__page ds-c-pagination__current" aria-current="page">
-                {p}
-              </span>
-            ) : (
-              button(p, String(p))
-            )}
-          </li>
-        ))}
-        {outcome.page < outcome.pageCount ? (
-          <li>{button(outcome.page + 1, SEARCH_COPY.next, { "aria-label": SEARCH_COPY.next })}</li>
-        ) : null}
-      </ul>
-    </nav>
+    <Pagination
+      currentPage={outcome.page}
+      totalPages={outcome.pageCount}
+      submit={{ name: "page", form }}
+      ariaLabel="Results pages"
+    />
   );
 }
 
@@ -251,8 +220,9 @@ export interface SearchLoaderData {
 }
 
 /**
- * With JavaScript: "Search Organizations" opens a modal dialog. Focus moves
- * into it (to "Org Name") and returns to the button on close; Escape closes it.
+ * With JavaScript: "Search Organizations" opens the design system's modal
+ * dialog. Focus moves into it (to "Org Name") and returns to the button on
+ * close; Escape closes it.
  * The search runs through the search page's loader; "OK" hands the picked row
  * to the request form.
  */
@@ -263,8 +233,7 @@ export function OrganizationSearchDialog({
   label: string;
   onChoose: (hit: OrganizationHitView) => void;
 }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const openerRef = useRef<HTMLButtonElement>(null);
+  const [isOpen, setOpen] = useState(false);
   const fetcher = useFetcher<SearchLoaderData>();
   const types = useFetcher<SearchLoaderData>();
   const [picked, setPicked] = useState<OrganizationHitView | null>(null);
@@ -279,84 +248,87 @@ export function OrganizationSearchDialog({
 
   function open() {
     setNeedPick(false);
-    dialogRef.current?.showModal();
-    document.getElementById(fields.name.id)?.focus();
+    setOpen(true);
   }
   function close() {
-    dialogRef.current?.close();
+    setOpen(false);
   }
 
   return (
     <>
-      <button type="button" className="ds-c-button" ref={openerRef} onClick={open}>
+      <button type="button" className="ds-c-button" onClick={open}>
         {label}
       </button>
-      <dialog
-        ref={dialogRef}
-        className="ds-c-dialog ds-c-dialog--full"
-        aria-labelledby={`${SEARCH_FORM_ID}-heading`}
-        onClose={() => openerRef.current?.focus()}
-      >
-        <div className="ds-c-dialog__header">
-          <h2 id={`${SEARCH_FORM_ID}-heading`} className="ds-c-dialog__heading">
-            {SEARCH_COPY.heading}
-          </h2>
-          <button type="button" className="ds-c-button ds-c-button--ghost ds-c-dialog__close" onClick={close}>
-            {SEARCH_COPY.close}
-          </button>
-        </div>
-        <div className="ds-c-dialog__body">
-          <ErrorSummary form={form} />
-          <fetcher.Form method="get" action="/my-account/request-access/organizations" {...getFormProps(form)}>
-            <SearchFields fields={fields} orgTypes={orgTypes} />
-            <div className="actions">
-              <button type="submit" className="ds-c-button ds-c-button--solid">
-                {SEARCH_COPY.search}
-              </button>
-              <button type="button" className="ds-c-button ds-c-button--ghost" onClick={close}>
-                {SEARCH_COPY.cancel}
-              </button>
-            </div>
-            {outcome ? (
-              <>
-                <ResultsTable
-                  outcome={outcome}
-                  idPrefix="dialog"
-                  picked={picked?.id ?? null}
-                  onPick={(hit) => {
-                    setPicked(hit);
-                    setNeedPick(false);
-                  }}
-                />
-                <Pager outcome={outcome} />
-              </>
-            ) : null}
-          </fetcher.Form>
-        </div>
-        {outcome && outcome.hits.length > 0 ? (
-          <div className="ds-c-dialog__actions actions">
-            {needPick ? (
-              <p className="ds-c-inline-error" role="alert">
-                {SEARCH_COPY.pickFirst}
-              </p>
-            ) : null}
-            <button
-              type="button"
-              className="ds-c-button ds-c-button--solid"
-              onClick={() => {
-                if (!picked) return setNeedPick(true);
-                onChoose(picked);
-                close();
-              }}
-            >
-              {SEARCH_COPY.ok}
-            </button>
-            <button type="button" className="ds-c-button ds-c-button--ghost" onClick={close}>
-              {SEARCH_COPY.cancel}
-            </button>
-          </div>
-        ) : null}
-      </dialog>
+      {/*
+        Outside the request form, in the page and in React's tree of events: the search form
+        must not be a form inside a form, and its submits must not reach the request form.
+      */}
+      {createPortal(
+        <div onSubmit={(event) => event.stopPropagation()}>
+          <Dialog
+            id={`${SEARCH_FORM_ID}-dialog`}
+            heading={SEARCH_COPY.heading}
+            size="full"
+            isOpen={isOpen}
+            onExit={close}
+            closeLabel={SEARCH_COPY.close}
+            initialFocusId={fields.name.id}
+            actions={
+              outcome && outcome.hits.length > 0 ? (
+                <>
+                  {needPick ? (
+                    <p className="ds-c-inline-error" role="alert">
+                      {SEARCH_COPY.pickFirst}
+                    </p>
+                  ) : null}
+                  <button
+                    type="button"
+                    className="ds-c-button ds-c-button--solid"
+                    onClick={() => {
+                      if (!picked) return setNeedPick(true);
+                      onChoose(picked);
+                      close();
+                    }}
+                  >
+                    {SEARCH_COPY.ok}
+                  </button>
+                  <button type="button" className="ds-c-button" onClick={close}>
+                    {SEARCH_COPY.cancel}
+                  </button>
+                </>
+              ) : null
+            }
+          >
+            <ErrorSummary form={form} />
+            <fetcher.Form method="get" action="/my-account/request-access/organizations" {...getFormProps(form)}>
+              <SearchFields fields={fields} orgTypes={orgTypes} />
+              <div className="actions">
+                <button type="submit" className="ds-c-button ds-c-button--solid">
+                  {SEARCH_COPY.search}
+                </button>
+                <button type="button" className="ds-c-button" onClick={close}>
+                  {SEARCH_COPY.cancel}
+                </button>
+              </div>
+              {outcome ? (
+                <>
+                  <ResultsTable
+                    outcome={outcome}
+                    idPrefix="dialog"
+                    picked={picked?.id ?? null}
+                    onPick={(hit) => {
+                      setPicked(hit);
+                      setNeedPick(false);
+                    }}
+                  />
+                  <Pager outcome={outcome} />
+                </>
+              ) : null}
+            </fetcher.Form>
+          </Dialog>
+        </div>,
+        document.body,
+      )}
     </>
   );
 }

@@ -1,14 +1,24 @@
 import { useFetcher, useNavigate } from "@remix-run/react";
 import { useEffect, useState } from "react";
+import { Dialog } from "./ds";
 
 /** Issue: warn two minutes before the idle timeout. */
 const WARN_BEFORE_MS = 2 * 60 * 1000;
+const KEEPALIVE = "/session/keepalive";
+
+const COPY = {
+  heading: "Your session is about to end",
+  text: (left: string) => `For your security, you will be signed out in ${left} unless you stay signed in.`,
+  stay: "Stay signed in",
+};
 
 /**
  * With JavaScript only: a warning before the session times out, with "Stay
- * signed in". Without JavaScript the server still ends the session on time.
- * The server sends how long is left, and the deadline is kept on the browser's
- * own clock, so a skewed clock does not matter.
+ * signed in", in the design system's modal alert dialog (as its IdleTimeout
+ * does), so focus moves to it and the page behind waits. Without JavaScript
+ * the server still ends the session on time. The server sends how long is
+ * left, and the deadline is kept on the browser's own clock, so a skewed
+ * clock does not matter.
  */
 export function SessionTimeoutWarning({ idleRemainingMs }: { idleRemainingMs: number }) {
   const fetcher = useFetcher<{ ok: boolean; idleRemainingMs: number }>();
@@ -30,26 +40,27 @@ export function SessionTimeoutWarning({ idleRemainingMs }: { idleRemainingMs: nu
   }, [now, deadline, navigate]);
 
   const remaining = deadline - now;
-  if (remaining > WARN_BEFORE_MS || remaining <= 0) return null;
-  const seconds = Math.ceil(remaining / 1000);
+  const warning = remaining <= WARN_BEFORE_MS && remaining > 0;
+  const seconds = Math.max(0, Math.ceil(remaining / 1000));
+  // Closing the warning (Escape or Close) means the user is here: keep the session, as "Stay signed in" does.
+  const stay = () => fetcher.submit(null, { method: "post", action: KEEPALIVE });
   return (
-    <div
-      className="session-warning"
-      role="alertdialog"
-      aria-labelledby="session-warning-title"
-      aria-describedby="session-warning-text"
+    <Dialog
+      id="session-warning"
+      alert
+      size="narrow"
+      isOpen={warning}
+      onExit={stay}
+      heading={COPY.heading}
+      actions={
+        <fetcher.Form method="post" action={KEEPALIVE}>
+          <button type="submit" className="ds-c-button ds-c-button--solid">
+            {COPY.stay}
+          </button>
+        </fetcher.Form>
+      }
     >
-      <h2 id="session-warning-title">Your session is about to end</h2>
-      <p id="session-warning-text">
-        For your security, you will be signed out in {Math.floor(seconds / 60)}:{String(seconds % 60).padStart(2, "0")}{" "}
-        unless you stay signed in.
-      </p>
-      <fetcher.Form method="post" action="/session/keepalive" className="actions">
-        {/* biome-ignore lint/a11y/noAutofocus: the timeout dialog must take focus when it opens (WAI-ARIA dialog pattern). */}
-        <button type="submit" className="ds-c-button ds-c-button--solid" autoFocus>
-          Stay signed in
-        </button>
-      </fetcher.Form>
-    </div>
+      <p>{COPY.text(`${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`)}</p>
+    </Dialog>
   );
 }

@@ -1,7 +1,13 @@
 import { Link } from "@remix-run/react";
 import type { ComponentProps, ReactNode } from "react";
+import { InlineError } from "./ds";
+import { AlertCircleIcon, CheckCircleIcon, InfoCircleIcon, WarningIcon } from "./ds-icons";
 
 type Variant = "primary" | "secondary" | "transparent";
+
+/** The design system's words before an alert's heading, for screen readers. */
+const ALERT_LABELS = { info: "Notice", success: "Success", warning: "Warning", error: "Alert" } as const;
+const ALERT_ICONS = { info: InfoCircleIcon, success: CheckCircleIcon, warning: WarningIcon, error: AlertCircleIcon };
 
 const buttonClass = (variant: Variant, extra?: string) =>
   [
@@ -35,10 +41,21 @@ export function Alert({
   children: ReactNode;
   role?: "alert" | "status";
 }) {
+  const Icon = ALERT_ICONS[variant];
+  // The design system's modifier for "warning" is ds-c-alert--warn; "info" is the plain alert.
+  const modifier = variant === "warning" ? " ds-c-alert--warn" : variant === "info" ? "" : ` ds-c-alert--${variant}`;
   return (
-    <div className={`ds-c-alert ds-c-alert--${variant}`} role={role}>
-      {heading ? <h2 className="ds-c-alert__heading">{heading}</h2> : null}
-      <div className="ds-c-alert__text">{children}</div>
+    <div className={`ds-c-alert${modifier}`} role={role}>
+      <Icon className="ds-c-alert__icon" />
+      <div className="ds-c-alert__body">
+        {heading ? (
+          <div className="ds-c-alert__header ds-c-alert__heading">
+            <span className="ds-c-alert__a11y-label ds-u-visibility--screen-reader">{`${ALERT_LABELS[variant]}: `}</span>
+            <h2 className="ds-c-alert__heading">{heading}</h2>
+          </div>
+        ) : null}
+        {children}
+      </div>
     </div>
   );
 }

@@ -128,7 +128,7 @@ export default function MyAccount() {
         {account.requests.length === 0 ? (
           <p>{COPY.noRequests}</p>
         ) : (
-          <table className="ds-c-table ds-c-table--stacked" aria-labelledby="my-requests">
+          <table className="ds-c-table ds-c-md-table--stacked" aria-labelledby="my-requests">
             <thead>
               <tr>
                 {COPY.requestColumns.map((c) => (
@@ -184,7 +184,7 @@ export default function MyAccount() {
         {account.roles.length === 0 ? (
           <p>{COPY.noRoles}</p>
         ) : (
-          <table className="ds-c-table ds-c-table--stacked" aria-labelledby="my-roles">
+          <table className="ds-c-table ds-c-md-table--stacked" aria-labelledby="my-roles">
             <thead>
               <tr>
                 {COPY.roleColumns.map((c, i) => (

@@ -12,7 +12,8 @@ import { useEffect, useRef, useState } from "react";
 import { checkRequest, loadRequestForm, submitAccessRequest } from "~/.server/access/requests";
 import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
-import { CheckboxField, ErrorSummary, FieldShell, SelectField, TextField } from "~/components/fields";
+import { Dialog } from "~/components/ds";
+import { ErrorSummary, FieldShell, SelectField, TextField } from "~/components/fields";
 import { OrganizationSearchDialog } from "~/components/organization-search";
 import { Alert } from "~/components/ui";
 import { AccessRequestSchema, ADDITIONAL_INFO_MAX, COMMENTS_MAX, formatDateUS, QBIC_NOTE } from "~/lib/access-request";
@@ -410,7 +411,7 @@ function TextArea({
           key={field.key}
           id={field.id}
           name={field.name}
-          className="ds-c-field__textarea"
+          className="ds-c-field"
           rows={4}
           maxLength={max}
           defaultValue={(field.initialValue as string | undefined) ?? ""}
@@ -499,41 +500,34 @@ function ConfirmDialog({
   options: Options;
   onClose: () => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
   const busy = useNavigation().state !== "idle";
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => {
-      if (dialog?.open) dialog.close();
-    };
-  }, []);
+  // Mounted when asked for; the design system's modal dialog, whose Cancel closes it like its Close button.
   return (
-    <dialog ref={ref} className="ds-c-dialog" aria-labelledby="confirm-heading" onClose={onClose}>
-      <div className="ds-c-dialog__header">
-        <h2 id="confirm-heading" className="ds-c-dialog__heading">
-          {COPY.confirmHeading}
-        </h2>
-      </div>
-      <div className="ds-c-dialog__body">
-        <p>{COPY.confirmLead}</p>
-        <Summary draft={draft} options={options} />
-      </div>
-      <div className="ds-c-dialog__actions actions">
-        <button
-          type="submit"
-          form={formId}
-          name="intent"
-          value="confirm"
-          className="ds-c-button ds-c-button--solid"
-          disabled={busy}
-        >
-          {COPY.ok}
-        </button>
-        <button type="button" className="ds-c-button ds-c-button--ghost" onClick={() => ref.current?.close()}>
-          {COPY.cancel}
-        </button>
-      </div>
-    </dialog>
+    <Dialog
+      id="confirm"
+      heading={COPY.confirmHeading}
+      isOpen
+      onExit={onClose}
+      actions={
+        <>
+          <button
+            type="submit"
+            form={formId}
+            name="intent"
+            value="confirm"
+            className="ds-c-button ds-c-button--solid"
+            disabled={busy}
+          >
+            {COPY.ok}
+          </button>
+          <button type="submit" form="confirm__close" className="ds-c-button">
+            {COPY.cancel}
+          </button>
+        </>
+      }
+    >
+      <p>{COPY.confirmLead}</p>
+      <Summary draft={draft} options={options} />
+    </Dialog>
   );
 }

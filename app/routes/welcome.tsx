@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { can, mayEver } from "~/.server/access/authorize";
 import { requireSession } from "~/.server/guards";
+import { CheckCircleIcon, InfoCircleIcon } from "~/components/ds-icons";
 import { LinkButton } from "~/components/ui";
 
 const COPY = {
@@ -39,18 +40,24 @@ export default function Welcome() {
       <p className="lead">{COPY.greeting(firstName)}</p>
       <p>{COPY.intro}</p>
       {!enrolled ? (
-        <aside className="ds-c-alert ds-c-alert--info help-box" aria-labelledby="enroll-heading">
-          <h2 id="enroll-heading" className="ds-c-alert__heading">
-            {COPY.enrollmentHeading}
-          </h2>
-          <p>{COPY.enrollmentText}</p>
-          <p>
-            <LinkButton to="/enrollment">{COPY.enrollmentLink}</LinkButton>
-          </p>
+        <aside className="ds-c-alert" aria-labelledby="enroll-heading">
+          <InfoCircleIcon className="ds-c-alert__icon" />
+          <div className="ds-c-alert__body">
+            <h2 id="enroll-heading" className="ds-c-alert__heading">
+              {COPY.enrollmentHeading}
+            </h2>
+            <p>{COPY.enrollmentText}</p>
+            <p>
+              <LinkButton to="/enrollment">{COPY.enrollmentLink}</LinkButton>
+            </p>
+          </div>
         </aside>
       ) : justEnrolled ? (
         <aside className="ds-c-alert ds-c-alert--success" role="status">
-          <p>{COPY.enrolled}</p>
+          <CheckCircleIcon className="ds-c-alert__icon" />
+          <div className="ds-c-alert__body">
+            <p>{COPY.enrolled}</p>
+          </div>
         </aside>
       ) : null}
       {isHelpDesk ? (

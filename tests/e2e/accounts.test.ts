@@ -111,7 +111,7 @@ describe("idle timeout warning (JavaScript on)", () => {
     await expectNoAxeViolations(page);
     await screenshot(page, "session-warning-js");
     await page.getByRole("button", { name: "Stay signed in" }).click();
-    await warning.waitFor({ state: "detached" });
+    await warning.waitFor({ state: "hidden" });
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -13,6 +13,8 @@ interface Measured {
   css: number;
   js: number;
   requests: number;
+  /** Web-font files fetched: none, the design system's font tokens name system fonts (docs/decisions). */
+  fonts: string[];
   otherOrigins: string[];
 }
 
@@ -49,6 +51,7 @@ async function measure(page: Page, screen: string, path: string): Promise<Measur
     css: gz("stylesheet"),
     js: gz("script"),
     requests: responses.length,
+    fonts: responses.filter((r) => r.type === "font").map((r) => r.url),
     otherOrigins,
   };
 }
@@ -56,7 +59,7 @@ async function measure(page: Page, screen: string, path: string): Promise<Measur
 const getBrowser = sharedBrowser();
 
 describe("page budgets", () => {
-  it("every public screen stays within its HTML, CSS and JavaScript budgets and loads nothing from other origins", async () => {
+  it("every public screen stays within its HTML, CSS and JavaScript budgets and loads no web font and nothing from other origins", async () => {
     const context = await newContext(getBrowser(), { javaScript: true });
     const page = await context.newPage();
     const results: Measured[] = [];
@@ -86,6 +89,7 @@ describe("page budgets", () => {
 
     for (const r of results) {
       expect(r.otherOrigins, r.screen).toEqual([]);
+      expect(r.fonts, `${r.screen} web fonts`).toEqual([]);
       expect(r.html, `${r.screen} HTML`).toBeLessThanOrEqual(BUDGET.html);
       expect(r.css, `${r.screen} CSS`).toBeLessThanOrEqual(BUDGET.css);
       expect(r.js, `${r.screen} JavaScript`).toBeLessThanOrEqual(BUDGET.js);

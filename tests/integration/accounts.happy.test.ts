@@ -126,17 +126,23 @@ describe("registration and first sign-in", () => {
     expect(html).toMatch(/<input[^>]*name="firstName"[^>]*value="Thomas"/);
     expect(html).toMatch(/<input[^>]*name="lastName"[^>]*value="Tyler"/);
     expect(html).toMatch(/<input[^>]*name="phone"[^>]*value="614-555-0142"/);
-    // … the message inside the email field, tied to its input …
-    const field = html.match(/<div class="ds-c-field ds-c-field--error">(.*?)<\/div>/s)?.[1] ?? "";
-    expect(field).toContain("Email Address");
+    // … the message inside the email field (the design system's inline error), tied to its input …
+    const field =
+      [...html.matchAll(/<div class="ds-u-clearfix">(.*?)<\/div>/gs)]
+        .map((m) => m[1])
+        .find((f) => f.includes("Email Address")) ?? "";
     expect(field).toMatch(
-      /<p class="ds-c-inline-error" id="([^"]+)">Enter an email address like name@example.com.<\/p>/,
+      /<p class="ds-c-inline-error" id="([^"]+)">.*?<span class="ds-u-visibility--screen-reader">Error: <\/span>Enter an email address like name@example.com.<\/p>/s,
     );
     const errorId = field.match(/<p class="ds-c-inline-error" id="([^"]+)"/)![1];
-    expect(field).toMatch(new RegExp(`<input[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*${errorId}`));
+    expect(field).toMatch(
+      new RegExp(
+        `<input[^>]*class="ds-c-field ds-c-field--error"[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*${errorId}`,
+      ),
+    );
     // … only that field marked, and the summary at the top linking to it.
     expect(html.match(/aria-invalid="true"/g)).toHaveLength(1);
-    const summary = html.match(/<div class="ds-c-alert ds-c-alert--error" role="alert"[^>]*>(.*?)<\/div>/s)?.[1] ?? "";
+    const summary = html.match(/<div class="ds-c-alert ds-c-alert--error" role="alert"[^>]*>(.*?)<\/ul>/s)?.[1] ?? "";
     expect(summary).toContain("There is a problem");
     const target = summary.match(/<a href="#([^"]+)">Enter an email address like name@example.com.<\/a>/)?.[1];
     expect(html).toMatch(new RegExp(`<input[^>]*id="${target}"[^>]*name="email"`));

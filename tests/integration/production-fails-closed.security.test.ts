@@ -51,6 +51,12 @@ describe("ASVS 14.1 production fails closed: the deployed configuration", () => 
     });
     expect(send.status).toBe(404);
   });
+
+  it("answers 404 at the component gallery /_dev/components", async () => {
+    const response = await fetchWith(productionVars, "/_dev/components", { headers: { Host: HOST } });
+    expect(response.status).toBe(404);
+    expect(await response.text()).not.toContain("Design system components");
+  });
 });
 
 describe("ASVS 14.1 the development mailbox answers only on this machine", () => {

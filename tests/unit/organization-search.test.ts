@@ -1,12 +1,17 @@
+import { parseWithZod } from "@conform-to/zod/v4";
 import { describe, expect, it } from "vitest";
 import { MAX_NAME_WORDS, nameMatchExpression } from "../../app/.server/organizations/search";
-import { parseForm } from "../../app/lib/forms";
 import { OrganizationSearchSchema } from "../../app/lib/organization-search";
 
 const form = (fields: Record<string, string>) => {
   const data = new FormData();
   for (const [key, value] of Object.entries(fields)) data.set(key, value);
-  return parseForm(OrganizationSearchSchema, data);
+  const submission = parseWithZod(data, { schema: OrganizationSearchSchema });
+  if (submission.status === "success") return { ok: true as const, value: submission.value };
+  const fieldErrors = Object.fromEntries(
+    Object.entries(submission.error ?? {}).map(([key, messages]) => [key, messages?.[0]]),
+  );
+  return { ok: false as const, fieldErrors };
 };
 
 const blank = { name: "", zip: "", ccn: "", orgType: "", city: "", npi: "", state: "", country: "", tin: "" };

@@ -3,7 +3,7 @@ import { eq, or } from "drizzle-orm";
 import type { Cookie } from "playwright-core";
 import { inject } from "vitest";
 import type { Assurance } from "../../../app/.server/access/authorize";
-import { normaliseRecovery, RECOVERY_CODE_COUNT, shortLabel } from "../../../app/.server/auth/mfa";
+import { RECOVERY_CODE_COUNT, shortLabel } from "../../../app/.server/auth/mfa";
 import { hashPassword } from "../../../app/.server/auth/password";
 import { sealSecret } from "../../../app/.server/auth/secret-box";
 import { ABSOLUTE_TIMEOUT_MS, sessionSetCookie } from "../../../app/.server/auth/session";
@@ -26,6 +26,7 @@ import {
 } from "../../../app/.server/db/schema";
 import { decidedProofingData } from "../../../app/.server/proofing/attempt-data";
 import { type ChallengeQuestionKey, normaliseAnswer } from "../../../app/lib/challenge-questions";
+import { normaliseRecovery } from "../../../app/lib/mfa";
 import { TERMS_VERSION } from "../../../app/lib/terms";
 import { readDevVars } from "../../../scripts/dev-vars";
 import { baseURL } from "./browser";

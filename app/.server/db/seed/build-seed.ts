@@ -349,6 +349,9 @@ function referenceStatements(): string[] {
 /**
  * Upserts. A re-run brings generated providers back to their generated status,
  * but never reactivates a real organization someone has since made Inactive.
+ * iif(), not CASE … END: wrangler's SQL splitter takes " CASE " for the start of
+ * a compound statement and finds its end only at "END" followed by a space or
+ * ";", so "END," made the whole file one statement and the seed ran for hours.
  */
 function organizationStatements(orgs: SeedOrganization[]): string[] {
   const out: string[] = [];
@@ -361,7 +364,7 @@ function organizationStatements(orgs: SeedOrganization[]): string[] {
           `(${q(o.key)}, ${q(o.name)}, (SELECT id FROM organization_types WHERE name = ${q(o.type)}), ${q(o.status)}, ${q(o.address1)}, ${q(o.address2)}, ${q(o.city)}, ${q(o.state)}, ${q(o.zip)}, ${q(o.country)}, ${q(o.ccn)}, ${q(o.npi)}, ${q(o.tin)}, ${SEED_TIME}, ${SEED_TIME})`,
       );
     out.push(
-      `INSERT INTO organizations (external_key, name, org_type_id, status, address1, address2, city, state, zip, country, ccn, npi, tin, created_at, updated_at) VALUES ${rows.join(", ")} ON CONFLICT(external_key) DO UPDATE SET name = excluded.name, org_type_id = excluded.org_type_id, status = CASE WHEN organizations.external_key GLOB 'provider:*' THEN excluded.status ELSE organizations.status END, address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state, zip = excluded.zip, country = excluded.country, ccn = excluded.ccn, npi = excluded.npi, tin = excluded.tin;`,
+      `INSERT INTO organizations (external_key, name, org_type_id, status, address1, address2, city, state, zip, country, ccn, npi, tin, created_at, updated_at) VALUES ${rows.join(", ")} ON CONFLICT(external_key) DO UPDATE SET name = excluded.name, org_type_id = excluded.org_type_id, status = iif(organizations.external_key GLOB 'provider:*', excluded.status, organizations.status), address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state, zip = excluded.zip, country = excluded.country, ccn = excluded.ccn, npi = excluded.npi, tin = excluded.tin;`,
     );
   }
   return out;
