@@ -134,9 +134,13 @@ export function ResultsTable({
     );
   return (
     <div className="table-wrap">
+      {/* Announced when a search in the dialog finishes; the caption names the table. */}
+      <p className="ds-u-visibility--screen-reader" role="status">
+        {SEARCH_COPY.caption(outcome.total, outcome.page, outcome.pageCount)}
+      </p>
       {/* The design system's table, stacked below 1024 px: ten columns do not fit a narrower screen. */}
       <table className="ds-c-table ds-c-table--compact ds-c-lg-table--stacked results-table">
-        <caption className="ds-c-table__caption" role="status">
+        <caption className="ds-c-table__caption">
           {SEARCH_COPY.caption(outcome.total, outcome.page, outcome.pageCount)}
         </caption>
         <thead>

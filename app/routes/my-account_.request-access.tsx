@@ -116,7 +116,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 const DRAFT_FIELDS = new Set(Object.keys(AccessRequestSchema.shape));
-const SEARCH_FIELDS = new Set(["name", "zip", "ccn", "orgType", "city", "npi", "state", "country", "tin", "page"]);
 
 /**
  * The draft as the browser sent it, to render again exactly (no secrets on this
@@ -136,7 +135,7 @@ function draftOf(form: FormData): Record<string, string> {
     }
   }
   for (const [key, value] of form.entries())
-    if (typeof value === "string" && key !== "intent" && key !== "draft" && !SEARCH_FIELDS.has(key)) out[key] = value;
+    if (typeof value === "string") out[key] = value;
   // Only the form's own fields, each no longer than any of them may be, travel on.
   return Object.fromEntries(
     Object.entries(out)

@@ -18,6 +18,7 @@ import {
   type SearchLoaderData,
   useSearchForm,
 } from "~/components/organization-search";
+import { AccessRequestSchema } from "~/lib/access-request";
 import { replyWithoutSecrets } from "~/lib/forms";
 import { OrganizationSearchSchema } from "~/lib/organization-search";
 
@@ -32,7 +33,8 @@ import { OrganizationSearchSchema } from "~/lib/organization-search";
 export const meta: MetaFunction = () => [{ title: "Search Organizations - CMS.gov | QualityNet" }];
 
 const REQUEST_FORM = "/my-account/request-access";
-const SEARCH_FIELDS = new Set(["name", "zip", "ccn", "orgType", "city", "npi", "state", "country", "tin", "page"]);
+/** The request form's own fields: all the draft may carry. */
+const DRAFT_FIELDS = new Set(Object.keys(AccessRequestSchema.shape));
 const DRAFT_MAX = 16_000;
 
 async function orgTypeNames(deps: Pick<Deps, "db">): Promise<string[]> {
@@ -106,7 +108,7 @@ function draftFrom(form: FormData): string {
   }
   const draft: Record<string, string> = {};
   for (const [key, value] of form.entries())
-    if (typeof value === "string" && key !== "intent" && !SEARCH_FIELDS.has(key)) draft[key] = value;
+    if (typeof value === "string" && DRAFT_FIELDS.has(key)) draft[key] = value;
   return JSON.stringify(draft).slice(0, DRAFT_MAX);
 }
 

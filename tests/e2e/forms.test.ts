@@ -19,7 +19,10 @@ describe("forms with JavaScript on", () => {
     // The message the server gives, next to the field, and the field marked invalid.
     await expect.poll(() => email.getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
     const errorId = (await email.getAttribute("aria-describedby"))?.split(" ").find((id) => id.endsWith("-error"));
-    expect(await page.locator(`[id="${errorId}"]`).textContent()).toBe("Enter an email address like name@example.com.");
+    // The design system's inline error starts with "Error:" for screen readers.
+    expect(await page.locator(`[id="${errorId}"]`).textContent()).toBe(
+      "Error: " + "Enter an email address like name@example.com.",
+    );
     // Fixed as it is typed, once shown.
     await email.fill("thomas@example.test");
     await expect.poll(() => email.getAttribute("aria-invalid")).toBeNull();

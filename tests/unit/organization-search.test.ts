@@ -11,7 +11,7 @@ const form = (fields: Record<string, string>) => {
   const fieldErrors = Object.fromEntries(
     Object.entries(submission.error ?? {}).map(([key, messages]) => [key, messages?.[0]]),
   );
-  return { ok: false as const, fieldErrors };
+  return { ok: false as const, fieldErrors, values: submission.payload };
 };
 
 const blank = { name: "", zip: "", ccn: "", orgType: "", city: "", npi: "", state: "", country: "", tin: "" };
