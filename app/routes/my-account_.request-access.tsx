@@ -134,8 +134,7 @@ function draftOf(form: FormData): Record<string, string> {
       // A damaged draft: the form starts from what this post carries.
     }
   }
-  for (const [key, value] of form.entries())
-    if (typeof value === "string") out[key] = value;
+  for (const [key, value] of form.entries()) if (typeof value === "string") out[key] = value;
   // Only the form's own fields, each no longer than any of them may be, travel on.
   return Object.fromEntries(
     Object.entries(out)

@@ -107,8 +107,7 @@ function draftFrom(form: FormData): string {
     return "{}";
   }
   const draft: Record<string, string> = {};
-  for (const [key, value] of form.entries())
-    if (typeof value === "string" && DRAFT_FIELDS.has(key)) draft[key] = value;
+  for (const [key, value] of form.entries()) if (typeof value === "string" && DRAFT_FIELDS.has(key)) draft[key] = value;
   return JSON.stringify(draft).slice(0, DRAFT_MAX);
 }
 
