@@ -126,7 +126,6 @@ export async function tabTo(page: Page, name: string, maxPresses = 40) {
       const el = document.activeElement as HTMLElement | null;
       if (!el) return "";
       const labelled = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null;
-      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a user sees and hears.
       return (labelled ?? el.innerText ?? el.getAttribute("aria-label") ?? "").trim();
     });
     if (focused === name) return;
