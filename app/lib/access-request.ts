@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatDateField, parseDateField } from "./dates";
 import { todayEastern } from "./format";
 
 /**
@@ -10,28 +11,21 @@ import { todayEastern } from "./format";
 export const COMMENTS_MAX = 2000;
 export const ADDITIONAL_INFO_MAX = 500;
 
-/** Accepts the design system's mm/dd/yyyy and the ISO yyyy-mm-dd; yields ISO. */
+/**
+ * The design system's mm/dd/yyyy (also "3/12/2027" or "03122027", `parseDateField`) or an
+ * ISO yyyy-mm-dd; yields ISO. Request dates fall between 2000 and 2100.
+ */
 export function parseDateInput(value: string): string | null {
   const trimmed = value.trim();
-  let y: number;
-  let m: number;
-  let d: number;
-  const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(trimmed);
-  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(trimmed);
-  if (us) [m, d, y] = [Number(us[1]), Number(us[2]), Number(us[3])];
-  else if (iso) [y, m, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
-  else return null;
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
-  if (y < 2000 || y > 2100) return null;
-  return date.toISOString().slice(0, 10);
+  const iso = parseDateField(/^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? formatDateField(trimmed) : trimmed);
+  if (!iso) return null;
+  const year = Number(iso.slice(0, 4));
+  return year >= 2000 && year <= 2100 ? iso : null;
 }
 
-/** ISO yyyy-mm-dd → mm/dd/yyyy, as people read dates on this portal. */
+/** ISO yyyy-mm-dd → mm/dd/yyyy, as people read dates on this portal; nothing for no date. */
 export function formatDateUS(iso: string | null | undefined): string {
-  if (!iso) return "";
-  const [y, m, d] = iso.split("-");
-  return `${m}/${d}/${y}`;
+  return iso ? formatDateField(iso) : "";
 }
 
 const dateField = (label: string) =>
