@@ -559,3 +559,122 @@ describe("what the review found", () => {
     expect(json.status).toBe(400);
   });
 });
+
+describe("gates and limits under parallel requests", () => {
+  it("10 parallel cancels of one request change it once and write one audit event; 10 parallel removals of one role likewise", async () => {
+    const qies = await programId("QIES");
+    const org = await orgByName("STATE OF IDAHO");
+    const desk = await approver("HELP_DESK_APPROVER");
+    const { user, browser } = await signedIn();
+    const made = await browser.post(
+      FORM,
+      fields({ program: qies, organization: org, role: await roleId("OSO"), approver: desk.id }),
+    );
+    const id = made.headers.get("Location")!.match(/QR-[A-Z0-9]{8}/)![0];
+    const cancels = await Promise.all(
+      Array.from({ length: 10 }, () => browser.post("/my-account", { intent: "cancel-request", requestId: id })),
+    );
+    const texts = await Promise.all(cancels.map((r) => r.text()));
+    expect(texts.filter((t) => t.includes(`Request ${id} was cancelled.`))).toHaveLength(1);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM audit_events WHERE event_type = 'access_request.cancelled' AND access_request_id = ?",
+        id,
+      ),
+    ).toBe(1);
+
+    const roleRow = crypto.randomUUID();
+    await env.DB.prepare(
+      "INSERT INTO user_roles (id, user_id, role_id, organization_id, status, granted_at) SELECT ?, ?, id, ?, 'active', ? FROM roles WHERE code = 'END_USER'",
+    )
+      .bind(roleRow, user.id, org, Date.now())
+      .run();
+    const removals = await Promise.all(
+      Array.from({ length: 10 }, () => browser.post("/my-account", { intent: "remove-role", userRoleId: roleRow })),
+    );
+    expect(removals.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(removals.filter((r) => r.status === 404)).toHaveLength(9);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM audit_events WHERE event_type = 'role.removed_by_holder' AND actor_user_id = ?",
+        user.id,
+      ),
+    ).toBe(1);
+  });
+
+  it("the submission budget holds under parallel submissions: with 2 left, 6 different requests at once make 2", async () => {
+    const qies = await programId("QIES");
+    const desk = await approver("HELP_DESK_APPROVER");
+    const { user, browser } = await signedIn();
+    await env.DB.prepare("INSERT INTO rate_limits (key, count, window_starts_at) VALUES (?, 18, ?)")
+      .bind(`access-request:user:${user.id}`, Date.now())
+      .run();
+    const orgs = await Promise.all(
+      [
+        "STATE OF ALABAMA",
+        "STATE OF ALASKA",
+        "STATE OF ARIZONA",
+        "STATE OF ARKANSAS",
+        "STATE OF COLORADO",
+        "STATE OF DELAWARE",
+      ].map(orgByName),
+    );
+    const role = await roleId("OSO");
+    const responses = await Promise.all(
+      orgs.map((organization) => browser.post(FORM, fields({ program: qies, organization, role, approver: desk.id }))),
+    );
+    expect(responses.filter((r) => r.status === 302)).toHaveLength(2);
+    expect(responses.filter((r) => r.status === 429)).toHaveLength(4);
+    expect(await count("SELECT count(*) AS n FROM access_requests WHERE user_id = ?", user.id)).toBe(2);
+  });
+
+  it("Search Organizations: enrollment and a strong session first, and 120 searches per 10 minutes hold under parallel requests", async () => {
+    const notEnrolled = await createUser({ verified: true });
+    const b1 = new Browser();
+    await b1.signIn(notEnrolled.loginId, notEnrolled.password);
+    expect((await b1.get("/my-account/request-access/organizations?name=ohio")).status).toBe(302);
+
+    const { user, browser } = await signedIn();
+    await env.DB.prepare("UPDATE sessions SET assurance = 'weak', strong_factor_at = NULL WHERE user_id = ?")
+      .bind(user.id)
+      .run();
+    const weak = await browser.get("/my-account/request-access/organizations?name=ohio");
+    expect(weak.status).toBe(302);
+    expect(weak.headers.get("Location")).toMatch(/^\/step-up\?redirectTo=/);
+    await env.DB.prepare("UPDATE sessions SET assurance = 'strong', strong_factor_at = ? WHERE user_id = ?")
+      .bind(Date.now(), user.id)
+      .run();
+
+    await env.DB.prepare("INSERT INTO rate_limits (key, count, window_starts_at) VALUES (?, 117, ?)")
+      .bind(`org-search:user:${user.id}`, Date.now())
+      .run();
+    const pages = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        browser.post("/my-account/request-access/organizations", { intent: "search", name: "ohio" }),
+      ),
+    );
+    const bodies = await Promise.all(pages.map((r) => r.text()));
+    expect(bodies.filter((b) => b.includes("STATE OF OHIO - SURVEY AND CERTIFICATION"))).toHaveLength(3);
+    expect(bodies.filter((b) => b.includes("Too many searches."))).toHaveLength(5);
+  });
+
+  it("a Security Official of another organization cannot see the request (404)", async () => {
+    const qies = await programId("QIES");
+    const org = await orgByName("STATE OF NEVADA");
+    const elsewhere = await orgByName("STATE OF MONTANA");
+    const official = await approver("OSO", { organizationId: org }, "Home");
+    const stranger = await approver("OSO", { organizationId: elsewhere }, "Away");
+    const { browser } = await signedIn();
+    const made = await browser.post(
+      FORM,
+      fields({ program: qies, organization: org, role: await roleId("END_USER"), approver: official.id }),
+    );
+    const id = made.headers.get("Location")!.match(/QR-[A-Z0-9]{8}/)![0];
+    const away = new Browser();
+    await away.signIn(stranger.loginId, stranger.password, { deviceType: "totp", code: totpNow(stranger.key) });
+    expect((await away.get(`/role-requests/${id}`)).status).toBe(404);
+    const home = new Browser();
+    await home.signIn(official.loginId, official.password, { deviceType: "totp", code: totpNow(official.key) });
+    expect((await home.get(`/role-requests/${id}`)).status).toBe(200);
+  });
+});
