@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { createPortal } from "react-dom";
 import type { FormReply } from "~/lib/forms";
 import { useSchemaForm } from "~/lib/forms";
-import { OrganizationSearchSchema } from "~/lib/organization-search";
+import { type OrganizationHit, OrganizationSearchSchema } from "~/lib/organization-search";
 import { STATES } from "~/lib/states";
 import { Dialog } from "./ds";
 import { Pagination } from "./ds-pagination";
@@ -54,21 +54,8 @@ export const SEARCH_COPY = {
   pickFirst: "Select an organization in the results, then OK.",
 };
 
-export interface OrganizationHitView {
-  id: number;
-  status: "Active" | "Inactive";
-  name: string;
-  orgType: string;
-  address1: string;
-  address2: string;
-  city: string;
-  state: string;
-  zip: string;
-  country: string;
-}
-
 export interface SearchOutcome {
-  hits: OrganizationHitView[];
+  hits: OrganizationHit[];
   total: number;
   page: number;
   pageCount: number;
@@ -123,7 +110,7 @@ export function ResultsTable({
 }: {
   outcome: SearchOutcome;
   picked?: number | null;
-  onPick?: (hit: OrganizationHitView) => void;
+  onPick?: (hit: OrganizationHit) => void;
   idPrefix: string;
 }) {
   if (outcome.hits.length === 0)
@@ -235,12 +222,12 @@ export function OrganizationSearchDialog({
   onChoose,
 }: {
   label: string;
-  onChoose: (hit: OrganizationHitView) => void;
+  onChoose: (hit: OrganizationHit) => void;
 }) {
   const [isOpen, setOpen] = useState(false);
   const fetcher = useFetcher<SearchLoaderData>();
   const types = useFetcher<SearchLoaderData>();
-  const [picked, setPicked] = useState<OrganizationHitView | null>(null);
+  const [picked, setPicked] = useState<OrganizationHit | null>(null);
   const [needPick, setNeedPick] = useState(false);
   const [form, fields] = useSearchForm(fetcher.data);
   const outcome = fetcher.data?.outcome ?? null;

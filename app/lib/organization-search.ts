@@ -67,3 +67,17 @@ export const OrganizationSearchSchema = z.object({
 });
 
 export type OrganizationSearchInput = z.infer<typeof OrganizationSearchSchema>;
+
+/** One row of "Search Organizations" results: the columns the original portal shows, and the id to choose it by. */
+export interface OrganizationHit {
+  id: number;
+  status: "Active" | "Inactive";
+  name: string;
+  orgType: string;
+  address1: string;
+  address2: string;
+  city: string;
+  state: string;
+  zip: string;
+  country: string;
+}

@@ -3,9 +3,8 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { parseRequestId } from "~/.server/access/request-id";
 import { getMyRequest } from "~/.server/access/requests";
 import { requireSession } from "~/.server/guards";
+import { RequestDetails } from "~/components/request-details";
 import { Alert } from "~/components/ui";
-import { formatDateUS, REQUEST_STATUS_LABELS } from "~/lib/access-request";
-import { formatTime } from "~/lib/format";
 
 /**
  * One of the signed-in user's own access requests: the confirmation after
@@ -21,19 +20,6 @@ const COPY = {
   heading: (id: string) => `Request ${id}`,
   requestId: "Request ID",
   userId: "User ID",
-  status: "Status",
-  program: "Program",
-  organization: "Organization",
-  role: "User Role",
-  approver: "Approver",
-  startDate: "Start Date",
-  endDate: "End Date",
-  notApplicable: "Not Applicable",
-  submittedOn: "Submitted",
-  decidedOn: "Decided",
-  reason: "Reason",
-  additional: "User Request Additional Information",
-  comments: "Comments",
   cancel: "Cancel this request",
   back: "Back to My Tasks",
 };
@@ -66,52 +52,13 @@ export default function RequestPage() {
       ) : (
         <h1>{COPY.heading(r.id)}</h1>
       )}
-      <dl className="details-list">
-        <dt>{COPY.requestId}</dt>
-        <dd className="request-id">{r.id}</dd>
-        <dt>{COPY.userId}</dt>
-        <dd>{loginId}</dd>
-        <dt>{COPY.status}</dt>
-        <dd>{REQUEST_STATUS_LABELS[r.status]}</dd>
-        <dt>{COPY.program}</dt>
-        <dd>{r.programName}</dd>
-        <dt>{COPY.organization}</dt>
-        <dd>{r.organizationName}</dd>
-        <dt>{COPY.role}</dt>
-        <dd>{r.roleName}</dd>
-        <dt>{COPY.approver}</dt>
-        <dd>{r.approverName}</dd>
-        <dt>{COPY.startDate}</dt>
-        <dd>{formatDateUS(r.startDate)}</dd>
-        <dt>{COPY.endDate}</dt>
-        <dd>{r.endDate ? formatDateUS(r.endDate) : COPY.notApplicable}</dd>
-        <dt>{COPY.submittedOn}</dt>
-        <dd>{formatTime(new Date(r.createdAt))}</dd>
-        {r.decidedAt ? (
-          <>
-            <dt>{COPY.decidedOn}</dt>
-            <dd>{formatTime(new Date(r.decidedAt))}</dd>
-          </>
-        ) : null}
-        {r.decisionReason ? (
-          <>
-            <dt>{COPY.reason}</dt>
-            <dd>{r.decisionReason}</dd>
-          </>
-        ) : null}
-        {r.additionalInfo ? (
-          <>
-            <dt>{COPY.additional}</dt>
-            <dd className="prewrap">{r.additionalInfo}</dd>
-          </>
-        ) : null}
-        {r.comments ? (
-          <>
-            <dt>{COPY.comments}</dt>
-            <dd className="prewrap">{r.comments}</dd>
-          </>
-        ) : null}
-      </dl>
+      <RequestDetails
+        request={r}
+        lead={[
+          { term: COPY.requestId, value: r.id, className: "request-id" },
+          { term: COPY.userId, value: loginId },
+        ]}
+      />
       <div className="actions">
         {r.status === "pending" ? (
           <Form method="post" action="/my-account">

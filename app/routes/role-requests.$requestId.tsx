@@ -3,8 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { parseRequestId } from "~/.server/access/request-id";
 import { getRequestForApprover } from "~/.server/access/requests";
 import { requireCapability, requireSession } from "~/.server/guards";
-import { formatDateUS, REQUEST_STATUS_LABELS } from "~/lib/access-request";
-import { formatTime } from "~/lib/format";
+import { RequestDetails } from "~/components/request-details";
 
 /**
  * An access request as its approvers see it: where the "request waiting for
@@ -19,18 +18,7 @@ const COPY = {
   requester: "Requester",
   userId: "User ID",
   email: "Email",
-  status: "Status",
-  program: "Program",
-  organization: "Organization",
-  role: "User Role",
   approver: "Chosen approver",
-  startDate: "Start Date",
-  endDate: "End Date",
-  notApplicable: "Not Applicable",
-  submitted: "Submitted",
-  decided: "Decided",
-  additional: "User Request Additional Information",
-  comments: "Comments",
   none: "None",
 };
 
@@ -51,36 +39,16 @@ export default function ApproverRequestPage() {
   return (
     <>
       <h1>{COPY.heading(r.id)}</h1>
-      <dl className="details-list">
-        <dt>{COPY.requester}</dt>
-        <dd>{requester.name}</dd>
-        <dt>{COPY.userId}</dt>
-        <dd>{requester.loginId}</dd>
-        <dt>{COPY.email}</dt>
-        <dd>{requester.email}</dd>
-        <dt>{COPY.status}</dt>
-        <dd>{REQUEST_STATUS_LABELS[r.status]}</dd>
-        <dt>{COPY.program}</dt>
-        <dd>{r.programName}</dd>
-        <dt>{COPY.organization}</dt>
-        <dd>{r.organizationName}</dd>
-        <dt>{COPY.role}</dt>
-        <dd>{r.roleName}</dd>
-        <dt>{COPY.approver}</dt>
-        <dd>{r.approverName}</dd>
-        <dt>{COPY.startDate}</dt>
-        <dd>{formatDateUS(r.startDate)}</dd>
-        <dt>{COPY.endDate}</dt>
-        <dd>{r.endDate ? formatDateUS(r.endDate) : COPY.notApplicable}</dd>
-        <dt>{COPY.submitted}</dt>
-        <dd>{formatTime(new Date(r.createdAt))}</dd>
-        <dt>{COPY.decided}</dt>
-        <dd>{r.decidedAt ? formatTime(new Date(r.decidedAt)) : COPY.none}</dd>
-        <dt>{COPY.additional}</dt>
-        <dd className="prewrap">{r.additionalInfo || COPY.none}</dd>
-        <dt>{COPY.comments}</dt>
-        <dd className="prewrap">{r.comments || COPY.none}</dd>
-      </dl>
+      <RequestDetails
+        request={r}
+        lead={[
+          { term: COPY.requester, value: requester.name },
+          { term: COPY.userId, value: requester.loginId },
+          { term: COPY.email, value: requester.email },
+        ]}
+        approverLabel={COPY.approver}
+        emptyAs={COPY.none}
+      />
     </>
   );
 }

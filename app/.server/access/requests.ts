@@ -87,6 +87,17 @@ function activeGrant(deps: Pick<Deps, "now">) {
   return and(roleInForce(today(deps)), eq(users.status, "active"), isNull(users.heldAt), HOLDS_STRONG_DEVICE);
 }
 
+/** People whose grant in force matches `scope` and who may decide (never the requester). */
+function approversWhere(deps: Pick<Deps, "db" | "now">, requesterId: string, scope: SQL | undefined) {
+  return deps.db
+    .selectDistinct({ userId: users.id, firstName: users.firstName, lastName: users.lastName })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .innerJoin(users, eq(users.id, userRoles.userId))
+    .where(and(activeGrant(deps), scope, ne(users.id, requesterId)))
+    .orderBy(asc(users.lastName), asc(users.firstName));
+}
+
 /** Everything the form needs for a program and organization, in one D1 round trip. */
 export async function loadRequestForm(
   deps: Pick<Deps, "db" | "now">,
@@ -134,34 +145,16 @@ export async function loadRequestForm(
         ),
       )
       .orderBy(asc(roles.name)),
-    deps.db
-      .selectDistinct({ userId: users.id, firstName: users.firstName, lastName: users.lastName })
-      .from(userRoles)
-      .innerJoin(roles, eq(roles.id, userRoles.roleId))
-      .innerJoin(users, eq(users.id, userRoles.userId))
-      .where(
-        and(
-          activeGrant(deps),
-          eq(roles.isSecurityOfficial, true),
-          eq(userRoles.organizationId, organizationId),
-          ne(users.id, requesterId),
-        ),
-      )
-      .orderBy(asc(users.lastName), asc(users.firstName)),
-    deps.db
-      .selectDistinct({ userId: users.id, firstName: users.firstName, lastName: users.lastName })
-      .from(userRoles)
-      .innerJoin(roles, eq(roles.id, userRoles.roleId))
-      .innerJoin(users, eq(users.id, userRoles.userId))
-      .where(
-        and(
-          activeGrant(deps),
-          eq(roles.isHelpDesk, true),
-          or(isNull(userRoles.programId), eq(userRoles.programId, programId)),
-          ne(users.id, requesterId),
-        ),
-      )
-      .orderBy(asc(users.lastName), asc(users.firstName)),
+    approversWhere(
+      deps,
+      requesterId,
+      and(eq(roles.isSecurityOfficial, true), eq(userRoles.organizationId, organizationId)),
+    ),
+    approversWhere(
+      deps,
+      requesterId,
+      and(eq(roles.isHelpDesk, true), or(isNull(userRoles.programId), eq(userRoles.programId, programId))),
+    ),
   ]);
   const program = programRows.find((p) => p.id === programId) ?? null;
   const org = orgRows[0];

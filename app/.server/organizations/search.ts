@@ -1,5 +1,6 @@
 import { and, asc, count, eq, type SQL, sql } from "drizzle-orm";
 import { type AnySQLiteColumn, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { OrganizationHit } from "~/lib/organization-search";
 import { organizations, organizationTypes } from "../db/schema";
 import type { Deps } from "../deps";
 
@@ -24,18 +25,7 @@ export interface OrganizationSearch {
   page?: number;
 }
 
-export interface OrganizationHit {
-  id: number;
-  status: "Active" | "Inactive";
-  name: string;
-  orgType: string;
-  address1: string;
-  address2: string;
-  city: string;
-  state: string;
-  zip: string;
-  country: string;
-}
+export type { OrganizationHit } from "~/lib/organization-search";
 
 export interface OrganizationSearchResult {
   hits: OrganizationHit[];
