@@ -1,5 +1,6 @@
 import type { FieldMetadata, FormMetadata } from "@conform-to/react";
 import { type ComponentProps, type ReactNode, useRef } from "react";
+import { PASSWORD_HINT, PASSWORD_MAX, PASSWORD_MIN } from "~/lib/password-policy";
 import { InlineError } from "./ds";
 import { AlertCircleIcon } from "./ds-icons";
 
@@ -285,5 +286,29 @@ export function ErrorSummary<S extends Record<string, unknown>>({
         </ul>
       </div>
     </div>
+  );
+}
+
+/** "New Password" with the password rules, then "Confirm New Password": every screen that sets a password. */
+export function NewPasswordFields<S>({
+  newPassword,
+  confirmPassword,
+}: {
+  newPassword: Field<S>;
+  confirmPassword: Field<S>;
+}) {
+  return (
+    <>
+      <PasswordField
+        label="New Password"
+        field={newPassword}
+        autoComplete="new-password"
+        required
+        minLength={PASSWORD_MIN}
+        maxLength={PASSWORD_MAX}
+        hint={PASSWORD_HINT}
+      />
+      <PasswordField label="Confirm New Password" field={confirmPassword} autoComplete="new-password" required />
+    </>
   );
 }

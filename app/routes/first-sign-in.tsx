@@ -8,11 +8,10 @@ import { formFailure } from "~/.server/forms";
 import { requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
-import { ErrorSummary, PasswordField } from "~/components/fields";
+import { ErrorSummary, NewPasswordFields } from "~/components/fields";
 import { Button } from "~/components/ui";
 import { firstSignInSchema } from "~/lib/account-schemas";
 import { useSchemaForm } from "~/lib/forms";
-import { PASSWORD_HINT, PASSWORD_MAX, PASSWORD_MIN } from "~/lib/password-policy";
 
 const COPY = {
   title: "Set up your account - CMS.gov | QualityNet",
@@ -20,8 +19,6 @@ const COPY = {
   intro:
     "Before you continue, choose your own password and three challenge questions. The questions help you get back in if you cannot use your security device.",
   passwordHeading: "Choose a new password",
-  newPassword: "New Password",
-  confirmPassword: "Confirm New Password",
   questionsHeading: "Choose your challenge questions",
   questionsHint: "Pick answers you will remember exactly; case and punctuation do not matter.",
   submit: "Save and Continue",
@@ -78,21 +75,7 @@ export default function FirstSignIn() {
         {needs.password ? (
           <section aria-labelledby="pw-heading">
             <h2 id="pw-heading">{COPY.passwordHeading}</h2>
-            <PasswordField
-              label={COPY.newPassword}
-              field={fields.newPassword}
-              autoComplete="new-password"
-              required
-              minLength={PASSWORD_MIN}
-              maxLength={PASSWORD_MAX}
-              hint={PASSWORD_HINT}
-            />
-            <PasswordField
-              label={COPY.confirmPassword}
-              field={fields.confirmPassword}
-              autoComplete="new-password"
-              required
-            />
+            <NewPasswordFields newPassword={fields.newPassword} confirmPassword={fields.confirmPassword} />
           </section>
         ) : null}
         {needs.questions ? (

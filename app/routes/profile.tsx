@@ -15,7 +15,7 @@ import { formFailure } from "~/.server/forms";
 import { requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
-import { ErrorSummary, PasswordField } from "~/components/fields";
+import { ErrorSummary, NewPasswordFields, PasswordField } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
 import {
   ChangePasswordSchema,
@@ -27,15 +27,12 @@ import {
 import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
-import { PASSWORD_HINT, PASSWORD_MAX, PASSWORD_MIN } from "~/lib/password-policy";
 
 const COPY = {
   title: "Profile - CMS.gov | QualityNet",
   heading: "Profile",
   passwordHeading: "Change password",
   currentPassword: "Current Password",
-  newPassword: "New Password",
-  confirmPassword: "Confirm New Password",
   changePassword: "Change Password",
   passwordChanged: "Your password was changed. Your other sessions were signed out.",
   questionsHeading: "Challenge questions",
@@ -222,21 +219,7 @@ export default function Profile() {
             autoComplete="current-password"
             required
           />
-          <PasswordField
-            label={COPY.newPassword}
-            field={password.newPassword}
-            autoComplete="new-password"
-            required
-            minLength={PASSWORD_MIN}
-            maxLength={PASSWORD_MAX}
-            hint={PASSWORD_HINT}
-          />
-          <PasswordField
-            label={COPY.confirmPassword}
-            field={password.confirmPassword}
-            autoComplete="new-password"
-            required
-          />
+          <NewPasswordFields newPassword={password.newPassword} confirmPassword={password.confirmPassword} />
           <Button disabled={busy}>{COPY.changePassword}</Button>
         </Form>
       </section>

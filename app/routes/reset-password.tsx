@@ -6,12 +6,11 @@ import { getPasswordResetContext, resetPassword } from "~/.server/auth/credentia
 import { clearSessionCookie } from "~/.server/auth/session";
 import { formFailure } from "~/.server/forms";
 import { getClient } from "~/.server/http";
-import { ErrorSummary, PasswordField, SelectField } from "~/components/fields";
+import { ErrorSummary, NewPasswordFields, PasswordField, SelectField } from "~/components/fields";
 import { Alert, Button, LinkButton } from "~/components/ui";
 import { ResetPasswordSchema } from "~/lib/account-schemas";
 import { useSchemaForm } from "~/lib/forms";
 import { SECOND_FACTOR_LABELS, type SecondFactorType } from "~/lib/mfa";
-import { PASSWORD_HINT, PASSWORD_MAX, PASSWORD_MIN } from "~/lib/password-policy";
 
 const COPY = {
   title: "Choose a new password - CMS.gov | QualityNet",
@@ -19,8 +18,6 @@ const COPY = {
   expiredHeading: "This link no longer works",
   expired: "Reset links work once, for one hour. Ask for a new one.",
   askAgain: "Ask for a new link",
-  newPassword: "New Password",
-  confirmPassword: "Confirm New Password",
   code: "Security Code",
   deviceType: "MFA Device Type",
   codeHint: "Enter a current code from your authenticator app, or one of your recovery codes.",
@@ -92,21 +89,7 @@ function ResetForm({
       <Form method="post" {...getFormProps(form)}>
         <input type="hidden" name="token" value={token} />
         <input type="hidden" name="username" autoComplete="username" value={loginId} />
-        <PasswordField
-          label={COPY.newPassword}
-          field={fields.newPassword}
-          autoComplete="new-password"
-          required
-          minLength={PASSWORD_MIN}
-          maxLength={PASSWORD_MAX}
-          hint={PASSWORD_HINT}
-        />
-        <PasswordField
-          label={COPY.confirmPassword}
-          field={fields.confirmPassword}
-          autoComplete="new-password"
-          required
-        />
+        <NewPasswordFields newPassword={fields.newPassword} confirmPassword={fields.confirmPassword} />
         {strongTypes.length > 0 ? (
           // Only strong factors: an emailed code proves no more than the emailed link did.
           <SelectField
