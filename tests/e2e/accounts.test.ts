@@ -105,6 +105,8 @@ describe("idle timeout warning (JavaScript on)", () => {
     // The page is on screen before we check that no warning is.
     await page.getByRole("heading", { level: 1 }).first().waitFor();
     expect(await page.getByRole("alertdialog").count()).toBe(0);
+    // The warning's timer starts once the page's script has run: wait for it on a busy machine.
+    await page.waitForLoadState("networkidle");
     await page.clock.fastForward("28:30");
     const warning = page.getByRole("alertdialog", { name: "Your session is about to end" });
     await warning.waitFor();
