@@ -13,7 +13,8 @@ export interface Deps {
   db: Db;
   env: Env;
   now: () => Date;
-  enqueue: (message: QueueMessageBody) => Promise<void>;
+  /** Sends messages to the email queue (only the outbox drain calls it: app/.server/mail/outbox.ts). */
+  enqueue: (messages: QueueMessageBody[]) => Promise<void>;
   traceId: string;
   /** The identity-proofing provider chosen by PROOFING_PROVIDER. */
   proofing: IdentityProofingProvider;
@@ -32,8 +33,8 @@ export function createDeps(
     db: createDb(env.DB),
     env,
     now: options.now ?? (() => new Date()),
-    enqueue: async (message) => {
-      await env.EMAIL_QUEUE.send(message, { contentType: "json" });
+    enqueue: async (messages) => {
+      if (messages.length > 0) await env.EMAIL_QUEUE.sendBatch(messages.map((body) => ({ body, contentType: "json" })));
     },
     traceId: options.traceId ?? crypto.randomUUID(),
     proofing: options.proofing ?? createProofingProvider(env),

@@ -10,7 +10,10 @@ const NOW = new Date("2026-11-22T12:00:00Z");
 
 function depsCollectingMail() {
   const sent: QueueMessageBody[] = [];
-  const deps = { ...createDeps(env, { now: () => NOW }), enqueue: async (m: QueueMessageBody) => void sent.push(m) };
+  const deps = {
+    ...createDeps(env, { now: () => NOW }),
+    enqueue: async (m: QueueMessageBody[]) => void sent.push(...m),
+  };
   return { deps, sent };
 }
 

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { html, raw } from "hono/html";
 import { isDevelopment } from "../../app/.server/env";
 import { getMailboxHtml, listMailbox, type MailboxEntry } from "../../app/.server/mail/mailbox";
-import { enqueueEmail } from "../../app/.server/mail/messages";
+import { sendThroughOutbox } from "../../app/.server/mail/outbox";
 import { escapeHtml } from "../../app/.server/mail/templates";
 import type { AppEnv } from "../types";
 
@@ -108,6 +108,10 @@ export const devMailboxRoutes = new Hono<AppEnv>()
   .post("/test", async (c) => {
     const form = await c.req.parseBody();
     const to = typeof form.to === "string" && /^[^\s@]+@[^\s@]+$/.test(form.to) ? form.to : DEFAULT_TEST_RECIPIENT;
-    await enqueueEmail(c.get("deps"), { template: "test", to, data: { note: "Sent from the development mailbox." } });
+    await sendThroughOutbox(c.get("deps"), {
+      template: "test",
+      to,
+      data: { note: "Sent from the development mailbox." },
+    });
     return c.redirect("/_dev/mailbox?sent=1", 303);
   });

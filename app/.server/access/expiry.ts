@@ -3,7 +3,7 @@ import { todayEastern } from "~/lib/format";
 import { auditInsert } from "../audit/record";
 import { accessRequests, organizations, programs, rateLimits, roles, sessions, userRoles, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { enqueueEmail } from "../mail/messages";
+import { sendThroughOutbox } from "../mail/outbox";
 
 /** SPEC 2.6: pending requests expire after 30 days. */
 export const PENDING_REQUEST_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -64,7 +64,7 @@ export async function expirePendingRequests(deps: Deps): Promise<number> {
       programId: r.programId,
       accessRequestId: r.id,
     });
-    await enqueueEmail(deps, {
+    await sendThroughOutbox(deps, {
       template: "request_expired",
       to: r.email,
       idempotencyKey: `request_expired:${r.id}`,
@@ -116,7 +116,7 @@ export async function expireEndedRoles(deps: Deps): Promise<number> {
       details: { userRoleId: e.id, endDate: e.endDate },
     });
     if (person) {
-      await enqueueEmail(deps, {
+      await sendThroughOutbox(deps, {
         template: "role_expired",
         to: person.email,
         idempotencyKey: `role_expired:${e.id}`,

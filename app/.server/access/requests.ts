@@ -17,7 +17,7 @@ import {
 import { auditEvents } from "../db/schema/audit";
 import type { Deps } from "../deps";
 import type { Client } from "../http";
-import { enqueueEmail } from "../mail/messages";
+import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
 import { roleInForce } from "./authorize";
 import { newRequestId } from "./request-id";
 
@@ -245,7 +245,7 @@ export function checkRequest(
  * submissions cannot create two. The request and its audit event are one batch.
  */
 export async function submitAccessRequest(
-  deps: Pick<Deps, "db" | "now" | "traceId" | "enqueue">,
+  deps: Pick<Deps, "db" | "env" | "now" | "traceId" | "enqueue">,
   requester: Requester,
   input: AccessRequestInput,
   client: Pick<Client, "ip" | "userAgent">,
@@ -269,6 +269,41 @@ export async function submitAccessRequest(
 
   const id = newRequestId();
   const now = deps.now();
+  const approverContact = await deps.db
+    .select({ email: users.email, firstName: users.firstName })
+    .from(users)
+    .where(eq(users.id, approver.userId))
+    .get();
+  const common = {
+    requestId: id,
+    roleName: role.name,
+    organizationName: organization.name,
+    programName: program.name,
+  };
+  const emails = [
+    await outboxEmail(deps, {
+      template: "access_request_submitted",
+      to: requester.email,
+      idempotencyKey: `access_request_submitted:${id}`,
+      data: { ...common, firstName: requester.firstName, loginId: requester.loginId },
+    }),
+    ...(approverContact
+      ? [
+          await outboxEmail(deps, {
+            template: "access_request_waiting",
+            to: approverContact.email,
+            idempotencyKey: `access_request_waiting:${id}`,
+            data: {
+              ...common,
+              firstName: approverContact.firstName,
+              requesterName: `${requester.firstName} ${requester.lastName}`,
+            },
+          }),
+        ]
+      : []),
+  ];
+  // The audit event and the emails exist only if this submission's request row does.
+  const created = sql`EXISTS (SELECT 1 FROM ${accessRequests} WHERE ${accessRequests.id} = ${id} AND ${accessRequests.submissionKey} = ${input.submissionKey})`;
   const [inserted] = await deps.db.batch([
     deps.db
       .insert(accessRequests)
@@ -290,13 +325,12 @@ export async function submitAccessRequest(
       // Any unique conflict (the submission key, one open request, the id) inserts nothing.
       .onConflictDoNothing()
       .returning({ id: accessRequests.id }),
-    // The audit event exists only if the request does.
     deps.db.insert(auditEvents).select(
       sql`SELECT NULL, ${now.getTime()}, 'access_request.submitted', 'success', ${requester.id}, ${requester.id}, ${organization.id}, ${program.id}, ${client.ip}, ${client.userAgent?.slice(0, 256) ?? null}, ${deps.traceId}, ${id}, ${JSON.stringify({ role: role.code, approverKind: options.approverKind })}
-            WHERE EXISTS (SELECT 1 FROM ${accessRequests} WHERE ${accessRequests.id} = ${id} AND ${accessRequests.submissionKey} = ${input.submissionKey})`,
+            WHERE ${created}`,
     ),
+    ...emails.map((e) => outboxInsert(deps, e, created)),
   ]);
-
   if (inserted.length === 0) {
     const same = await bySubmissionKey(deps, input.submissionKey);
     if (same) return same.userId === requester.id ? replay(same.id) : { ok: false, code: "expired_form" };
@@ -319,34 +353,7 @@ export async function submitAccessRequest(
     return submitAccessRequest(deps, requester, input, client, attempt + 1);
   }
 
-  const approverEmail = await deps.db
-    .select({ email: users.email, firstName: users.firstName })
-    .from(users)
-    .where(eq(users.id, approver.userId))
-    .get();
-  const common = {
-    requestId: id,
-    roleName: role.name,
-    organizationName: organization.name,
-    programName: program.name,
-  };
-  await enqueueEmail(deps, {
-    template: "access_request_submitted",
-    to: requester.email,
-    idempotencyKey: `access_request_submitted:${id}`,
-    data: { ...common, firstName: requester.firstName, loginId: requester.loginId },
-  });
-  if (approverEmail)
-    await enqueueEmail(deps, {
-      template: "access_request_waiting",
-      to: approverEmail.email,
-      idempotencyKey: `access_request_waiting:${id}`,
-      data: {
-        ...common,
-        firstName: approverEmail.firstName,
-        requesterName: `${requester.firstName} ${requester.lastName}`,
-      },
-    });
+  await drainAfterWrite(deps, emails);
   return { ok: true, requestId: id, created: true };
 }
 

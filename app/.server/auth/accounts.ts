@@ -4,7 +4,7 @@ import type { RegistrationSchema } from "~/lib/schemas";
 import { auditInsert } from "../audit/record";
 import { passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { enqueueEmail } from "../mail/messages";
+import { sendThroughOutbox } from "../mail/outbox";
 import { ok, type Result } from "../result";
 import { hashPassword } from "./password";
 import { hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
@@ -84,7 +84,7 @@ export async function registerUser(
   const hash = await hashPassword(temporaryPassword);
   const existing = await deps.db.select().from(users).where(eq(users.email, input.email)).get();
   if (existing) {
-    await enqueueEmail(deps, {
+    await sendThroughOutbox(deps, {
       template: "account_exists",
       to: existing.email,
       data: { firstName: existing.firstName },
@@ -137,7 +137,7 @@ export async function registerUser(
       }
       throw error;
     }
-    await enqueueEmail(deps, {
+    await sendThroughOutbox(deps, {
       template: "registration",
       to: input.email,
       idempotencyKey: `registration:${id}`,

@@ -14,7 +14,7 @@ import type { Assurance } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { auditEvents, challengeAnswers, passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { enqueueEmail } from "../mail/messages";
+import { sendThroughOutbox } from "../mail/outbox";
 import { fail, ok, type Result } from "../result";
 import { isCommonPassword } from "./common-passwords";
 import { consumeEmailToken, createEmailToken, peekEmailToken } from "./email-tokens";
@@ -191,7 +191,7 @@ export async function changePassword(
     ...client,
     assurance: was.assurance === "strong" ? "weak" : was.assurance,
   });
-  await enqueueEmail(deps, {
+  await sendThroughOutbox(deps, {
     template: "password_changed",
     to: user.email,
     data: { firstName: user.firstName, when: formatTime(deps.now()) },
@@ -247,7 +247,7 @@ export async function remindUserId(
     userAgent: client.userAgent,
   });
   if (user)
-    await enqueueEmail(deps, {
+    await sendThroughOutbox(deps, {
       template: "user_id_reminder",
       to: user.email,
       data: { firstName: user.firstName, loginId: user.loginId },
@@ -278,7 +278,7 @@ export async function requestPasswordReset(
   });
   if (user) {
     const token = await createEmailToken(deps, user.id, "password_reset");
-    await enqueueEmail(deps, {
+    await sendThroughOutbox(deps, {
       template: "password_reset",
       to: user.email,
       data: { firstName: user.firstName, resetUrl: `${deps.env.PUBLIC_ORIGIN}/reset-password?token=${token}` },
@@ -366,7 +366,7 @@ export async function resetPassword(
     ]);
     const notMe = await createEmailToken(deps, user.id, "weak_reset_not_me");
     for (const to of await addressesOnFile(deps, user)) {
-      await enqueueEmail(deps, {
+      await sendThroughOutbox(deps, {
         template: "weak_reset_notice",
         to,
         data: {
@@ -378,7 +378,7 @@ export async function resetPassword(
       });
     }
   } else {
-    await enqueueEmail(deps, {
+    await sendThroughOutbox(deps, {
       template: "password_changed",
       to: user.email,
       data: { firstName: user.firstName, when: formatTime(now) },
@@ -437,7 +437,11 @@ async function holdForHelpDesk(deps: Deps, userId: string, client: Client): Prom
   ]);
   await endOtherSessions(deps, userId, null);
   if (user[0])
-    await enqueueEmail(deps, { template: "account_held", to: user[0].email, data: { firstName: user[0].firstName } });
+    await sendThroughOutbox(deps, {
+      template: "account_held",
+      to: user[0].email,
+      data: { firstName: user[0].firstName },
+    });
   return { held: true };
 }
 

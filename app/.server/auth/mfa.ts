@@ -16,7 +16,7 @@ import {
 import { auditInsert, recordAuditEvent } from "../audit/record";
 import { mfaDevices, oneTimeCodes, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { enqueueEmail } from "../mail/messages";
+import { sendThroughOutbox } from "../mail/outbox";
 import { fail, ok, type Result } from "../result";
 import { hitRateLimit } from "./rate-limit";
 import { openSecret, sealSecret } from "./secret-box";
@@ -176,7 +176,7 @@ export async function confirmDevice(
       details: { kind, deviceId },
     }),
   ]);
-  await enqueueEmail(deps, {
+  await sendThroughOutbox(deps, {
     template: "mfa_device_changed",
     to: user.email,
     data: { firstName: user.firstName, change: "added", device: MFA_DEVICE_TYPES[kind], when: formatTime(deps.now()) },
@@ -256,7 +256,7 @@ async function redeemRecoveryCode(deps: Deps, user: User, code: string): Promise
     .returning({ id: recoveryCodes.id });
   if (!used) return false;
   const left = await remainingRecoveryCodes(deps, user.id);
-  await enqueueEmail(deps, {
+  await sendThroughOutbox(deps, {
     template: "recovery_code_used",
     to: user.email,
     data: { firstName: user.firstName, when: formatTime(deps.now()), remaining: String(left) },
@@ -330,7 +330,7 @@ export async function sendEmailCode(
     }),
     auditInsert(deps, { eventType: "mfa.code_sent", outcome: "info", subjectUserId: user.id, details: { purpose } }),
   ]);
-  await enqueueEmail(deps, {
+  await sendThroughOutbox(deps, {
     template: "security_code",
     to: user.email,
     data: {
@@ -443,7 +443,7 @@ async function lockCodes(deps: Deps, user: User, failures: number) {
     }),
   ]);
   // A code lock means the password is known: the owner must hear of it.
-  await enqueueEmail(deps, {
+  await sendThroughOutbox(deps, {
     template: "mfa_locked",
     to: user.email,
     data: { firstName: user.firstName, lockedUntil: formatTime(until), held: held ? "yes" : "no" },
@@ -558,7 +558,7 @@ export async function removeDevice(
       details: { kind: target.kind, deviceId },
     }),
   ]);
-  await enqueueEmail(deps, {
+  await sendThroughOutbox(deps, {
     template: "mfa_device_changed",
     to: user.email,
     data: {

@@ -55,18 +55,22 @@ export async function createSession(
 ): Promise<{ token: string; setCookie: string }> {
   const token = randomToken();
   const now = deps.now();
-  await deps.db.insert(sessions).values({
-    idHash: hashToken(token),
-    userId: input.userId,
-    createdAt: now,
-    lastSeenAt: now,
-    expiresAt: new Date(now.getTime() + ABSOLUTE_TIMEOUT_MS),
-    ip: input.ip,
-    userAgent: input.userAgent?.slice(0, 256) ?? null,
-    location: input.location ?? null,
-    assurance: input.assurance,
-    strongFactorAt: input.assurance === "strong" ? now : null,
-  });
+  await deps.db.batch([
+    deps.db.insert(sessions).values({
+      idHash: hashToken(token),
+      userId: input.userId,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: new Date(now.getTime() + ABSOLUTE_TIMEOUT_MS),
+      ip: input.ip,
+      userAgent: input.userAgent?.slice(0, 256) ?? null,
+      location: input.location ?? null,
+      assurance: input.assurance,
+      strongFactorAt: input.assurance === "strong" ? now : null,
+    }),
+    // A new session is a sign-in: approvers see it, and the inactivity job (60 days) counts from it.
+    deps.db.update(users).set({ lastSignInAt: now }).where(eq(users.id, input.userId)),
+  ]);
   return { token, setCookie: sessionSetCookie(token) };
 }
 

@@ -5,7 +5,7 @@ import type { SecondFactorType } from "~/lib/mfa";
 import { auditInsert, recordAuditEvent } from "../audit/record";
 import { knownDevices, mfaDevices, passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { enqueueEmail } from "../mail/messages";
+import { sendThroughOutbox } from "../mail/outbox";
 import { fail, ok, type Result } from "../result";
 import { createEmailToken } from "./email-tokens";
 import { keyedHash } from "./keyed-hash";
@@ -97,7 +97,7 @@ async function announceLock(deps: Deps, user: typeof users.$inferSelect, lockedU
   const mail = await hitRateLimit(deps, `lock-mail:${user.id}`, LOCK_EMAILS);
   if (!mail.allowed) return;
   const token = await createEmailToken(deps, user.id, "password_reset");
-  await enqueueEmail(deps, {
+  await sendThroughOutbox(deps, {
     template: "account_locked",
     to: user.email,
     data: {
@@ -307,7 +307,7 @@ async function noteDevice(
       .values({ userId: user.id, deviceHash, firstSeenAt: now, lastSeenAt: now, trustedAt: strong ? now : null });
     if (any.length > 0) {
       const notMe = await createEmailToken(deps, user.id, "not_me");
-      await enqueueEmail(deps, {
+      await sendThroughOutbox(deps, {
         template: "new_device",
         to: user.email,
         data: {

@@ -3,7 +3,7 @@ import { type Actor, can, helpDeskEmails } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { auditEvents, identityVerifications, mfaDevices, proofingReviews, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { enqueueEmail } from "../mail/messages";
+import { sendThroughOutbox } from "../mail/outbox";
 import { fail, ok, type Result } from "../result";
 import { decidedProofingData, openProofingData, type ProofingData, sealProofingData } from "./attempt-data";
 import { sameLegalName } from "./names";
@@ -395,7 +395,7 @@ export async function requestManualProofing(
     }),
   ]);
   for (const to of await helpDeskEmails(deps)) {
-    await enqueueEmail(deps, {
+    await sendThroughOutbox(deps, {
       template: "manual_proofing_requested",
       to,
       data: { firstName: "", loginId: user.loginId, name: `${user.firstName} ${user.lastName}` },
@@ -466,7 +466,7 @@ export async function decideManualProofing(
   if (verified) {
     const person = await deps.db.select().from(users).where(eq(users.id, request.userId)).get();
     if (person)
-      await enqueueEmail(deps, {
+      await sendThroughOutbox(deps, {
         template: "identity_verified",
         to: person.email,
         data: { firstName: person.firstName },

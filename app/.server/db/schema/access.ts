@@ -38,6 +38,8 @@ export const accessRequests = sqliteTable(
       .default("pending"),
     decidedByUserId: text("decided_by_user_id").references(() => users.id),
     decidedAt: timestamp("decided_at"),
+    /** On rejection: one of REJECTION_REASONS (app/lib/decisions.ts); the free text is decisionReason. */
+    decisionReasonCode: text("decision_reason_code"),
     decisionReason: text("decision_reason"),
     /** One submission, one request: a double click, a retry or the back button carries the same key. */
     submissionKey: text("submission_key").notNull(),
@@ -79,8 +81,13 @@ export const userRoles = sqliteTable(
     endedAt: timestamp("ended_at"),
     endedByUserId: text("ended_by_user_id").references(() => users.id),
     endReason: text("end_reason"),
+    /** Last (re)certification by an approver; the role lapses a year later unless certified again. */
+    recertifiedAt: timestamp("recertified_at"),
+    recertifiedByUserId: text("recertified_by_user_id").references(() => users.id),
   },
   (t) => [
+    // One grant per approved request, however many times the approval is replayed.
+    uniqueIndex("user_roles_access_request_unique").on(t.accessRequestId),
     index("user_roles_user_idx").on(t.userId, t.status),
     index("user_roles_org_idx").on(t.organizationId, t.roleId, t.status),
   ],

@@ -1,4 +1,5 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { timestamp } from "./common";
 
 /**
@@ -29,6 +30,7 @@ export const auditEvents = sqliteTable(
     index("audit_events_org_idx").on(t.organizationId, t.occurredAt),
     index("audit_events_time_idx").on(t.occurredAt),
     index("audit_events_access_request_idx").on(t.accessRequestId),
+    index("audit_events_program_idx").on(t.programId, t.occurredAt),
   ],
 );
 
@@ -52,6 +54,35 @@ export const emailLog = sqliteTable(
     updatedAt: timestamp("updated_at").notNull(),
   },
   (t) => [index("email_log_created_idx").on(t.createdAt)],
+);
+
+/**
+ * The outbox: an email is written here in the same D1 batch as the state change
+ * and audit event that cause it, then handed to the queue (`drainOutbox`, right
+ * after the batch and again from the cron). The message is sealed (AES-GCM,
+ * bound to its key) and cleared once queued; the row stays as the record that
+ * the email was caused, so a job that runs twice adds nothing.
+ */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    idempotencyKey: text("idempotency_key").notNull(),
+    template: text("template").notNull(),
+    /** Sealed JSON of the queue message; null once queued. */
+    sealed: blob("sealed", { mode: "buffer" }),
+    traceId: text("trace_id"),
+    createdAt: timestamp("created_at").notNull(),
+    /** A drain's claim; another drain takes the row only once the claim is stale. */
+    claimedAt: timestamp("claimed_at"),
+    attempts: integer("attempts").notNull().default(0),
+    queuedAt: timestamp("queued_at"),
+  },
+  (t) => [
+    uniqueIndex("outbox_idempotency_key_unique").on(t.idempotencyKey),
+    index("outbox_unqueued_idx").on(t.id).where(sql`queued_at IS NULL`),
+    index("outbox_queued_idx").on(t.queuedAt),
+  ],
 );
 
 /**

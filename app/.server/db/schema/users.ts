@@ -29,6 +29,8 @@ export const users = sqliteTable(
     /** The account waits for the help desk ("This wasn't me" after a weak reset, or 100 wrong codes). */
     heldAt: timestamp("held_at"),
     heldReason: text("held_reason", { enum: ["reported_not_me", "mfa_failures"] }),
+    /** Set by every new session: the inactivity job (60 days) and approvers' screens read it. */
+    lastSignInAt: timestamp("last_sign_in_at"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at").notNull(),
   },

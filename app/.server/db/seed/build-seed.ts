@@ -40,6 +40,8 @@ export const DEV_HELPDESK = {
 
 /** The same fixed instant for every seeded timestamp keeps the seed reproducible. */
 const SEED_TIME = Date.UTC(2026, 0, 1);
+/** Sign-in and recertification clocks start when the seed runs, so the lifecycle jobs leave a fresh seed alone. */
+const SEED_RUN = Date.now();
 
 export interface SeedOrganization {
   key: string;
@@ -400,10 +402,10 @@ async function devUserStatements(totpKey: string): Promise<string[]> {
     ),
   );
   return [
-    `INSERT INTO users (id, login_id, first_name, last_name, email, phone, status, identity_verified_at, enrollment_completed_at, created_at, updated_at) VALUES (${q(h.id)}, ${q(h.loginId)}, 'Helen', 'Desk', ${q(h.email)}, '410-555-0100', 'active', ${SEED_TIME}, ${SEED_TIME}, ${SEED_TIME}, ${SEED_TIME}) ON CONFLICT(id) DO NOTHING;`,
+    `INSERT INTO users (id, login_id, first_name, last_name, email, phone, status, identity_verified_at, enrollment_completed_at, last_sign_in_at, created_at, updated_at) VALUES (${q(h.id)}, ${q(h.loginId)}, 'Helen', 'Desk', ${q(h.email)}, '410-555-0100', 'active', ${SEED_TIME}, ${SEED_TIME}, ${SEED_RUN}, ${SEED_TIME}, ${SEED_TIME}) ON CONFLICT(id) DO NOTHING;`,
     `INSERT INTO password_credentials (user_id, hash, is_temporary, changed_at) VALUES (${q(h.id)}, ${q(passwordHash)}, 0, ${SEED_TIME}) ON CONFLICT(user_id) DO NOTHING;`,
     `INSERT INTO mfa_devices (id, user_id, kind, name, credential_label, totp_secret_enc, created_at, confirmed_at) VALUES (${q(h.deviceId)}, ${q(h.id)}, 'totp', 'Development authenticator', 'TOTP-DEV1', X'${hex(sealed)}', ${SEED_TIME}, ${SEED_TIME}) ON CONFLICT(id) DO NOTHING;`,
-    `INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at) SELECT ${q(h.id)} || ':' || p.code, ${q(h.id)}, r.id, p.id, (SELECT id FROM organizations WHERE external_key = 'cms:hq'), 'active', ${SEED_TIME} FROM programs p, roles r WHERE r.code = 'HELP_DESK_APPROVER' ON CONFLICT(id) DO NOTHING;`,
+    `INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at, recertified_at) SELECT ${q(h.id)} || ':' || p.code, ${q(h.id)}, r.id, p.id, (SELECT id FROM organizations WHERE external_key = 'cms:hq'), 'active', ${SEED_TIME}, ${SEED_RUN} FROM programs p, roles r WHERE r.code = 'HELP_DESK_APPROVER' ON CONFLICT(id) DO NOTHING;`,
     ...answers,
   ];
 }
