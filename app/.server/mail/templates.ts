@@ -29,6 +29,33 @@ export interface TemplateData {
     organizationName: string;
     programName: string;
   };
+  access_request_approved: {
+    firstName: string;
+    requestId: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+    approverName: string;
+    endDate: string;
+  };
+  access_request_rejected: {
+    firstName: string;
+    requestId: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+    approverName: string;
+    reason: string;
+    details: string;
+  };
+  role_revoked: {
+    firstName: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+    revokedBy: string;
+    reason: string;
+  };
   registration: { firstName: string; loginId: string; temporaryPassword: string; expiresOn: string };
   account_exists: { firstName: string };
   account_locked: { firstName: string; lockedUntil: string; resetUrl: string };
@@ -100,6 +127,36 @@ const renderers: Renderers = {
       "Sign in to review the request. This email does not approve anything by itself.",
     ],
     action: { label: `Review request ${d.requestId}`, url: `${origin}/role-requests/${d.requestId}` },
+  }),
+  access_request_approved: (d, { origin }) => ({
+    subject: `Access request ${d.requestId} approved`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `${d.approverName} approved your request ${d.requestId} for the role ${d.roleName} at ${d.organizationName} (${d.programName}).`,
+      d.endDate ? `The role is active now and ends on ${d.endDate}.` : "The role is active now.",
+    ],
+    action: { label: "My Roles", url: `${origin}/my-account#my-roles` },
+  }),
+  access_request_rejected: (d, { origin }) => ({
+    subject: `Access request ${d.requestId} rejected`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `${d.approverName} rejected your request ${d.requestId} for the role ${d.roleName} at ${d.organizationName} (${d.programName}).`,
+      `Reason: ${d.reason}.`,
+      ...(d.details ? [`The approver wrote: ${d.details}`] : []),
+      "If you still need this access, correct what the reason describes and submit a new request, or contact your Security Official.",
+    ],
+    action: { label: "My Requests", url: `${origin}/my-account#my-requests` },
+  }),
+  role_revoked: (d, { origin }) => ({
+    subject: `Your ${d.roleName} role at ${d.organizationName} was revoked`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `${d.revokedBy} revoked your ${d.roleName} role at ${d.organizationName} (${d.programName}).`,
+      `Reason: ${d.reason}`,
+      "If you believe this is a mistake, contact your Security Official or the help desk.",
+    ],
+    action: { label: "My Roles", url: `${origin}/my-account#my-roles` },
   }),
   role_expired: (d, { origin }) => ({
     subject: `Your ${d.roleName} role has ended`,
