@@ -65,9 +65,12 @@ export type Action =
   | "organization.search"
   /** See someone else's access request as one of the people who may decide it. */
   | "request.read"
-  /** Approve or reject a role request; revoke a role. */
+  /** Approve or reject a role request; revoke a role; certify that a role is still needed (yearly). */
   | "request.decide"
   | "role.revoke"
+  | "role.recertify"
+  /** The users who hold roles at an organization (Security Official tools). */
+  | "role.read"
   /** The manual-proofing queue of the help desk. */
   | "proofing_review.read"
   | "proofing_review.decide"
@@ -146,8 +149,10 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       // The directory serves Request User Access, and is open to those who may use it.
       return can(actor, "request.create", resource, now);
     case "request.read":
+    case "role.read":
     case "request.decide":
-    case "role.revoke": {
+    case "role.revoke":
+    case "role.recertify": {
       // Nobody decides their own request or removes their own role this way.
       if (resource.ownerUserId === actor.userId) return deny("forbidden");
       const allowed = resource.firstSecurityOfficial
@@ -156,7 +161,8 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (!allowed) return deny("forbidden");
       if (restricted) return restricted;
       // Reading needs a strong session; deciding, a strong factor from the last 15 minutes.
-      if (action === "request.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
+      if (action === "request.read" || action === "role.read")
+        return actor.assurance === "strong" ? ALLOW : deny("step_up");
       return fresh ? ALLOW : deny("step_up");
     }
     case "proofing_review.read":
