@@ -124,6 +124,36 @@ export function PasswordField<S>({
   );
 }
 
+/** Several lines of text (comments, a reason), with its length limit written on the control. */
+export function TextArea<S>({
+  field,
+  label,
+  hint,
+  max,
+}: {
+  field: Field<S>;
+  label: string;
+  hint?: string;
+  max: number;
+}) {
+  return (
+    <FieldShell field={field} label={label} hint={hint}>
+      {(aria) => (
+        <textarea
+          key={field.key}
+          id={field.id}
+          name={field.name}
+          className="ds-c-field"
+          rows={4}
+          maxLength={max}
+          defaultValue={(field.initialValue as string | undefined) ?? ""}
+          {...aria}
+        />
+      )}
+    </FieldShell>
+  );
+}
+
 export type Option = { value: string; label: string };
 
 export function SelectField<S>({

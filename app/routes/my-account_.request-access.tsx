@@ -13,7 +13,7 @@ import { checkRequest, loadRequestForm, submitAccessRequest } from "~/.server/ac
 import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { Dialog } from "~/components/ds";
-import { ErrorSummary, FieldShell, SelectField, TextField } from "~/components/fields";
+import { ErrorSummary, SelectField, TextArea, TextField } from "~/components/fields";
 import { OrganizationSearchDialog } from "~/components/organization-search";
 import { Alert } from "~/components/ui";
 import { AccessRequestSchema, ADDITIONAL_INFO_MAX, COMMENTS_MAX, formatDateUS, QBIC_NOTE } from "~/lib/access-request";
@@ -388,35 +388,6 @@ export default function RequestUserAccess() {
         <ConfirmDialog formId={FORM_ID} draft={draft} options={options} onClose={() => setDialogFor(null)} />
       ) : null}
     </div>
-  );
-}
-
-function TextArea({
-  field,
-  label,
-  hint,
-  max,
-}: {
-  field: Parameters<typeof FieldShell>[0]["field"];
-  label: string;
-  hint?: string;
-  max: number;
-}) {
-  return (
-    <FieldShell field={field} label={label} hint={hint}>
-      {(aria) => (
-        <textarea
-          key={field.key}
-          id={field.id}
-          name={field.name}
-          className="ds-c-field"
-          rows={4}
-          maxLength={max}
-          defaultValue={(field.initialValue as string | undefined) ?? ""}
-          {...aria}
-        />
-      )}
-    </FieldShell>
   );
 }
 

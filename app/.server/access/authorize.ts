@@ -71,6 +71,10 @@ export type Action =
   | "role.recertify"
   /** The users who hold roles at an organization (Security Official tools). */
   | "role.read"
+  /** "Pending Requests": the queue of requests the actor may decide (they hold an approving role). */
+  | "request.queue"
+  /** "Users at My Organizations": the Security Official's list of everyone holding roles there. */
+  | "organization_roster.read"
   /** The manual-proofing queue of the help desk. */
   | "proofing_review.read"
   | "proofing_review.decide"
@@ -164,6 +168,15 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (action === "request.read" || action === "role.read")
         return actor.assurance === "strong" ? ALLOW : deny("step_up");
       return fresh ? ALLOW : deny("step_up");
+    }
+    case "request.queue":
+    case "organization_roster.read": {
+      const approves =
+        action === "request.queue"
+          ? actor.roles.some((r) => r.isHelpDesk || (r.isSecurityOfficial && r.organizationId != null))
+          : actor.roles.some((r) => r.isSecurityOfficial && r.organizationId != null);
+      if (!approves) return deny("forbidden");
+      return actor.assurance === "strong" ? ALLOW : deny("step_up");
     }
     case "proofing_review.read":
     case "proofing_review.decide":
