@@ -13,6 +13,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { approvesRequests, countPendingFor } from "./.server/access/decisions";
 import { getSession } from "./.server/auth/session";
 import { useNonce } from "./components/nonce";
 import { SessionTimeoutWarning } from "./components/session-timeout";
@@ -31,14 +32,40 @@ export const meta: MetaFunction = () => [{ title: "CMS.gov | QualityNet" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await getSession(context.deps, request);
+  // Approvers see how many requests wait for them in the top menu ("Role Requests").
+  const pendingRequests =
+    session && approvesRequests(session.actor) ? await countPendingFor(context.deps, session.actor) : null;
   return {
     user: session ? { firstName: session.user.firstName, loginId: session.user.loginId } : null,
+    pendingRequests,
     // A duration, not a time: the browser's clock may differ from ours.
     idleRemainingMs: session ? session.idleExpiresAt.getTime() - context.deps.now().getTime() : null,
   };
 }
 
-const NAV = { menu: "User Profile", account: "My Account", signOut: "Sign Out" };
+const NAV = {
+  menu: "User Profile",
+  account: "My Account",
+  signOut: "Sign Out",
+  roleRequests: "Role Requests",
+  waiting: (n: number) => (n === 1 ? "1 request waiting" : `${n} requests waiting`),
+};
+
+/** "Role Requests" with the number of requests waiting, for those who approve them. */
+function RoleRequestsLink() {
+  const root = useRouteLoaderData<typeof loader>("root");
+  if (root?.pendingRequests == null) return null;
+  const n = root.pendingRequests;
+  return (
+    <Link to="/role-requests" className="role-requests-link">
+      {NAV.roleRequests}{" "}
+      <span className="count-badge" aria-hidden="true">
+        {n > 99 ? "99+" : n}
+      </span>
+      <span className="ds-u-visibility--screen-reader">{` (${NAV.waiting(n)})`}</span>
+    </Link>
+  );
+}
 
 /** The signed-in menu; <details> opens it without JavaScript. */
 function UserMenu() {
@@ -48,6 +75,7 @@ function UserMenu() {
   if (!root?.user) return null;
   return (
     <nav aria-label="Account">
+      <RoleRequestsLink />
       <details className="user-menu" key={key}>
         <summary>{NAV.menu}</summary>
         <ul>

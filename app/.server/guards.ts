@@ -58,7 +58,8 @@ export async function requireCapability(
   return refuse(decision, request, options.returnTo);
 }
 
-function refuse(decision: Refusal, request: Request, returnTo?: string): never {
+/** Maps a refusal of `can()` to the Remix response (for services that check `can()` themselves). */
+export function refuse(decision: Refusal, request: Request, returnTo?: string): never {
   const back = encodeURIComponent(returnTo ?? here(request));
   switch (decision.reason) {
     case "step_up":

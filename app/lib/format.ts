@@ -10,3 +10,14 @@ export function formatTime(d: Date | string | number): string {
 export function todayEastern(now: Date): string {
   return now.toLocaleDateString("en-CA", { timeZone: "America/New_York" });
 }
+
+/** How long ago, in words an approver scans quickly: "just now", "5 hours ago", "3 days ago". */
+export function formatAge(then: Date, now: Date): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - then.getTime()) / 60000));
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"} ago`;
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return plural(minutes, "minute");
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return plural(hours, "hour");
+  return plural(Math.floor(hours / 24), "day");
+}

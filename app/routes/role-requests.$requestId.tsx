@@ -1,54 +1,320 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { useLoaderData } from "@remix-run/react";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, redirect, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { can, mayEver } from "~/.server/access/authorize";
+import { decideAccessRequest, loadRequestForDecision, type RequestHistoryEntry } from "~/.server/access/decisions";
 import { parseRequestId } from "~/.server/access/request-id";
-import { getRequestForApprover } from "~/.server/access/requests";
+import { formFailure } from "~/.server/forms";
 import { requireCapability, requireSession } from "~/.server/guards";
+import { getClient } from "~/.server/http";
+import { ErrorSummary, RadioGroup, TextArea } from "~/components/fields";
 import { RequestDetails } from "~/components/request-details";
+import { Alert } from "~/components/ui";
+import { formatDateUS } from "~/lib/access-request";
+import { ApproveSchema, DECISION_DETAILS_MAX, REJECTION_REASONS, RejectSchema } from "~/lib/decisions";
+import { formatAge, formatTime } from "~/lib/format";
+import { useSchemaForm } from "~/lib/forms";
 
 /**
- * An access request as its approvers see it: where the "request waiting for
- * you" email leads. The link carries no power: the approver signs in (with
- * their second factor) and `can(actor, "request.read")` decides; anyone else,
- * the requester included, gets the same 404 as for an unknown id.
+ * An access request as its approvers see it, and where they decide it (SPEC
+ * 2.6). The "request waiting for you" email links here; the link carries no
+ * power: the approver signs in (with their second factor) and comes back.
+ * Rules: reading is `can(actor, "request.read")` (a Security Official of the
+ * organization, or a help-desk approver of the program for the first Security
+ * Official, never the requester); anyone else, the requester included, gets
+ * the same 404 as for an unknown id. "Approve" and "Reject" are
+ * `can(actor, "request.decide")`: the same people with a strong factor from
+ * the last 15 minutes, else step-up and back. Each asks for confirmation.
  */
 
 const COPY = {
   title: (id: string) => `Access request ${id} - CMS.gov | QualityNet`,
+  back: "Back to Pending Requests",
   heading: (id: string) => `Access request ${id}`,
   requester: "Requester",
   userId: "User ID",
   email: "Email",
+  lastSignIn: "Last sign-in",
+  never: "Never",
   approver: "Chosen approver",
+  decidedBy: "Decided by",
   none: "None",
+  waiting: (age: string) => `Waiting for a decision, submitted ${age}.`,
+  approve: "Approve",
+  reject: "Reject",
+  decisionHeading: "Your decision",
+  approveHeading: "Approve this request?",
+  approveText: (r: Facts) =>
+    `Approving gives ${r.requesterName} (${r.loginId}) the role ${r.roleName} at ${r.organizationName} (${r.programName})${
+      r.endDate ? ` until ${formatDateUS(r.endDate)}` : ""
+    }. ${r.firstName} will be emailed. A decision cannot be undone here.`,
+  approveYes: "Approve request",
+  rejectHeading: "Reject this request?",
+  rejectText: (r: Facts) =>
+    `${r.requesterName} (${r.loginId}) will be emailed that the request was rejected, with the reason you choose and what you write.`,
+  reason: "Reason for rejecting",
+  details: "What should the requester know?",
+  detailsHint: `Required when you choose "Another reason". Up to ${DECISION_DETAILS_MAX.toLocaleString("en-US")} characters; the requester reads it in the email.`,
+  rejectYes: "Reject request",
+  cancel: "Cancel",
+  approved: (id: string, name: string) =>
+    `You approved request ${id}. ${name} now holds the role and has been emailed.`,
+  rejected: (id: string, name: string) => `You rejected request ${id}. ${name} has been emailed the reason.`,
+  alreadyDecided: (status: string, by: string | null, at: string | null) =>
+    `This request was already ${status}${by ? ` by ${by}` : ""}${at ? ` at ${at}` : ""}.`,
+  history: "History",
+  noHistory: "No events recorded.",
 };
+
+type Facts = {
+  requesterName: string;
+  firstName: string;
+  loginId: string;
+  roleName: string;
+  organizationName: string;
+  programName: string;
+  endDate: string | null;
+};
+
+const HISTORY_LABELS: Record<string, string> = {
+  "access_request.submitted": "Submitted",
+  "access_request.approved": "Approved",
+  "access_request.rejected": "Rejected",
+  "access_request.cancelled": "Cancelled by the requester",
+  "access_request.expired": "Expired without a decision",
+  "access_request.reminded": "Reminder sent to the approver",
+  "user_role.revoked": "Role revoked",
+  "user_role.expired": "Role ended",
+  "user_role.recertified": "Role recertified",
+};
+
+const FORM_ID = "decision";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: COPY.title(data?.request.id ?? "") }];
 
-export async function loader({ request, context, params }: LoaderFunctionArgs) {
+async function loadOr404(context: LoaderFunctionArgs["context"], request: Request, raw: string | undefined) {
   // Signed out: sign in first and come back here; nothing about the request is looked up before.
   await requireSession(context.deps, request);
-  const id = parseRequestId(params.requestId);
-  const found = id ? await getRequestForApprover(context.deps, id) : null;
+  const id = parseRequestId(raw);
+  const found = id ? await loadRequestForDecision(context.deps, id) : null;
   if (!found) throw new Response("Not Found", { status: 404 });
-  await requireCapability(context.deps, request, "request.read", found.resource);
-  return { request: found.request, requester: found.requester };
+  return found;
+}
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const found = await loadOr404(context, request, params.requestId);
+  const session = await requireCapability(context.deps, request, "request.read", found.resource);
+  const url = new URL(request.url);
+  const pending = found.request.status === "pending";
+  const asked = url.searchParams.get("decide");
+  const decide: "approve" | "reject" | null = pending && (asked === "approve" || asked === "reject") ? asked : null;
+  // Opening the confirmation is where a stale strong factor is renewed, so the decision itself goes through.
+  if (decide) await requireCapability(context.deps, request, "request.decide", found.resource);
+  const decided = url.searchParams.get("decided");
+  const r = found.request;
+  return {
+    request: {
+      id: r.id,
+      status: r.status,
+      programName: r.programName,
+      organizationName: r.organizationName,
+      roleName: r.roleName,
+      approverName: r.approverName,
+      startDate: r.startDate,
+      endDate: r.endDate,
+      createdAt: r.createdAt.toISOString(),
+      decidedAt: r.decidedAt ? r.decidedAt.toISOString() : null,
+      decisionReason:
+        r.status === "rejected" && r.decisionReasonCode
+          ? `${REJECTION_REASONS[r.decisionReasonCode as keyof typeof REJECTION_REASONS] ?? r.decisionReasonCode}${r.decisionReason ? `. ${r.decisionReason}` : ""}`
+          : r.decisionReason,
+      additionalInfo: r.additionalInfo,
+      comments: r.comments,
+      deciderName: r.deciderName,
+    },
+    facts: {
+      requesterName: r.requesterName,
+      firstName: r.firstName,
+      loginId: r.loginId,
+      email: r.email,
+      lastSignInAt: r.lastSignInAt ? r.lastSignInAt.toISOString() : null,
+      roleName: r.roleName,
+      organizationName: r.organizationName,
+      programName: r.programName,
+      endDate: r.endDate,
+    },
+    history: found.history.map((h) => ({ ...h, at: h.at.toISOString() })),
+    mayDecide: pending && mayEver(can(session.actor, "request.decide", found.resource, context.deps.now())),
+    decide,
+    decided: decided === "approved" || decided === "rejected" ? decided : null,
+    age: formatAge(r.createdAt, context.deps.now()),
+  };
+}
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const found = await loadOr404(context, request, params.requestId);
+  const form = await request.formData().catch(() => null);
+  if (!form) throw new Response("Bad Request", { status: 400 });
+  const intent = form.get("intent") === "reject" ? "reject" : "approve";
+  const id = found.request.id;
+  const session = await requireCapability(context.deps, request, "request.decide", found.resource, {
+    returnTo: `/role-requests/${id}?decide=${intent}`,
+  });
+  const submission = parseWithZod(form, { schema: intent === "reject" ? RejectSchema : ApproveSchema });
+  if (submission.status !== "success") return formFailure(FORM_ID, submission);
+  const outcome = await decideAccessRequest(
+    context.deps,
+    session.actor,
+    id,
+    submission.value,
+    await getClient(context, request),
+  );
+  if (outcome.ok) return redirect(`/role-requests/${id}?decided=${outcome.status}`);
+  if (outcome.code === "not_found") throw new Response("Not Found", { status: 404 });
+  if (outcome.code === "refused")
+    throw redirect(`/step-up?redirectTo=${encodeURIComponent(`/role-requests/${id}?decide=${intent}`)}`);
+  return formFailure(
+    FORM_ID,
+    submission,
+    {
+      formErrors: [COPY.alreadyDecided(outcome.status, outcome.by, outcome.at ? formatTime(outcome.at) : null)],
+    },
+    409,
+  );
 }
 
 export default function ApproverRequestPage() {
-  const { request: r, requester } = useLoaderData<typeof loader>();
+  const { request: r, facts, history, mayDecide, decide, decided, age } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const conflict = actionData?.result.error?.[""]?.[0];
   return (
     <>
+      <p>
+        <Link to="/role-requests">{COPY.back}</Link>
+      </p>
       <h1>{COPY.heading(r.id)}</h1>
+      {decided ? (
+        <Alert variant="success" role="status">
+          <p>{(decided === "approved" ? COPY.approved : COPY.rejected)(r.id, facts.requesterName)}</p>
+        </Alert>
+      ) : null}
+      {conflict ? (
+        <Alert variant="error" role="alert">
+          <p>{conflict}</p>
+        </Alert>
+      ) : null}
+      {decide && mayDecide && !conflict ? <DecisionPanel kind={decide} facts={facts} id={r.id} /> : null}
+
+      {r.status === "pending" ? <p className="ds-u-font-weight--bold">{COPY.waiting(age)}</p> : null}
       <RequestDetails
         request={r}
         lead={[
-          { term: COPY.requester, value: requester.name },
-          { term: COPY.userId, value: requester.loginId },
-          { term: COPY.email, value: requester.email },
+          { term: COPY.requester, value: facts.requesterName },
+          { term: COPY.userId, value: facts.loginId },
+          { term: COPY.email, value: facts.email, className: "breakable" },
+          {
+            term: COPY.lastSignIn,
+            value: facts.lastSignInAt ? formatTime(new Date(facts.lastSignInAt)) : COPY.never,
+          },
+          ...(r.deciderName ? [{ term: COPY.decidedBy, value: r.deciderName }] : []),
         ]}
         approverLabel={COPY.approver}
         emptyAs={COPY.none}
       />
+
+      {mayDecide && !decide && !conflict ? (
+        <section aria-labelledby="decision-heading" className="decision">
+          <h2 id="decision-heading">{COPY.decisionHeading}</h2>
+          <p className="actions">
+            <Link to="?decide=approve" className="ds-c-button ds-c-button--solid">
+              {COPY.approve}
+            </Link>
+            <Link to="?decide=reject" className="ds-c-button ds-c-button--danger">
+              {COPY.reject}
+            </Link>
+          </p>
+        </section>
+      ) : null}
+
+      <History entries={history} />
     </>
+  );
+}
+
+function DecisionPanel({ kind, facts, id }: { kind: "approve" | "reject"; facts: Facts; id: string }) {
+  return (
+    <section aria-labelledby="confirm-heading" className="decision decision--confirm">
+      <h2 id="confirm-heading">{kind === "approve" ? COPY.approveHeading : COPY.rejectHeading}</h2>
+      <p>{kind === "approve" ? COPY.approveText(facts) : COPY.rejectText(facts)}</p>
+      {kind === "approve" ? <ApproveForm id={id} /> : <RejectForm id={id} />}
+    </section>
+  );
+}
+
+function ApproveForm({ id }: { id: string }) {
+  const actionData = useActionData<typeof action>();
+  const [form] = useSchemaForm({ id: FORM_ID, schema: ApproveSchema, actionData });
+  return (
+    <Form method="post" {...getFormProps(form)}>
+      <ErrorSummary form={form} />
+      <input type="hidden" name="intent" value="approve" />
+      <DecisionActions id={id} label={COPY.approveYes} variant="ds-c-button--solid" />
+    </Form>
+  );
+}
+
+function RejectForm({ id }: { id: string }) {
+  const actionData = useActionData<typeof action>();
+  const [form, fields] = useSchemaForm({ id: FORM_ID, schema: RejectSchema, actionData });
+  return (
+    <Form method="post" {...getFormProps(form)}>
+      <ErrorSummary form={form} />
+      <input type="hidden" name="intent" value="reject" />
+      <RadioGroup
+        field={fields.reasonCode}
+        legend={COPY.reason}
+        options={Object.entries(REJECTION_REASONS).map(([value, label]) => ({ value, label }))}
+        required
+      />
+      <TextArea field={fields.details} label={COPY.details} hint={COPY.detailsHint} max={DECISION_DETAILS_MAX} />
+      <DecisionActions id={id} label={COPY.rejectYes} variant="ds-c-button--danger" />
+    </Form>
+  );
+}
+
+function DecisionActions({ id, label, variant }: { id: string; label: string; variant: string }) {
+  const busy = useNavigation().state === "submitting";
+  return (
+    <div className="actions">
+      <button type="submit" className={`ds-c-button ${variant}`} disabled={busy}>
+        {label}
+      </button>
+      <Link to={`/role-requests/${id}`} className="ds-c-button ds-c-button--ghost">
+        {COPY.cancel}
+      </Link>
+    </div>
+  );
+}
+
+function History({ entries }: { entries: (Omit<RequestHistoryEntry, "at"> & { at: string })[] }) {
+  return (
+    <section aria-labelledby="history-heading">
+      <h2 id="history-heading">{COPY.history}</h2>
+      {entries.length === 0 ? (
+        <p>{COPY.noHistory}</p>
+      ) : (
+        <ol className="history">
+          {entries.map((e, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the history is append-only and never reordered.
+            <li key={i}>
+              <time dateTime={e.at}>{formatTime(new Date(e.at))}</time>{" "}
+              <span className="history__what">{HISTORY_LABELS[e.eventType] ?? e.eventType}</span>
+              {e.actorName ? <span className="history__who"> — {e.actorName}</span> : null}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }

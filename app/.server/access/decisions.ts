@@ -179,6 +179,7 @@ export async function loadPendingQueue(deps: Pick<Deps, "db" | "now">, actor: Ac
 }
 
 const deciders = alias(users, "decider");
+const chosen = alias(users, "chosen");
 const eventActors = alias(users, "event_actor");
 
 export interface RequestHistoryEntry {
@@ -210,7 +211,8 @@ export async function loadRequestForDecision(deps: Pick<Deps, "db">, id: string)
         decisionReasonCode: accessRequests.decisionReasonCode,
         deciderFirst: sql<string | null>`${deciders.firstName}`.as("decider_first"),
         deciderLast: sql<string | null>`${deciders.lastName}`.as("decider_last"),
-        deciderId: sql<string | null>`${deciders.id}`.as("decider_id"),
+        chosenFirst: sql<string | null>`${chosen.firstName}`.as("chosen_first"),
+        chosenLast: sql<string | null>`${chosen.lastName}`.as("chosen_last"),
         firstName: users.firstName,
         lastName: users.lastName,
         loginId: users.loginId,
@@ -226,6 +228,7 @@ export async function loadRequestForDecision(deps: Pick<Deps, "db">, id: string)
       .innerJoin(roles, eq(roles.id, accessRequests.roleId))
       .innerJoin(programs, eq(programs.id, accessRequests.programId))
       .leftJoin(deciders, eq(deciders.id, accessRequests.decidedByUserId))
+      .leftJoin(chosen, eq(chosen.id, accessRequests.approverUserId))
       .where(eq(accessRequests.id, id))
       .limit(1),
     deps.db
@@ -251,6 +254,11 @@ export async function loadRequestForDecision(deps: Pick<Deps, "db">, id: string)
       createdAt: new Date(r.createdAt),
       requesterName: `${r.firstName} ${r.lastName}`,
       deciderName: r.deciderFirst ? `${r.deciderFirst} ${r.deciderLast}` : null,
+      approverName: r.chosenFirst
+        ? `${r.chosenFirst} ${r.chosenLast}`
+        : r.approverKind === "help_desk"
+          ? "Help desk"
+          : "Security Official",
     },
     history: history.map(
       (h): RequestHistoryEntry => ({
@@ -503,7 +511,7 @@ export async function loadOrganizationRoster(
 }
 
 export type RevokeResult =
-  | { ok: true }
+  | { ok: true; roleName: string; holderName: string }
   | { ok: false; code: "not_found" | "not_active" }
   | { ok: false; code: "refused"; decision: Refusal };
 
@@ -529,6 +537,7 @@ export async function revokeRole(
       organizationName: organizations.name,
       programName: programs.name,
       firstName: users.firstName,
+      lastName: users.lastName,
       email: users.email,
     })
     .from(userRoles)
@@ -581,5 +590,5 @@ export async function revokeRole(
   ]);
   if (updated.length === 0) return { ok: false, code: "not_active" };
   await drainAfterWrite(deps, [email]);
-  return { ok: true };
+  return { ok: true, roleName: row.roleName, holderName: `${row.firstName} ${row.lastName}` };
 }

@@ -1,0 +1,171 @@
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { loadOrganizationRoster, type RosterEntry, revokeRole } from "~/.server/access/decisions";
+import { formFailure, formSuccess } from "~/.server/forms";
+import { refuse, requireCapability } from "~/.server/guards";
+import { getClient } from "~/.server/http";
+import { ErrorSummary, TextArea } from "~/components/fields";
+import { Alert } from "~/components/ui";
+import { formatDateUS } from "~/lib/access-request";
+import { DECISION_DETAILS_MAX, RevokeSchema } from "~/lib/decisions";
+import { formatTime } from "~/lib/format";
+import { useSchemaForm } from "~/lib/forms";
+
+/**
+ * "Users at My Organizations" (Security Official tools): for each organization
+ * the signed-in user is a Security Official of, everyone holding a role there,
+ * their last sign-in, and "Revoke" with a reason (emailed and audited).
+ * Rules: the page is `can(actor, "organization_roster.read")` (a Security
+ * Official, strong session); "Revoke" is `can(actor, "role.revoke")` for that
+ * role (Security Official of its organization, never one's own role, a strong
+ * factor from the last 15 minutes, else step-up and back). Another
+ * organization's role id is a 404.
+ */
+
+const COPY = {
+  title: "Users at My Organizations - CMS.gov | QualityNet",
+  section: "Role Requests",
+  heading: "Users at My Organizations",
+  lead: "Everyone who holds a role at the organizations you are a Security Official for.",
+  back: "Back to Pending Requests",
+  count: (n: number) => (n === 1 ? "1 role" : `${n} roles`),
+  nobody: "Nobody else holds a role here.",
+  you: "(you)",
+  userId: "User ID",
+  email: "Email",
+  role: "User Role",
+  program: "Program",
+  dates: "Dates",
+  noEnd: "no end date",
+  lastSignIn: "Last sign-in",
+  never: "Never",
+  recertifyBy: "Recertify by",
+  revokeSummary: (role: string, name: string) => `Revoke ${role} from ${name}`,
+  revokeText: (role: string, name: string) =>
+    `${name} loses the ${role} role at once and is emailed your reason. To get it back they must request it again.`,
+  reason: "Reason for revoking",
+  reasonHint: "The user reads this in the email.",
+  revokeYes: "Revoke role",
+  revoked: (role: string, name: string) => `${name}'s ${role} role was revoked, and ${name} has been emailed.`,
+  notActive: "This role had already ended, so nothing changed.",
+};
+
+const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+
+export const meta: MetaFunction = () => [{ title: COPY.title }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const session = await requireCapability(context.deps, request, "organization_roster.read");
+  const organizations = await loadOrganizationRoster(context.deps, session.actor);
+  return { organizations, me: session.user.id };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const session = await requireCapability(context.deps, request, "organization_roster.read");
+  const form = await request.formData().catch(() => null);
+  if (!form) throw new Response("Bad Request", { status: 400 });
+  const submission = parseWithZod(form, { schema: RevokeSchema });
+  const formId = `revoke-${String(form.get("userRoleId") ?? "").slice(0, 100)}`;
+  if (submission.status !== "success") return formFailure(formId, submission);
+  const outcome = await revokeRole(context.deps, session.actor, submission.value, await getClient(context, request));
+  if (outcome.ok) {
+    return formSuccess(formId, submission, { notice: COPY.revoked(outcome.roleName, outcome.holderName) });
+  }
+  if (outcome.code === "not_found") throw new Response("Not Found", { status: 404 });
+  if (outcome.code === "refused") refuse(outcome.decision, request, "/role-requests/users");
+  return formFailure(formId, submission, { formErrors: [COPY.notActive] }, 409);
+}
+
+export default function Roster() {
+  const { organizations, me } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const notice = actionData && "done" in actionData ? actionData.done?.notice : undefined;
+  return (
+    <>
+      <p className="eyebrow">{COPY.section}</p>
+      <h1>{COPY.heading}</h1>
+      <p>{COPY.lead}</p>
+      <p>
+        <Link to="/role-requests">{COPY.back}</Link>
+      </p>
+      {notice ? (
+        <Alert variant="success" role="status">
+          <p>{notice}</p>
+        </Alert>
+      ) : null}
+      {organizations.map((org) => (
+        <section key={org.id} aria-labelledby={`org-${org.id}`} className="roster">
+          <h2 id={`org-${org.id}`}>{org.name}</h2>
+          <p className="ds-c-hint">{COPY.count(org.entries.length)}</p>
+          {org.entries.filter((e) => e.userId !== me).length === 0 ? <p>{COPY.nobody}</p> : null}
+          <ul className="request-cards">
+            {org.entries.map((e) => (
+              <RosterCard key={e.userRoleId} entry={e} me={me} />
+            ))}
+          </ul>
+        </section>
+      ))}
+    </>
+  );
+}
+
+function RosterCard({ entry: e, me }: { entry: RosterEntry & { grantedAt: Date | string }; me: string }) {
+  const certifiedAt = new Date(e.recertifiedAt ?? e.grantedAt);
+  return (
+    <li className="request-card">
+      <h3 className="request-card__title">
+        {e.name} {e.userId === me ? <span className="ds-c-hint">{COPY.you}</span> : null}
+      </h3>
+      <dl className="details-list request-card__facts">
+        <dt>{COPY.role}</dt>
+        <dd>{e.roleName}</dd>
+        {e.programName ? (
+          <>
+            <dt>{COPY.program}</dt>
+            <dd>{e.programName}</dd>
+          </>
+        ) : null}
+        <dt>{COPY.userId}</dt>
+        <dd>{e.loginId}</dd>
+        <dt>{COPY.email}</dt>
+        <dd className="breakable">{e.email}</dd>
+        <dt>{COPY.lastSignIn}</dt>
+        <dd>{e.lastSignInAt ? formatTime(new Date(e.lastSignInAt)) : COPY.never}</dd>
+        <dt>{COPY.dates}</dt>
+        <dd>
+          {formatDateUS(e.startDate) || formatDateUS(new Date(e.grantedAt).toISOString().slice(0, 10))} –{" "}
+          {e.endDate ? formatDateUS(e.endDate) : COPY.noEnd}
+        </dd>
+        <dt>{COPY.recertifyBy}</dt>
+        <dd>{formatDateUS(new Date(certifiedAt.getTime() + YEAR_MS).toISOString().slice(0, 10))}</dd>
+      </dl>
+      {e.mayRevoke ? <RevokeForm entry={e} /> : null}
+    </li>
+  );
+}
+
+function RevokeForm({ entry: e }: { entry: RosterEntry }) {
+  const actionData = useActionData<typeof action>();
+  const formId = `revoke-${e.userRoleId}`;
+  const [form, fields] = useSchemaForm({ id: formId, schema: RevokeSchema, actionData });
+  const failed = actionData?.formId === formId && actionData.result.status === "error";
+  return (
+    <details className="confirm" open={failed || undefined}>
+      <summary className="ds-c-button ds-c-button--small">{COPY.revokeSummary(e.roleName, e.name)}</summary>
+      <p>{COPY.revokeText(e.roleName, e.name)}</p>
+      <Form method="post" {...getFormProps(form)}>
+        <ErrorSummary form={form} />
+        <input type="hidden" name="intent" value="revoke" />
+        <input type="hidden" name="userRoleId" value={e.userRoleId} />
+        <TextArea field={fields.reason} label={COPY.reason} hint={COPY.reasonHint} max={DECISION_DETAILS_MAX} />
+        <div className="actions">
+          <button type="submit" className="ds-c-button ds-c-button--danger">
+            {COPY.revokeYes}
+          </button>
+        </div>
+      </Form>
+    </details>
+  );
+}

@@ -1,0 +1,529 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../../app/.server/access/authorize";
+import { decideAccessRequest } from "../../app/.server/access/decisions";
+import { newRequestId } from "../../app/.server/access/request-id";
+import { createDeps } from "../../app/.server/deps";
+import type { Mailer } from "../../app/.server/mail/mailer";
+import type { QueueMessageBody } from "../../app/.server/mail/messages";
+import { drainOutbox } from "../../app/.server/mail/outbox";
+import { handleQueueBatch } from "../../worker/queue";
+import { runScheduledJobs } from "../../worker/scheduled";
+import { Browser } from "../factories/http";
+import { seedDatabase } from "../factories/seed";
+import { createUser, totpNow, waitForEmail } from "../factories/users";
+
+/**
+ * Deciding access requests (SPEC 2.6): the queue's scope, approve and reject
+ * with confirmation and a reason, exactly one decision under concurrency,
+ * nobody deciding their own or another organization's request, the grant, the
+ * emails through the outbox (a crash between write and enqueue still delivers
+ * once; a failing mailer ends in the dead-letter record), and revocation.
+ */
+beforeAll(async () => {
+  await seedDatabase(env.DB);
+});
+
+const one = async <T>(sql: string, ...params: unknown[]) =>
+  (await env.DB.prepare(sql)
+    .bind(...params)
+    .first<T>())!;
+const count = async (sql: string, ...params: unknown[]) => (await one<{ n: number }>(sql, ...params)).n;
+const id = async (sql: string, ...params: unknown[]) => (await one<{ id: number }>(sql, ...params)).id;
+
+const program = (code: string) => id("SELECT id FROM programs WHERE code = ?", code);
+const role = (code: string) => id("SELECT id FROM roles WHERE code = ?", code);
+const qarmOrg = (offset: number) =>
+  id(
+    "SELECT o.id FROM organizations o JOIN organization_types t ON t.id = o.org_type_id WHERE t.name = 'QARM Org Security' AND o.status = 'Active' ORDER BY o.id LIMIT 1 OFFSET ?",
+    offset,
+  );
+
+async function grant(userId: string, roleCode: string, scope: { organizationId?: number; programId?: number }) {
+  await env.DB.prepare(
+    "INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at, recertified_at) SELECT ?, ?, id, ?, ?, 'active', ?, ? FROM roles WHERE code = ?",
+  )
+    .bind(
+      crypto.randomUUID(),
+      userId,
+      scope.programId ?? null,
+      scope.organizationId ?? null,
+      Date.now(),
+      Date.now(),
+      roleCode,
+    )
+    .run();
+}
+
+/** An enrolled user signed in with an authenticator app (a fresh strong factor). */
+async function signedIn(firstName: string, lastName = "Tester") {
+  const key = crypto.getRandomValues(new Uint8Array(20));
+  const user = await createUser({ totpKey: key, firstName, lastName });
+  const browser = new Browser();
+  const response = await browser.signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) });
+  expect(response.status).toBe(302);
+  return { user, browser };
+}
+
+/** A pending request straight into D1 (submission is covered by access-requests.test.ts). */
+async function pendingRequest(input: {
+  userId: string;
+  organizationId: number;
+  programCode?: string;
+  roleCode?: string;
+  kind?: "security_official" | "help_desk";
+  endDate?: string | null;
+  createdAt?: number;
+}) {
+  const requestId = newRequestId();
+  await env.DB.prepare(
+    `INSERT INTO access_requests (id, user_id, program_id, organization_id, role_id, approver_kind, status, start_date, end_date, submission_key, comments, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, 'Please approve.', ?)`,
+  )
+    .bind(
+      requestId,
+      input.userId,
+      await program(input.programCode ?? "QIES"),
+      input.organizationId,
+      await role(input.roleCode ?? "END_USER"),
+      input.kind ?? "security_official",
+      new Date().toISOString().slice(0, 10),
+      input.endDate === undefined ? "2099-12-31" : input.endDate,
+      `sk-${requestId}`,
+      input.createdAt ?? Date.now(),
+    )
+    .run();
+  return requestId;
+}
+
+const decisionsOf = (requestId: string) =>
+  count(
+    "SELECT count(*) AS n FROM audit_events WHERE access_request_id = ? AND event_type IN ('access_request.approved', 'access_request.rejected')",
+    requestId,
+  );
+
+describe("Pending Requests", () => {
+  it("lists what the approver may decide, newest first, with the count in the top menu; nothing else", async () => {
+    const orgA = await qarmOrg(0);
+    const orgB = await qarmOrg(1);
+    const so = await signedIn("Sophie", "Official");
+    await grant(so.user.id, "OSO", { organizationId: orgA });
+    const alice = await createUser({ firstName: "Alice", lastName: "Older" });
+    const bob = await createUser({ firstName: "Bob", lastName: "Newer" });
+    const older = await pendingRequest({
+      userId: alice.id,
+      organizationId: orgA,
+      createdAt: Date.now() - 3 * 86400000,
+    });
+    const newer = await pendingRequest({ userId: bob.id, organizationId: orgA });
+    const otherOrg = await pendingRequest({ userId: bob.id, organizationId: orgB });
+    const firstSo = await pendingRequest({
+      userId: alice.id,
+      organizationId: orgA,
+      roleCode: "OSO",
+      kind: "help_desk",
+    });
+    const own = await pendingRequest({ userId: so.user.id, organizationId: orgA, roleCode: "END_USER" });
+
+    const page = await so.browser.get("/role-requests");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Pending Requests");
+    expect(html.indexOf(newer)).toBeGreaterThan(-1);
+    expect(html.indexOf(newer)).toBeLessThan(html.indexOf(older));
+    for (const hidden of [otherOrg, firstSo, own]) expect(html).not.toContain(hidden);
+    expect(html).toContain("Bob Newer");
+    expect(html).toContain(bob.loginId);
+    expect(html).toContain(bob.email);
+    expect(html).toContain("3 days ago");
+    expect(html).toMatch(/Role Requests\s*(<!-- -->)?\s*<span class="count-badge" aria-hidden="true">2<\/span>/);
+
+    const filtered = await (await so.browser.get(`/role-requests?organization=${orgB}`)).text();
+    expect(filtered).not.toContain(newer);
+  });
+
+  it("the help desk of the program sees the first Security Official's request; ordinary users get a 404, weak sessions step up", async () => {
+    const org = await qarmOrg(2);
+    const helpDesk = await signedIn("Hal", "Desk");
+    await grant(helpDesk.user.id, "HELP_DESK_APPROVER", { programId: await program("QIES") });
+    const requester = await createUser({ firstName: "Fiona", lastName: "First" });
+    const firstSo = await pendingRequest({
+      userId: requester.id,
+      organizationId: org,
+      roleCode: "OSO",
+      kind: "help_desk",
+    });
+    expect(await (await helpDesk.browser.get("/role-requests")).text()).toContain(firstSo);
+
+    const nobody = await signedIn("Nora", "Body");
+    expect((await nobody.browser.get("/role-requests")).status).toBe(404);
+    expect((await nobody.browser.get(`/role-requests/${firstSo}`)).status).toBe(404);
+
+    await env.DB.prepare("UPDATE sessions SET assurance = 'weak', strong_factor_at = NULL WHERE user_id = ?")
+      .bind(helpDesk.user.id)
+      .run();
+    const weak = await helpDesk.browser.get("/role-requests");
+    expect(weak.status).toBe(302);
+    expect(weak.headers.get("Location")).toBe(`/step-up?redirectTo=${encodeURIComponent("/role-requests")}`);
+  });
+
+  it("the email's link asks a signed-out approver to sign in and come back to the request", async () => {
+    const response = await new Browser().get("/role-requests/QR-ABCDEFGH");
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toBe(
+      `/login?redirectTo=${encodeURIComponent("/role-requests/QR-ABCDEFGH")}`,
+    );
+  });
+});
+
+describe("deciding", () => {
+  it("approving asks for confirmation, grants the role with its end date, audits, and emails the requester", async () => {
+    const org = await qarmOrg(3);
+    const so = await signedIn("Sam", "Official");
+    await grant(so.user.id, "OSO", { organizationId: org });
+    const requester = await signedIn("Rita", "Requester");
+    const requestId = await pendingRequest({ userId: requester.user.id, organizationId: org, endDate: "2099-06-30" });
+
+    const view = await (await so.browser.get(`/role-requests/${requestId}`)).text();
+    expect(view).toContain("Rita Requester");
+    expect(view).toContain("History");
+    expect(view).toContain(`href="/role-requests/${requestId}?decide=approve"`);
+    const confirm = await (await so.browser.get(`/role-requests/${requestId}?decide=approve`)).text();
+    expect(confirm).toContain("Approve this request?");
+    expect(confirm).toContain("until 06/30/2099");
+
+    const response = await so.browser.post(`/role-requests/${requestId}`, { intent: "approve" });
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toBe(`/role-requests/${requestId}?decided=approved`);
+    const row = await one<{ status: string; decided_by_user_id: string }>(
+      "SELECT status, decided_by_user_id FROM access_requests WHERE id = ?",
+      requestId,
+    );
+    expect(row).toEqual({ status: "approved", decided_by_user_id: so.user.id });
+    const granted = await one<{ status: string; end_date: string; organization_id: number }>(
+      "SELECT status, end_date, organization_id FROM user_roles WHERE access_request_id = ?",
+      requestId,
+    );
+    expect(granted).toEqual({ status: "active", end_date: "2099-06-30", organization_id: org });
+    expect(await decisionsOf(requestId)).toBe(1);
+
+    const mail = await waitForEmail(requester.user.email, `${requestId} approved`);
+    expect(mail.body_text).toContain("Sam Official approved");
+    expect(mail.body_text).toContain("06/30/2099");
+    const myAccount = await (await requester.browser.get("/my-account")).text();
+    expect(myAccount).toContain("End User");
+
+    const after = await (await so.browser.get(`/role-requests/${requestId}?decided=approved`)).text();
+    expect(after).toContain("You approved request");
+    expect(after).not.toContain("?decide=approve");
+    expect(after).toMatch(/Approved<\/span>\s*(<!-- -->)?\s*<span class="history__who"> — (<!-- -->)?Sam Official/);
+  });
+
+  it("rejecting needs a reason (and words for 'Another reason'), kept next to the field; the requester is emailed it", async () => {
+    const org = await qarmOrg(4);
+    const so = await signedIn("Rae", "Official");
+    await grant(so.user.id, "OSO", { organizationId: org });
+    const requester = await createUser({ firstName: "Ned", lastName: "Rejected" });
+    const requestId = await pendingRequest({ userId: requester.id, organizationId: org });
+
+    const noReason = await so.browser.post(`/role-requests/${requestId}`, { intent: "reject", details: "Kept text" });
+    expect(noReason.status).toBe(400);
+    const noReasonHtml = await noReason.text();
+    expect(noReasonHtml).toContain("Choose a reason for rejecting this request.");
+    expect(noReasonHtml).toContain("Kept text");
+    const other = await so.browser.post(`/role-requests/${requestId}`, { intent: "reject", reasonCode: "other" });
+    expect(other.status).toBe(400);
+    expect(await other.text()).toContain("Explain the reason for rejecting this request.");
+    expect((await one<{ status: string }>("SELECT status FROM access_requests WHERE id = ?", requestId)).status).toBe(
+      "pending",
+    );
+
+    const response = await so.browser.post(`/role-requests/${requestId}`, {
+      intent: "reject",
+      reasonCode: "not_affiliated",
+      details: "Our staff list does not include you; ask your manager to confirm.",
+    });
+    expect(response.status).toBe(302);
+    expect(await count("SELECT count(*) AS n FROM user_roles WHERE access_request_id = ?", requestId)).toBe(0);
+    const mail = await waitForEmail(requester.email, `${requestId} rejected`);
+    expect(mail.body_text).toContain("You are not known to work for or with this organization");
+    expect(mail.body_text).toContain("Our staff list does not include you; ask your manager to confirm.");
+  });
+
+  it("20 concurrent approve and reject posts from two approvers record exactly one decision; the others are told who decided", async () => {
+    const org = await qarmOrg(5);
+    const so = await signedIn("Ola", "Official");
+    await grant(so.user.id, "OSO", { organizationId: org });
+    const helpDesk = await signedIn("Hugo", "Desk");
+    await grant(helpDesk.user.id, "HELP_DESK_APPROVER", { programId: await program("QIES") });
+    const requester = await createUser({ firstName: "Cora", lastName: "Current" });
+    const requestId = await pendingRequest({ userId: requester.id, organizationId: org });
+
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? so : helpDesk).browser.post(
+          `/role-requests/${requestId}`,
+          i % 4 < 2 ? { intent: "approve" } : { intent: "reject", reasonCode: "no_business_need" },
+        ),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 302)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    const final = await one<{ status: string }>("SELECT status FROM access_requests WHERE id = ?", requestId);
+    expect(["approved", "rejected"]).toContain(final.status);
+    expect(await decisionsOf(requestId)).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM user_roles WHERE access_request_id = ?", requestId)).toBe(
+      final.status === "approved" ? 1 : 0,
+    );
+    expect(
+      await count("SELECT count(*) AS n FROM outbox WHERE idempotency_key = ?", `access_request_decided:${requestId}`),
+    ).toBe(1);
+    const loser = await responses.find((r) => r.status === 409)!.text();
+    expect(loser).toMatch(new RegExp(`This request was already ${final.status} by (Ola Official|Hugo Desk) at `));
+  });
+
+  it("nobody decides their own request, and a Security Official of another organization cannot decide or see it", async () => {
+    const org = await qarmOrg(6);
+    const elsewhere = await qarmOrg(7);
+    const so = await signedIn("Selma", "Self");
+    await grant(so.user.id, "OSO", { organizationId: org });
+    const own = await pendingRequest({ userId: so.user.id, organizationId: org, roleCode: "END_USER" });
+    expect((await so.browser.post(`/role-requests/${own}`, { intent: "approve" })).status).toBe(404);
+    expect((await so.browser.get(`/role-requests/${own}`)).status).toBe(404);
+
+    const helpDeskSelf = await signedIn("Harper", "Self");
+    await grant(helpDeskSelf.user.id, "HELP_DESK_APPROVER", {});
+    const ownHd = await pendingRequest({ userId: helpDeskSelf.user.id, organizationId: org });
+    expect((await helpDeskSelf.browser.post(`/role-requests/${ownHd}`, { intent: "approve" })).status).toBe(404);
+
+    const stranger = await signedIn("Stan", "Stranger");
+    await grant(stranger.user.id, "OSO", { organizationId: elsewhere });
+    const requester = await createUser({ firstName: "Una", lastName: "Other" });
+    const theirs = await pendingRequest({ userId: requester.id, organizationId: org });
+    expect((await stranger.browser.post(`/role-requests/${theirs}`, { intent: "approve" })).status).toBe(404);
+    expect((await stranger.browser.get(`/role-requests/${theirs}`)).status).toBe(404);
+
+    // The first Security Official's request is the help desk's, not a peer Security Official's.
+    const firstSo = await pendingRequest({
+      userId: requester.id,
+      organizationId: org,
+      roleCode: "OSO",
+      kind: "help_desk",
+    });
+    expect((await so.browser.post(`/role-requests/${firstSo}`, { intent: "approve" })).status).toBe(404);
+
+    for (const requestId of [own, ownHd, theirs, firstSo]) {
+      expect((await one<{ status: string }>("SELECT status FROM access_requests WHERE id = ?", requestId)).status).toBe(
+        "pending",
+      );
+      expect(await decisionsOf(requestId)).toBe(0);
+    }
+  });
+
+  it("deciding needs a strong factor from the last 15 minutes: a stale one steps up and comes back to the confirmation", async () => {
+    const org = await qarmOrg(8);
+    const so = await signedIn("Stella", "Stale");
+    await grant(so.user.id, "OSO", { organizationId: org });
+    const requester = await createUser();
+    const requestId = await pendingRequest({ userId: requester.id, organizationId: org });
+    await env.DB.prepare("UPDATE sessions SET strong_factor_at = ? WHERE user_id = ?")
+      .bind(Date.now() - 16 * 60 * 1000, so.user.id)
+      .run();
+    expect((await so.browser.get(`/role-requests/${requestId}`)).status).toBe(200);
+    const back = encodeURIComponent(`/role-requests/${requestId}?decide=approve`);
+    const open = await so.browser.get(`/role-requests/${requestId}?decide=approve`);
+    expect(open.headers.get("Location")).toBe(`/step-up?redirectTo=${back}`);
+    const post = await so.browser.post(`/role-requests/${requestId}`, { intent: "approve" });
+    expect(post.headers.get("Location")).toBe(`/step-up?redirectTo=${back}`);
+    expect(await decisionsOf(requestId)).toBe(0);
+  });
+});
+
+function actorFor(userId: string, organizationId: number): Actor {
+  return {
+    userId,
+    enrollmentCompleted: true,
+    restrictedUntil: null,
+    hasDevice: true,
+    assurance: "strong",
+    strongFactorAt: new Date(),
+    roles: [
+      {
+        roleCode: "OSO",
+        programId: null,
+        organizationId,
+        isSecurityOfficial: true,
+        isHelpDesk: false,
+        isAdmin: false,
+      },
+    ],
+  };
+}
+
+describe("the decision's email goes through the outbox", () => {
+  it("a crash between the decision's write and the enqueue still delivers the email, exactly once, from the cron", async () => {
+    const org = await qarmOrg(9);
+    const approver = await createUser({ firstName: "Cass", lastName: "Crash" });
+    const requester = await createUser({ firstName: "Dana", lastName: "Delivered" });
+    const requestId = await pendingRequest({ userId: requester.id, organizationId: org });
+    const crashing = {
+      ...createDeps(env),
+      enqueue: async () => {
+        throw new Error("the Worker was evicted before the queue answered");
+      },
+    };
+    const outcome = await decideAccessRequest(
+      crashing,
+      actorFor(approver.id, org),
+      requestId,
+      { intent: "approve" },
+      {
+        ip: null,
+        userAgent: null,
+      },
+    );
+    expect(outcome).toEqual({ ok: true, status: "approved" });
+    const key = `access_request_decided:${requestId}`;
+    const waiting = await one<{ queued_at: number | null; sealed: number[] | null }>(
+      "SELECT queued_at, sealed FROM outbox WHERE idempotency_key = ?",
+      key,
+    );
+    expect(waiting.queued_at).toBeNull();
+    expect(new TextDecoder().decode(new Uint8Array(waiting.sealed!))).not.toContain(requester.email);
+
+    // The drain that crashed holds a claim for a minute; the cron after that sends it.
+    const later = () => new Date(Date.now() + 2 * 60 * 1000);
+    await runScheduledJobs(env, later);
+    await runScheduledJobs(env, later);
+    await waitForEmail(requester.email, `${requestId} approved`);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await count("SELECT count(*) AS n FROM dev_mailbox WHERE idempotency_key = ?", key)).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM email_log WHERE idempotency_key = ? AND status = 'sent'", key)).toBe(
+      1,
+    );
+    expect(
+      (await one<{ queued_at: number | null }>("SELECT queued_at FROM outbox WHERE idempotency_key = ?", key))
+        .queued_at,
+    ).not.toBeNull();
+  });
+
+  it("a failing mailer retries with back-off and ends in the dead-letter record", async () => {
+    const org = await qarmOrg(10);
+    const approver = await createUser({ firstName: "Fay", lastName: "Failing" });
+    const requester = await createUser({ firstName: "Lee", lastName: "Lost" });
+    const requestId = await pendingRequest({ userId: requester.id, organizationId: org });
+    const captured: QueueMessageBody[] = [];
+    const capturing = { ...createDeps(env), enqueue: async (m: QueueMessageBody[]) => void captured.push(...m) };
+    await decideAccessRequest(
+      capturing,
+      actorFor(approver.id, org),
+      requestId,
+      { intent: "reject", reasonCode: "incomplete" },
+      {
+        ip: null,
+        userAgent: null,
+      },
+    );
+    await drainOutbox(capturing);
+    const message = captured.find((m) => m.idempotencyKey === `access_request_decided:${requestId}`)!;
+    expect(message.template).toBe("access_request_rejected");
+
+    const failing: Mailer = {
+      send: async () => {
+        throw new Error("550 mailbox unavailable");
+      },
+    };
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      const batch = createMessageBatch<QueueMessageBody>("secure-portal-email", [
+        { id: `m${attempt}`, timestamp: new Date(), attempts: attempt, body: message },
+      ]);
+      await handleQueueBatch(batch, env, { mailer: failing });
+      const result = await getQueueResult(batch, createExecutionContext());
+      expect(result.retryMessages).toHaveLength(1);
+    }
+    const dead = createMessageBatch<QueueMessageBody>("secure-portal-email-dlq", [
+      { id: "dead", timestamp: new Date(), attempts: 1, body: message },
+    ]);
+    await handleQueueBatch(dead, env);
+    const log = await one<{ status: string; last_error: string; attempts: number }>(
+      "SELECT status, last_error, attempts FROM email_log WHERE idempotency_key = ?",
+      message.idempotencyKey,
+    );
+    expect(log.status).toBe("failed");
+    expect(log.last_error).toContain("550");
+    expect(log.attempts).toBe(6);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM audit_events WHERE event_type = 'email.dead_lettered' AND details_json LIKE ?",
+        `%${message.idempotencyKey}%`,
+      ),
+    ).toBe(1);
+  });
+});
+
+describe("Users at My Organizations", () => {
+  it("lists the organization's role holders with their last sign-in; Revoke with a reason is emailed and audited once", async () => {
+    const org = await qarmOrg(11);
+    const elsewhere = await qarmOrg(12);
+    const so = await signedIn("Rowan", "Roster");
+    await grant(so.user.id, "OSO", { organizationId: org });
+    const holder = await createUser({ firstName: "Hana", lastName: "Holder" });
+    await grant(holder.id, "END_USER", { organizationId: org, programId: await program("QIES") });
+    const outsider = await createUser({ firstName: "Otto", lastName: "Outside" });
+    await grant(outsider.id, "END_USER", { organizationId: elsewhere });
+    const holderRole = await one<{ id: string }>("SELECT id FROM user_roles WHERE user_id = ?", holder.id);
+    const outsiderRole = await one<{ id: string }>("SELECT id FROM user_roles WHERE user_id = ?", outsider.id);
+    const ownRole = await one<{ id: string }>("SELECT id FROM user_roles WHERE user_id = ?", so.user.id);
+
+    const html = await (await so.browser.get("/role-requests/users")).text();
+    expect(html).toContain("Hana Holder");
+    expect(html).toContain(holder.loginId);
+    expect(html).not.toContain("Otto Outside");
+
+    const missing = await so.browser.post("/role-requests/users", { intent: "revoke", userRoleId: holderRole.id });
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toContain("Enter the reason for revoking this role.");
+
+    for (const other of [outsiderRole.id, ownRole.id])
+      expect(
+        (await so.browser.post("/role-requests/users", { intent: "revoke", userRoleId: other, reason: "Left" })).status,
+      ).toBe(404);
+
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        so.browser.post("/role-requests/users", {
+          intent: "revoke",
+          userRoleId: holderRole.id,
+          reason: "Left the organization in October.",
+        }),
+      ),
+    );
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 409)).toHaveLength(9);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM audit_events WHERE event_type = 'user_role.revoked' AND subject_user_id = ?",
+        holder.id,
+      ),
+    ).toBe(1);
+    expect(
+      await one<{ status: string; end_reason: string }>(
+        "SELECT status, end_reason FROM user_roles WHERE id = ?",
+        holderRole.id,
+      ),
+    ).toEqual({ status: "revoked", end_reason: "Left the organization in October." });
+    const mail = await waitForEmail(holder.email, "was revoked");
+    expect(mail.body_text).toContain("Left the organization in October.");
+    expect(mail.body_text).toContain("Rowan Roster revoked");
+    expect((await one<{ status: string }>("SELECT status FROM user_roles WHERE id = ?", outsiderRole.id)).status).toBe(
+      "active",
+    );
+  });
+
+  it("is a 404 for someone who is not a Security Official", async () => {
+    const helpDesk = await signedIn("Hope", "Helpdesk");
+    await grant(helpDesk.user.id, "HELP_DESK_APPROVER", { programId: await program("QIES") });
+    expect((await helpDesk.browser.get("/role-requests/users")).status).toBe(404);
+  });
+});
