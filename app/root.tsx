@@ -12,7 +12,7 @@ import {
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
-import type { ReactNode } from "react";
+import { type KeyboardEvent, type ReactNode, useEffect, useRef } from "react";
 import { approvesRequests, countPendingFor } from "./.server/access/decisions";
 import { getSession } from "./.server/auth/session";
 import { useNonce } from "./components/nonce";
@@ -67,16 +67,35 @@ function RoleRequestsLink() {
   );
 }
 
-/** The signed-in menu; <details> opens it without JavaScript. */
+/**
+ * The signed-in menu; <details> opens it without JavaScript, and its summary
+ * tells a screen reader whether it is expanded. With JavaScript, Escape closes
+ * it (focus back on its button) and so does a click or tap outside it.
+ */
 function UserMenu() {
   const root = useRouteLoaderData<typeof loader>("root");
   // A new page closes the menu (a fresh <details>), as a full page load would.
   const { key } = useLocation();
+  const menu = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    const closeOutside = (event: Event) => {
+      const details = menu.current;
+      if (details?.open && !details.contains(event.target as Node)) details.open = false;
+    };
+    document.addEventListener("click", closeOutside);
+    return () => document.removeEventListener("click", closeOutside);
+  }, []);
   if (!root?.user) return null;
+  const closeOnEscape = (event: KeyboardEvent<HTMLDetailsElement>) => {
+    const details = event.currentTarget;
+    if (event.key !== "Escape" || !details.open) return;
+    details.open = false;
+    details.querySelector("summary")?.focus();
+  };
   return (
-    <nav aria-label="Account">
+    <nav aria-label="Account" className="site-nav">
       <RoleRequestsLink />
-      <details className="user-menu" key={key}>
+      <details className="user-menu" key={key} ref={menu} onKeyDown={closeOnEscape}>
         <summary>{NAV.menu}</summary>
         <ul>
           <li>
