@@ -290,7 +290,7 @@ function DecisionActions({ id, label, variant }: { id: string; label: string; va
       <button type="submit" className={`ds-c-button ${variant}`} disabled={busy}>
         {label}
       </button>
-      <Link to={`/role-requests/${id}`} className="ds-c-button ds-c-button--ghost">
+      <Link to={`/role-requests/${id}`} className="ds-c-button">
         {COPY.cancel}
       </Link>
     </div>

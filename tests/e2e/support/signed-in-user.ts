@@ -218,6 +218,7 @@ async function grantRoles(db: LocalDb, userId: string, grants: RoleGrant[], now:
       organizationId,
       status: "active",
       grantedAt: now,
+      recertifiedAt: now,
     });
   }
 }
@@ -262,6 +263,7 @@ async function createUser(options: UserOptions, enrolled: boolean) {
       status: "active",
       identityVerifiedAt: now,
       enrollmentCompletedAt: enrolled ? now : null,
+      lastSignInAt: now,
       createdAt: now,
       updatedAt: now,
     });
