@@ -1,3 +1,4 @@
+import { type SQL, sql } from "drizzle-orm";
 import { auditEvents } from "../db/schema";
 import type { Deps } from "../deps";
 
@@ -14,8 +15,13 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-export function auditInsert(deps: Pick<Deps, "db" | "now" | "traceId">, input: AuditInput) {
-  return deps.db.insert(auditEvents).values({
+/**
+ * The statement that appends one event, for the caller's batch. `onlyIf` (an
+ * SQL condition on the state the batch writes) makes the event exist only if
+ * the change it records does.
+ */
+export function auditInsert(deps: Pick<Deps, "db" | "now" | "traceId">, input: AuditInput, onlyIf?: SQL) {
+  const row = {
     occurredAt: deps.now(),
     eventType: input.eventType,
     outcome: input.outcome,
@@ -28,7 +34,14 @@ export function auditInsert(deps: Pick<Deps, "db" | "now" | "traceId">, input: A
     traceId: deps.traceId,
     accessRequestId: input.accessRequestId ?? null,
     detailsJson: JSON.stringify(input.details ?? {}),
-  });
+  };
+  if (!onlyIf) return deps.db.insert(auditEvents).values(row);
+  // Every column, in table order (the id is assigned by SQLite).
+  return deps.db
+    .insert(auditEvents)
+    .select(
+      sql`SELECT NULL, ${row.occurredAt.getTime()}, ${row.eventType}, ${row.outcome}, ${row.actorUserId}, ${row.subjectUserId}, ${row.organizationId}, ${row.programId}, ${row.ip}, ${row.userAgent}, ${row.traceId}, ${row.accessRequestId}, ${row.detailsJson} WHERE ${onlyIf}`,
+    );
 }
 
 /** Appends one event to the audit log (append-only; see migration 0001). */

@@ -4,7 +4,7 @@ import type { RegistrationSchema } from "~/lib/schemas";
 import { auditInsert } from "../audit/record";
 import { passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { sendThroughOutbox } from "../mail/outbox";
+import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
 import { ok, type Result } from "../result";
 import { hashPassword } from "./password";
 import { hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
@@ -84,18 +84,23 @@ export async function registerUser(
   const hash = await hashPassword(temporaryPassword);
   const existing = await deps.db.select().from(users).where(eq(users.email, input.email)).get();
   if (existing) {
-    await sendThroughOutbox(deps, {
+    // The owner is told, and the event recorded, in one write.
+    const email = await outboxEmail(deps, {
       template: "account_exists",
       to: existing.email,
       data: { firstName: existing.firstName },
     });
-    await auditInsert(deps, {
-      eventType: "user.register_existing_email",
-      outcome: "info",
-      subjectUserId: existing.id,
-      ip: client.ip,
-      userAgent: client.userAgent,
-    });
+    await deps.db.batch([
+      auditInsert(deps, {
+        eventType: "user.register_existing_email",
+        outcome: "info",
+        subjectUserId: existing.id,
+        ip: client.ip,
+        userAgent: client.userAgent,
+      }),
+      outboxInsert(deps, email),
+    ]);
+    await drainAfterWrite(deps, [email]);
     return ok({ email: input.email });
   }
 
@@ -105,7 +110,15 @@ export async function registerUser(
   // Two people with the same prefix may race for the same digits: try again.
   for (let attempt = 0; ; attempt++) {
     const loginId = await allocateLoginId(deps, input.firstName, input.lastName);
+    // The email carries the User ID just drawn, so it is sealed for each draw.
+    const email = await outboxEmail(deps, {
+      template: "registration",
+      to: input.email,
+      idempotencyKey: `registration:${id}`,
+      data: { firstName: input.firstName, loginId, temporaryPassword, expiresOn: formatDate(expiresAt) },
+    });
     try {
+      // The account, its audit event and its email: all or nothing (a conflict writes none of them).
       await deps.db.batch([
         deps.db.insert(users).values({
           id,
@@ -127,6 +140,7 @@ export async function registerUser(
           userAgent: client.userAgent,
           details: { loginId },
         }),
+        outboxInsert(deps, email),
       ]);
     } catch (error) {
       if (attempt < 3 && String(error).includes("UNIQUE")) {
@@ -137,12 +151,7 @@ export async function registerUser(
       }
       throw error;
     }
-    await sendThroughOutbox(deps, {
-      template: "registration",
-      to: input.email,
-      idempotencyKey: `registration:${id}`,
-      data: { firstName: input.firstName, loginId, temporaryPassword, expiresOn: formatDate(expiresAt) },
-    });
+    await drainAfterWrite(deps, [email]);
     return ok({ email: input.email });
   }
 }

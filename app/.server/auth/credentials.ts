@@ -1,4 +1,5 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type {
   ChangePasswordInput,
   ChangeQuestionsInput,
@@ -14,10 +15,10 @@ import type { Assurance } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { auditEvents, challengeAnswers, passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { sendThroughOutbox } from "../mail/outbox";
+import { drainAfterWrite, type OutboxEntry, outboxEmail, outboxInsert } from "../mail/outbox";
 import { fail, ok, type Result } from "../result";
 import { isCommonPassword } from "./common-passwords";
-import { consumeEmailToken, createEmailToken, peekEmailToken } from "./email-tokens";
+import { consumeEmailToken, createEmailToken, newEmailToken, peekEmailToken } from "./email-tokens";
 import { confirmedKinds, strongFactorsOf, verifySecondFactor } from "./mfa";
 import { hashPassword, verifyPassword } from "./password";
 import { clearAttempts, clearAttemptsWithPrefix, hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
@@ -39,7 +40,15 @@ export async function checkNewPassword(
   return null;
 }
 
-async function setPassword(deps: Deps, user: User, password: string, client: Client, eventType: string) {
+/** Sets the password and records it; `also` joins the same batch (the emails about it, say). */
+async function setPassword(
+  deps: Deps,
+  user: User,
+  password: string,
+  client: Client,
+  eventType: string,
+  also: BatchItem<"sqlite">[] = [],
+) {
   const now = deps.now();
   await deps.db.batch([
     deps.db
@@ -55,6 +64,7 @@ async function setPassword(deps: Deps, user: User, password: string, client: Cli
       ip: client.ip,
       userAgent: client.userAgent,
     }),
+    ...also,
   ]);
 }
 
@@ -183,7 +193,12 @@ export async function changePassword(
   if (!current.ok) return current;
   const problem = await checkNewPassword(newPassword, user);
   if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
-  await setPassword(deps, user, newPassword, client, "password.changed");
+  const email = await outboxEmail(deps, {
+    template: "password_changed",
+    to: user.email,
+    data: { firstName: user.firstName, when: formatTime(deps.now()) },
+  });
+  await setPassword(deps, user, newPassword, client, "password.changed", [outboxInsert(deps, email)]);
   await endOtherSessions(deps, user.id, null);
   // A new id, as strong as the one it replaces (the strong factor's clock restarts: it was not re-proven).
   const session = await createSession(deps, {
@@ -191,11 +206,7 @@ export async function changePassword(
     ...client,
     assurance: was.assurance === "strong" ? "weak" : was.assurance,
   });
-  await sendThroughOutbox(deps, {
-    template: "password_changed",
-    to: user.email,
-    data: { firstName: user.firstName, when: formatTime(deps.now()) },
-  });
+  await drainAfterWrite(deps, [email]);
   return ok({ setCookie: session.setCookie });
 }
 
@@ -239,19 +250,25 @@ export async function remindUserId(
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
   if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
   const user = await deps.db.select().from(users).where(eq(users.email, email)).get();
-  await auditInsert(deps, {
-    eventType: "user_id.reminder_requested",
-    outcome: "info",
-    subjectUserId: user?.id ?? null,
-    ip: client.ip,
-    userAgent: client.userAgent,
-  });
-  if (user)
-    await sendThroughOutbox(deps, {
-      template: "user_id_reminder",
-      to: user.email,
-      data: { firstName: user.firstName, loginId: user.loginId },
-    });
+  const reminder = user
+    ? await outboxEmail(deps, {
+        template: "user_id_reminder",
+        to: user.email,
+        data: { firstName: user.firstName, loginId: user.loginId },
+      })
+    : null;
+  // The request's audit event and its email (if the address is registered) in one write.
+  await deps.db.batch([
+    auditInsert(deps, {
+      eventType: "user_id.reminder_requested",
+      outcome: "info",
+      subjectUserId: user?.id ?? null,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    }),
+    ...(reminder ? [outboxInsert(deps, reminder)] : []),
+  ]);
+  if (reminder) await drainAfterWrite(deps, [reminder]);
   return ok(null);
 }
 
@@ -268,22 +285,30 @@ export async function requestPasswordReset(
     .from(users)
     .where(and(eq(users.loginId, input.userId), eq(users.email, input.email)))
     .get();
-  await auditInsert(deps, {
-    eventType: "password.reset_requested",
-    outcome: "info",
-    subjectUserId: user?.id ?? null,
-    ip: client.ip,
-    userAgent: client.userAgent,
-    details: { loginId: input.userId },
-  });
+  // The link's token and its email exist together, with the request's audit event.
+  let link: OutboxEntry | null = null;
+  let linkWrites: BatchItem<"sqlite">[] = [];
   if (user) {
-    const token = await createEmailToken(deps, user.id, "password_reset");
-    await sendThroughOutbox(deps, {
+    const reset = newEmailToken(deps, user.id, "password_reset");
+    link = await outboxEmail(deps, {
       template: "password_reset",
       to: user.email,
-      data: { firstName: user.firstName, resetUrl: `${deps.env.PUBLIC_ORIGIN}/reset-password?token=${token}` },
+      data: { firstName: user.firstName, resetUrl: `${deps.env.PUBLIC_ORIGIN}/reset-password?token=${reset.token}` },
     });
+    linkWrites = [reset.insert, outboxInsert(deps, link)];
   }
+  await deps.db.batch([
+    auditInsert(deps, {
+      eventType: "password.reset_requested",
+      outcome: "info",
+      subjectUserId: user?.id ?? null,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      details: { loginId: input.userId },
+    }),
+    ...linkWrites,
+  ]);
+  if (link) await drainAfterWrite(deps, [link]);
   return ok(null);
 }
 
@@ -348,13 +373,30 @@ export async function resetPassword(
   }
   if (!(await consumeEmailToken(deps, token, "password_reset")))
     return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
-  await setPassword(deps, user, newPassword, client, "password.reset");
-  await endOtherSessions(deps, user.id, null);
-  await clearAttemptsWithPrefix(deps, signInLockPrefix(deps.env, user.loginId));
   const now = deps.now();
+  // The new password, the restriction after a weak reset (with its "This
+  // wasn't me" token), their audit events and the emails: one batch.
+  let emails: OutboxEntry[];
+  let also: BatchItem<"sqlite">[];
   if (weakOnly) {
     const until = new Date(now.getTime() + WEAK_RESET_RESTRICTION_MS);
-    await deps.db.batch([
+    const notMe = newEmailToken(deps, user.id, "weak_reset_not_me");
+    emails = [];
+    for (const to of await addressesOnFile(deps, user)) {
+      emails.push(
+        await outboxEmail(deps, {
+          template: "weak_reset_notice",
+          to,
+          data: {
+            firstName: user.firstName,
+            when: formatTime(now),
+            restrictedUntil: formatTime(until),
+            notMeUrl: `${deps.env.PUBLIC_ORIGIN}/this-wasnt-me?token=${notMe.token}`,
+          },
+        }),
+      );
+    }
+    also = [
       deps.db.update(users).set({ restrictedUntil: until, updatedAt: now }).where(eq(users.id, user.id)),
       auditInsert(deps, {
         eventType: "account.restricted",
@@ -363,27 +405,23 @@ export async function resetPassword(
         ip: client.ip,
         details: { until: until.toISOString(), reason: "weak_reset" },
       }),
-    ]);
-    const notMe = await createEmailToken(deps, user.id, "weak_reset_not_me");
-    for (const to of await addressesOnFile(deps, user)) {
-      await sendThroughOutbox(deps, {
-        template: "weak_reset_notice",
-        to,
-        data: {
-          firstName: user.firstName,
-          when: formatTime(now),
-          restrictedUntil: formatTime(until),
-          notMeUrl: `${deps.env.PUBLIC_ORIGIN}/this-wasnt-me?token=${notMe}`,
-        },
-      });
-    }
+      notMe.insert,
+      ...emails.map((e) => outboxInsert(deps, e)),
+    ];
   } else {
-    await sendThroughOutbox(deps, {
-      template: "password_changed",
-      to: user.email,
-      data: { firstName: user.firstName, when: formatTime(now) },
-    });
+    emails = [
+      await outboxEmail(deps, {
+        template: "password_changed",
+        to: user.email,
+        data: { firstName: user.firstName, when: formatTime(now) },
+      }),
+    ];
+    also = emails.map((e) => outboxInsert(deps, e));
   }
+  await setPassword(deps, user, newPassword, client, "password.reset", also);
+  await endOtherSessions(deps, user.id, null);
+  await clearAttemptsWithPrefix(deps, signInLockPrefix(deps.env, user.loginId));
+  await drainAfterWrite(deps, emails);
   return ok(null);
 }
 
@@ -420,12 +458,17 @@ export async function reportNotMe(
  */
 async function holdForHelpDesk(deps: Deps, userId: string, client: Client): Promise<{ held: true }> {
   const now = deps.now();
-  const [user] = await deps.db.batch([
+  const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
+  const email = user
+    ? await outboxEmail(deps, { template: "account_held", to: user.email, data: { firstName: user.firstName } })
+    : null;
+  // The email exists only if this batch put the account on hold.
+  const heldNow = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId} AND ${users.heldAt} = ${now.getTime()})`;
+  await deps.db.batch([
     deps.db
       .update(users)
       .set({ heldAt: now, heldReason: "reported_not_me", updatedAt: now })
-      .where(eq(users.id, userId))
-      .returning(),
+      .where(eq(users.id, userId)),
     auditInsert(deps, {
       eventType: "account.held",
       outcome: "info",
@@ -434,14 +477,10 @@ async function holdForHelpDesk(deps: Deps, userId: string, client: Client): Prom
       userAgent: client.userAgent,
       details: { reason: "reported_not_me" },
     }),
+    ...(email ? [outboxInsert(deps, email, heldNow)] : []),
   ]);
   await endOtherSessions(deps, userId, null);
-  if (user[0])
-    await sendThroughOutbox(deps, {
-      template: "account_held",
-      to: user[0].email,
-      data: { firstName: user[0].firstName },
-    });
+  if (email) await drainAfterWrite(deps, [email]);
   return { held: true };
 }
 

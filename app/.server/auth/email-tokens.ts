@@ -13,20 +13,27 @@ export const TOKEN_TTL_MS = {
 
 export type TokenPurpose = keyof typeof TOKEN_TTL_MS;
 
-export async function createEmailToken(
-  deps: Pick<Deps, "db" | "now">,
-  userId: string,
-  purpose: TokenPurpose,
-): Promise<string> {
+/** A new token and the statement that stores it (hashed), for the caller's batch with the email that carries it. */
+export function newEmailToken(deps: Pick<Deps, "db" | "now">, userId: string, purpose: TokenPurpose) {
   const token = randomToken();
   const now = deps.now();
-  await deps.db.insert(emailTokens).values({
+  const insert = deps.db.insert(emailTokens).values({
     tokenHash: hashToken(token),
     userId,
     purpose: purpose,
     createdAt: now,
     expiresAt: new Date(now.getTime() + TOKEN_TTL_MS[purpose]),
   });
+  return { token, insert };
+}
+
+export async function createEmailToken(
+  deps: Pick<Deps, "db" | "now">,
+  userId: string,
+  purpose: TokenPurpose,
+): Promise<string> {
+  const { token, insert } = newEmailToken(deps, userId, purpose);
+  await insert;
   return token;
 }
 

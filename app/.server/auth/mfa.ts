@@ -16,7 +16,7 @@ import {
 import { auditInsert, recordAuditEvent } from "../audit/record";
 import { mfaDevices, oneTimeCodes, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { sendThroughOutbox } from "../mail/outbox";
+import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
 import { fail, ok, type Result } from "../result";
 import { hitRateLimit } from "./rate-limit";
 import { openSecret, sealSecret } from "./secret-box";
@@ -165,22 +165,35 @@ export async function confirmDevice(
   client: { ip: string | null },
 ) {
   const before = await listDevices(deps, user.id);
-  await deps.db.batch([
-    deps.db.update(mfaDevices).set({ confirmedAt: deps.now() }).where(eq(mfaDevices.id, deviceId)),
-    auditInsert(deps, {
-      eventType: "mfa.device_added",
-      outcome: "success",
-      subjectUserId: user.id,
-      actorUserId: user.id,
-      ip: client.ip,
-      details: { kind, deviceId },
-    }),
-  ]);
-  await sendThroughOutbox(deps, {
+  const email = await outboxEmail(deps, {
     template: "mfa_device_changed",
     to: user.email,
+    idempotencyKey: `mfa_device_changed:added:${deviceId}`,
     data: { firstName: user.firstName, change: "added", device: MFA_DEVICE_TYPES[kind], when: formatTime(deps.now()) },
   });
+  // Checked before the update in the same batch: the audit event and the email
+  // exist only if this batch is the one that confirms the device.
+  const pending = sql`EXISTS (SELECT 1 FROM ${mfaDevices} WHERE ${mfaDevices.id} = ${deviceId} AND ${mfaDevices.userId} = ${user.id} AND ${mfaDevices.confirmedAt} IS NULL)`;
+  await deps.db.batch([
+    auditInsert(
+      deps,
+      {
+        eventType: "mfa.device_added",
+        outcome: "success",
+        subjectUserId: user.id,
+        actorUserId: user.id,
+        ip: client.ip,
+        details: { kind, deviceId },
+      },
+      pending,
+    ),
+    outboxInsert(deps, email, pending),
+    deps.db
+      .update(mfaDevices)
+      .set({ confirmedAt: deps.now() })
+      .where(and(eq(mfaDevices.id, deviceId), eq(mfaDevices.userId, user.id), isNull(mfaDevices.confirmedAt))),
+  ]);
+  await drainAfterWrite(deps, [email]);
   return { firstDevice: before.length === 0 };
 }
 
@@ -242,25 +255,39 @@ export async function remainingRecoveryCodes(deps: Pick<Deps, "db">, userId: str
   return row?.n ?? 0;
 }
 
+/**
+ * Spends a recovery code. The email that says so (with how many are left) is
+ * written in the same batch as the spending, and only if this batch spends it.
+ */
 async function redeemRecoveryCode(deps: Deps, user: User, code: string): Promise<boolean> {
-  const [used] = await deps.db
-    .update(recoveryCodes)
-    .set({ usedAt: deps.now() })
-    .where(
-      and(
-        eq(recoveryCodes.userId, user.id),
-        eq(recoveryCodes.codeHash, hashToken(normaliseRecovery(code))),
-        isNull(recoveryCodes.usedAt),
-      ),
-    )
-    .returning({ id: recoveryCodes.id });
-  if (!used) return false;
-  const left = await remainingRecoveryCodes(deps, user.id);
-  await sendThroughOutbox(deps, {
+  const unused = and(eq(recoveryCodes.userId, user.id), isNull(recoveryCodes.usedAt));
+  const [matches, [unusedCount]] = await deps.db.batch([
+    deps.db
+      .select({ id: recoveryCodes.id })
+      .from(recoveryCodes)
+      .where(and(unused, eq(recoveryCodes.codeHash, hashToken(normaliseRecovery(code))))),
+    deps.db.select({ n: count() }).from(recoveryCodes).where(unused),
+  ]);
+  const match = matches[0];
+  if (!match) return false;
+  const email = await outboxEmail(deps, {
     template: "recovery_code_used",
     to: user.email,
-    data: { firstName: user.firstName, when: formatTime(deps.now()), remaining: String(left) },
+    idempotencyKey: `recovery_code_used:${match.id}`,
+    data: { firstName: user.firstName, when: formatTime(deps.now()), remaining: String((unusedCount?.n ?? 1) - 1) },
   });
+  // Checked before the update in the same batch: the email exists only if this batch spends the code.
+  const stillUnused = sql`EXISTS (SELECT 1 FROM ${recoveryCodes} WHERE ${recoveryCodes.id} = ${match.id} AND ${recoveryCodes.usedAt} IS NULL)`;
+  const [, used] = await deps.db.batch([
+    outboxInsert(deps, email, stillUnused),
+    deps.db
+      .update(recoveryCodes)
+      .set({ usedAt: deps.now() })
+      .where(and(eq(recoveryCodes.id, match.id), isNull(recoveryCodes.usedAt)))
+      .returning({ id: recoveryCodes.id }),
+  ]);
+  if (used.length === 0) return false;
+  await drainAfterWrite(deps, [email]);
   return true;
 }
 
@@ -308,6 +335,17 @@ export async function sendEmailCode(
       });
   }
   const code = sixDigits();
+  const email = await outboxEmail(deps, {
+    template: "security_code",
+    to: user.email,
+    data: {
+      firstName: user.firstName,
+      code,
+      minutes: "10",
+      kind: purpose === "challenge_recovery" ? "One-Time Security Code" : "security code",
+    },
+  });
+  // The code, its audit event and the email that carries it: one batch.
   await deps.db.batch([
     deps.db
       .update(oneTimeCodes)
@@ -329,17 +367,9 @@ export async function sendEmailCode(
       createdAt: now,
     }),
     auditInsert(deps, { eventType: "mfa.code_sent", outcome: "info", subjectUserId: user.id, details: { purpose } }),
+    outboxInsert(deps, email),
   ]);
-  await sendThroughOutbox(deps, {
-    template: "security_code",
-    to: user.email,
-    data: {
-      firstName: user.firstName,
-      code,
-      minutes: "10",
-      kind: purpose === "challenge_recovery" ? "One-Time Security Code" : "security code",
-    },
-  });
+  await drainAfterWrite(deps, [email]);
   return ok(null);
 }
 
@@ -430,6 +460,14 @@ async function lockCodes(deps: Deps, user: User, failures: number) {
   const now = deps.now();
   const held = failures >= MFA_HARD_STOP;
   const until = new Date(now.getTime() + mfaLockDuration(failures));
+  // A code lock means the password is known: the owner must hear of it. The
+  // lock, its audit event and the email are one batch (only the claim that
+  // reached this count gets here, so no guard is needed).
+  const email = await outboxEmail(deps, {
+    template: "mfa_locked",
+    to: user.email,
+    data: { firstName: user.firstName, lockedUntil: formatTime(until), held: held ? "yes" : "no" },
+  });
   await deps.db.batch([
     deps.db
       .update(users)
@@ -441,13 +479,9 @@ async function lockCodes(deps: Deps, user: User, failures: number) {
       subjectUserId: user.id,
       details: { failures, until: until.toISOString(), reason: held ? "mfa_failures" : undefined },
     }),
+    outboxInsert(deps, email),
   ]);
-  // A code lock means the password is known: the owner must hear of it.
-  await sendThroughOutbox(deps, {
-    template: "mfa_locked",
-    to: user.email,
-    data: { firstName: user.firstName, lockedUntil: formatTime(until), held: held ? "yes" : "no" },
-  });
+  await drainAfterWrite(deps, [email]);
   return { held, until };
 }
 
@@ -547,20 +581,10 @@ export async function removeDevice(
       message: "Approvers must keep an authenticator app or security key. Add another one before removing this one.",
     });
   }
-  await deps.db.batch([
-    deps.db.delete(mfaDevices).where(eq(mfaDevices.id, deviceId)),
-    auditInsert(deps, {
-      eventType: "mfa.device_removed",
-      outcome: "success",
-      subjectUserId: user.id,
-      actorUserId: user.id,
-      ip: client.ip,
-      details: { kind: target.kind, deviceId },
-    }),
-  ]);
-  await sendThroughOutbox(deps, {
+  const email = await outboxEmail(deps, {
     template: "mfa_device_changed",
     to: user.email,
+    idempotencyKey: `mfa_device_changed:removed:${deviceId}`,
     data: {
       firstName: user.firstName,
       change: "removed",
@@ -568,6 +592,26 @@ export async function removeDevice(
       when: formatTime(deps.now()),
     },
   });
+  // Checked before the delete in the same batch: the audit event and the email
+  // exist only if this batch is the one that removes the device.
+  const present = sql`EXISTS (SELECT 1 FROM ${mfaDevices} WHERE ${mfaDevices.id} = ${deviceId} AND ${mfaDevices.userId} = ${user.id})`;
+  await deps.db.batch([
+    auditInsert(
+      deps,
+      {
+        eventType: "mfa.device_removed",
+        outcome: "success",
+        subjectUserId: user.id,
+        actorUserId: user.id,
+        ip: client.ip,
+        details: { kind: target.kind, deviceId },
+      },
+      present,
+    ),
+    outboxInsert(deps, email, present),
+    deps.db.delete(mfaDevices).where(and(eq(mfaDevices.id, deviceId), eq(mfaDevices.userId, user.id))),
+  ]);
+  await drainAfterWrite(deps, [email]);
   return ok(null);
 }
 

@@ -1,13 +1,14 @@
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { and, eq, isNotNull } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { formatTime } from "~/lib/format";
 import type { SecondFactorType } from "~/lib/mfa";
 import { auditInsert, recordAuditEvent } from "../audit/record";
 import { knownDevices, mfaDevices, passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { sendThroughOutbox } from "../mail/outbox";
+import { drainAfterWrite, type OutboxEntry, outboxEmail, outboxInsert } from "../mail/outbox";
 import { fail, ok, type Result } from "../result";
-import { createEmailToken } from "./email-tokens";
+import { newEmailToken } from "./email-tokens";
 import { keyedHash } from "./keyed-hash";
 import { confirmedKinds, sendEmailCode, verifySecondFactor } from "./mfa";
 import { hashPassword, needsRehash, spendVerifyTime, verifyPassword } from "./password";
@@ -88,24 +89,30 @@ export async function claimPasswordAttempt(
 
 /** The claim's lock just began: tell the owner (once an hour at most), with a link that unlocks. */
 async function announceLock(deps: Deps, user: typeof users.$inferSelect, lockedUntil: Date) {
-  await recordAuditEvent(deps, {
+  const locked = auditInsert(deps, {
     eventType: "account.locked",
     outcome: "info",
     subjectUserId: user.id,
     details: { until: lockedUntil.toISOString() },
   });
   const mail = await hitRateLimit(deps, `lock-mail:${user.id}`, LOCK_EMAILS);
-  if (!mail.allowed) return;
-  const token = await createEmailToken(deps, user.id, "password_reset");
-  await sendThroughOutbox(deps, {
+  if (!mail.allowed) {
+    await locked;
+    return;
+  }
+  // The lock's audit event, the unlocking link's token and the email: one batch.
+  const reset = newEmailToken(deps, user.id, "password_reset");
+  const email = await outboxEmail(deps, {
     template: "account_locked",
     to: user.email,
     data: {
       firstName: user.firstName,
       lockedUntil: formatTime(lockedUntil),
-      resetUrl: `${deps.env.PUBLIC_ORIGIN}/reset-password?token=${token}`,
+      resetUrl: `${deps.env.PUBLIC_ORIGIN}/reset-password?token=${reset.token}`,
     },
   });
+  await deps.db.batch([locked, reset.insert, outboxInsert(deps, email)]);
+  await drainAfterWrite(deps, [email]);
 }
 
 /**
@@ -219,7 +226,10 @@ export async function signIn(
   return ok(finished);
 }
 
-/** Success: record it, start a new session of the strength the factor gives, note the browser. */
+/**
+ * Success: record it and note the browser (with the "new device" email, if
+ * any) in one batch, then start a new session of the strength the factor gives.
+ */
 async function finishSignIn(
   deps: Deps,
   user: typeof users.$inferSelect,
@@ -227,15 +237,20 @@ async function finishSignIn(
   secondFactor: string,
 ): Promise<SignInSuccess> {
   const assurance = assuranceOf(secondFactor);
-  await auditInsert(deps, {
-    eventType: "signin.success",
-    outcome: "success",
-    subjectUserId: user.id,
-    actorUserId: user.id,
-    ip: client.ip,
-    userAgent: client.userAgent,
-    details: { loginId: user.loginId, secondFactor, assurance, location: client.location },
-  });
+  const device = await noteDevice(deps, user, client, assurance === "strong");
+  await deps.db.batch([
+    auditInsert(deps, {
+      eventType: "signin.success",
+      outcome: "success",
+      subjectUserId: user.id,
+      actorUserId: user.id,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      details: { loginId: user.loginId, secondFactor, assurance, location: client.location },
+    }),
+    ...device.writes,
+  ]);
+  await drainAfterWrite(deps, device.emails);
   const session = await createSession(deps, {
     userId: user.id,
     ip: client.ip,
@@ -243,8 +258,7 @@ async function finishSignIn(
     location: client.location,
     assurance,
   });
-  const newDeviceToken = await noteDevice(deps, user, client, assurance === "strong");
-  return { userId: user.id, setCookie: session.setCookie, newDeviceToken };
+  return { userId: user.id, setCookie: session.setCookie, newDeviceToken: device.newDeviceToken };
 }
 
 /**
@@ -279,13 +293,15 @@ export async function signInWithPasskey(
 /**
  * Remembers the browser (by a hashed long-lived cookie) and, when an account that
  * has signed in before is used from a browser it has not seen, emails its owner.
+ * Returns the writes (and the email) for the sign-in's batch, and the cookie
+ * value to set when the browser had none.
  */
 async function noteDevice(
   deps: Deps,
   user: typeof users.$inferSelect,
   client: ClientInfo,
   strong: boolean,
-): Promise<string | null> {
+): Promise<{ writes: BatchItem<"sqlite">[]; emails: OutboxEntry[]; newDeviceToken: string | null }> {
   const token = client.deviceToken ?? randomToken();
   const deviceHash = hashToken(token);
   const now = deps.now();
@@ -296,31 +312,31 @@ async function noteDevice(
       .where(and(eq(knownDevices.userId, user.id), eq(knownDevices.deviceHash, deviceHash))),
     deps.db.select({ userId: knownDevices.userId }).from(knownDevices).where(eq(knownDevices.userId, user.id)).limit(1),
   ]);
+  const newDeviceToken = client.deviceToken ? null : token;
   if (known.length > 0) {
-    await deps.db
+    const seen = deps.db
       .update(knownDevices)
       .set(strong ? { lastSeenAt: now, trustedAt: now } : { lastSeenAt: now })
       .where(and(eq(knownDevices.userId, user.id), eq(knownDevices.deviceHash, deviceHash)));
-  } else {
-    await deps.db
-      .insert(knownDevices)
-      .values({ userId: user.id, deviceHash, firstSeenAt: now, lastSeenAt: now, trustedAt: strong ? now : null });
-    if (any.length > 0) {
-      const notMe = await createEmailToken(deps, user.id, "not_me");
-      await sendThroughOutbox(deps, {
-        template: "new_device",
-        to: user.email,
-        data: {
-          firstName: user.firstName,
-          when: formatTime(now),
-          device: describeUserAgent(client.userAgent),
-          place: client.location ?? "an unknown place",
-          notMeUrl: `${deps.env.PUBLIC_ORIGIN}/this-wasnt-me?token=${notMe}`,
-        },
-      });
-    }
+    return { writes: [seen], emails: [], newDeviceToken };
   }
-  return client.deviceToken ? null : token;
+  const remembered = deps.db
+    .insert(knownDevices)
+    .values({ userId: user.id, deviceHash, firstSeenAt: now, lastSeenAt: now, trustedAt: strong ? now : null });
+  if (any.length === 0) return { writes: [remembered], emails: [], newDeviceToken };
+  const notMe = newEmailToken(deps, user.id, "not_me");
+  const email = await outboxEmail(deps, {
+    template: "new_device",
+    to: user.email,
+    data: {
+      firstName: user.firstName,
+      when: formatTime(now),
+      device: describeUserAgent(client.userAgent),
+      place: client.location ?? "an unknown place",
+      notMeUrl: `${deps.env.PUBLIC_ORIGIN}/this-wasnt-me?token=${notMe.token}`,
+    },
+  });
+  return { writes: [remembered, notMe.insert, outboxInsert(deps, email)], emails: [email], newDeviceToken };
 }
 
 /** "Chrome on Windows", good enough for an email and the sessions list. */

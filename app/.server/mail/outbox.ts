@@ -9,9 +9,9 @@ import type { TemplateData, TemplateName } from "./templates";
  * The outbox (SPEC 2.7, docs/decisions/2026-11-23-outbox.md).
  *
  * A service that changes state and emails about it builds the email with
- * `outboxEmail` before its batch, puts `entry.insert(deps)` in the same
- * `db.batch()` as the state change and its audit event, and calls
- * `drainOutbox(deps, [entry])` after it. The cron drains whatever a crash left.
+ * `outboxEmail` before its batch, puts `outboxInsert(deps, entry, onlyIf?)` in
+ * the same `db.batch()` as the state change and its audit event, and calls
+ * `drainAfterWrite(deps, [entry])` after it. The cron drains whatever a crash left.
  * The consumer's idempotency key (email_log) makes a row queued twice send once.
  */
 

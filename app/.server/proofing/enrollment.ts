@@ -3,7 +3,7 @@ import { type Actor, can, helpDeskEmails } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { auditEvents, identityVerifications, mfaDevices, proofingReviews, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { sendThroughOutbox } from "../mail/outbox";
+import { drainAfterWrite, type OutboxEntry, outboxEmail, outboxInsert } from "../mail/outbox";
 import { fail, ok, type Result } from "../result";
 import { decidedProofingData, openProofingData, type ProofingData, sealProofingData } from "./attempt-data";
 import { sameLegalName } from "./names";
@@ -383,24 +383,32 @@ export async function requestManualProofing(
     return fail("not_eligible", { message: "Manual proofing is offered after 3 unsuccessful attempts." });
   if (state.manualRequest?.status === "open")
     return fail("already_open", { message: "Your request is already with the help desk." });
+  const reviewId = crypto.randomUUID();
+  const emails: OutboxEntry[] = [];
+  for (const [n, to] of (await helpDeskEmails(deps)).entries()) {
+    emails.push(
+      await outboxEmail(deps, {
+        template: "manual_proofing_requested",
+        to,
+        idempotencyKey: `manual_proofing_requested:${reviewId}:${n}`,
+        data: { firstName: "", loginId: user.loginId, name: `${user.firstName} ${user.lastName}` },
+      }),
+    );
+  }
+  // The request, its audit event and the help desk's emails: one batch.
   await deps.db.batch([
     deps.db
       .insert(proofingReviews)
-      .values({ id: crypto.randomUUID(), userId: user.id, note: note.slice(0, 500), createdAt: deps.now() }),
+      .values({ id: reviewId, userId: user.id, note: note.slice(0, 500), createdAt: deps.now() }),
     auditInsert(deps, {
       eventType: "proofing.manual_requested",
       outcome: "info",
       subjectUserId: user.id,
       actorUserId: user.id,
     }),
+    ...emails.map((e) => outboxInsert(deps, e)),
   ]);
-  for (const to of await helpDeskEmails(deps)) {
-    await sendThroughOutbox(deps, {
-      template: "manual_proofing_requested",
-      to,
-      data: { firstName: "", loginId: user.loginId, name: `${user.firstName} ${user.lastName}` },
-    });
-  }
+  await drainAfterWrite(deps, emails);
   return ok(null);
 }
 
@@ -446,32 +454,47 @@ export async function decideManualProofing(
     });
   }
   const helpDesk = { id: actor.userId };
-  const [request] = await deps.db
-    .update(proofingReviews)
-    .set({ status: verified ? "verified" : "rejected", decidedAt: now, decidedByUserId: helpDesk.id })
-    .where(and(eq(proofingReviews.id, reviewId), eq(proofingReviews.status, "open")))
-    .returning({ userId: proofingReviews.userId });
-  if (!request) return fail("already_decided", { message: "Someone already decided this request." });
-  await deps.db.batch([
-    auditInsert(deps, {
-      eventType: verified ? "proofing.manual_verified" : "proofing.manual_rejected",
-      outcome: verified ? "success" : "failure",
-      subjectUserId: request.userId,
-      actorUserId: helpDesk.id,
-    }),
-    ...(verified
-      ? [deps.db.update(users).set({ identityVerifiedAt: now, updatedAt: now }).where(eq(users.id, request.userId))]
-      : []),
-  ]);
-  if (verified) {
-    const person = await deps.db.select().from(users).where(eq(users.id, request.userId)).get();
-    if (person)
-      await sendThroughOutbox(deps, {
+  const person = verified ? await deps.db.select().from(users).where(eq(users.id, pending.userId)).get() : undefined;
+  const email = person
+    ? await outboxEmail(deps, {
         template: "identity_verified",
         to: person.email,
+        idempotencyKey: `identity_verified:${reviewId}`,
         data: { firstName: person.firstName },
-      });
-  }
+      })
+    : null;
+  // One batch decides: everything before the update is written only while the
+  // review is still open, that is, only if this batch's update wins.
+  const stillOpen = sql`EXISTS (SELECT 1 FROM ${proofingReviews} WHERE ${proofingReviews.id} = ${reviewId} AND ${proofingReviews.status} = 'open')`;
+  const results = await deps.db.batch([
+    auditInsert(
+      deps,
+      {
+        eventType: verified ? "proofing.manual_verified" : "proofing.manual_rejected",
+        outcome: verified ? "success" : "failure",
+        subjectUserId: pending.userId,
+        actorUserId: helpDesk.id,
+      },
+      stillOpen,
+    ),
+    ...(verified
+      ? [
+          deps.db
+            .update(users)
+            .set({ identityVerifiedAt: now, updatedAt: now })
+            .where(and(eq(users.id, pending.userId), stillOpen)),
+        ]
+      : []),
+    ...(email ? [outboxInsert(deps, email, stillOpen)] : []),
+    deps.db
+      .update(proofingReviews)
+      .set({ status: verified ? "verified" : "rejected", decidedAt: now, decidedByUserId: helpDesk.id })
+      .where(and(eq(proofingReviews.id, reviewId), eq(proofingReviews.status, "open")))
+      .returning({ userId: proofingReviews.userId }),
+  ]);
+  const decided = results.at(-1) as { userId: string }[];
+  if (decided.length === 0) return fail("already_decided", { message: "Someone already decided this request." });
+  if (email) await drainAfterWrite(deps, [email]);
   return ok(null);
 }
 
