@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { expireEndedRoles, expirePendingRequests } from "../../app/.server/access/expiry";
+import { expireEndedRoles, expirePendingRequests } from "../../app/.server/access/lifecycle";
 import { createDeps } from "../../app/.server/deps";
 import type { QueueMessageBody } from "../../app/.server/mail/messages";
 import { seedDatabase } from "../factories/seed";

@@ -71,6 +71,59 @@ export interface TemplateData {
   mfa_locked: { firstName: string; lockedUntil: string; held: "yes" | "no" };
   weak_reset_notice: { firstName: string; when: string; restrictedUntil: string; notMeUrl: string };
   account_held: { firstName: string };
+  access_request_reminder: {
+    firstName: string;
+    requesterName: string;
+    requestId: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+    daysWaiting: string;
+    expiresOn: string;
+  };
+  role_ending_soon: {
+    firstName: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+    endDate: string;
+    /** "in 14 days", "tomorrow" or "today". */
+    endsIn: string;
+  };
+  role_recertification_due: {
+    firstName: string;
+    holderName: string;
+    holderLoginId: string;
+    requestId: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+    dueDate: string;
+    daysLeft: string;
+  };
+  role_recertification_notice: {
+    firstName: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+    dueDate: string;
+    daysLeft: string;
+  };
+  role_not_recertified: {
+    firstName: string;
+    roleName: string;
+    organizationName: string;
+    programName: string;
+    dueDate: string;
+  };
+  inactivity_warning: {
+    firstName: string;
+    loginId: string;
+    daysInactive: string;
+    removalDate: string;
+    daysLeft: string;
+  };
+  inactivity_roles_removed: { firstName: string; loginId: string; roles: string; lastSignIn: string };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -303,6 +356,69 @@ const renderers: Renderers = {
       "Contact the help desk: after they verify who you are, they will unlock the account and help you set up your MFA device again.",
     ],
   }),
+  access_request_reminder: (d, { origin }) => ({
+    subject: `Reminder: access request ${d.requestId} is waiting for your decision`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `${d.requesterName} requested the role ${d.roleName} at ${d.organizationName} (${d.programName}) ${d.daysWaiting} ago, and the request ${d.requestId} is still waiting for a decision.`,
+      `If nobody approves or rejects it, it expires on ${d.expiresOn}. Sign in to review it. This email does not approve anything by itself.`,
+    ],
+    action: { label: `Review request ${d.requestId}`, url: `${origin}/role-requests/${d.requestId}` },
+  }),
+  role_ending_soon: (d, { origin }) => ({
+    subject: `Your ${roleAt(d)} ends ${d.endsIn === "today" || d.endsIn === "tomorrow" ? d.endsIn : `on ${d.endDate}`}`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `Your ${d.roleName} role${placeOf(d)} ends ${d.endsIn}, at the end of ${d.endDate}.`,
+      "If you still need it after that date, submit a new request for it now so an approver can decide in time.",
+    ],
+    action: { label: "My Roles", url: `${origin}/my-account#my-roles` },
+  }),
+  role_recertification_due: (d, { origin }) => ({
+    subject: `Recertify ${d.holderName}'s ${d.roleName} role (request ${d.requestId}) by ${d.dueDate}`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `${d.holderName} (${d.holderLoginId}) holds the ${d.roleName} role${placeOf(d)}, granted through request ${d.requestId}. Each year someone who approves for the organization must confirm that the role is still needed.`,
+      `Recertify it within ${d.daysLeft}, before ${d.dueDate}. Otherwise the role lapses then and ${d.holderName} would have to request it again. If the role is no longer needed, revoke it instead.`,
+    ],
+    action: { label: `Review request ${d.requestId}`, url: `${origin}/role-requests/${d.requestId}` },
+  }),
+  role_recertification_notice: (d, { origin }) => ({
+    subject: `Your ${roleAt(d)} must be recertified by ${d.dueDate}`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `Each year an approver of your organization must confirm that you still need your ${d.roleName} role${placeOf(d)}. Your role is due for recertification within ${d.daysLeft}, before ${d.dueDate}; the approvers of your organization have been asked to recertify it.`,
+      "If it is not recertified by then, the role lapses and you would have to request it again. If you still need it, contact your Security Official.",
+    ],
+    action: { label: "My Roles", url: `${origin}/my-account#my-roles` },
+  }),
+  role_not_recertified: (d, { origin }) => ({
+    subject: `Your ${roleAt(d)} lapsed: not recertified`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `Your ${d.roleName} role${placeOf(d)} was not recertified by ${d.dueDate} and is no longer active.`,
+      "If you still need it, you can request it again.",
+    ],
+    action: { label: "Request access", url: `${origin}/my-account` },
+  }),
+  inactivity_warning: (d, { origin }) => ({
+    subject: `Sign in by ${d.removalDate} to keep your QualityNet roles`,
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `Nobody has signed in as ${d.loginId} for ${d.daysInactive} days. Accounts that do not sign in for 60 days lose their roles.`,
+      `Sign in within ${d.daysLeft}, before ${d.removalDate}, to keep them. Signing in is all it takes.`,
+    ],
+    action: { label: "Log in", url: `${origin}/login` },
+  }),
+  inactivity_roles_removed: (d, { origin }) => ({
+    subject: "Your QualityNet roles were removed after 60 days without sign-in",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `Nobody has signed in as ${d.loginId} since ${d.lastSignIn}. After 60 days without a sign-in, these roles were removed: ${d.roles}.`,
+      "Your account still works. If you need a role again, sign in and request it.",
+    ],
+    action: { label: "Request access", url: `${origin}/my-account` },
+  }),
 };
 
 export function renderEmail<T extends TemplateName>(
@@ -344,4 +460,14 @@ function toHtml(c: EmailContent): string {
       : "",
   ].join("");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(c.subject)}</title></head><body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:#262626;background:#f1f1f1"><div style="max-width:600px;margin:0 auto;background:#fff"><div style="background:#112e51;color:#fff;padding:12px 20px;font-weight:bold">${escapeHtml(PRODUCT)}</div><div style="padding:20px">${body}</div><div style="padding:12px 20px;font-size:12px;color:#5c5c5c;border-top:1px solid #d6d7d9">Centers for Medicare &amp; Medicaid Services. This is an automated message; replies are not read.</div></div></body></html>`;
+}
+
+/** "End User role at General Hospital" for subjects (the organization may be unknown). */
+function roleAt(d: { roleName: string; organizationName: string }): string {
+  return `${d.roleName} role${d.organizationName ? ` at ${d.organizationName}` : ""}`;
+}
+
+/** " at General Hospital (Inpatient …)" after a role's name, or nothing for what is unknown. */
+function placeOf(d: { organizationName: string; programName: string }): string {
+  return `${d.organizationName ? ` at ${d.organizationName}` : ""}${d.programName ? ` (${d.programName})` : ""}`;
 }
