@@ -20,4 +20,18 @@ export function formatAge(then: Date, now: Date): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return plural(hours, "hour");
   return plural(Math.floor(hours / 24), "day");
+
+/**
+ * The instant an Eastern day (yyyy-mm-dd) begins: midnight in New York, which is
+ * 04:00 or 05:00 UTC by daylight saving time (the clocks change at 2 a.m., so
+ * midnight is never skipped or repeated).
+ */
+export function startOfEasternDay(isoDate: string): Date {
+  const [year, month, day] = isoDate.split("-").map(Number);
+  for (const hour of [4, 5]) {
+    const candidate = new Date(Date.UTC(year, month - 1, day, hour));
+    const clock = candidate.toLocaleTimeString("en-GB", { timeZone: "America/New_York", hourCycle: "h23" });
+    if (todayEastern(candidate) === isoDate && clock.startsWith("00:00")) return candidate;
+  }
+  throw new RangeError(`Not a calendar date: ${isoDate}`);
 }

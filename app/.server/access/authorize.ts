@@ -185,15 +185,69 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (restricted) return restricted;
       if (action === "proofing_review.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
       return fresh ? ALLOW : deny("step_up");
-    case "audit.read":
-      if (!(actor.roles.some((r) => r.isAdmin || r.isHelpDesk) || isSecurityOfficialOf(actor, resource.organizationId)))
-        return deny("forbidden");
+    case "audit.read": {
+      // The Audit Log is open to whoever has a scope in it (see `auditScope`); about one
+      // event (an organization or program given), only when that event is in the scope.
+      const scope = auditScope(actor);
+      if (!scope) return deny("forbidden");
+      const aboutEvent = resource.organizationId !== undefined || resource.programId !== undefined;
+      if (aboutEvent && !auditEventInScope(scope, resource)) return deny("forbidden");
+      if (restricted) return restricted;
       return actor.assurance === "strong" ? ALLOW : deny("step_up");
+    }
     case "admin.manage":
       if (!actor.roles.some((r) => r.isAdmin)) return deny("forbidden");
       if (restricted) return restricted;
       return fresh ? ALLOW : deny("step_up");
   }
+}
+
+/**
+ * The part of the audit log an actor may read ("approvers and admins, within
+ * their scope"), from the roles in force:
+ * - an administrator (roles.is_admin): every event;
+ * - a help-desk approver: events whose program is one of the programs of their
+ *   help-desk roles (a help-desk role without a program: every event that has a
+ *   program), and events of the organizations those roles are held at;
+ * - a Security Official: events of the organizations they are Security Official of.
+ * An event with neither program nor organization (a sign-in, say) is for
+ * administrators only. Null: nothing to read, so the Audit Log is not there.
+ */
+export type AuditScope =
+  | { all: true }
+  | { all: false; allPrograms: boolean; programIds: number[]; organizationIds: number[] };
+
+export function auditScope(actor: Pick<Actor, "roles">): AuditScope | null {
+  if (actor.roles.some((r) => r.isAdmin)) return { all: true };
+  let allPrograms = false;
+  const programIds = new Set<number>();
+  const organizationIds = new Set<number>();
+  for (const r of actor.roles) {
+    if (r.isHelpDesk) {
+      if (r.programId === null) allPrograms = true;
+      else programIds.add(r.programId);
+      if (r.organizationId !== null) organizationIds.add(r.organizationId);
+    }
+    if (r.isSecurityOfficial && r.organizationId !== null) organizationIds.add(r.organizationId);
+  }
+  if (!allPrograms && programIds.size === 0 && organizationIds.size === 0) return null;
+  return {
+    all: false,
+    allPrograms,
+    programIds: [...programIds].sort((a, b) => a - b),
+    organizationIds: [...organizationIds].sort((a, b) => a - b),
+  };
+}
+
+/** Whether one event (by its organization and program) is in a scope: the same rule the query applies. */
+export function auditEventInScope(
+  scope: AuditScope,
+  event: { organizationId?: number | null; programId?: number | null },
+): boolean {
+  if (scope.all) return true;
+  const { organizationId, programId } = event;
+  if (programId != null && (scope.allPrograms || scope.programIds.includes(programId))) return true;
+  return organizationId != null && scope.organizationIds.includes(organizationId);
 }
 
 /** Allowed now or after a step-up (or the restriction ends): worth showing the link. */
