@@ -20,6 +20,7 @@ export function formatAge(then: Date, now: Date): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return plural(hours, "hour");
   return plural(Math.floor(hours / 24), "day");
+}
 
 /**
  * The instant an Eastern day (yyyy-mm-dd) begins: midnight in New York, which is
