@@ -55,7 +55,7 @@ app.use("*", async (c, next) => {
 app.use("*", csrf());
 
 app.use("*", async (c, next) => {
-  c.set("deps", createDeps(c.env, { traceId: c.get("traceId") }));
+  c.set("deps", createDeps(c.env, { traceId: c.get("traceId"), waitUntil: (work) => c.executionCtx.waitUntil(work) }));
   await next();
 });
 

@@ -22,20 +22,31 @@ import { drainOutbox, purgeOutbox } from "../app/.server/mail/outbox";
  */
 export async function runScheduledJobs(env: Env, now: () => Date = () => new Date()) {
   const deps = createDeps(env, { traceId: `cron:${crypto.randomUUID()}`, now });
+  // One job failing (a D1 hiccup, a bad row) must not stop the others, least of all the final drain.
+  const run = async <T>(job: string, work: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await work();
+    } catch (error) {
+      console.error(
+        JSON.stringify({ level: "error", traceId: deps.traceId, msg: "cron job failed", job, error: String(error) }),
+      );
+      return null;
+    }
+  };
   // Changes first, so a request or role that ends in this run is not reminded about too.
-  const expiredRequests = await expirePendingRequests(deps);
-  const requestReminders = await remindPendingRequests(deps);
-  const expiredRoles = await expireEndedRoles(deps);
-  const roleEndingNotices = await sendRoleEndingNotices(deps);
-  const lapsedRoles = await lapseUnrecertifiedRoles(deps);
-  const recertificationReminders = await remindRecertifications(deps);
-  const inactiveUsers = await revokeInactiveUsersRoles(deps);
-  const inactivityWarnings = await warnInactiveUsers(deps);
-  await purgeExpiredRecords(deps);
-  await purgeOutbox(deps);
-  const purged = await purgeSpentCredentials(deps);
+  const expiredRequests = await run("expirePendingRequests", () => expirePendingRequests(deps));
+  const requestReminders = await run("remindPendingRequests", () => remindPendingRequests(deps));
+  const expiredRoles = await run("expireEndedRoles", () => expireEndedRoles(deps));
+  const roleEndingNotices = await run("sendRoleEndingNotices", () => sendRoleEndingNotices(deps));
+  const lapsedRoles = await run("lapseUnrecertifiedRoles", () => lapseUnrecertifiedRoles(deps));
+  const recertificationReminders = await run("remindRecertifications", () => remindRecertifications(deps));
+  const inactiveUsers = await run("revokeInactiveUsersRoles", () => revokeInactiveUsersRoles(deps));
+  const inactivityWarnings = await run("warnInactiveUsers", () => warnInactiveUsers(deps));
+  await run("purgeExpiredRecords", () => purgeExpiredRecords(deps));
+  await run("purgeOutbox", async () => await purgeOutbox(deps));
+  const purged = await run("purgeSpentCredentials", () => purgeSpentCredentials(deps));
   // Last, so the emails the jobs above wrote go out in this run.
-  const queued = await drainOutbox(deps);
+  const queued = await run("drainOutbox", () => drainOutbox(deps));
   return {
     expiredRequests,
     requestReminders,

@@ -18,6 +18,12 @@ export interface Deps {
   traceId: string;
   /** The identity-proofing provider chosen by PROOFING_PROVIDER. */
   proofing: IdentityProofingProvider;
+  /**
+   * Work that finishes after the response (the outbox drain): the answer does not
+   * wait for the queue, and an email's existence does not show in response times.
+   * Absent in cron runs and tests that call services directly: the work is awaited.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 /**
@@ -27,7 +33,12 @@ export interface Deps {
  */
 export function createDeps(
   env: Env,
-  options: { traceId?: string; now?: () => Date; proofing?: IdentityProofingProvider } = {},
+  options: {
+    traceId?: string;
+    now?: () => Date;
+    proofing?: IdentityProofingProvider;
+    waitUntil?: (work: Promise<unknown>) => void;
+  } = {},
 ): Deps {
   return {
     db: createDb(env.DB),
@@ -38,5 +49,6 @@ export function createDeps(
     },
     traceId: options.traceId ?? crypto.randomUUID(),
     proofing: options.proofing ?? createProofingProvider(env),
+    waitUntil: options.waitUntil,
   };
 }

@@ -26,8 +26,10 @@ export const AUDIT_CSV_ROW_LIMIT = 10_000;
  * listed here (a newer one) can still be filtered by, from the address.
  */
 export const AUDIT_EVENT_TYPES = [
+  "access_request.approved",
   "access_request.cancelled",
   "access_request.expired",
+  "access_request.rejected",
   "access_request.submitted",
   "audit_log.exported",
   "account.held",
@@ -75,6 +77,10 @@ export const AUDIT_EVENT_TYPES = [
   "user.registered",
   "user_id.reminder_requested",
   "user_role.expired",
+  "user_role.lapsed",
+  "user_role.recertified",
+  "user_role.revoked",
+  "user_role.revoked_inactive",
 ] as const;
 
 export const AUDIT_OUTCOME_LABELS: Record<string, string> = {
@@ -99,8 +105,13 @@ const date = (message: string) =>
     .max(20, message)
     .transform((v, ctx) => {
       const iso = parseDateField(v);
-      if (!iso) ctx.addIssue({ code: "custom", message });
-      return iso ?? z.NEVER;
+      // The log starts in this century; far-off years are typing mistakes (and outside Eastern time's rules).
+      const year = iso ? Number(iso.slice(0, 4)) : 0;
+      if (!iso || year < 2000 || year > 2100) {
+        ctx.addIssue({ code: "custom", message });
+        return z.NEVER;
+      }
+      return iso;
     });
 
 /**

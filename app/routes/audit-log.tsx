@@ -25,7 +25,7 @@ import { useSchemaForm } from "~/lib/forms";
  * audit log that approvers and admins can read within their scope).
  * Rule: `can(actor, "audit.read")` with a strong session (a weak one steps up
  * and comes back); administrators read every event, help-desk approvers the
- * events of their programs and organizations, Security Officials those of
+ * events of their programs, Security Officials those of
  * their organizations (`auditScope`); anyone else gets the 404 of an unknown
  * page. Filters travel in the address (GET), so it works without JavaScript.
  */

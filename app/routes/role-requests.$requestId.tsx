@@ -4,16 +4,19 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, redirect, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { can, mayEver } from "~/.server/access/authorize";
 import { decideAccessRequest, loadRequestForDecision, type RequestHistoryEntry } from "~/.server/access/decisions";
+import { RECERTIFICATION_PERIOD_MS } from "~/.server/access/recertify";
 import { parseRequestId } from "~/.server/access/request-id";
 import { formFailure } from "~/.server/forms";
 import { requireCapability, requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
+import { handleRoleAction } from "~/.server/role-actions";
 import { ErrorSummary, RadioGroup, TextArea } from "~/components/fields";
 import { RequestDetails } from "~/components/request-details";
+import { RoleActions } from "~/components/role-actions";
 import { Alert } from "~/components/ui";
 import { formatDateUS } from "~/lib/access-request";
 import { ApproveSchema, DECISION_DETAILS_MAX, REJECTION_REASONS, RejectSchema } from "~/lib/decisions";
-import { formatAge, formatTime } from "~/lib/format";
+import { formatAge, formatTime, todayEastern } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
 
 /**
@@ -63,6 +66,9 @@ const COPY = {
   rejected: (id: string, name: string) => `You rejected request ${id}. ${name} has been emailed the reason.`,
   alreadyDecided: (status: string, by: string | null, at: string | null) =>
     `This request was already ${status}${by ? ` by ${by}` : ""}${at ? ` at ${at}` : ""}.`,
+  grantHeading: "The granted role",
+  grantActive: (role: string, due: string) => `${role} is active. It must be recertified by ${due}, or it lapses.`,
+  grantEnded: (reason: string | null) => `The role has ended${reason ? `: ${reason}` : ""}.`,
   history: "History",
   noHistory: "No events recorded.",
 };
@@ -83,9 +89,10 @@ const HISTORY_LABELS: Record<string, string> = {
   "access_request.rejected": "Rejected",
   "access_request.cancelled": "Cancelled by the requester",
   "access_request.expired": "Expired without a decision",
-  "access_request.reminded": "Reminder sent to the approver",
   "user_role.revoked": "Role revoked",
-  "user_role.expired": "Role ended",
+  "user_role.revoked_inactive": "Role removed: no sign-in for 60 days",
+  "user_role.expired": "Role ended on its end date",
+  "user_role.lapsed": "Role lapsed: not recertified",
   "user_role.recertified": "Role recertified",
 };
 
@@ -145,6 +152,20 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       endDate: r.endDate,
     },
     history: found.history.map((h) => ({ ...h, at: h.at.toISOString() })),
+    grant: found.grant
+      ? {
+          userRoleId: found.grant.id,
+          active: found.grant.status === "active",
+          dueDate: formatDateUS(
+            todayEastern(
+              new Date((found.grant.recertifiedAt ?? found.grant.grantedAt).getTime() + RECERTIFICATION_PERIOD_MS),
+            ),
+          ),
+          endReason: found.grant.endReason,
+          mayRecertify: mayEver(can(session.actor, "role.recertify", found.resource, context.deps.now())),
+          mayRevoke: mayEver(can(session.actor, "role.revoke", found.resource, context.deps.now())),
+        }
+      : null,
     mayDecide: pending && mayEver(can(session.actor, "request.decide", found.resource, context.deps.now())),
     decide,
     decided: decided === "approved" || decided === "rejected" ? decided : null,
@@ -156,6 +177,19 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const found = await loadOr404(context, request, params.requestId);
   const form = await request.formData().catch(() => null);
   if (!form) throw new Response("Bad Request", { status: 400 });
+  if (form.get("intent") === "recertify" || form.get("intent") === "revoke") {
+    // The role this request granted: its own rules (`role.recertify`, `role.revoke`) decide in the service.
+    const session = await requireCapability(context.deps, request, "request.read", found.resource);
+    if (form.get("userRoleId") !== found.grant?.id) throw new Response("Not Found", { status: 404 });
+    return handleRoleAction(
+      context.deps,
+      request,
+      session.actor,
+      form,
+      await getClient(context, request),
+      `/role-requests/${found.request.id}`,
+    );
+  }
   const intent = form.get("intent") === "reject" ? "reject" : "approve";
   const id = found.request.id;
   const session = await requireCapability(context.deps, request, "request.decide", found.resource, {
@@ -185,9 +219,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function ApproverRequestPage() {
-  const { request: r, facts, history, mayDecide, decide, decided, age } = useLoaderData<typeof loader>();
+  const { request: r, facts, history, mayDecide, decide, decided, age, grant } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const conflict = actionData?.result.error?.[""]?.[0];
+  const conflict =
+    actionData && "result" in actionData && actionData.formId === FORM_ID
+      ? actionData.result?.error?.[""]?.[0]
+      : undefined;
+  const notice = actionData && "notice" in actionData ? actionData.notice : undefined;
+  const problem = actionData && "problem" in actionData ? actionData.problem : undefined;
   return (
     <>
       <p>
@@ -199,9 +238,14 @@ export default function ApproverRequestPage() {
           <p>{(decided === "approved" ? COPY.approved : COPY.rejected)(r.id, facts.requesterName)}</p>
         </Alert>
       ) : null}
-      {conflict ? (
+      {conflict || problem ? (
         <Alert variant="error" role="alert">
-          <p>{conflict}</p>
+          <p>{conflict ?? problem}</p>
+        </Alert>
+      ) : null}
+      {notice ? (
+        <Alert variant="success" role="status">
+          <p>{notice}</p>
         </Alert>
       ) : null}
       {decide && mayDecide && !conflict ? <DecisionPanel kind={decide} facts={facts} id={r.id} /> : null}
@@ -234,6 +278,24 @@ export default function ApproverRequestPage() {
               {COPY.reject}
             </Link>
           </p>
+        </section>
+      ) : null}
+
+      {grant ? (
+        <section aria-labelledby="grant-heading" className="decision">
+          <h2 id="grant-heading">{COPY.grantHeading}</h2>
+          <p>{grant.active ? COPY.grantActive(facts.roleName, grant.dueDate) : COPY.grantEnded(grant.endReason)}</p>
+          {grant.active ? (
+            <RoleActions
+              target={{
+                userRoleId: grant.userRoleId,
+                roleName: facts.roleName,
+                holderName: facts.requesterName,
+                mayRecertify: grant.mayRecertify,
+                mayRevoke: grant.mayRevoke,
+              }}
+            />
+          ) : null}
         </section>
       ) : null}
 

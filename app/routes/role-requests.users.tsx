@@ -1,17 +1,13 @@
-import { getFormProps } from "@conform-to/react";
-import { parseWithZod } from "@conform-to/zod/v4";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { loadOrganizationRoster, type RosterEntry, revokeRole } from "~/.server/access/decisions";
-import { formFailure, formSuccess } from "~/.server/forms";
-import { refuse, requireCapability } from "~/.server/guards";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { loadOrganizationRoster, type RosterEntry } from "~/.server/access/decisions";
+import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
-import { ErrorSummary, TextArea } from "~/components/fields";
+import { handleRoleAction } from "~/.server/role-actions";
+import { RoleActions } from "~/components/role-actions";
 import { Alert } from "~/components/ui";
 import { formatDateUS } from "~/lib/access-request";
-import { DECISION_DETAILS_MAX, RevokeSchema } from "~/lib/decisions";
-import { formatTime } from "~/lib/format";
-import { useSchemaForm } from "~/lib/forms";
+import { formatTime, todayEastern } from "~/lib/format";
 
 /**
  * "Users at My Organizations" (Security Official tools): for each organization
@@ -42,14 +38,6 @@ const COPY = {
   lastSignIn: "Last sign-in",
   never: "Never",
   recertifyBy: "Recertify by",
-  revokeSummary: (role: string, name: string) => `Revoke ${role} from ${name}`,
-  revokeText: (role: string, name: string) =>
-    `${name} loses the ${role} role at once and is emailed your reason. To get it back they must request it again.`,
-  reason: "Reason for revoking",
-  reasonHint: "The user reads this in the email.",
-  revokeYes: "Revoke role",
-  revoked: (role: string, name: string) => `${name}'s ${role} role was revoked, and ${name} has been emailed.`,
-  notActive: "This role had already ended, so nothing changed.",
 };
 
 const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
@@ -66,22 +54,21 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireCapability(context.deps, request, "organization_roster.read");
   const form = await request.formData().catch(() => null);
   if (!form) throw new Response("Bad Request", { status: 400 });
-  const submission = parseWithZod(form, { schema: RevokeSchema });
-  const formId = `revoke-${String(form.get("userRoleId") ?? "").slice(0, 100)}`;
-  if (submission.status !== "success") return formFailure(formId, submission);
-  const outcome = await revokeRole(context.deps, session.actor, submission.value, await getClient(context, request));
-  if (outcome.ok) {
-    return formSuccess(formId, submission, { notice: COPY.revoked(outcome.roleName, outcome.holderName) });
-  }
-  if (outcome.code === "not_found") throw new Response("Not Found", { status: 404 });
-  if (outcome.code === "refused") refuse(outcome.decision, request, "/role-requests/users");
-  return formFailure(formId, submission, { formErrors: [COPY.notActive] }, 409);
+  return handleRoleAction(
+    context.deps,
+    request,
+    session.actor,
+    form,
+    await getClient(context, request),
+    "/role-requests/users",
+  );
 }
 
 export default function Roster() {
   const { organizations, me } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const notice = actionData && "done" in actionData ? actionData.done?.notice : undefined;
+  const notice = actionData && "notice" in actionData ? actionData.notice : undefined;
+  const problem = actionData && "problem" in actionData ? actionData.problem : undefined;
   return (
     <>
       <p className="eyebrow">{COPY.section}</p>
@@ -93,6 +80,11 @@ export default function Roster() {
       {notice ? (
         <Alert variant="success" role="status">
           <p>{notice}</p>
+        </Alert>
+      ) : null}
+      {problem ? (
+        <Alert variant="warning" role="alert">
+          <p>{problem}</p>
         </Alert>
       ) : null}
       {organizations.map((org) => (
@@ -138,34 +130,22 @@ function RosterCard({ entry: e, me }: { entry: RosterEntry & { grantedAt: Date |
           {formatDateUS(e.startDate) || formatDateUS(new Date(e.grantedAt).toISOString().slice(0, 10))} –{" "}
           {e.endDate ? formatDateUS(e.endDate) : COPY.noEnd}
         </dd>
-        <dt>{COPY.recertifyBy}</dt>
-        <dd>{formatDateUS(new Date(certifiedAt.getTime() + YEAR_MS).toISOString().slice(0, 10))}</dd>
+        {e.recertifiable ? (
+          <>
+            <dt>{COPY.recertifyBy}</dt>
+            <dd>{formatDateUS(todayEastern(new Date(certifiedAt.getTime() + YEAR_MS)))}</dd>
+          </>
+        ) : null}
       </dl>
-      {e.mayRevoke ? <RevokeForm entry={e} /> : null}
+      <RoleActions
+        target={{
+          userRoleId: e.userRoleId,
+          roleName: e.roleName,
+          holderName: e.name,
+          mayRecertify: e.mayRecertify,
+          mayRevoke: e.mayRevoke,
+        }}
+      />
     </li>
-  );
-}
-
-function RevokeForm({ entry: e }: { entry: RosterEntry }) {
-  const actionData = useActionData<typeof action>();
-  const formId = `revoke-${e.userRoleId}`;
-  const [form, fields] = useSchemaForm({ id: formId, schema: RevokeSchema, actionData });
-  const failed = actionData?.formId === formId && actionData.result.status === "error";
-  return (
-    <details className="confirm" open={failed || undefined}>
-      <summary className="ds-c-button ds-c-button--small">{COPY.revokeSummary(e.roleName, e.name)}</summary>
-      <p>{COPY.revokeText(e.roleName, e.name)}</p>
-      <Form method="post" {...getFormProps(form)}>
-        <ErrorSummary form={form} />
-        <input type="hidden" name="intent" value="revoke" />
-        <input type="hidden" name="userRoleId" value={e.userRoleId} />
-        <TextArea field={fields.reason} label={COPY.reason} hint={COPY.reasonHint} max={DECISION_DETAILS_MAX} />
-        <div className="actions">
-          <button type="submit" className="ds-c-button ds-c-button--danger">
-            {COPY.revokeYes}
-          </button>
-        </div>
-      </Form>
-    </details>
   );
 }

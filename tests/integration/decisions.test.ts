@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../app/.server/access/authorize";
-import { decideAccessRequest } from "../../app/.server/access/decisions";
+import { decideAccessRequest, revokeRole } from "../../app/.server/access/decisions";
 import { newRequestId } from "../../app/.server/access/request-id";
 import { createDeps } from "../../app/.server/deps";
 import type { Mailer } from "../../app/.server/mail/mailer";
@@ -87,7 +87,7 @@ async function pendingRequest(input: {
       input.organizationId,
       await role(input.roleCode ?? "END_USER"),
       input.kind ?? "security_official",
-      new Date().toISOString().slice(0, 10),
+      new Date().toLocaleDateString("en-CA", { timeZone: "America/New_York" }),
       input.endDate === undefined ? "2099-12-31" : input.endDate,
       `sk-${requestId}`,
       input.createdAt ?? Date.now(),
@@ -525,5 +525,121 @@ describe("Users at My Organizations", () => {
     const helpDesk = await signedIn("Hope", "Helpdesk");
     await grant(helpDesk.user.id, "HELP_DESK_APPROVER", { programId: await program("QIES") });
     expect((await helpDesk.browser.get("/role-requests/users")).status).toBe(404);
+  });
+});
+
+describe("recertifying and the limits of the help desk", () => {
+  it("a Security Official recertifies from Users at My Organizations; the help desk from the request page that granted the role", async () => {
+    const org = await qarmOrg(13);
+    const so = await signedIn("Remy", "Recert");
+    await grant(so.user.id, "OSO", { organizationId: org });
+    const helpDesk = await signedIn("Hedda", "Recert");
+    await grant(helpDesk.user.id, "HELP_DESK_APPROVER", { programId: await program("QIES") });
+    const holder = await createUser({ firstName: "Holly", lastName: "Holder" });
+    const requestId = await pendingRequest({ userId: holder.id, organizationId: org });
+    expect((await so.browser.post(`/role-requests/${requestId}`, { intent: "approve" })).status).toBe(302);
+    const role = await one<{ id: string }>("SELECT id FROM user_roles WHERE access_request_id = ?", requestId);
+    const yearAgo = Date.now() - 300 * 86400000;
+    await env.DB.prepare("UPDATE user_roles SET recertified_at = ? WHERE id = ?").bind(yearAgo, role.id).run();
+
+    const roster = await (await so.browser.get("/role-requests/users")).text();
+    expect(roster).toContain("Recertify: Holly Holder still needs End User");
+    const bySo = await so.browser.post("/role-requests/users", { intent: "recertify", userRoleId: role.id });
+    expect(bySo.status).toBe(200);
+    expect(await bySo.text()).toContain("The role is recertified.");
+    const after = await one<{ recertified_at: number; recertified_by_user_id: string }>(
+      "SELECT recertified_at, recertified_by_user_id FROM user_roles WHERE id = ?",
+      role.id,
+    );
+    expect(after.recertified_at).toBeGreaterThan(yearAgo);
+    expect(after.recertified_by_user_id).toBe(so.user.id);
+
+    await env.DB.prepare("UPDATE user_roles SET recertified_at = ? WHERE id = ?").bind(yearAgo, role.id).run();
+    const page = await (await helpDesk.browser.get(`/role-requests/${requestId}`)).text();
+    expect(page).toContain("The granted role");
+    const byDesk = await helpDesk.browser.post(`/role-requests/${requestId}`, {
+      intent: "recertify",
+      userRoleId: role.id,
+    });
+    expect(byDesk.status).toBe(200);
+    expect(
+      (
+        await one<{ recertified_by_user_id: string }>(
+          "SELECT recertified_by_user_id FROM user_roles WHERE id = ?",
+          role.id,
+        )
+      ).recertified_by_user_id,
+    ).toBe(helpDesk.user.id);
+    // Another role's id through this request's page is refused.
+    const other = await one<{ id: string }>("SELECT id FROM user_roles WHERE user_id = ?", so.user.id);
+    expect(
+      (await helpDesk.browser.post(`/role-requests/${requestId}`, { intent: "recertify", userRoleId: other.id }))
+        .status,
+    ).toBe(404);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM audit_events WHERE event_type = 'user_role.recertified' AND subject_user_id = ?",
+        holder.id,
+      ),
+    ).toBe(2);
+  });
+
+  it("nobody revokes or recertifies help-desk or administrator roles here, and the help desk only acts within a program", async () => {
+    const hq = await id("SELECT id FROM organizations WHERE external_key = 'cms:hq'");
+    const qies = await program("QIES");
+    const desk = await createUser({ firstName: "Dee", lastName: "Desk" });
+    const peer = await createUser({ firstName: "Pia", lastName: "Peer" });
+    const admin = await createUser({ firstName: "Ada", lastName: "Admin" });
+    const member = await createUser({ firstName: "Mo", lastName: "Member" });
+    await grant(peer.id, "HELP_DESK_APPROVER", { programId: qies, organizationId: hq });
+    await grant(admin.id, "HELP_DESK_ADMINISTRATOR", { organizationId: hq });
+    await grant(member.id, "END_USER", { organizationId: hq });
+    const actor: Actor = {
+      ...actorFor(desk.id, hq),
+      roles: [
+        {
+          roleCode: "HELP_DESK_APPROVER",
+          programId: qies,
+          organizationId: hq,
+          isSecurityOfficial: false,
+          isHelpDesk: true,
+          isAdmin: false,
+        },
+      ],
+    };
+    const deps = createDeps(env);
+    for (const holder of [peer.id, admin.id, member.id]) {
+      const role = await one<{ id: string }>("SELECT id FROM user_roles WHERE user_id = ?", holder);
+      const outcome = await revokeRole(
+        deps,
+        actor,
+        { userRoleId: role.id, reason: "Testing limits" },
+        {
+          ip: null,
+          userAgent: null,
+        },
+      );
+      expect(outcome).toEqual({ ok: false, code: "not_found" });
+      expect((await one<{ status: string }>("SELECT status FROM user_roles WHERE id = ?", role.id)).status).toBe(
+        "active",
+      );
+    }
+    // A Security Official of the organization may not revoke its help desk or administrators either.
+    const so: Actor = actorFor(desk.id, hq);
+    const adminRole = await one<{ id: string }>("SELECT id FROM user_roles WHERE user_id = ?", admin.id);
+    expect(
+      await revokeRole(deps, so, { userRoleId: adminRole.id, reason: "No" }, { ip: null, userAgent: null }),
+    ).toEqual({ ok: false, code: "not_found" });
+  });
+
+  it("the queue stays closed for a day after a password reset proven only by weak factors", async () => {
+    const helpDesk = await signedIn("Rhea", "Restricted");
+    await grant(helpDesk.user.id, "HELP_DESK_APPROVER", {});
+    await env.DB.prepare("UPDATE users SET restricted_until = ? WHERE id = ?")
+      .bind(Date.now() + 86400000, helpDesk.user.id)
+      .run();
+    const response = await helpDesk.browser.get("/role-requests");
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toMatch(/^\/account-restricted\?/);
   });
 });

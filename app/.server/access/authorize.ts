@@ -48,6 +48,8 @@ export interface Resource {
   programId?: number | null;
   /** The first Security Official of an organization is decided by the help desk. */
   firstSecurityOfficial?: boolean;
+  /** A help-desk or administrator role: granted and ended in administration only, never by approvers. */
+  administeredRole?: boolean;
 }
 
 export type Action =
@@ -159,9 +161,14 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
     case "role.recertify": {
       // Nobody decides their own request or removes their own role this way.
       if (resource.ownerUserId === actor.userId) return deny("forbidden");
+      if (resource.administeredRole && (action === "role.revoke" || action === "role.recertify"))
+        return deny("forbidden");
+      // The help desk acts within a program: a role or request without one is not theirs
+      // (help-desk and administrator roles are managed in administration).
+      const helpDesk = resource.programId != null && isHelpDeskFor(actor, resource.programId);
       const allowed = resource.firstSecurityOfficial
-        ? isHelpDeskFor(actor, resource.programId)
-        : isSecurityOfficialOf(actor, resource.organizationId) || isHelpDeskFor(actor, resource.programId);
+        ? helpDesk
+        : isSecurityOfficialOf(actor, resource.organizationId) || helpDesk;
       if (!allowed) return deny("forbidden");
       if (restricted) return restricted;
       // Reading needs a strong session; deciding, a strong factor from the last 15 minutes.
@@ -176,6 +183,7 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
           ? actor.roles.some((r) => r.isHelpDesk || (r.isSecurityOfficial && r.organizationId != null))
           : actor.roles.some((r) => r.isSecurityOfficial && r.organizationId != null);
       if (!approves) return deny("forbidden");
+      if (restricted) return restricted;
       return actor.assurance === "strong" ? ALLOW : deny("step_up");
     }
     case "proofing_review.read":
@@ -226,7 +234,6 @@ export function auditScope(actor: Pick<Actor, "roles">): AuditScope | null {
     if (r.isHelpDesk) {
       if (r.programId === null) allPrograms = true;
       else programIds.add(r.programId);
-      if (r.organizationId !== null) organizationIds.add(r.organizationId);
     }
     if (r.isSecurityOfficial && r.organizationId !== null) organizationIds.add(r.organizationId);
   }

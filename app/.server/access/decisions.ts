@@ -191,7 +191,7 @@ export interface RequestHistoryEntry {
 
 /** A request with everything an approver needs: its facts for `can()`, the requester, the decision and its history. */
 export async function loadRequestForDecision(deps: Pick<Deps, "db">, id: string) {
-  const [rows, history] = await deps.db.batch([
+  const [rows, history, grants] = await deps.db.batch([
     deps.db
       .select({
         id: sql<string>`${accessRequests.id}`.as("request_id"),
@@ -244,6 +244,18 @@ export async function loadRequestForDecision(deps: Pick<Deps, "db">, id: string)
       .where(eq(auditEvents.accessRequestId, id))
       .orderBy(auditEvents.occurredAt, auditEvents.id)
       .limit(100),
+    deps.db
+      .select({
+        id: userRoles.id,
+        status: userRoles.status,
+        grantedAt: userRoles.grantedAt,
+        recertifiedAt: userRoles.recertifiedAt,
+        endedAt: userRoles.endedAt,
+        endReason: userRoles.endReason,
+      })
+      .from(userRoles)
+      .where(eq(userRoles.accessRequestId, id))
+      .limit(1),
   ]);
   const r = rows[0];
   if (!r) return null;
@@ -260,6 +272,8 @@ export async function loadRequestForDecision(deps: Pick<Deps, "db">, id: string)
           ? "Help desk"
           : "Security Official",
     },
+    /** The role an approval granted, if any. */
+    grant: grants[0] ?? null,
     history: history.map(
       (h): RequestHistoryEntry => ({
         at: h.at,
@@ -426,6 +440,10 @@ export interface RosterEntry {
   recertifiedAt: Date | null;
   grantedAt: Date;
   mayRevoke: boolean;
+  /** Granted through a request, so recertified yearly. */
+  recertifiable: boolean;
+  /** Recertifiable, and the actor may recertify it. */
+  mayRecertify: boolean;
 }
 
 export interface RosterOrganization {
@@ -463,10 +481,12 @@ export async function loadOrganizationRoster(
       lastSignInAt: users.lastSignInAt,
       roleName: sql<string>`${roles.name}`.as("role_name"),
       programName: sql<string | null>`${programs.name}`.as("program_name"),
+      administered: sql<number>`(${roles.isHelpDesk} OR ${roles.isAdmin})`.as("administered"),
       startDate: userRoles.startDate,
       endDate: userRoles.endDate,
       recertifiedAt: userRoles.recertifiedAt,
       grantedAt: userRoles.grantedAt,
+      accessRequestId: userRoles.accessRequestId,
     })
     .from(userRoles)
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
@@ -481,7 +501,12 @@ export async function loadOrganizationRoster(
   for (const r of rows) {
     const org = byOrg.get(r.organizationId!)!;
     org.name = r.organizationName;
-    const resource = { ownerUserId: r.userId, organizationId: r.organizationId, programId: r.programId };
+    const resource = {
+      ownerUserId: r.userId,
+      organizationId: r.organizationId,
+      programId: r.programId,
+      administeredRole: Boolean(r.administered),
+    };
     org.entries.push({
       userRoleId: r.userRoleId,
       userId: r.userId,
@@ -496,6 +521,8 @@ export async function loadOrganizationRoster(
       recertifiedAt: r.recertifiedAt,
       grantedAt: r.grantedAt,
       mayRevoke: mayEver(can(actor, "role.revoke", resource, now)),
+      recertifiable: r.accessRequestId !== null,
+      mayRecertify: r.accessRequestId !== null && mayEver(can(actor, "role.recertify", resource, now)),
     });
   }
   // Organizations without anyone else still appear, named.
@@ -534,6 +561,8 @@ export async function revokeRole(
       programId: userRoles.programId,
       status: userRoles.status,
       roleName: roles.name,
+      isHelpDesk: roles.isHelpDesk,
+      isAdmin: roles.isAdmin,
       organizationName: organizations.name,
       programName: programs.name,
       firstName: users.firstName,
@@ -552,7 +581,12 @@ export async function revokeRole(
   const decision = can(
     actor,
     "role.revoke",
-    { ownerUserId: row.userId, organizationId: row.organizationId, programId: row.programId },
+    {
+      ownerUserId: row.userId,
+      organizationId: row.organizationId,
+      programId: row.programId,
+      administeredRole: row.isHelpDesk || row.isAdmin,
+    },
     deps.now(),
   );
   if (!decision.ok)

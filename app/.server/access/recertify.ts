@@ -77,6 +77,7 @@ async function loadRole(deps: Pick<Deps, "db">, userRoleId: string) {
       base: recertificationBase,
       recertifiedAt: userRoles.recertifiedAt,
       roleCode: roles.code,
+      administered: sql<number>`(${roles.isHelpDesk} OR ${roles.isAdmin})`,
     })
     .from(userRoles)
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
@@ -104,7 +105,12 @@ export async function recertifyRole(
   const decision = can(
     actor,
     "role.recertify",
-    { ownerUserId: role.userId, organizationId: role.organizationId, programId: role.programId },
+    {
+      ownerUserId: role.userId,
+      organizationId: role.organizationId,
+      programId: role.programId,
+      administeredRole: Boolean(role.administered),
+    },
     now,
   );
   if (!decision.ok) {

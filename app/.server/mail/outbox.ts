@@ -19,6 +19,11 @@ import type { TemplateData, TemplateName } from "./templates";
 export const OUTBOX_CLAIM_MS = 60 * 1000;
 /** Queued rows are kept this long as the record that an email was caused (jobs key reminders on them). */
 export const OUTBOX_RETENTION_MS = 400 * 24 * 60 * 60 * 1000;
+/**
+ * A row that could not be queued this many times stays (unqueued, for a person
+ * to look at) instead of being retried forever.
+ */
+export const MAX_OUTBOX_ATTEMPTS = 10;
 /** Queues.sendBatch takes at most 100 messages. */
 const DRAIN_LIMIT = 100;
 
@@ -97,6 +102,7 @@ export async function drainOutbox(
         and(
           isNull(outbox.queuedAt),
           or(isNull(outbox.claimedAt), lt(outbox.claimedAt, new Date(now.getTime() - OUTBOX_CLAIM_MS))),
+          lt(outbox.attempts, MAX_OUTBOX_ATTEMPTS),
           only ? inArray(outbox.idempotencyKey, only) : undefined,
         ),
       )
@@ -116,58 +122,69 @@ export async function drainOutbox(
     if (claimed.length === 0) return total;
 
     const messages: EmailQueueMessage[] = [];
+    const opened: number[] = [];
     for (const row of claimed) {
-      if (!row.sealed) continue;
-      const plain = await openSecret(
-        deps.env.TOTP_ENCRYPTION_KEY,
-        new Uint8Array(row.sealed),
-        associatedData(row.idempotencyKey),
-      );
-      messages.push(JSON.parse(new TextDecoder().decode(plain)) as EmailQueueMessage);
+      try {
+        const plain = await openSecret(
+          deps.env.TOTP_ENCRYPTION_KEY,
+          new Uint8Array(row.sealed ?? []),
+          associatedData(row.idempotencyKey),
+        );
+        messages.push(JSON.parse(new TextDecoder().decode(plain)) as EmailQueueMessage);
+        opened.push(row.id);
+      } catch (error) {
+        // One unreadable row (a rotated key, say) must not hold up the others: it stays
+        // claimed, is tried again later, and after MAX_OUTBOX_ATTEMPTS waits for a person.
+        console.error(
+          JSON.stringify({ level: "error", msg: "outbox row unreadable", id: row.id, error: String(error) }),
+        );
+      }
     }
-    await deps.enqueue(messages);
-    await deps.db
-      .update(outbox)
-      .set({ queuedAt: deps.now(), sealed: null })
-      .where(
-        and(
-          inArray(
-            outbox.id,
-            claimed.map((r) => r.id),
-          ),
-          eq(outbox.claimedAt, now),
-        ),
-      );
-    total += claimed.length;
+    if (messages.length > 0) {
+      await deps.enqueue(messages);
+      await deps.db
+        .update(outbox)
+        .set({ queuedAt: deps.now(), sealed: null })
+        .where(and(inArray(outbox.id, opened), eq(outbox.claimedAt, now)));
+    }
+    total += opened.length;
     if (only || claimed.length < DRAIN_LIMIT) return total;
   }
 }
 
 /**
  * Drains after a request's batch without failing the request: the state change
- * is already written, and the cron will queue whatever this could not.
+ * is already written, and the cron will queue whatever this could not. In a
+ * Worker request it runs after the response (`waitUntil`), so whether an email
+ * was caused never shows in the response's timing.
  */
 export async function drainAfterWrite(
-  deps: Pick<Deps, "db" | "env" | "now" | "enqueue" | "traceId">,
+  deps: Pick<Deps, "db" | "env" | "now" | "enqueue" | "traceId" | "waitUntil">,
   entries: readonly (string | OutboxEntry)[],
 ): Promise<void> {
-  try {
-    await drainOutbox(deps, entries);
-  } catch (error) {
-    console.error(
-      JSON.stringify({
-        level: "warn",
-        traceId: deps.traceId,
-        msg: "outbox drain deferred to cron",
-        error: String(error),
-      }),
-    );
-  }
+  const work = drainOutbox(deps, entries).then(
+    () => undefined,
+    (error) => {
+      console.error(
+        JSON.stringify({
+          level: "warn",
+          traceId: deps.traceId,
+          msg: "outbox drain deferred to cron",
+          error: String(error),
+        }),
+      );
+    },
+  );
+  if (deps.waitUntil) deps.waitUntil(work);
+  else await work;
 }
 
-/** Housekeeping: queued rows past OUTBOX_RETENTION_MS. */
+/** Housekeeping: queued rows past OUTBOX_RETENTION_MS, and stuck ones as old. */
 export function purgeOutbox(deps: Pick<Deps, "db" | "now">) {
-  return deps.db.delete(outbox).where(lt(outbox.queuedAt, new Date(deps.now().getTime() - OUTBOX_RETENTION_MS)));
+  const before = new Date(deps.now().getTime() - OUTBOX_RETENTION_MS);
+  return deps.db
+    .delete(outbox)
+    .where(or(lt(outbox.queuedAt, before), and(isNull(outbox.queuedAt), lt(outbox.createdAt, before))));
 }
 
 /**

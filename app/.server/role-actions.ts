@@ -1,0 +1,63 @@
+import { parseWithZod } from "@conform-to/zod/v4";
+import { formatDateUS } from "~/lib/access-request";
+import { RevokeSchema } from "~/lib/decisions";
+import { todayEastern } from "~/lib/format";
+import type { Actor } from "./access/authorize";
+import { revokeRole } from "./access/decisions";
+import { recertifyRole } from "./access/recertify";
+import type { Deps } from "./deps";
+import { formFailure, formSuccess } from "./forms";
+import { refuse } from "./guards";
+import type { Client } from "./http";
+
+/**
+ * The Remix door for "Recertify" and "Revoke" (`~/components/role-actions`):
+ * the services decide with `can()`; a refusal becomes a 404, the step-up
+ * screen or the restriction screen, and back to `returnTo`.
+ */
+
+const COPY = {
+  revoked: (role: string, name: string) => `${name}'s ${role} role was revoked, and ${name} has been emailed.`,
+  notActive: "This role had already ended, so nothing changed.",
+  recertified: (due: string) => `The role is recertified. The next recertification is due by ${due}.`,
+  notRecertifiable: "This role is not recertified here: it has ended, or it was granted by an administrator.",
+};
+
+export async function handleRoleAction(
+  deps: Deps,
+  request: Request,
+  actor: Actor,
+  form: FormData,
+  client: Client,
+  returnTo: string,
+) {
+  const intent = form.get("intent");
+  if (intent === "recertify") {
+    const userRoleId = String(form.get("userRoleId") ?? "").slice(0, 100);
+    const outcome = await recertifyRole(deps, actor, userRoleId, client);
+    if (outcome.ok) return { formId: "recertify", notice: COPY.recertified(formatDateUS(todayEastern(outcome.dueAt))) };
+    switch (outcome.code) {
+      case "not_found":
+      case "own_role":
+        throw new Response("Not Found", { status: 404 });
+      case "step_up":
+        return refuse({ ok: false, reason: "step_up" }, request, returnTo);
+      case "restricted":
+        return refuse({ ok: false, reason: "restricted", until: outcome.until }, request, returnTo);
+      default:
+        return { formId: "recertify", problem: COPY.notRecertifiable };
+    }
+  }
+  if (intent === "revoke") {
+    const submission = parseWithZod(form, { schema: RevokeSchema });
+    const formId = `revoke-${String(form.get("userRoleId") ?? "").slice(0, 100)}`;
+    if (submission.status !== "success") return formFailure(formId, submission);
+    const outcome = await revokeRole(deps, actor, submission.value, client);
+    if (outcome.ok)
+      return { ...formSuccess(formId, submission, null), notice: COPY.revoked(outcome.roleName, outcome.holderName) };
+    if (outcome.code === "not_found") throw new Response("Not Found", { status: 404 });
+    if (outcome.code === "refused") return refuse(outcome.decision, request, returnTo);
+    return formFailure(formId, submission, { formErrors: [COPY.notActive] }, 409);
+  }
+  throw new Response("Bad Request", { status: 400 });
+}
