@@ -328,6 +328,13 @@ describe("filters", () => {
     expect(html).not.toContain("audit-filters-to-error");
     expect(html).toContain("Correct the filters above to see events.");
 
+    // Years the log cannot hold are refused by their field, not a server error.
+    for (const far of ["from=01/01/1800", "to=12/31/9999"]) {
+      const response = await browser.get(`${PAGE}?${far}`);
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain(`id="audit-filters-${far.slice(0, far.indexOf("="))}-error"`);
+    }
+
     // A To before the From, a malformed Request ID and User ID: each says so by its own field.
     const backwards = await (await browser.get(`${PAGE}?from=03/02/2026&to=03/01/2026`)).text();
     expect(backwards).toContain('id="audit-filters-to-error"');

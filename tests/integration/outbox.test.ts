@@ -302,3 +302,29 @@ describe("outbox: no state change, no email", () => {
     expect(queue.sent.filter((m) => m.to === user.email)).toHaveLength(1);
   });
 });
+
+describe("outbox: one bad row holds up nothing", () => {
+  it("a row that cannot be opened is skipped while the others are queued, and after 10 tries it is left for a person", async () => {
+    const queue = collectingQueue();
+    const deps = depsWith(queue.enqueue);
+    const good = await outboxEmail(deps, { template: "test", to: "good@example.test", data: { note: "good" } });
+    const bad = await outboxEmail(deps, { template: "test", to: "bad@example.test", data: { note: "bad" } });
+    // Sealed for another key: what a rotated encryption key would leave behind.
+    const moved = { ...bad, idempotencyKey: `test:moved-${crypto.randomUUID()}` };
+    await deps.db.batch([outboxInsert(deps, moved), outboxInsert(deps, good)]);
+
+    const first = await drainOutbox(deps, [moved, good]);
+    expect(first).toBe(1);
+    expect(queue.count(good.idempotencyKey)).toBe(1);
+    expect((await outboxRow(moved.idempotencyKey))?.queued_at ?? null).toBeNull();
+
+    // Each later drain (after the claim goes stale) tries it again, ten times in all.
+    for (let i = 1; i <= 12; i++)
+      await drainOutbox(depsWith(queue.enqueue, new Date(Date.now() + i * 2 * OUTBOX_CLAIM_MS)), [moved]);
+    const row = await env.DB.prepare("SELECT attempts, queued_at FROM outbox WHERE idempotency_key = ?")
+      .bind(moved.idempotencyKey)
+      .first<{ attempts: number; queued_at: number | null }>();
+    expect(row).toEqual({ attempts: 10, queued_at: null });
+    expect(queue.sent).toHaveLength(1);
+  });
+});
