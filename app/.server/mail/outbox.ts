@@ -6,7 +6,7 @@ import type { EmailQueueMessage } from "./messages";
 import type { TemplateData, TemplateName } from "./templates";
 
 /**
- * The outbox (SPEC 2.7, docs/decisions/2026-11-23-outbox.md).
+ * The outbox (SPEC 2.7, docs/decisions/2026-11-23-outbox-and-approvals.md).
  *
  * A service that changes state and emails about it builds the email with
  * `outboxEmail` before its batch, puts `outboxInsert(deps, entry, onlyIf?)` in
