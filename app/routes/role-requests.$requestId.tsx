@@ -34,7 +34,7 @@ import { useSchemaForm } from "~/lib/forms";
 const COPY = {
   title: (id: string) => `Access request ${id} - CMS.gov | QualityNet`,
   back: "Back to Pending Requests",
-  heading: (id: string) => `Access request ${id}`,
+  heading: "Access request",
   requester: "Requester",
   userId: "User ID",
   email: "Email",
@@ -232,7 +232,9 @@ export default function ApproverRequestPage() {
       <p>
         <Link to="/role-requests">{COPY.back}</Link>
       </p>
-      <h1>{COPY.heading(r.id)}</h1>
+      <h1>
+        {COPY.heading} <span className="nowrap">{r.id}</span>
+      </h1>
       {decided ? (
         <Alert variant="success" role="status">
           <p>{(decided === "approved" ? COPY.approved : COPY.rejected)(r.id, facts.requesterName)}</p>

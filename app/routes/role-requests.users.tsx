@@ -127,7 +127,7 @@ function RosterCard({ entry: e, me }: { entry: RosterEntry & { grantedAt: Date |
         <dd>{e.lastSignInAt ? formatTime(new Date(e.lastSignInAt)) : COPY.never}</dd>
         <dt>{COPY.dates}</dt>
         <dd>
-          {formatDateUS(e.startDate) || formatDateUS(new Date(e.grantedAt).toISOString().slice(0, 10))} –{" "}
+          {formatDateUS(e.startDate) || formatDateUS(todayEastern(new Date(e.grantedAt)))} –{" "}
           {e.endDate ? formatDateUS(e.endDate) : COPY.noEnd}
         </dd>
         {e.recertifiable ? (
