@@ -1,6 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { Form, useActionData } from "@remix-run/react";
 import { ErrorSummary, TextArea } from "~/components/fields";
+import { Alert } from "~/components/ui";
 import { DECISION_DETAILS_MAX, RevokeSchema } from "~/lib/decisions";
 import { type FormActionData, useSchemaForm } from "~/lib/forms";
 
@@ -70,4 +71,22 @@ function RevokeForm({ target: t }: { target: RoleActionTarget }) {
       </Form>
     </details>
   );
+}
+
+/** What the last "Recertify" or "Revoke" did (`handleRoleAction`'s `notice`), or why it did nothing (`problem`). */
+export function RoleActionOutcome() {
+  const actionData = useActionData<{ notice?: string; problem?: string }>();
+  if (actionData?.notice)
+    return (
+      <Alert variant="success" role="status">
+        <p>{actionData.notice}</p>
+      </Alert>
+    );
+  if (actionData?.problem)
+    return (
+      <Alert variant="warning" role="alert">
+        <p>{actionData.problem}</p>
+      </Alert>
+    );
+  return null;
 }

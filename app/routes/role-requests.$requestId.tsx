@@ -12,7 +12,7 @@ import { getClient } from "~/.server/http";
 import { handleRoleAction } from "~/.server/role-actions";
 import { ErrorSummary, RadioGroup, TextArea } from "~/components/fields";
 import { RequestDetails } from "~/components/request-details";
-import { RoleActions } from "~/components/role-actions";
+import { RoleActionOutcome, RoleActions } from "~/components/role-actions";
 import { Alert } from "~/components/ui";
 import { formatDateUS } from "~/lib/access-request";
 import { ApproveSchema, DECISION_DETAILS_MAX, REJECTION_REASONS, RejectSchema } from "~/lib/decisions";
@@ -225,8 +225,6 @@ export default function ApproverRequestPage() {
     actionData && "result" in actionData && actionData.formId === FORM_ID
       ? actionData.result?.error?.[""]?.[0]
       : undefined;
-  const notice = actionData && "notice" in actionData ? actionData.notice : undefined;
-  const problem = actionData && "problem" in actionData ? actionData.problem : undefined;
   return (
     <>
       <p>
@@ -240,16 +238,12 @@ export default function ApproverRequestPage() {
           <p>{(decided === "approved" ? COPY.approved : COPY.rejected)(r.id, facts.requesterName)}</p>
         </Alert>
       ) : null}
-      {conflict || problem ? (
+      {conflict ? (
         <Alert variant="error" role="alert">
-          <p>{conflict ?? problem}</p>
+          <p>{conflict}</p>
         </Alert>
       ) : null}
-      {notice ? (
-        <Alert variant="success" role="status">
-          <p>{notice}</p>
-        </Alert>
-      ) : null}
+      <RoleActionOutcome />
       {decide && mayDecide && !conflict ? <DecisionPanel kind={decide} facts={facts} id={r.id} /> : null}
 
       {r.status === "pending" ? <p className="ds-u-font-weight--bold">{COPY.waiting(age)}</p> : null}

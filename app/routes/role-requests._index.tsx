@@ -90,37 +90,13 @@ export default function PendingRequests() {
       </p>
 
       <Form method="get" className="queue-filters" aria-label={COPY.filters}>
-        <div className="ds-c-field-wrapper">
-          <label className="ds-c-label" htmlFor="queue-organization">
-            {COPY.organization}
-          </label>
-          <select
-            id="queue-organization"
-            name="organization"
-            className="ds-c-field"
-            defaultValue={filters.organizationId ?? ""}
-          >
-            <option value="">{COPY.all}</option>
-            {organizations.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="ds-c-field-wrapper">
-          <label className="ds-c-label" htmlFor="queue-program">
-            {COPY.program}
-          </label>
-          <select id="queue-program" name="program" className="ds-c-field" defaultValue={filters.programId ?? ""}>
-            <option value="">{COPY.all}</option>
-            {programs.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          name="organization"
+          label={COPY.organization}
+          value={filters.organizationId}
+          options={organizations}
+        />
+        <FilterSelect name="program" label={COPY.program} value={filters.programId} options={programs} />
         <div className="actions">
           <button type="submit" className="ds-c-button">
             {COPY.apply}
@@ -180,5 +156,34 @@ export default function PendingRequests() {
       )}
       {pages > 1 ? <Pagination currentPage={filters.page} totalPages={pages} renderHref={query} /> : null}
     </>
+  );
+}
+
+/** One of the queue's filters: "All", or one of the organizations or programs that have requests waiting. */
+function FilterSelect({
+  name,
+  label,
+  value,
+  options,
+}: {
+  name: string;
+  label: string;
+  value: number | undefined;
+  options: { id: number; name: string }[];
+}) {
+  return (
+    <div className="ds-c-field-wrapper">
+      <label className="ds-c-label" htmlFor={`queue-${name}`}>
+        {label}
+      </label>
+      <select id={`queue-${name}`} name={name} className="ds-c-field" defaultValue={value ?? ""}>
+        <option value="">{COPY.all}</option>
+        {options.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }

@@ -1,11 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { loadOrganizationRoster, type RosterEntry } from "~/.server/access/decisions";
 import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { handleRoleAction } from "~/.server/role-actions";
-import { RoleActions } from "~/components/role-actions";
-import { Alert } from "~/components/ui";
+import { RoleActionOutcome, RoleActions } from "~/components/role-actions";
 import { formatDateUS } from "~/lib/access-request";
 import { formatTime, todayEastern } from "~/lib/format";
 
@@ -66,9 +65,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function Roster() {
   const { organizations, me } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>();
-  const notice = actionData && "notice" in actionData ? actionData.notice : undefined;
-  const problem = actionData && "problem" in actionData ? actionData.problem : undefined;
   return (
     <>
       <p className="eyebrow">{COPY.section}</p>
@@ -77,16 +73,7 @@ export default function Roster() {
       <p>
         <Link to="/role-requests">{COPY.back}</Link>
       </p>
-      {notice ? (
-        <Alert variant="success" role="status">
-          <p>{notice}</p>
-        </Alert>
-      ) : null}
-      {problem ? (
-        <Alert variant="warning" role="alert">
-          <p>{problem}</p>
-        </Alert>
-      ) : null}
+      <RoleActionOutcome />
       {organizations.map((org) => (
         <section key={org.id} aria-labelledby={`org-${org.id}`} className="roster">
           <h2 id={`org-${org.id}`}>{org.name}</h2>
