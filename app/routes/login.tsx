@@ -67,8 +67,13 @@ async function requireTerms(context: LoaderFunctionArgs["context"], request: Req
   // Sign-in comes after the Terms and Conditions (SPEC 2.1).
   if (!acceptance) {
     const url = new URL(request.url);
+    const params = new URLSearchParams();
     const program = url.searchParams.get("program");
-    throw redirect(program ? `/terms?program=${encodeURIComponent(program)}` : "/terms");
+    if (program) params.set("program", program);
+    // A link that asked for sign-in (an approver's email) still leads there after the terms.
+    const redirectTo = safeRedirectPath(url.searchParams.get("redirectTo"), "");
+    if (redirectTo) params.set("redirectTo", redirectTo);
+    throw redirect(params.size > 0 ? `/terms?${params}` : "/terms");
   }
   return acceptance;
 }

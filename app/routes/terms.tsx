@@ -4,6 +4,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, re
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { acceptTerms, termsSetCookie } from "~/.server/auth/terms";
 import { formFailure } from "~/.server/forms";
+import { safeRedirectPath } from "~/.server/http";
 import { getDestinationProgram } from "~/.server/programs";
 import { ErrorSummary } from "~/components/fields";
 import { Button } from "~/components/ui";
@@ -31,8 +32,9 @@ const COPY = {
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const program = await getDestinationProgram(context.deps, new URL(request.url).searchParams.get("program"));
-  return { program };
+  const url = new URL(request.url);
+  const program = await getDestinationProgram(context.deps, url.searchParams.get("program"));
+  return { program, redirectTo: safeRedirectPath(url.searchParams.get("redirectTo"), "") };
 }
 
 const FORM_ID = "terms";
@@ -43,13 +45,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (submission.value.intent === "decline") return redirect("/?declined=1");
   const program = await getDestinationProgram(context.deps, submission.value.program ?? null);
   const acceptanceId = await acceptTerms(context.deps, { programCode: program?.code ?? null });
-  return redirect(program ? `/login?program=${encodeURIComponent(program.code)}` : "/login", {
+  const next = new URLSearchParams();
+  if (program) next.set("program", program.code);
+  const redirectTo = safeRedirectPath(submission.value.redirectTo, "");
+  if (redirectTo) next.set("redirectTo", redirectTo);
+  return redirect(next.size > 0 ? `/login?${next}` : "/login", {
     headers: { "Set-Cookie": termsSetCookie(acceptanceId) },
   });
 }
 
 export default function Terms() {
-  const { program } = useLoaderData<typeof loader>();
+  const { program, redirectTo } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [form] = useSchemaForm({
     id: FORM_ID,
@@ -74,6 +80,7 @@ export default function Terms() {
       <ErrorSummary form={form} />
       <Form method="post" className="terms-form" {...getFormProps(form)}>
         <input type="hidden" name="program" value={program?.code ?? ""} />
+        {redirectTo ? <input type="hidden" name="redirectTo" value={redirectTo} /> : null}
         <fieldset className="ds-c-fieldset">
           <legend>{COPY.question}</legend>
           <div className="actions">

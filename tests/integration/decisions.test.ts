@@ -167,12 +167,40 @@ describe("Pending Requests", () => {
     expect(weak.headers.get("Location")).toBe(`/step-up?redirectTo=${encodeURIComponent("/role-requests")}`);
   });
 
-  it("the email's link asks a signed-out approver to sign in and come back to the request", async () => {
-    const response = await new Browser().get("/role-requests/QR-ABCDEFGH");
-    expect(response.status).toBe(302);
-    expect(response.headers.get("Location")).toBe(
-      `/login?redirectTo=${encodeURIComponent("/role-requests/QR-ABCDEFGH")}`,
+  it("the email's link asks a signed-out approver to sign in and come back to the request, through the terms on a new phone", async () => {
+    const org = await qarmOrg(14);
+    const key = crypto.getRandomValues(new Uint8Array(20));
+    const approver = await createUser({ totpKey: key, firstName: "Edie", lastName: "Email" });
+    await grant(approver.id, "OSO", { organizationId: org });
+    const requester = await createUser({ firstName: "Lina", lastName: "Link" });
+    const requestId = await pendingRequest({ userId: requester.id, organizationId: org });
+    const target = `/role-requests/${requestId}`;
+
+    const phone = new Browser();
+    const first = await phone.get(target);
+    expect(first.headers.get("Location")).toBe(`/login?redirectTo=${encodeURIComponent(target)}`);
+    const login = await phone.get(first.headers.get("Location")!);
+    expect(login.headers.get("Location")).toBe(`/terms?redirectTo=${encodeURIComponent(target)}`);
+    expect(await (await phone.get(login.headers.get("Location")!)).text()).toContain(
+      `name="redirectTo" value="${target}"`,
     );
+    const accepted = await phone.post("/terms", { intent: "accept", program: "", redirectTo: target });
+    expect(accepted.headers.get("Location")).toBe(`/login?redirectTo=${encodeURIComponent(target)}`);
+    await phone.post("/login", { intent: "next", userId: approver.loginId });
+    const signedIn = await phone.post("/login", {
+      intent: "login",
+      userId: approver.loginId,
+      password: approver.password,
+      deviceType: "totp",
+      code: totpNow(key),
+      redirectTo: target,
+    });
+    expect(signedIn.headers.get("Location")).toBe(target);
+    expect((await phone.get(target)).status).toBe(200);
+
+    // Another site is never the destination, whatever the terms form is sent.
+    const hostile = await new Browser().post("/terms", { intent: "accept", redirectTo: "//evil.example/x" });
+    expect(hostile.headers.get("Location")).toBe("/login");
   });
 });
 
