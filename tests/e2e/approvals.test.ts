@@ -12,7 +12,7 @@ import {
   screenshot,
   sharedBrowser,
 } from "./support/browser";
-import { independentTotp, signIn } from "./support/journeys";
+import { independentTotp, signIn, signOut } from "./support/journeys";
 import { writeLocalD1 } from "./support/local-d1";
 import { readEmail } from "./support/mailbox";
 import { createSignedInUser } from "./support/signed-in-user";
@@ -146,8 +146,20 @@ describe("approving on a 360 px phone", () => {
     await page.locator(".history").getByText("Approved").waitFor();
     await checkScreen(page, "approver-approved-360-js", true);
 
-    // The second request: rejected with a reason from the list and a note.
+    // The second request, as from the "waiting for you" email after signing out: the link
+    // leads through sign-in with the authenticator to the request, then it is rejected with a reason.
+    await signOut(page);
     await page.goto(`/role-requests/${other}`);
+    await page.waitForURL(/\/login\?redirectTo=/);
+    await page.getByLabel("User ID").fill(DEV_HELPDESK.loginId);
+    await page.getByRole("button", { name: "Next" }).tap();
+    await page.getByLabel("Password", { exact: true }).fill(DEV_HELPDESK.password);
+    await page.getByLabel("MFA Device Type").selectOption("totp");
+    await page
+      .getByLabel("Security Code", { exact: true })
+      .fill(independentTotp(DEV_HELPDESK.totpSecretBase32, Date.now(), 1));
+    await page.getByRole("button", { name: "Log In" }).tap();
+    await page.getByRole("heading", { level: 1, name: `Access request ${other}` }).waitFor();
     await page.getByRole("link", { name: "Reject", exact: true }).tap();
     await page.getByRole("heading", { name: "Reject this request?" }).waitFor();
     await page.getByRole("button", { name: "Reject request" }).tap();
