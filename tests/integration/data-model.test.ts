@@ -93,9 +93,16 @@ describe("seed data", () => {
     const secret = await openSecret(env.TOTP_ENCRYPTION_KEY, sealed, `totp:${DEV_HELPDESK.deviceId}`);
     // JBSWY3DPEHPK3PXP is Base32 for "Hello!\xde\xad\xbe\xef".
     expect(new TextDecoder().decode(secret.slice(0, 6))).toBe("Hello!");
+    // A help-desk approver role per program, and the Help Desk Administrator role.
     expect(await count("SELECT count(*) AS n FROM user_roles WHERE user_id = ? AND status = 'active'", user?.id)).toBe(
-      10,
+      11,
     );
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = ? AND r.is_admin = 1",
+        user?.id,
+      ),
+    ).toBe(1);
   });
 });
 

@@ -81,6 +81,9 @@ export type Action =
   | "proofing_review.read"
   | "proofing_review.decide"
   | "audit.read"
+  /** See the Administration area (Help Desk Administrator, strong session). */
+  | "admin.read"
+  /** Change anything in Administration (Help Desk Administrator, strong factor from the last 15 minutes). */
   | "admin.manage";
 
 export type Refusal =
@@ -203,9 +206,11 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (restricted) return restricted;
       return actor.assurance === "strong" ? ALLOW : deny("step_up");
     }
+    case "admin.read":
     case "admin.manage":
       if (!actor.roles.some((r) => r.isAdmin)) return deny("forbidden");
       if (restricted) return restricted;
+      if (action === "admin.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
       return fresh ? ALLOW : deny("step_up");
   }
 }

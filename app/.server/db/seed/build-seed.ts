@@ -406,6 +406,8 @@ async function devUserStatements(totpKey: string): Promise<string[]> {
     `INSERT INTO password_credentials (user_id, hash, is_temporary, changed_at) VALUES (${q(h.id)}, ${q(passwordHash)}, 0, ${SEED_TIME}) ON CONFLICT(user_id) DO NOTHING;`,
     `INSERT INTO mfa_devices (id, user_id, kind, name, credential_label, totp_secret_enc, created_at, confirmed_at) VALUES (${q(h.deviceId)}, ${q(h.id)}, 'totp', 'Development authenticator', 'TOTP-DEV1', X'${hex(sealed)}', ${SEED_TIME}, ${SEED_TIME}) ON CONFLICT(id) DO NOTHING;`,
     `INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at, recertified_at) SELECT ${q(h.id)} || ':' || p.code, ${q(h.id)}, r.id, p.id, (SELECT id FROM organizations WHERE external_key = 'cms:hq'), 'active', ${SEED_TIME}, ${SEED_RUN} FROM programs p, roles r WHERE r.code = 'HELP_DESK_APPROVER' ON CONFLICT(id) DO NOTHING;`,
+    // HELPDESK1 is also the Help Desk Administrator (the Administration area), across every program.
+    `INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at, recertified_at) SELECT ${q(h.id)} || ':admin', ${q(h.id)}, r.id, NULL, (SELECT id FROM organizations WHERE external_key = 'cms:hq'), 'active', ${SEED_TIME}, ${SEED_RUN} FROM roles r WHERE r.code = 'HELP_DESK_ADMINISTRATOR' ON CONFLICT(id) DO NOTHING;`,
     ...answers,
   ];
 }

@@ -1,0 +1,50 @@
+import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
+import { NavLink, Outlet } from "@remix-run/react";
+import { requireCapability } from "~/.server/guards";
+
+/**
+ * The Administration area (SPEC 2.8): its navigation, around every `/admin/*`
+ * page. Rule: `can(actor, "admin.read")` — the Help Desk Administrator role with
+ * a strong session (a weak one steps up and comes back); anyone else gets the
+ * 404 of an unknown page. Each page repeats its own rule, and every change asks
+ * `can(actor, "admin.manage")` (a strong factor from the last 15 minutes).
+ */
+
+const COPY = {
+  section: "Administration",
+  nav: "Administration",
+  links: [
+    { to: "/admin", label: "Dashboard", end: true },
+    { to: "/admin/organizations", label: "Organizations" },
+    { to: "/admin/programs", label: "Programs and roles" },
+    { to: "/admin/users", label: "Users" },
+    { to: "/admin/proofing", label: "Manual proofing" },
+    { to: "/admin/failed-email", label: "Failed email" },
+    { to: "/admin/terms", label: "Terms and Conditions" },
+  ],
+};
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireCapability(context.deps, request, "admin.read");
+  return null;
+}
+
+export default function AdministrationLayout() {
+  return (
+    <>
+      <p className="eyebrow">{COPY.section}</p>
+      <nav aria-label={COPY.nav} className="admin-nav">
+        <ul>
+          {COPY.links.map((l) => (
+            <li key={l.to}>
+              <NavLink to={l.to} end={l.end}>
+                {l.label}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <Outlet />
+    </>
+  );
+}
