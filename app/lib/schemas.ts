@@ -55,6 +55,8 @@ export type ForgotPasswordInput = z.infer<typeof ForgotPasswordSchema>;
 export const TermsSchema = z.object({
   intent: z.enum(["accept", "decline"], { error: "Choose I Accept or Decline." }),
   program: z.string().max(20).optional(),
+  /** The version on the screen the person read (`terms_versions.version`). */
+  version: z.string().max(40).optional(),
   /** Where sign-in goes afterwards (a link from an email, say); checked by `safeRedirectPath` on the server. */
   redirectTo: z.string().max(2048).optional(),
 });

@@ -6,7 +6,7 @@ import { type FormEvent, useState } from "react";
 import { hitRateLimit, ipKey, LIMITS, throttled } from "~/.server/auth/rate-limit";
 import { getSession, needsFirstSignInSetup } from "~/.server/auth/session";
 import { sendSignInEmailCode, signIn, signInWithPasskey } from "~/.server/auth/sign-in";
-import { getTermsAcceptance } from "~/.server/auth/terms";
+import { getTermsAcceptance, linkTermsAcceptance } from "~/.server/auth/terms";
 import { formFailure, formSuccess } from "~/.server/forms";
 import { deviceCookie, getClient, safeRedirectPath } from "~/.server/http";
 import { getDestinationProgram } from "~/.server/programs";
@@ -107,7 +107,7 @@ const PASSKEY_FORM = "passkey";
 type Step2 = { loginId: string; deviceType?: string; info?: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  await requireTerms(context, request);
+  const acceptance = await requireTerms(context, request);
   const formData = await request.formData();
   const intent = formData.get("intent");
 
@@ -119,7 +119,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         : ({ ok: false, message: COPY.passkeyFailed } as const);
     if (!result.ok)
       return formFailure(PASSKEY_FORM, submission, { formErrors: [result.message ?? COPY.passkeyFailed] }, 401);
-    return redirect(await landingFor(context, result.value.userId, formData), {
+    return redirect(await landingFor(context, result.value.userId, formData, acceptance.id), {
       headers: await signedInHeaders(result.value),
     });
   }
@@ -168,7 +168,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { formErrors: [result.message ?? ""] },
       result.code === "throttled" ? 429 : 401,
     );
-  return redirect(await landingFor(context, result.value.userId, formData), {
+  return redirect(await landingFor(context, result.value.userId, formData, acceptance.id), {
     headers: await signedInHeaders(result.value),
   });
 }
@@ -179,7 +179,14 @@ async function signedInHeaders(success: { setCookie: string; newDeviceToken: str
   return headers;
 }
 
-async function landingFor(context: ActionFunctionArgs["context"], userId: string, form: FormData) {
+async function landingFor(
+  context: ActionFunctionArgs["context"],
+  userId: string,
+  form: FormData,
+  acceptanceId: string,
+) {
+  // The acceptance this browser made becomes the account's record of the version it accepted.
+  await linkTermsAcceptance(context.deps, acceptanceId, userId);
   return (await needsFirstSignInSetup(context.deps, userId))
     ? "/first-sign-in"
     : safeRedirectPath(form.get("redirectTo"));

@@ -1,5 +1,5 @@
 import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
-import { eq, or } from "drizzle-orm";
+import { desc, eq, or } from "drizzle-orm";
 import type { Cookie } from "playwright-core";
 import { inject } from "vitest";
 import type { Assurance } from "../../../app/.server/access/authorize";
@@ -21,13 +21,13 @@ import {
   roles,
   sessions,
   termsAcceptances,
+  termsVersions,
   userRoles,
   users,
 } from "../../../app/.server/db/schema";
 import { decidedProofingData } from "../../../app/.server/proofing/attempt-data";
 import { type ChallengeQuestionKey, normaliseAnswer } from "../../../app/lib/challenge-questions";
 import { normaliseRecovery } from "../../../app/lib/mfa";
-import { TERMS_VERSION } from "../../../app/lib/terms";
 import { readDevVars } from "../../../scripts/dev-vars";
 import { baseURL } from "./browser";
 import { FACTORY_CHALLENGE_ANSWERS, FACTORY_PASSWORD } from "./factory-secrets";
@@ -315,10 +315,16 @@ async function createUser(options: UserOptions, enrolled: boolean) {
         })),
       );
     }
+    // The version in force, as the terms screen would have shown it.
+    const [terms] = await db
+      .select({ version: termsVersions.version })
+      .from(termsVersions)
+      .orderBy(desc(termsVersions.publishedAt))
+      .limit(1);
     await db.insert(termsAcceptances).values({
       id: acceptanceId,
       userId,
-      termsVersion: TERMS_VERSION,
+      termsVersion: terms.version,
       programCode: "IQR",
       acceptedAt: now,
     });

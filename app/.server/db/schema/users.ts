@@ -143,6 +143,22 @@ export const identityVerifications = sqliteTable(
   (t) => [index("identity_verifications_user_idx").on(t.userId, t.startedAt)],
 );
 
+/**
+ * The Terms and Conditions, as administrators publish them (Markdown, rendered
+ * without raw HTML). The newest `published_at` is in force; an acceptance of any
+ * other version no longer counts, so everyone accepts the new one at their next sign-in.
+ */
+export const termsVersions = sqliteTable(
+  "terms_versions",
+  {
+    version: text("version").primaryKey(),
+    bodyMarkdown: text("body_markdown").notNull(),
+    publishedAt: timestamp("published_at").notNull(),
+    publishedByUserId: text("published_by_user_id").references(() => users.id),
+  },
+  (t) => [index("terms_versions_published_idx").on(t.publishedAt)],
+);
+
 export const termsAcceptances = sqliteTable(
   "terms_acceptances",
   {
