@@ -131,10 +131,19 @@ describe("Users", () => {
     const none = await (await admin.browser.get(`/admin/users?q=${surname.slice(1)}`)).text();
     expect(none).not.toContain(`/admin/users/${target.id}`);
 
+    const org = await one<{ id: number; name: string }>(
+      "SELECT o.id, o.name FROM organizations o JOIN organization_types t ON t.id = o.org_type_id WHERE t.name = 'QARM Org Security' AND o.status = 'Active' ORDER BY o.id LIMIT 1 OFFSET 30",
+    );
+    const program = await one<{ id: number; name: string }>("SELECT id, name FROM programs WHERE code = 'QIES'");
+    await grant(target.id, "END_USER", { organizationId: org.id, programId: program.id });
+
     const page = await admin.browser.get(`/admin/users/${target.id}`);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain(target.loginId);
+    expect(html).toContain("End User");
+    expect(html).toContain(org.name.replaceAll("&", "&amp;").replaceAll("'", "&#x27;"));
+    expect(html).toContain(program.name);
     expect(html).toContain("TOTP-TEST");
     expect(html).toContain("Authenticator app");
     expect(html).not.toMatch(/totp_secret|totpSecretEnc/);

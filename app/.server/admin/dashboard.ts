@@ -35,8 +35,11 @@ export async function loadDashboard(deps: Pick<Deps, "db" | "now">): Promise<Das
   const now = deps.now().getTime();
   const ago = (ms: number) => new Date(now - ms);
   const pending = eq(accessRequests.status, "pending");
-  const ageBucket = (from: number, to: number) =>
-    sql<number>`coalesce(sum(CASE WHEN ${accessRequests.createdAt} > ${now - to * DAY_MS} AND ${accessRequests.createdAt} <= ${now - from * DAY_MS} THEN 1 ELSE 0 END), 0)`;
+  // Named columns: D1 returns rows by column name, and three buckets would share one.
+  const ageBucket = (from: number, to: number, name: string) =>
+    sql<number>`coalesce(sum(CASE WHEN ${accessRequests.createdAt} > ${now - to * DAY_MS} AND ${accessRequests.createdAt} <= ${now - from * DAY_MS} THEN 1 ELSE 0 END), 0)`.as(
+      name,
+    );
   const isAccountKey = sql`substr(${rateLimits.key}, -8) = ':account'`;
   const [byProgram, byAge, signIns, lockedUsers, signInLocks, failedLog, stuckOutbox, reviews] = await deps.db.batch([
     deps.db
@@ -48,17 +51,23 @@ export async function loadDashboard(deps: Pick<Deps, "db" | "now">): Promise<Das
       .orderBy(asc(programs.sortOrder), asc(programs.name)),
     deps.db
       .select({
-        underThreeDays: ageBucket(0, 3),
-        threeToSeven: ageBucket(3, 7),
-        sevenToThirty: ageBucket(7, 30),
-        total: count(),
+        underThreeDays: ageBucket(0, 3, "under_three"),
+        threeToSeven: ageBucket(3, 7, "three_to_seven"),
+        sevenToThirty: ageBucket(7, 30, "seven_to_thirty"),
+        total: sql<number>`count(*)`.as("total"),
       })
       .from(accessRequests)
       .where(pending),
     deps.db
       .select({
-        success: sql<number>`coalesce(sum(CASE WHEN ${auditEvents.eventType} = 'signin.success' THEN 1 ELSE 0 END), 0)`,
-        failure: sql<number>`coalesce(sum(CASE WHEN ${auditEvents.eventType} = 'signin.failure' THEN 1 ELSE 0 END), 0)`,
+        success:
+          sql<number>`coalesce(sum(CASE WHEN ${auditEvents.eventType} = 'signin.success' THEN 1 ELSE 0 END), 0)`.as(
+            "success",
+          ),
+        failure:
+          sql<number>`coalesce(sum(CASE WHEN ${auditEvents.eventType} = 'signin.failure' THEN 1 ELSE 0 END), 0)`.as(
+            "failure",
+          ),
       })
       .from(auditEvents)
       .where(

@@ -147,9 +147,10 @@ export async function loadUserDetail(deps: Pick<Deps, "db" | "env" | "now">, use
     deps.db
       .select({
         id: userRoles.id,
-        roleName: roles.name,
-        organizationName: organizations.name,
-        programName: programs.name,
+        // Named columns: D1 returns a batch's rows by column name, and all three are "name".
+        roleName: sql<string>`${roles.name}`.as("role_name"),
+        organizationName: sql<string | null>`${organizations.name}`.as("organization_name"),
+        programName: sql<string | null>`${programs.name}`.as("program_name"),
         status: userRoles.status,
         startDate: userRoles.startDate,
         endDate: userRoles.endDate,
