@@ -69,6 +69,14 @@ const COPY = {
   noRequests: "No access requests.",
   requestId: "Request ID",
   requestStatus: "Status",
+  requestStatuses: {
+    pending: "Pending",
+    approved: "Approved",
+    rejected: "Rejected",
+    cancelled: "Cancelled",
+    expired: "Expired",
+  } as Record<string, string>,
+  submitted: "Submitted",
   events: "Recent events",
   noEvents: "No events.",
   eventsLink: "All events about this user in the Audit Log",
@@ -302,7 +310,9 @@ export default function AdminUser() {
                 <dt>{COPY.requestId}</dt>
                 <dd>{r.id}</dd>
                 <dt>{COPY.requestStatus}</dt>
-                <dd>{r.status}</dd>
+                <dd>{COPY.requestStatuses[r.status] ?? r.status}</dd>
+                <dt>{COPY.submitted}</dt>
+                <dd>{date(r.createdAt)}</dd>
               </dl>
             </li>
           ))}

@@ -136,6 +136,12 @@ describe("Users", () => {
     );
     const program = await one<{ id: number; name: string }>("SELECT id, name FROM programs WHERE code = 'QIES'");
     await grant(target.id, "END_USER", { organizationId: org.id, programId: program.id });
+    const requestId = `QR-${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
+    await env.DB.prepare(
+      "INSERT INTO access_requests (id, user_id, program_id, organization_id, role_id, approver_kind, status, submission_key, created_at) SELECT ?, ?, ?, ?, id, 'security_official', 'pending', ?, ? FROM roles WHERE code = 'OSO'",
+    )
+      .bind(requestId, target.id, program.id, org.id, `sk-${requestId}`, Date.now())
+      .run();
 
     const page = await admin.browser.get(`/admin/users/${target.id}`);
     expect(page.status).toBe(200);
@@ -144,6 +150,7 @@ describe("Users", () => {
     expect(html).toContain("End User");
     expect(html).toContain(org.name.replaceAll("&", "&amp;").replaceAll("'", "&#x27;"));
     expect(html).toContain(program.name);
+    expect(html).toMatch(new RegExp(`<dd>${requestId}</dd><dt>Status</dt><dd>Pending</dd>`));
     expect(html).toContain("TOTP-TEST");
     expect(html).toContain("Authenticator app");
     expect(html).not.toMatch(/totp_secret|totpSecretEnc/);
