@@ -134,6 +134,13 @@ describe("can(): one place decides who may do what", () => {
       reason: "step_up",
     });
   });
+
+  it("never lets an administrator act on their own account in administration, though they may read it", () => {
+    const admin = actor({ roles: [role({ isAdmin: true })] });
+    expect(can(admin, "admin.manage", { ownerUserId: admin.userId }, NOW)).toEqual({ ok: false, reason: "forbidden" });
+    expect(can(admin, "admin.manage", { ownerUserId: "someone-else" }, NOW).ok).toBe(true);
+    expect(can(admin, "admin.read", { ownerUserId: admin.userId }, NOW).ok).toBe(true);
+  });
 });
 
 describe("clientKey: what a limit counts as one client", () => {

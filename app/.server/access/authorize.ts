@@ -83,7 +83,10 @@ export type Action =
   | "audit.read"
   /** See the Administration area (Help Desk Administrator, strong session). */
   | "admin.read"
-  /** Change anything in Administration (Help Desk Administrator, strong factor from the last 15 minutes). */
+  /**
+   * Change anything in Administration (Help Desk Administrator, strong factor from the last 15 minutes);
+   * about an account (`ownerUserId`), never the administrator's own.
+   */
   | "admin.manage";
 
 export type Refusal =
@@ -209,6 +212,9 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
     case "admin.read":
     case "admin.manage":
       if (!actor.roles.some((r) => r.isAdmin)) return deny("forbidden");
+      // An administrator never unlocks, resets, deactivates or reactivates their own account here:
+      // another administrator does, so no one lifts their own lock or restores their own access.
+      if (action === "admin.manage" && resource.ownerUserId === actor.userId) return deny("forbidden");
       if (restricted) return restricted;
       if (action === "admin.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
       return fresh ? ALLOW : deny("step_up");

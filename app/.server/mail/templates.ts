@@ -124,6 +124,7 @@ export interface TemplateData {
     daysLeft: string;
   };
   inactivity_roles_removed: { firstName: string; loginId: string; roles: string; lastSignIn: string };
+  mfa_reset_by_help_desk: { firstName: string; loginId: string; when: string };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -418,6 +419,16 @@ const renderers: Renderers = {
       "Your account still works. If you need a role again, sign in and request it.",
     ],
     action: { label: "Request access", url: `${origin}/my-account` },
+  }),
+  mfa_reset_by_help_desk: (d, { origin }) => ({
+    subject: "Your QualityNet MFA devices were reset by the help desk",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `After verifying your identity, the help desk removed every MFA device and recovery code of ${d.loginId} on ${d.when}, and signed the account out everywhere.`,
+      "The next time you log in with your User ID and password you will be asked to register a new MFA device, then to save new recovery codes.",
+      "If you did not contact the help desk, call them at once: someone may be trying to take over your account.",
+    ],
+    action: { label: "Log in", url: `${origin}/login` },
   }),
 };
 
