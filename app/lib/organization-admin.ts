@@ -152,6 +152,12 @@ export const IMPORT_COLUMNS: { column: string; field: keyof OrganizationValues; 
 /** The header cell's name as a column key: "Org Type" → "orgtype". */
 export const columnKey = (header: string) => header.toLowerCase().replace(/[\s_-]+/g, "");
 
+/** The synchronous import's bounds (see `app/.server/organizations/import.ts`). */
+export const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
+export const MAX_IMPORT_ROWS = 5000;
+/** How many row errors the page lists; the rest are counted. */
+export const ERRORS_SHOWN = 200;
+
 export const IMPORT_MESSAGES = {
   noIdentifier: "Give at least one of CCN, NPI or TIN, so the row is matched again on a later import.",
   repeated: (identifier: string, row: number) => `The same ${identifier} as row ${row}.`,

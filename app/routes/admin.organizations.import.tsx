@@ -4,18 +4,21 @@ import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { orgTypeNames } from "~/.server/organizations/admin";
 import {
-  ERRORS_SHOWN,
   type ImportOutcome,
   importOrganizations,
-  MAX_IMPORT_BYTES,
-  MAX_IMPORT_ROWS,
   type ParsedImport,
   parseImport,
   type RowError,
 } from "~/.server/organizations/import";
 import { Table } from "~/components/ds-table";
 import { Alert, Button } from "~/components/ui";
-import { IMPORT_COLUMNS, IMPORT_MESSAGES } from "~/lib/organization-admin";
+import {
+  ERRORS_SHOWN,
+  IMPORT_COLUMNS,
+  IMPORT_MESSAGES,
+  MAX_IMPORT_BYTES,
+  MAX_IMPORT_ROWS,
+} from "~/lib/organization-admin";
 
 /**
  * Administration › Organizations › Import (SPEC 2.8): upload a CSV file, see

@@ -119,17 +119,15 @@ const idFrom = (response: Response) =>
   Number(/\/admin\/organizations\/(\d+)/.exec(response.headers.get("Location") ?? "")?.[1]);
 
 const row = (id: number) =>
-  env.DB.prepare("SELECT * FROM organizations WHERE id = ?")
-    .bind(id)
-    .first<{
-      name: string;
-      city: string;
-      status: string;
-      npi: string | null;
-      ccn: string | null;
-      tin: string | null;
-      updated_at: number;
-    }>();
+  env.DB.prepare("SELECT * FROM organizations WHERE id = ?").bind(id).first<{
+    name: string;
+    city: string;
+    status: string;
+    npi: string | null;
+    ccn: string | null;
+    tin: string | null;
+    updated_at: number;
+  }>();
 
 const eventsFor = async (organizationId: number) =>
   (
@@ -337,9 +335,9 @@ describe("CSV import", () => {
   const importEvents = async (sha: string) =>
     (
       await env.DB.prepare(
-        "SELECT details_json FROM audit_events WHERE event_type = 'organization.imported' AND details_json LIKE ? ORDER BY id",
+        "SELECT details_json FROM audit_events WHERE event_type = 'organization.imported' AND json_extract(details_json, '$.sha256') = ? ORDER BY id",
       )
-        .bind(`%${sha}%`)
+        .bind(sha)
         .all<{ details_json: string }>()
     ).results.map((r) => JSON.parse(r.details_json));
 
@@ -418,6 +416,26 @@ describe("CSV import", () => {
     const { browser } = await admin();
     const response = await postFile(browser, "/admin/organizations/import", { intent: "preview" }, "name,city\nA,B\n");
     expect(decode(await response.text())).toContain("The header row lacks the columns org_type, state, zip.");
+  });
+
+  it("refuses a file of more than 5,000 rows with a message, writing nothing", async () => {
+    const { browser } = await admin();
+    const word = newWord();
+    const lines = Array.from(
+      { length: 5001 },
+      (_, i) => `${word} Row ${i},Provider,,,Akron,OH,44308,,,,${String(100000000 + i)}`,
+    );
+    const csv = `${header}\n${lines.join("\n")}\n`;
+    const response = await postFile(browser, "/admin/organizations/import", { intent: "preview" }, csv);
+    const html = decode(await response.text());
+    expect(html).toContain("The file has more than 5,000 rows.");
+    expect(html).not.toContain('name="sha256"');
+    const sha = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(csv));
+    const hex = [...new Uint8Array(sha)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(html).toContain(hex);
+    const imported = await postFile(browser, "/admin/organizations/import", { intent: "import", sha256: hex }, csv);
+    expect(imported.status).toBe(409);
+    expect((await search(word)).total).toBe(0);
   });
 
   it("offers the template with every column", async () => {

@@ -2,10 +2,12 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { CsvError, csvRecords } from "~/lib/csv";
 import {
   columnKey,
+  ERRORS_SHOWN,
   IDENTIFIER_LABELS,
   IDENTIFIERS,
   IMPORT_COLUMNS,
   IMPORT_MESSAGES,
+  MAX_IMPORT_ROWS,
   ORGANIZATION_MESSAGES,
   OrganizationSchema,
   type OrganizationValues,
@@ -44,15 +46,11 @@ import {
  *    but the import's own audit event (one per import, with the counts).
  *
  * Bounds: the synchronous path imports at most {@link MAX_IMPORT_ROWS} rows and
- * {@link MAX_IMPORT_BYTES} bytes per file; larger files are refused with a
+ * MAX_IMPORT_BYTES bytes per file; larger files are refused with a
  * message asking to split them (no background import yet).
  */
 
-export const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
-export const MAX_IMPORT_ROWS = 5000;
 export const IMPORT_CHUNK = 100;
-/** How many row errors the page lists; the rest are counted. */
-export const ERRORS_SHOWN = 200;
 
 export interface RowError {
   /** The spreadsheet's row number: the header is row 1. */
@@ -98,11 +96,21 @@ export async function parseImport(file: File, orgTypes: Set<string>): Promise<Pa
     errors: [],
     fileError: null,
   };
-  const [forHash, forText] = file.stream().tee();
-  // Workers' incremental hash (the DOM typing of `crypto` does not list it).
+  // Workers' incremental hash (the DOM typing of `crypto` does not list it), fed each chunk on its way to the decoder.
   const { DigestStream: Digest } = crypto as unknown as { DigestStream: typeof DigestStream };
   const digest = new Digest("SHA-256");
-  const hashing = forHash.pipeTo(digest);
+  const hashWriter = digest.getWriter();
+  const hashing = new TransformStream<Uint8Array, BufferSource>({
+    async transform(chunk, controller) {
+      // The request body's bytes: never a SharedArrayBuffer.
+      const bytes = chunk as Uint8Array<ArrayBuffer>;
+      await hashWriter.write(bytes);
+      controller.enqueue(bytes);
+    },
+    async flush() {
+      await hashWriter.close();
+    },
+  });
   const addError = (error: RowError) => {
     result.errorCount++;
     if (result.errors.length < ERRORS_SHOWN) result.errors.push(error);
@@ -110,23 +118,24 @@ export async function parseImport(file: File, orgTypes: Set<string>): Promise<Pa
   /** Identifier value → the row that first gave it. */
   const seen = { ccn: new Map<string, number>(), npi: new Map<string, number>(), tin: new Map<string, number>() };
   let columns: (keyof OrganizationValues | null)[] | null = null;
-  const text = forText.pipeThrough(new TextDecoderStream());
+  const text = file.stream().pipeThrough(hashing).pipeThrough(new TextDecoderStream());
   try {
     for await (const { record, fields } of csvRecords(text)) {
+      // After a problem with the whole file, the rest is only read through, so the hash covers every byte.
+      if (result.fileError) continue;
       if (!columns) {
         const known = new Map(IMPORT_COLUMNS.map((c) => [columnKey(c.column), c.field]));
         columns = fields.map((h) => known.get(columnKey(h)) ?? null);
         const missing = IMPORT_COLUMNS.filter((c) => c.required && !columns?.includes(c.field)).map((c) => c.column);
         if (missing.length > 0) {
           result.fileError = IMPORT_MESSAGES.missingColumns(missing);
-          break;
         }
         continue;
       }
       result.rows++;
       if (result.rows > MAX_IMPORT_ROWS) {
         result.fileError = IMPORT_MESSAGES.tooManyRows(MAX_IMPORT_ROWS);
-        break;
+        continue;
       }
       const input: Record<string, string> = {};
       columns.forEach((field, i) => {
@@ -175,10 +184,7 @@ export async function parseImport(file: File, orgTypes: Set<string>): Promise<Pa
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     result.fileError = IMPORT_MESSAGES.badCsv(error.record);
-  } finally {
-    await text.cancel().catch(() => {});
   }
-  await hashing.catch(() => {});
   result.sha256 = hex(await digest.digest);
   if (result.fileError) result.valid = [];
   return result;
