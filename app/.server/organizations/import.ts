@@ -208,7 +208,7 @@ export interface ImportOutcome extends ImportCounts {
 function matchRow(
   values: OrganizationValues,
   holders: OrganizationRecord[],
-): { match: OrganizationRecord | null } | { conflict: string } {
+): { match: OrganizationRecord | null } | { conflict: string; column: string } {
   const holderOf = (key: (typeof IDENTIFIERS)[number]) =>
     values[key] ? holders.find((h) => h[key] === values[key]) : undefined;
   const byKey = { npi: holderOf("npi"), ccn: holderOf("ccn"), tin: holderOf("tin") };
@@ -216,7 +216,7 @@ function matchRow(
   for (const key of IDENTIFIERS) {
     const holder = byKey[key];
     if (holder && match && holder.id !== match.id)
-      return { conflict: ORGANIZATION_MESSAGES.duplicate(IDENTIFIER_LABELS[key], holder.name) };
+      return { conflict: ORGANIZATION_MESSAGES.duplicate(IDENTIFIER_LABELS[key], holder.name), column: key };
   }
   return { match };
 }
@@ -253,7 +253,7 @@ export async function importOrganizations(
       for (const { row, values } of chunk) {
         const found = matchRow(values, holders);
         if ("conflict" in found) {
-          skip(row, "npi", found.conflict);
+          skip(row, found.column, found.conflict);
           continue;
         }
         const typeId = types.get(values.orgType) as number;
