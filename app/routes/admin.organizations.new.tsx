@@ -1,0 +1,63 @@
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { formFailure } from "~/.server/forms";
+import { requireCapability } from "~/.server/guards";
+import { getClient } from "~/.server/http";
+import { createOrganization, orgTypeNames } from "~/.server/organizations/admin";
+import { ErrorSummary } from "~/components/fields";
+import { ORGANIZATION_FORM_ID, OrganizationFields, useOrganizationForm } from "~/components/organization-form";
+import { FormActions } from "~/components/ui";
+import { OrganizationSchema, valuesOf } from "~/lib/organization-admin";
+
+/**
+ * Administration › Organizations › Add an organization (SPEC 2.8).
+ * Rule: the page, `can(actor, "admin.read")`; creating, `can(actor, "admin.manage")`
+ * (a strong factor from the last 15 minutes, else step up and come back). A CCN,
+ * NPI or TIN another organization holds is refused next to its field.
+ */
+
+export const meta: MetaFunction = () => [{ title: "Add an organization - Administration - CMS.gov | QualityNet" }];
+
+const COPY = { heading: "Add an organization", submit: "Add organization", cancel: "Cancel" };
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireCapability(context.deps, request, "admin.read");
+  return { orgTypes: await orgTypeNames(context.deps) };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireCapability(context.deps, request, "admin.manage");
+  const form = await request.formData().catch(() => null);
+  if (!form) throw new Response("Bad Request", { status: 400 });
+  const submission = parseWithZod(form, { schema: OrganizationSchema });
+  if (submission.status !== "success") return formFailure(ORGANIZATION_FORM_ID, submission);
+  const result = await createOrganization(
+    context.deps,
+    { userId: user.id },
+    valuesOf(submission.value),
+    await getClient(context, request),
+  );
+  if (result.ok) return redirect(`/admin/organizations/${result.id}?saved=created`);
+  if (result.code === "invalid")
+    return formFailure(ORGANIZATION_FORM_ID, submission, { fieldErrors: result.fieldErrors });
+  return formFailure(ORGANIZATION_FORM_ID, submission, { formErrors: ["The organization could not be added."] }, 409);
+}
+
+export default function NewOrganization() {
+  const { orgTypes } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [form, fields] = useOrganizationForm(actionData);
+  const busy = useNavigation().state === "submitting";
+  return (
+    <div className="form-page form-page--wide">
+      <h1>{COPY.heading}</h1>
+      <ErrorSummary form={form} />
+      <Form method="post" {...getFormProps(form)}>
+        <OrganizationFields fields={fields} orgTypes={orgTypes} />
+        <FormActions submit={COPY.submit} cancelTo="/admin/organizations" busy={busy} />
+      </Form>
+    </div>
+  );
+}

@@ -1,0 +1,18 @@
+import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
+import { requireCapability } from "~/.server/guards";
+import { IMPORT_TEMPLATE } from "~/lib/organization-admin";
+
+/**
+ * The CSV import's template (/admin/organizations/template.csv): the header row
+ * and one example row. Rule: `can(actor, "admin.read")`.
+ */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireCapability(context.deps, request, "admin.read");
+  return new Response(IMPORT_TEMPLATE, {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": 'attachment; filename="organizations-template.csv"',
+      "Cache-Control": "no-store",
+    },
+  });
+}

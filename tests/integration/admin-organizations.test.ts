@@ -1,0 +1,449 @@
+import { env, SELF } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { SESSION_COOKIE } from "../../app/.server/auth/session";
+import { hashToken, randomToken } from "../../app/.server/auth/tokens";
+import { createDb } from "../../app/.server/db/client";
+import { searchOrganizations } from "../../app/.server/organizations/search";
+import { npiCheckDigit } from "../../app/lib/organization-identifiers";
+import { Browser, HOST, ORIGIN } from "../factories/http";
+import { seedDatabase } from "../factories/seed";
+
+/**
+ * Administration › Organizations (SPEC 2.8): who may see and change the
+ * directory, create, edit, deactivate, duplicates and races, and the CSV import
+ * (preview, import, re-import changing nothing).
+ */
+beforeAll(async () => {
+  await seedDatabase(env.DB);
+});
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}${++counter}${crypto.randomUUID().slice(0, 8)}`;
+const digits = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => String(b % 10)).join("");
+const letters = (n: number) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => "ABCDEFGHJKLMNPQRSTUVWXYZ"[b % 24]).join("");
+/** A fresh NPI with a valid check digit. */
+const newNpi = () => {
+  const nine = `1${digits(8)}`;
+  return `${nine}${npiCheckDigit(nine)}`;
+};
+/** The same NPI with its check digit wrong. */
+const badNpi = () => {
+  const good = newNpi();
+  return `${good.slice(0, 9)}${(Number(good[9]) + 1) % 10}`;
+};
+const newCcn = () => `Z${digits(5)}`;
+const newTin = () => `9${digits(8)}`;
+/** A name word no seeded organization has, so a search finds only this test's. */
+const newWord = () => `QX${letters(8)}`;
+
+/** A signed-in user with these roles, written straight into D1, with a session of the given strength. */
+async function signedIn(roles: string[], session: { assurance?: "strong" | "weak"; strongFactorAgoMs?: number } = {}) {
+  const id = crypto.randomUUID();
+  const loginId = unique("ADMORG")
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "");
+  const now = Date.now();
+  const token = randomToken();
+  const assurance = session.assurance ?? "strong";
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO users (id, login_id, first_name, last_name, email, identity_verified_at, enrollment_completed_at, created_at, updated_at) VALUES (?, ?, 'Riley', 'Admin', ?, ?, ?, ?, ?)",
+    ).bind(id, loginId, `${loginId.toLowerCase()}@example.test`, now, now, now, now),
+    env.DB.prepare(
+      "INSERT INTO password_credentials (user_id, hash, is_temporary, changed_at) VALUES (?, 'not-used', 0, ?)",
+    ).bind(id, now),
+    env.DB.prepare(
+      "INSERT INTO challenge_answers (id, user_id, question_key, answer_hash, created_at) VALUES (?, ?, 'first_pet', 'not-used', ?)",
+    ).bind(crypto.randomUUID(), id, now),
+    env.DB.prepare(
+      "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, assurance, strong_factor_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).bind(
+      hashToken(token),
+      id,
+      now,
+      now,
+      now + 3600_000,
+      assurance,
+      assurance === "strong" ? now - (session.strongFactorAgoMs ?? 0) : null,
+    ),
+    ...roles.map((role) =>
+      env.DB.prepare(
+        "INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at) SELECT ?, ?, id, NULL, (SELECT id FROM organizations ORDER BY id LIMIT 1), 'active', ? FROM roles WHERE code = ?",
+      ).bind(crypto.randomUUID(), id, now, role),
+    ),
+  ]);
+  const browser = new Browser();
+  browser.cookies.set(SESSION_COOKIE, token);
+  return { id, browser };
+}
+
+const admin = () => signedIn(["HELP_DESK_ADMINISTRATOR"]);
+
+/** A same-origin multipart post with a CSV file, as the import form sends it. */
+function postFile(browser: Browser, path: string, fields: Record<string, string>, csv: string, name = "orgs.csv") {
+  const body = new FormData();
+  for (const [k, v] of Object.entries(fields)) body.append(k, v);
+  body.append("file", new File([csv], name, { type: "text/csv" }));
+  return SELF.fetch(`${ORIGIN}${path}`, {
+    method: "POST",
+    redirect: "manual",
+    headers: {
+      Host: HOST,
+      Origin: ORIGIN,
+      "Sec-Fetch-Site": "same-origin",
+      Cookie: [...browser.cookies.entries()].map(([k, v]) => `${k}=${v}`).join("; "),
+      "CF-Connecting-IP": browser.ip,
+    },
+    body,
+  });
+}
+
+const orgForm = (overrides: Record<string, string> = {}) => ({
+  intent: "save",
+  name: `${newWord()} Community Hospital`,
+  orgType: "Provider",
+  address1: "12 Elm Street",
+  address2: "",
+  city: "Columbus",
+  state: "OH",
+  zip: "43215",
+  country: "",
+  ccn: "",
+  npi: "",
+  tin: "",
+  ...overrides,
+});
+
+const idFrom = (response: Response) =>
+  Number(/\/admin\/organizations\/(\d+)/.exec(response.headers.get("Location") ?? "")?.[1]);
+
+const row = (id: number) =>
+  env.DB.prepare("SELECT * FROM organizations WHERE id = ?").bind(id).first<{
+    name: string;
+    city: string;
+    status: string;
+    npi: string | null;
+    ccn: string | null;
+    tin: string | null;
+    updated_at: number;
+  }>();
+
+const eventsFor = async (organizationId: number) =>
+  (
+    await env.DB.prepare(
+      "SELECT event_type, actor_user_id, details_json FROM audit_events WHERE organization_id = ? ORDER BY id",
+    )
+      .bind(organizationId)
+      .all<{ event_type: string; actor_user_id: string; details_json: string }>()
+  ).results;
+
+const search = (name: string) => searchOrganizations({ db: createDb(env.DB) }, { name });
+
+const decode = (html: string) =>
+  html
+    .replace(/&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
+
+describe("who may administer organizations", () => {
+  const pages = [
+    "/admin/organizations",
+    "/admin/organizations/new",
+    "/admin/organizations/import",
+    "/admin/organizations/template.csv",
+  ];
+
+  it("answers 404 to pages and actions without the Help Desk Administrator role", async () => {
+    const { browser } = await signedIn(["HELP_DESK_APPROVER", "END_USER"]);
+    for (const page of pages) expect((await browser.get(page)).status, page).toBe(404);
+    const someOrg = await env.DB.prepare("SELECT id FROM organizations ORDER BY id LIMIT 1").first<{ id: number }>();
+    expect((await browser.get(`/admin/organizations/${someOrg?.id}`)).status).toBe(404);
+    expect((await browser.post("/admin/organizations/new", orgForm({ npi: newNpi() }))).status).toBe(404);
+    expect((await browser.post(`/admin/organizations/${someOrg?.id}`, { intent: "deactivate" })).status).toBe(404);
+    expect((await postFile(browser, "/admin/organizations/import", { intent: "preview" }, "name\n")).status).toBe(404);
+    expect((await row(someOrg?.id as number))?.status).toBe("Active");
+  });
+
+  it("sends a weak session to step up for the pages", async () => {
+    const { browser } = await signedIn(["HELP_DESK_ADMINISTRATOR"], { assurance: "weak" });
+    const response = await browser.get("/admin/organizations");
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toBe("/step-up?redirectTo=%2Fadmin%2Forganizations");
+  });
+
+  it("shows the pages with a strong factor older than 15 minutes, but asks to step up for every change", async () => {
+    const { browser } = await signedIn(["HELP_DESK_ADMINISTRATOR"], { strongFactorAgoMs: 20 * 60 * 1000 });
+    for (const page of pages) expect((await browser.get(page)).status, page).toBe(200);
+    const npi = newNpi();
+    const create = await browser.post("/admin/organizations/new", orgForm({ npi }));
+    expect(create.status).toBe(302);
+    expect(create.headers.get("Location")).toMatch(/^\/step-up\?redirectTo=%2Fadmin%2Forganizations%2Fnew/);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM organizations WHERE npi = ?").bind(npi).first("n")).toBe(0);
+    const someOrg = await env.DB.prepare("SELECT id FROM organizations ORDER BY id LIMIT 1").first<{ id: number }>();
+    const deactivate = await browser.post(`/admin/organizations/${someOrg?.id}`, { intent: "deactivate" });
+    expect(deactivate.headers.get("Location")).toMatch(/^\/step-up\?/);
+    const preview = await postFile(browser, "/admin/organizations/import", { intent: "preview" }, "name\n");
+    expect(preview.headers.get("Location")).toMatch(/^\/step-up\?/);
+  });
+});
+
+describe("create, edit, deactivate", () => {
+  it("creates an organization that both searches find, audited with its values", async () => {
+    const { id: adminId, browser } = await admin();
+    const word = newWord();
+    const npi = newNpi();
+    const response = await browser.post(
+      "/admin/organizations/new",
+      orgForm({ name: `${word} Regional Clinic`, npi, ccn: newCcn().toLowerCase(), tin: newTin() }),
+    );
+    expect(response.status).toBe(302);
+    const id = idFrom(response);
+    expect(response.headers.get("Location")).toBe(`/admin/organizations/${id}?saved=created`);
+    const stored = await row(id);
+    expect(stored).toMatchObject({ name: `${word} REGIONAL CLINIC`, city: "COLUMBUS", status: "Active", npi });
+    expect(stored?.ccn).toMatch(/^Z\d{5}$/);
+    expect(stored?.tin).toMatch(/^\d{2}-\d{7}$/);
+
+    const found = await search(word.toLowerCase());
+    expect(found.hits.map((h) => h.id)).toEqual([id]);
+    const page = await browser.get(`/my-account/request-access/organizations?name=${word.toLowerCase()}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`${word} REGIONAL CLINIC`);
+    const adminPage = await browser.get(`/admin/organizations?name=${word}`);
+    expect(await adminPage.text()).toContain(`href="/admin/organizations/${id}"`);
+
+    const events = await eventsFor(id);
+    expect(events.map((e) => e.event_type)).toEqual(["organization.created"]);
+    expect(events[0].actor_user_id).toBe(adminId);
+    expect(JSON.parse(events[0].details_json).after).toMatchObject({ name: `${word} REGIONAL CLINIC`, npi });
+  });
+
+  it("keeps what was typed and says what is wrong next to each field", async () => {
+    const { browser } = await admin();
+    const word = newWord();
+    const response = await browser.post(
+      "/admin/organizations/new",
+      orgForm({ name: `${word} Home Health`, npi: badNpi(), ccn: "12345", tin: "1234", zip: "4321" }),
+    );
+    expect(response.status).toBe(400);
+    const html = decode(await response.text());
+    expect(html).toContain("This NPI's check digit is wrong");
+    expect(html).toContain("Enter a CCN of exactly 6 letters or digits.");
+    expect(html).toContain("Enter a TIN of 9 digits");
+    expect(html).toContain("Enter a ZIP code of 5 or 9 digits");
+    expect(html).toContain(`value="${word} Home Health"`);
+    expect((await search(word)).total).toBe(0);
+  });
+
+  it("refuses an identifier another organization holds", async () => {
+    const { browser } = await admin();
+    const npi = newNpi();
+    const first = await browser.post("/admin/organizations/new", orgForm({ npi }));
+    expect(first.status).toBe(302);
+    const firstName = (await row(idFrom(first)))?.name;
+    const second = await browser.post("/admin/organizations/new", orgForm({ npi }));
+    expect(second.status).toBe(400);
+    expect(decode(await second.text())).toContain(`Another organization (${firstName}) already has this NPI.`);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM organizations WHERE npi = ?").bind(npi).first("n")).toBe(1);
+  });
+
+  it("creates one organization from 10 identical creates at once with the same NPI", async () => {
+    const { browser } = await admin();
+    const form = orgForm({ npi: newNpi() });
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => browser.post("/admin/organizations/new", form)),
+    );
+    expect(responses.filter((r) => r.status === 302)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 400)).toHaveLength(9);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM organizations WHERE npi = ?").bind(form.npi).first("n"),
+    ).toBe(1);
+    const id = idFrom(responses.find((r) => r.status === 302) as Response);
+    expect((await eventsFor(id)).map((e) => e.event_type)).toEqual(["organization.created"]);
+    expect(
+      await env.DB.prepare(
+        "SELECT count(*) AS n FROM audit_events WHERE event_type = 'organization.created' AND details_json LIKE ?",
+      )
+        .bind(`%${form.npi}%`)
+        .first("n"),
+    ).toBe(1);
+  });
+
+  it("audits an edit with the values before and after, and only what changed", async () => {
+    const { browser } = await admin();
+    const form = orgForm({ npi: newNpi() });
+    const id = idFrom(await browser.post("/admin/organizations/new", form));
+    const edit = await browser.post(`/admin/organizations/${id}`, { ...form, city: "Dayton", address2: "Suite 4" });
+    expect(edit.status).toBe(302);
+    expect(edit.headers.get("Location")).toBe(`/admin/organizations/${id}?saved=updated`);
+    expect((await row(id))?.city).toBe("DAYTON");
+    const events = await eventsFor(id);
+    expect(events.map((e) => e.event_type)).toEqual(["organization.created", "organization.updated"]);
+    expect(JSON.parse(events[1].details_json)).toEqual({
+      before: { address2: "", city: "COLUMBUS" },
+      after: { address2: "SUITE 4", city: "DAYTON" },
+    });
+    // The same values again: nothing to save, nothing audited.
+    const again = await browser.post(`/admin/organizations/${id}`, { ...form, city: "Dayton", address2: "Suite 4" });
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain("Nothing was changed.");
+    expect(await eventsFor(id)).toHaveLength(2);
+  });
+
+  it("deactivates (Inactive in search) and reactivates, each audited once", async () => {
+    const { browser } = await admin();
+    const word = newWord();
+    const id = idFrom(await browser.post("/admin/organizations/new", orgForm({ name: `${word} Dialysis` })));
+    expect((await browser.post(`/admin/organizations/${id}`, { intent: "deactivate" })).status).toBe(302);
+    expect((await search(word)).hits.map((h) => [h.id, h.status])).toEqual([[id, "Inactive"]]);
+    // Twice: the second finds it already inactive and records nothing.
+    await browser.post(`/admin/organizations/${id}`, { intent: "deactivate" });
+    const userPage = await browser.get(`/my-account/request-access/organizations?name=${word}`);
+    expect(await userPage.text()).toContain("Inactive");
+    expect((await browser.post(`/admin/organizations/${id}`, { intent: "reactivate" })).status).toBe(302);
+    expect((await search(word)).hits[0].status).toBe("Active");
+    const events = await eventsFor(id);
+    expect(events.map((e) => e.event_type)).toEqual([
+      "organization.created",
+      "organization.deactivated",
+      "organization.reactivated",
+    ]);
+    expect(JSON.parse(events[1].details_json)).toEqual({ before: { status: "Active" }, after: { status: "Inactive" } });
+  });
+});
+
+describe("CSV import", () => {
+  const header = "Name,Org Type,Address1,Address2,City,State,ZIP,Country,CCN,NPI,TIN";
+
+  function file() {
+    const word = newWord();
+    const good = [0, 1, 2].map((i) => ({ name: `${word} Imported ${i}`, npi: newNpi(), ccn: newCcn(), tin: newTin() }));
+    const lines = [
+      header,
+      ...good.map((g, i) => `"${g.name}, Inc.",Provider,${i} Main St,,Akron,oh,44308,,${g.ccn},${g.npi},${g.tin}`),
+      `${word} Bad Npi,Provider,,,Akron,OH,44308,,,${badNpi()},`,
+      `${word} Short Ccn,Provider,,,Akron,OH,44308,,${newCcn().slice(0, 5)},,`,
+      `,Provider,,,Akron,OH,44308,,,${newNpi()},`,
+    ];
+    return { word, good, csv: `${lines.join("\r\n")}\r\n` };
+  }
+
+  const shaIn = (html: string) => /name="sha256" value="([0-9a-f]{64})"/.exec(html)?.[1];
+  const errorRows = (html: string) =>
+    [...html.matchAll(/headers="import-errors-row"[^>]*>(\d+)</g)].map((m) => Number(m[1]));
+  const importEvents = async (sha: string) =>
+    (
+      await env.DB.prepare(
+        "SELECT details_json FROM audit_events WHERE event_type = 'organization.imported' AND json_extract(details_json, '$.sha256') = ? ORDER BY id",
+      )
+        .bind(sha)
+        .all<{ details_json: string }>()
+    ).results.map((r) => JSON.parse(r.details_json));
+
+  it("previews 3 bad rows with their problems and writes nothing, then imports the rest; the same file again changes nothing", async () => {
+    const { browser } = await admin();
+    const { word, good, csv } = file();
+
+    const preview = await postFile(browser, "/admin/organizations/import", { intent: "preview" }, csv);
+    expect(preview.status).toBe(200);
+    const html = decode(await preview.text());
+    expect(errorRows(html)).toEqual([5, 6, 7]);
+    expect(html).toContain("This NPI's check digit is wrong");
+    expect(html).toContain("Enter a CCN of exactly 6 letters or digits.");
+    expect(html).toContain("Enter the organization's name.");
+    expect(html).toContain("6 rows read: 3 valid, 3 with errors.");
+    expect(html).toContain("Import 3 valid rows");
+    const sha = shaIn(html) as string;
+    expect(sha).toMatch(/^[0-9a-f]{64}$/);
+    expect((await search(word)).total).toBe(0);
+
+    const imported = await postFile(browser, "/admin/organizations/import", { intent: "import", sha256: sha }, csv);
+    expect(imported.status).toBe(200);
+    expect(decode(await imported.text())).toContain(
+      "Created 3, updated 0, unchanged 0, skipped 0; 3 rows with errors not imported.",
+    );
+    const found = await search(word);
+    expect(found.hits.map((h) => h.name).sort()).toEqual(good.map((g) => `${g.name.toUpperCase()}, INC.`).sort());
+    const ids = found.hits.map((h) => h.id);
+    const before = await Promise.all(ids.map(row));
+    expect(before.map((r) => r?.npi).sort()).toEqual(good.map((g) => g.npi).sort());
+    expect(before.every((r) => /^\d{2}-\d{7}$/.test(r?.tin ?? ""))).toBe(true);
+
+    // The same file again: every row unchanged, nothing written but the import's own event.
+    const again = await postFile(browser, "/admin/organizations/import", { intent: "import", sha256: sha }, csv);
+    expect(decode(await again.text())).toContain("Created 0, updated 0, unchanged 3, skipped 0");
+    expect(await Promise.all(ids.map(row))).toEqual(before);
+    for (const id of ids) expect(await eventsFor(id), String(id)).toEqual([]);
+    const events = await importEvents(sha);
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({ rows: 6, created: 3, updated: 0, unchanged: 0, skipped: 0, invalid: 3 });
+    expect(events[1]).toMatchObject({ rows: 6, created: 0, updated: 0, unchanged: 3, skipped: 0, invalid: 3 });
+
+    // A changed value in a later file updates that organization only.
+    const changed = csv.replace("0 Main St", "0 Main Street");
+    const sha2 = shaIn(
+      decode(await (await postFile(browser, "/admin/organizations/import", { intent: "preview" }, changed)).text()),
+    );
+    const third = await postFile(
+      browser,
+      "/admin/organizations/import",
+      { intent: "import", sha256: sha2 as string },
+      changed,
+    );
+    expect(decode(await third.text())).toContain("Created 0, updated 1, unchanged 2, skipped 0");
+  });
+
+  it("refuses to import a file other than the one previewed", async () => {
+    const { browser } = await admin();
+    const one = file();
+    const other = file();
+    const sha = shaIn(
+      decode(await (await postFile(browser, "/admin/organizations/import", { intent: "preview" }, one.csv)).text()),
+    );
+    const response = await postFile(
+      browser,
+      "/admin/organizations/import",
+      { intent: "import", sha256: sha as string },
+      other.csv,
+    );
+    expect(response.status).toBe(409);
+    expect(await response.text()).toContain("This is not the file you previewed.");
+    expect((await search(other.word)).total).toBe(0);
+  });
+
+  it("refuses a file without the required columns", async () => {
+    const { browser } = await admin();
+    const response = await postFile(browser, "/admin/organizations/import", { intent: "preview" }, "name,city\nA,B\n");
+    expect(decode(await response.text())).toContain("The header row lacks the columns org_type, state, zip.");
+  });
+
+  it("refuses a file of more than 5,000 rows with a message, writing nothing", async () => {
+    const { browser } = await admin();
+    const word = newWord();
+    const lines = Array.from(
+      { length: 5001 },
+      (_, i) => `${word} Row ${i},Provider,,,Akron,OH,44308,,,,${String(100000000 + i)}`,
+    );
+    const csv = `${header}\n${lines.join("\n")}\n`;
+    const response = await postFile(browser, "/admin/organizations/import", { intent: "preview" }, csv);
+    const html = decode(await response.text());
+    expect(html).toContain("The file has more than 5,000 rows.");
+    expect(html).not.toContain('name="sha256"');
+    const sha = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(csv));
+    const hex = [...new Uint8Array(sha)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(html).toContain(hex);
+    const imported = await postFile(browser, "/admin/organizations/import", { intent: "import", sha256: hex }, csv);
+    expect(imported.status).toBe(409);
+    expect((await search(word)).total).toBe(0);
+  });
+
+  it("offers the template with every column", async () => {
+    const { browser } = await admin();
+    const response = await browser.get("/admin/organizations/template.csv");
+    expect(response.headers.get("Content-Type")).toContain("text/csv");
+    expect((await response.text()).split("\r\n")[0]).toBe(
+      "name,org_type,address1,address2,city,state,zip,country,ccn,npi,tin",
+    );
+  });
+});
