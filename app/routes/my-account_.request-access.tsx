@@ -152,6 +152,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const chosen = {
     programId: positive(draft.programId ?? null),
     organizationId: positive(draft.organizationId ?? null),
+    // The role's approver rule can change who approves.
+    roleId: positive(draft.roleId ?? null),
   };
   const options = await loadRequestForm(context.deps, user.id, chosen);
 
@@ -354,7 +356,7 @@ export default function RequestUserAccess() {
           </label>
         </div>
         <SelectField
-          key={`approvers-${options.program?.id ?? 0}-${options.organization?.id ?? 0}`}
+          key={`approvers-${options.program?.id ?? 0}-${options.organization?.id ?? 0}-${options.approverKind}`}
           field={fields.approverUserId}
           label={COPY.approvers}
           placeholder={COPY.approverPlaceholder}

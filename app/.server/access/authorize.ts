@@ -293,13 +293,16 @@ export const ACTOR_ROLE_COLUMNS = {
   isAdmin: roles.isAdmin,
 };
 
-/** Email addresses of everyone who holds a help-desk role (for the manual-proofing queue). */
-export async function helpDeskEmails(deps: Pick<Deps, "db">): Promise<string[]> {
+/**
+ * Email addresses of every Help Desk Administrator (the manual-proofing queue is
+ * in Administration, SPEC 2.8).
+ */
+export async function administratorEmails(deps: Pick<Deps, "db">): Promise<string[]> {
   const rows = await deps.db
     .selectDistinct({ email: users.email })
     .from(userRoles)
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
     .innerJoin(users, eq(users.id, userRoles.userId))
-    .where(and(eq(roles.isHelpDesk, true), roleInForce(todayEastern(new Date())), eq(users.status, "active")));
+    .where(and(eq(roles.isAdmin, true), roleInForce(todayEastern(new Date())), eq(users.status, "active")));
   return rows.map((r) => r.email);
 }

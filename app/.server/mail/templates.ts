@@ -124,6 +124,7 @@ export interface TemplateData {
     daysLeft: string;
   };
   inactivity_roles_removed: { firstName: string; loginId: string; roles: string; lastSignIn: string };
+  identity_not_verified: { firstName: string; reason: string };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -317,7 +318,7 @@ const renderers: Renderers = {
     paragraphs: [
       `${d.name} (${d.loginId}) could not be verified online after 3 attempts and asks for manual identity proofing.`,
     ],
-    action: { label: "Open the proofing queue", url: `${origin}/help-desk/proofing` },
+    action: { label: "Open the proofing queue", url: `${origin}/admin/proofing` },
   }),
   identity_verified: (d, { origin }) => ({
     subject: "Your identity has been verified",
@@ -418,6 +419,16 @@ const renderers: Renderers = {
       "Your account still works. If you need a role again, sign in and request it.",
     ],
     action: { label: "Request access", url: `${origin}/my-account` },
+  }),
+  identity_not_verified: (d, { origin }) => ({
+    subject: "The help desk could not verify your identity",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      "The help desk reviewed your request for manual identity proofing and could not verify your identity.",
+      `The reason: ${d.reason}`,
+      "If you can provide what is missing, contact the help desk.",
+    ],
+    action: { label: "Log in", url: `${origin}/login` },
   }),
 };
 
