@@ -9,3 +9,15 @@ ALTER TABLE `proofing_reviews` ADD `evidence_last4` text;--> statement-breakpoin
 ALTER TABLE `proofing_reviews` ADD `denial_reason` text;--> statement-breakpoint
 ALTER TABLE `roles` ADD `requires_end_date` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `roles` ADD `approver_rule` text DEFAULT 'security_official_else_help_desk' NOT NULL;
+--> statement-breakpoint
+-- Terms and Conditions in D1: each published version (Markdown; rendered without raw HTML). The newest is in force;
+-- with none published the built-in text (TERMS_VERSION) is.
+CREATE TABLE `terms_versions` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`version` text NOT NULL,
+	`body_md` text NOT NULL,
+	`published_at` integer NOT NULL,
+	`published_by_user_id` text REFERENCES users(id)
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `terms_versions_version_unique` ON `terms_versions` (`version`);

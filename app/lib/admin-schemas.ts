@@ -100,3 +100,20 @@ export const RoleRulesSchema = z.object({
   }),
 });
 export type RoleRulesInput = z.output<typeof RoleRulesSchema>;
+
+// ------------------------------------------------------------------ Terms and Conditions
+
+/** A new version of the Terms and Conditions: its name and its Markdown; Preview shows it first. */
+export const TermsPublishSchema = z.object({
+  intent: z.enum(["preview", "publish"], { error: "Choose Preview or Publish." }),
+  version: z
+    .string({ error: "Name the version, for example 2026-12-01." })
+    .trim()
+    .regex(/^[0-9A-Za-z][0-9A-Za-z.-]{0,39}$/, "Use letters, digits, dots and dashes, for example 2026-12-01."),
+  bodyMd: z
+    .string({ error: "Enter the text of the Terms and Conditions." })
+    .trim()
+    .min(1, "Enter the text of the Terms and Conditions.")
+    .max(20_000, "Keep the text under 20,000 characters."),
+});
+export type TermsPublishInput = z.infer<typeof TermsPublishSchema>;

@@ -75,6 +75,7 @@ export const AUDIT_EVENT_TYPES = [
   "signin.success",
   "signin.throttled",
   "signout",
+  "terms.published",
   "user.register_existing_email",
   "user.registered",
   "user_id.reminder_requested",

@@ -57,6 +57,8 @@ export const TermsSchema = z.object({
   program: z.string().max(20).optional(),
   /** Where sign-in goes afterwards (a link from an email, say); checked by `safeRedirectPath` on the server. */
   redirectTo: z.string().max(2048).optional(),
+  /** The version shown: accepting records it, unless a newer one was published meanwhile. */
+  version: z.string().max(40).optional(),
 });
 
 /** "This wasn't me": the emailed link's token, carried by the confirmation button. */

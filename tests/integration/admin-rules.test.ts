@@ -57,7 +57,7 @@ async function mailboxCount(key: string, settleMs = 1500) {
   return count("SELECT count(*) AS n FROM dev_mailbox WHERE idempotency_key = ?", key);
 }
 
-const PAGES = ["/admin/failed-email", "/admin/proofing", "/admin/programs"];
+const PAGES = ["/admin/failed-email", "/admin/proofing", "/admin/programs", "/admin/terms"];
 
 describe("who may use Administration", () => {
   it("answers 404 to every page and every change without the Help Desk Administrator role", async () => {
@@ -374,6 +374,65 @@ describe("Programs, roles and rules", () => {
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("Choose at least one organization type.");
+  });
+});
+
+describe("Terms and Conditions in D1", () => {
+  it("previews Markdown without raw HTML, publishes a new version, and everyone accepts it at their next sign-in, recorded with the version", async () => {
+    const { browser, user: admin } = await signedIn();
+    const page = await (await browser.get("/admin/terms")).text();
+    expect(page).toContain("In force: version 2026-11-01");
+
+    const body =
+      "# Use of this system\n\nRead **carefully**.\n\n- Keep your *password* to yourself\n- Report misuse\n\n<script>alert(1)</script>";
+    const preview = await browser.post("/admin/terms", { intent: "preview", version: "2026-12-01", bodyMd: body });
+    expect(preview.status).toBe(200);
+    const shown = await preview.text();
+    const previewHtml = shown.slice(shown.indexOf('id="terms-preview-text"'));
+    expect(previewHtml).toContain("<h2>Use of this system</h2>");
+    expect(previewHtml).toContain("<strong>carefully</strong>");
+    expect(previewHtml).toContain("<li>Keep your <em>password</em> to yourself</li>");
+    expect(previewHtml).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(previewHtml).not.toContain("<script>alert");
+    expect(await count("SELECT count(*) AS n FROM terms_versions")).toBe(0);
+
+    // Someone who accepted the built-in version and can reach sign-in.
+    const visitor = new Browser();
+    await visitor.acceptTerms();
+    expect((await visitor.get("/login")).status).toBe(200);
+
+    const published = await browser.post("/admin/terms", { intent: "publish", version: "2026-12-01", bodyMd: body });
+    expect(published.status).toBe(302);
+    expect(await count("SELECT count(*) AS n FROM terms_versions WHERE version = '2026-12-01'")).toBe(1);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM audit_events WHERE event_type = 'terms.published' AND actor_user_id = ?",
+        admin.id,
+      ),
+    ).toBe(1);
+    // A version is published once.
+    expect(
+      (await browser.post("/admin/terms", { intent: "publish", version: "2026-12-01", bodyMd: body })).status,
+    ).toBe(409);
+
+    // The earlier acceptance is stale: sign-in asks for the new terms, shown as Markdown.
+    const again = await visitor.get("/login");
+    expect(again.status).toBe(302);
+    expect(again.headers.get("Location")).toBe("/terms");
+    const terms = await (await visitor.get("/terms")).text();
+    expect(terms).toContain("Version 2026-12-01");
+    expect(terms).toContain("<h2>Use of this system</h2>");
+    expect(terms).not.toContain("<script>alert");
+    // Accepting the version shown records it; an acceptance of an older version shown is asked again.
+    const stale = await visitor.post("/terms", { intent: "accept", version: "2026-11-01" });
+    expect(stale.headers.get("Location")).toBe("/terms");
+    await visitor.post("/terms", { intent: "accept", version: "2026-12-01" });
+    expect((await visitor.get("/login")).status).toBe(200);
+    const accepted = visitor.cookies.get("__Host-sp-terms");
+    expect(
+      (await one<{ terms_version: string }>("SELECT terms_version FROM terms_acceptances WHERE id = ?", accepted))
+        .terms_version,
+    ).toBe("2026-12-01");
   });
 });
 

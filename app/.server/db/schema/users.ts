@@ -143,6 +143,23 @@ export const identityVerifications = sqliteTable(
   (t) => [index("identity_verifications_user_idx").on(t.userId, t.startedAt)],
 );
 
+/**
+ * Published versions of the Terms and Conditions (Administration). The newest
+ * is in force; an acceptance of another version is asked again at sign-in.
+ */
+export const termsVersions = sqliteTable(
+  "terms_versions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    version: text("version").notNull(),
+    /** Markdown, rendered without raw HTML (`~/lib/markdown`). */
+    bodyMd: text("body_md").notNull(),
+    publishedAt: timestamp("published_at").notNull(),
+    publishedByUserId: text("published_by_user_id").references(() => users.id),
+  },
+  (t) => [uniqueIndex("terms_versions_version_unique").on(t.version)],
+);
+
 export const termsAcceptances = sqliteTable(
   "terms_acceptances",
   {
