@@ -153,6 +153,39 @@ describe("Failed email", () => {
     expect(await mailboxCount(key, 300)).toBe(1);
   });
 
+  it("resends a dead letter that first went through the outbox: the queued row is taken up again under the same key", async () => {
+    const to = `outboxed.${Date.now()}@secure-portal.localhost`;
+    const deps = createDeps(env);
+    const entry = await outboxEmail(deps, { template: "test", to, data: { note: "Queued, dead-lettered, resent." } });
+    await outboxInsert(deps, entry);
+    // Queued long ago: the outbox dropped its sealed copy, as drainOutbox does.
+    await env.DB.prepare("UPDATE outbox SET attempts = 1, queued_at = ?, sealed = NULL WHERE idempotency_key = ?")
+      .bind(Date.now() - 3_600_000, entry.idempotencyKey)
+      .run();
+    await deadLetter({
+      type: "email",
+      template: "test",
+      to,
+      data: { note: "Queued, dead-lettered, resent." },
+      idempotencyKey: entry.idempotencyKey,
+    });
+
+    const { browser } = await signedIn();
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        browser.post("/admin/failed-email", { source: "dead_letter", idempotencyKey: entry.idempotencyKey }),
+      ),
+    );
+    expect(answers.filter((r) => r.status === 302)).toHaveLength(1);
+    expect(await mailboxCount(entry.idempotencyKey)).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM outbox WHERE idempotency_key = ?", entry.idempotencyKey)).toBe(1);
+    const mail = await one<{ body_text: string }>(
+      "SELECT body_text FROM dev_mailbox WHERE idempotency_key = ?",
+      entry.idempotencyKey,
+    );
+    expect(mail.body_text).toContain("Queued, dead-lettered, resent.");
+  });
+
   it("lists an outbox row retired after 10 attempts (recipient opened from the sealed message), and Resend queues it once", async () => {
     const to = `retired.${Date.now()}@secure-portal.localhost`;
     const deps = createDeps(env);
