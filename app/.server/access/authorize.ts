@@ -77,13 +77,13 @@ export type Action =
   | "request.queue"
   /** "Users at My Organizations": the Security Official's list of everyone holding roles there. */
   | "organization_roster.read"
-  /** The manual-proofing queue of the help desk. */
-  | "proofing_review.read"
-  | "proofing_review.decide"
   | "audit.read"
   /** See the Administration area (Help Desk Administrator, strong session). */
   | "admin.read"
-  /** Change anything in Administration (Help Desk Administrator, strong factor from the last 15 minutes). */
+  /**
+   * Change anything in Administration (Help Desk Administrator, strong factor from the last 15 minutes),
+   * manual-proofing decisions included (never on one's own review: `decideManualProofing`).
+   */
   | "admin.manage";
 
 export type Refusal =
@@ -189,13 +189,6 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (restricted) return restricted;
       return actor.assurance === "strong" ? ALLOW : deny("step_up");
     }
-    case "proofing_review.read":
-    case "proofing_review.decide":
-      if (!isHelpDeskFor(actor, null)) return deny("forbidden");
-      if (action === "proofing_review.decide" && resource.ownerUserId === actor.userId) return deny("forbidden");
-      if (restricted) return restricted;
-      if (action === "proofing_review.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
-      return fresh ? ALLOW : deny("step_up");
     case "audit.read": {
       // The Audit Log is open to whoever has a scope in it (see `auditScope`); about one
       // event (an organization or program given), only when that event is in the scope.
