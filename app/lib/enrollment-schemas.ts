@@ -86,15 +86,6 @@ export const ManualProofingSchema = z.object({
 });
 export type ManualProofingInput = z.infer<typeof ManualProofingSchema>;
 
-/** Help desk, manual proofing: one request verified or not. */
-export const ProofingDecisionSchema = z
-  .object({
-    reviewId: z.string({ error: "That request could not be decided." }).max(100),
-    intent: z.enum(["verify", "reject"], { error: "Choose Mark Identity Verified or Could Not Verify." }),
-  })
-  .transform(({ reviewId, intent }) => ({ reviewId, verified: intent === "verify" }));
-export type ProofingDecisionInput = z.output<typeof ProofingDecisionSchema>;
-
 // ------------------------------------------------------------------ MFA devices
 
 /** Where a device screen returns: New User Enrollment, or the profile's device list. */

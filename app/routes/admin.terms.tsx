@@ -58,6 +58,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireCapability(context.deps, request, "admin.read");
   const form = await request.formData().catch(() => null);
   if (!form) throw new Response("Bad Request", { status: 400 });
+  // Anything but a preview is a change: a stale strong factor steps up before the form is even read.
+  if (form.get("intent") !== "preview")
+    await requireCapability(context.deps, request, "admin.manage", {}, { returnTo: "/admin/terms" });
   const submission = parseWithZod(form, { schema: TermsPublishSchema });
   if (submission.status !== "success") return formFailure(FORM_ID, submission);
   if (submission.value.intent === "preview")

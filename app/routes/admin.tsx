@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { NavLink, Outlet } from "@remix-run/react";
+import { NavLink, Outlet, useLoaderData } from "@remix-run/react";
 import { requireCapability } from "~/.server/guards";
+import { failedEmailCount } from "~/.server/mail/failed-email";
 
 /**
  * The Administration area (SPEC 2.8): its navigation, around every `/admin/*`
@@ -13,6 +14,7 @@ import { requireCapability } from "~/.server/guards";
 const COPY = {
   section: "Administration",
   nav: "Administration",
+  waiting: "waiting",
   links: [
     { to: "/admin", label: "Dashboard", end: true },
     { to: "/admin/organizations", label: "Organizations" },
@@ -26,10 +28,11 @@ const COPY = {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireCapability(context.deps, request, "admin.read");
-  return null;
+  return { failedEmail: await failedEmailCount(context.deps) };
 }
 
 export default function AdministrationLayout() {
+  const { failedEmail } = useLoaderData<typeof loader>();
   return (
     <>
       <p className="eyebrow">{COPY.section}</p>
@@ -39,6 +42,13 @@ export default function AdministrationLayout() {
             <li key={l.to}>
               <NavLink to={l.to} end={l.end}>
                 {l.label}
+                {l.to === "/admin/failed-email" && failedEmail > 0 ? (
+                  <>
+                    {" "}
+                    <span className="badge">{failedEmail}</span>
+                    <span className="ds-u-visibility--screen-reader"> {COPY.waiting}</span>
+                  </>
+                ) : null}
               </NavLink>
             </li>
           ))}

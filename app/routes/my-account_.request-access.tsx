@@ -51,6 +51,7 @@ const COPY = {
   startDate: "Start Date",
   endDate: "End Date",
   dateHint: "mm/dd/yyyy",
+  endDateRequired: (roles: string) => `mm/dd/yyyy. Required for ${roles}.`,
   notApplicable: "Not Applicable",
   approvers: "Approvers",
   approverPlaceholder: "Select an approver",
@@ -152,6 +153,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const chosen = {
     programId: positive(draft.programId ?? null),
     organizationId: positive(draft.organizationId ?? null),
+    // The role's approver rule can change who approves.
+    roleId: positive(draft.roleId ?? null),
   };
   const options = await loadRequestForm(context.deps, user.id, chosen);
 
@@ -229,6 +232,8 @@ export default function RequestUserAccess() {
   if (confirming && !hydrated) return <ConfirmPage draft={draft} options={options} user={user} />;
 
   const qbicNote = options.roles.some((r) => r.isSecurityOfficial) && options.program !== null;
+  // Roles whose rules (Administration) need an End Date.
+  const needEndDate = options.roles.filter((r) => r.requiresEndDate).map((r) => r.name);
   const approverHint =
     options.program && options.organization
       ? options.approverKind === "security_official"
@@ -334,7 +339,7 @@ export default function RequestUserAccess() {
           <TextField
             field={fields.endDate}
             label={COPY.endDate}
-            hint={COPY.dateHint}
+            hint={needEndDate.length > 0 ? COPY.endDateRequired(needEndDate.join(", ")) : COPY.dateHint}
             inputMode="numeric"
             disabled={hydrated && notApplicable}
           />
@@ -354,7 +359,7 @@ export default function RequestUserAccess() {
           </label>
         </div>
         <SelectField
-          key={`approvers-${options.program?.id ?? 0}-${options.organization?.id ?? 0}`}
+          key={`approvers-${options.program?.id ?? 0}-${options.organization?.id ?? 0}-${options.approverKind}`}
           field={fields.approverUserId}
           label={COPY.approvers}
           placeholder={COPY.approverPlaceholder}

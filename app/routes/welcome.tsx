@@ -28,7 +28,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     firstName: user.firstName,
     enrolled: user.enrollmentCompletedAt !== null,
     justEnrolled: new URL(request.url).searchParams.has("enrolled"),
-    isHelpDesk: mayEver(can(session.actor, "proofing_review.read")),
+    // Manual proofing is in Administration (SPEC 2.8).
+    isHelpDesk: mayEver(can(session.actor, "admin.read")),
   };
 }
 
@@ -62,7 +63,7 @@ export default function Welcome() {
       ) : null}
       {isHelpDesk ? (
         <p>
-          <Link to="/help-desk/proofing">{COPY.helpDesk}</Link>
+          <Link to="/admin/proofing">{COPY.helpDesk}</Link>
         </p>
       ) : null}
       <p>

@@ -50,9 +50,7 @@ const npi = (n: number) => {
 
 /** 1,000 data rows; rows 101, 502 and 903 of the data are wrong (a bad NPI check digit, a 5-character CCN, no name). */
 function thousandRows(tag: string): string {
-  const lines = [
-    "name,org_type,address1,address2,city,state,zip,country,ccn,npi,tin",
-  ];
+  const lines = ["name,org_type,address1,address2,city,state,zip,country,ccn,npi,tin"];
   for (let i = 1; i <= 1000; i++) {
     let name = `${tag} CLINIC ${i}`;
     let ccn = "";

@@ -60,20 +60,20 @@ describe("journeys that start signed in", () => {
     }
   });
 
-  it("a Help Desk Approver opens the manual-proofing queue; an Organization Security Official is told the page is not found", async () => {
-    const approver = await createSignedInUser({ roles: [{ role: "HELP_DESK_APPROVER", organization: "cms:hq" }] });
+  it("a Help Desk Administrator opens the manual-proofing queue in Administration; an Organization Security Official is told the page is not found", async () => {
+    const approver = await createSignedInUser({ roles: [{ role: "HELP_DESK_ADMINISTRATOR", organization: "cms:hq" }] });
     const official = await createSignedInUser({
       roles: [{ role: "OSO", organization: "REGIONAL OFFICE 5 - CHICAGO", program: "IQR" }],
     });
     const context = await newContext(getBrowser(), { javaScript: false });
     await context.addCookies(approver.cookies);
     const { page } = await openPage(context);
-    await page.goto("/help-desk/proofing");
+    await page.goto("/admin/proofing");
     await page.getByRole("heading", { level: 1, name: "Manual identity proofing", exact: true }).waitFor();
 
     await context.clearCookies();
     await context.addCookies(official.cookies);
-    const response = await page.goto("/help-desk/proofing");
+    const response = await page.goto("/admin/proofing");
     expect(response?.status()).toBe(404);
     await page.getByRole("heading", { level: 1, name: "Page not found", exact: true }).waitFor();
     await context.close();

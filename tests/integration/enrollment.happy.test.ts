@@ -128,18 +128,29 @@ describe("identity proofing with the sandbox provider", () => {
     );
     await waitForEmail(DEV_HELPDESK.email, `Manual identity proofing requested by ${user.loginId}`);
 
-    // Only help-desk users see the queue.
-    expect((await browser.get("/help-desk/proofing")).status).toBe(404);
+    // Only Help Desk Administrators see the queue (in Administration).
+    expect((await browser.get("/admin/proofing")).status).toBe(404);
     const helpDesk = new Browser();
     await helpDesk.signIn(DEV_HELPDESK.loginId, DEV_HELPDESK.password, {
       deviceType: "totp",
       code: totpNow(decodeBase32IgnorePadding(DEV_HELPDESK.totpSecretBase32)),
     });
-    const queue = await (await helpDesk.get("/help-desk/proofing")).text();
+    const queue = await (await helpDesk.get("/admin/proofing")).text();
     expect(queue).toContain(user.loginId);
     expect(queue).toContain("Call me after 3 pm");
     const reviewId = queue.match(/name="reviewId" value="([^"]+)"/)![1];
-    await helpDesk.post("/help-desk/proofing", { reviewId, intent: "verify" });
+    await helpDesk.post("/admin/proofing", {
+      reviewId,
+      intent: "verify",
+      evidenceType: "drivers_license",
+      evidenceLast4: "7a2c",
+    });
+    const review = await env.DB.prepare(
+      "SELECT evidence_type, evidence_last4, decided_by_user_id FROM proofing_reviews WHERE id = ?",
+    )
+      .bind(reviewId)
+      .first<{ evidence_type: string; evidence_last4: string; decided_by_user_id: string }>();
+    expect(review).toMatchObject({ evidence_type: "drivers_license", evidence_last4: "7A2C" });
     const verified = await env.DB.prepare("SELECT identity_verified_at FROM users WHERE id = ?")
       .bind(user.id)
       .first<{ identity_verified_at: number | null }>();

@@ -74,22 +74,29 @@ describe("ASVS 4.1.1 / 4.1.3: one authorization rule, backed by roles", () => {
     );
   });
 
-  it("answers 404 to the manual-proofing queue for a user without a help-desk role, and opens it to one who holds it", async () => {
+  it("answers 404 to the manual-proofing queue (in Administration) for a user without the Help Desk Administrator role, and opens it to one who holds it", async () => {
     const key = crypto.getRandomValues(new Uint8Array(20));
     const plain = await createUser({ totpKey: key });
     const browser = new Browser();
     await browser.signIn(plain.loginId, plain.password, { deviceType: "totp", code: totpNow(key) });
-    expect((await browser.get("/help-desk/proofing")).status).toBe(404);
-    expect((await browser.post("/help-desk/proofing", { intent: "verify", reviewId: "x" })).status).toBe(404);
-
+    expect((await browser.get("/admin/proofing")).status).toBe(404);
+    expect((await browser.post("/admin/proofing", { intent: "verify", reviewId: "x" })).status).toBe(404);
+    // A help-desk approver is not an administrator.
     await grantRole(plain.id, "HELP_DESK_APPROVER");
-    expect((await browser.get("/help-desk/proofing")).status).toBe(200);
+    expect((await browser.get("/admin/proofing")).status).toBe(404);
+
+    await grantRole(plain.id, "HELP_DESK_ADMINISTRATOR");
+    expect((await browser.get("/admin/proofing")).status).toBe(200);
+    // The old address goes to the new one.
+    const old = await browser.get("/help-desk/proofing");
+    expect(old.status).toBe(301);
+    expect(old.headers.get("Location")).toBe("/admin/proofing");
   });
 
-  it("refuses a help-desk user deciding their own proofing review, and records one decision when two decide at once", async () => {
+  it("refuses an administrator deciding their own proofing review, and records one decision when two decide at once", async () => {
     const key = crypto.getRandomValues(new Uint8Array(20));
     const desk = await createUser({ totpKey: key });
-    await grantRole(desk.id, "HELP_DESK_APPROVER");
+    await grantRole(desk.id, "HELP_DESK_ADMINISTRATOR");
     const applicant = await createUser();
     const own = crypto.randomUUID();
     const theirs = crypto.randomUUID();
@@ -103,13 +110,14 @@ describe("ASVS 4.1.1 / 4.1.3: one authorization rule, backed by roles", () => {
     ]);
     const browser = new Browser();
     await browser.signIn(desk.loginId, desk.password, { deviceType: "totp", code: totpNow(key) });
-    const self = await browser.post("/help-desk/proofing", { intent: "verify", reviewId: own });
+    const evidence = { evidenceType: "passport", evidenceLast4: "1234", denialReason: "The documents did not match." };
+    const self = await browser.post("/admin/proofing", { intent: "verify", reviewId: own, ...evidence });
     expect(self.status).toBe(409);
     expect(await self.text()).toContain("You cannot decide your own request.");
 
     const answers = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        browser.post("/help-desk/proofing", { intent: i % 2 ? "verify" : "reject", reviewId: theirs }),
+        browser.post("/admin/proofing", { intent: i % 2 ? "verify" : "reject", reviewId: theirs, ...evidence }),
       ),
     );
     expect(answers.filter((r) => r.status === 302)).toHaveLength(1);

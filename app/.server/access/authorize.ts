@@ -77,15 +77,12 @@ export type Action =
   | "request.queue"
   /** "Users at My Organizations": the Security Official's list of everyone holding roles there. */
   | "organization_roster.read"
-  /** The manual-proofing queue of the help desk. */
-  | "proofing_review.read"
-  | "proofing_review.decide"
   | "audit.read"
   /** See the Administration area (Help Desk Administrator, strong session). */
   | "admin.read"
   /**
    * Change anything in Administration (Help Desk Administrator, strong factor from the last 15 minutes);
-   * about an account (`ownerUserId`), never the administrator's own.
+   * about an account (`ownerUserId`), never the administrator's own; manual-proofing decisions included.
    */
   | "admin.manage";
 
@@ -192,13 +189,6 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (restricted) return restricted;
       return actor.assurance === "strong" ? ALLOW : deny("step_up");
     }
-    case "proofing_review.read":
-    case "proofing_review.decide":
-      if (!isHelpDeskFor(actor, null)) return deny("forbidden");
-      if (action === "proofing_review.decide" && resource.ownerUserId === actor.userId) return deny("forbidden");
-      if (restricted) return restricted;
-      if (action === "proofing_review.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
-      return fresh ? ALLOW : deny("step_up");
     case "audit.read": {
       // The Audit Log is open to whoever has a scope in it (see `auditScope`); about one
       // event (an organization or program given), only when that event is in the scope.
@@ -299,13 +289,16 @@ export const ACTOR_ROLE_COLUMNS = {
   isAdmin: roles.isAdmin,
 };
 
-/** Email addresses of everyone who holds a help-desk role (for the manual-proofing queue). */
-export async function helpDeskEmails(deps: Pick<Deps, "db">): Promise<string[]> {
+/**
+ * Email addresses of every Help Desk Administrator (the manual-proofing queue is
+ * in Administration, SPEC 2.8).
+ */
+export async function administratorEmails(deps: Pick<Deps, "db">): Promise<string[]> {
   const rows = await deps.db
     .selectDistinct({ email: users.email })
     .from(userRoles)
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
     .innerJoin(users, eq(users.id, userRoles.userId))
-    .where(and(eq(roles.isHelpDesk, true), roleInForce(todayEastern(new Date())), eq(users.status, "active")));
+    .where(and(eq(roles.isAdmin, true), roleInForce(todayEastern(new Date())), eq(users.status, "active")));
   return rows.map((r) => r.email);
 }

@@ -39,6 +39,10 @@ export interface RoleOption {
   code: string;
   name: string;
   isSecurityOfficial: boolean;
+  /** A request must give an End Date (Administration, Programs and roles). */
+  requiresEndDate: boolean;
+  /** Who approves: the organization's Security Officials (else the help desk), or the help desk only. */
+  approverRule: "security_official_else_help_desk" | "help_desk_only";
 }
 
 export interface ApproverOption {
@@ -63,7 +67,10 @@ export interface RequestFormOptions {
   organization: ChosenOrganization | null;
   /** The roles the program and the organization's type allow (the program's roles until an organization is chosen). */
   roles: RoleOption[];
-  /** Who may decide: the organization's Security Officials, or the program's help desk when it has none. */
+  /**
+   * Who may decide: the organization's Security Officials, or the program's help
+   * desk when it has none or when the chosen role's rule says the help desk only.
+   */
   approverKind: ApproverKind;
   approvers: ApproverOption[];
 }
@@ -102,7 +109,7 @@ function approversWhere(deps: Pick<Deps, "db" | "now">, requesterId: string, sco
 export async function loadRequestForm(
   deps: Pick<Deps, "db" | "now">,
   requesterId: string,
-  chosen: { programId?: number | null; organizationId?: number | null },
+  chosen: { programId?: number | null; organizationId?: number | null; roleId?: number | null },
 ): Promise<RequestFormOptions> {
   const programId = chosen.programId ?? 0;
   const organizationId = chosen.organizationId ?? 0;
@@ -131,6 +138,8 @@ export async function loadRequestForm(
         code: roles.code,
         name: as(roles.name, "role_name"),
         isSecurityOfficial: roles.isSecurityOfficial,
+        requiresEndDate: roles.requiresEndDate,
+        approverRule: roles.approverRule,
         orgTypeId: roleOrgTypeRules.orgTypeId,
       })
       .from(roles)
@@ -164,11 +173,21 @@ export async function loadRequestForm(
   const allowed = new Map<number, RoleOption>();
   for (const r of roleRows) {
     if (org && r.orgTypeId !== org.orgTypeId) continue;
-    allowed.set(r.id, { id: r.id, code: r.code, name: r.name, isSecurityOfficial: r.isSecurityOfficial });
+    allowed.set(r.id, {
+      id: r.id,
+      code: r.code,
+      name: r.name,
+      isSecurityOfficial: r.isSecurityOfficial,
+      requiresEndDate: r.requiresEndDate,
+      approverRule: r.approverRule,
+    });
   }
   // An organization with Security Officials decides for itself; the help desk
-  // decides the first one (and for organizations that have none).
-  const approverKind: ApproverKind = officials.length > 0 ? "security_official" : "help_desk";
+  // decides the first one (and for organizations that have none), and every
+  // request for a role whose rule is "the help desk only".
+  const role = chosen.roleId ? allowed.get(chosen.roleId) : undefined;
+  const approverKind: ApproverKind =
+    officials.length > 0 && role?.approverRule !== "help_desk_only" ? "security_official" : "help_desk";
   const people =
     program && organization?.status === "Active" ? (approverKind === "security_official" ? officials : helpDesk) : [];
   return {
@@ -229,6 +248,9 @@ export function checkRequest(
   if (input.startDate < todayIso) errors.startDate = ["The Start Date cannot be in the past."];
   if (!input.endDateNotApplicable && input.endDate && input.endDate < todayIso)
     errors.endDate = ["The End Date cannot be in the past."];
+  const role = options.roles.find((r) => r.id === input.roleId);
+  if (role?.requiresEndDate && (input.endDateNotApplicable || !input.endDate))
+    errors.endDate = [`A ${role.name} role needs an End Date. Enter one.`];
   if (options.program && options.organization) {
     if (options.approvers.length === 0)
       errors.approverUserId = ["No approver is available for this organization and program. Contact the help desk."];

@@ -4,6 +4,7 @@ import { emailLog } from "../db/schema";
 import type { Deps } from "../deps";
 import type { Mailer } from "./mailer";
 import type { EmailQueueMessage } from "./messages";
+import { sealEmailMessage } from "./outbox";
 import { renderEmail } from "./templates";
 
 /**
@@ -75,17 +76,20 @@ export async function deliverEmail(
 
   await deps.db
     .update(emailLog)
-    .set({ status: "sent", sentAt: deps.now(), updatedAt: deps.now(), lastError: null })
+    // A resent dead letter no longer needs its sealed copy.
+    .set({ status: "sent", sentAt: deps.now(), updatedAt: deps.now(), lastError: null, sealed: null })
     .where(and(eq(emailLog.idempotencyKey, message.idempotencyKey), eq(emailLog.status, "sending")));
   return { outcome: "sent" };
 }
 
 /**
  * Called for each message that exhausted its retries: the failure is recorded in
- * email_log and the audit log, so nothing is lost silently.
+ * email_log and the audit log, so nothing is lost silently. The message is kept
+ * sealed with it, so the help desk can resend it (Administration, Failed email).
  */
-export async function recordDeadLetter(deps: Pick<Deps, "db" | "now" | "traceId">, message: EmailQueueMessage) {
+export async function recordDeadLetter(deps: Pick<Deps, "db" | "env" | "now" | "traceId">, message: EmailQueueMessage) {
   const now = deps.now();
+  const sealed = await sealEmailMessage(deps, message);
   await deps.db
     .insert(emailLog)
     .values({
@@ -98,10 +102,11 @@ export async function recordDeadLetter(deps: Pick<Deps, "db" | "now" | "traceId"
       createdAt: now,
       updatedAt: now,
       lastError: "Never delivered: no attempt was recorded",
+      sealed: Buffer.from(sealed),
     })
     .onConflictDoUpdate({
       target: emailLog.idempotencyKey,
-      set: { status: "failed", updatedAt: now },
+      set: { status: "failed", updatedAt: now, sealed: Buffer.from(sealed) },
       setWhere: sql`${emailLog.status} <> 'sent'`,
     });
   await recordAuditEvent(deps, {

@@ -43,6 +43,28 @@ export interface OutboxInput<T extends TemplateName> {
 
 const associatedData = (key: string) => `outbox:${key}`;
 
+/**
+ * Seals a queue message bound to its idempotency key: the outbox keeps messages
+ * this way, and so does email_log for a dead-lettered one (to resend it).
+ */
+export function sealEmailMessage(deps: Pick<Deps, "env">, message: EmailQueueMessage): Promise<Uint8Array> {
+  return sealSecret(
+    deps.env.TOTP_ENCRYPTION_KEY,
+    new TextEncoder().encode(JSON.stringify(message)),
+    associatedData(message.idempotencyKey),
+  );
+}
+
+/** Opens what `sealEmailMessage` sealed under `key` (throws if it was sealed under another). */
+export async function openEmailMessage(
+  deps: Pick<Deps, "env">,
+  key: string,
+  sealed: Uint8Array | ArrayBuffer,
+): Promise<EmailQueueMessage> {
+  const plain = await openSecret(deps.env.TOTP_ENCRYPTION_KEY, new Uint8Array(sealed), associatedData(key));
+  return JSON.parse(new TextDecoder().decode(plain)) as EmailQueueMessage;
+}
+
 /** Seals one email for the outbox (the message holds an address and maybe a code or a link). */
 export async function outboxEmail<T extends TemplateName>(
   deps: Pick<Deps, "env" | "traceId">,
@@ -57,11 +79,7 @@ export async function outboxEmail<T extends TemplateName>(
     idempotencyKey,
     traceId: deps.traceId,
   } as EmailQueueMessage;
-  const sealed = await sealSecret(
-    deps.env.TOTP_ENCRYPTION_KEY,
-    new TextEncoder().encode(JSON.stringify(message)),
-    associatedData(idempotencyKey),
-  );
+  const sealed = await sealEmailMessage(deps, message);
   return { idempotencyKey, template: input.template, sealed };
 }
 
@@ -125,12 +143,7 @@ export async function drainOutbox(
     const opened: number[] = [];
     for (const row of claimed) {
       try {
-        const plain = await openSecret(
-          deps.env.TOTP_ENCRYPTION_KEY,
-          new Uint8Array(row.sealed ?? []),
-          associatedData(row.idempotencyKey),
-        );
-        messages.push(JSON.parse(new TextDecoder().decode(plain)) as EmailQueueMessage);
+        messages.push(await openEmailMessage(deps, row.idempotencyKey, new Uint8Array(row.sealed ?? [])));
         opened.push(row.id);
       } catch (error) {
         // One unreadable row (a rotated key, say) must not hold up the others: it stays

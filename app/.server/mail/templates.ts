@@ -125,6 +125,7 @@ export interface TemplateData {
   };
   inactivity_roles_removed: { firstName: string; loginId: string; roles: string; lastSignIn: string };
   mfa_reset_by_help_desk: { firstName: string; loginId: string; when: string };
+  identity_not_verified: { firstName: string; reason: string };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -318,7 +319,7 @@ const renderers: Renderers = {
     paragraphs: [
       `${d.name} (${d.loginId}) could not be verified online after 3 attempts and asks for manual identity proofing.`,
     ],
-    action: { label: "Open the proofing queue", url: `${origin}/help-desk/proofing` },
+    action: { label: "Open the proofing queue", url: `${origin}/admin/proofing` },
   }),
   identity_verified: (d, { origin }) => ({
     subject: "Your identity has been verified",
@@ -427,6 +428,16 @@ const renderers: Renderers = {
       `After verifying your identity, the help desk removed every MFA device and recovery code of ${d.loginId} on ${d.when}, and signed the account out everywhere.`,
       "The next time you log in with your User ID and password you will be asked to register a new MFA device, then to save new recovery codes.",
       "If you did not contact the help desk, call them at once: someone may be trying to take over your account.",
+    ],
+    action: { label: "Log in", url: `${origin}/login` },
+  }),
+  identity_not_verified: (d, { origin }) => ({
+    subject: "The help desk could not verify your identity",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      "The help desk reviewed your request for manual identity proofing and could not verify your identity.",
+      `The reason: ${d.reason}`,
+      "If you can provide what is missing, contact the help desk.",
     ],
     action: { label: "Log in", url: `${origin}/login` },
   }),

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
-import { type Actor, can, helpDeskEmails } from "../access/authorize";
+import { alias } from "drizzle-orm/sqlite-core";
+import { type Actor, administratorEmails, can } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { auditEvents, identityVerifications, mfaDevices, proofingReviews, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
@@ -11,6 +12,7 @@ import { sameLegalName } from "./names";
 type User = typeof users.$inferSelect;
 type Client = { ip: string | null };
 
+import type { AdminProofingDecisionInput } from "~/lib/admin-schemas";
 import { ATTEMPT_WINDOW_MS, MAX_ATTEMPTS, STEPS } from "~/lib/enrollment";
 import type {
   AddressInput,
@@ -18,7 +20,6 @@ import type {
   KbaAnswersInput,
   ManualProofingInput,
   PhoneSsnInput,
-  ProofingDecisionInput,
 } from "~/lib/enrollment-schemas";
 
 export type { ProofingData } from "./attempt-data";
@@ -385,7 +386,7 @@ export async function requestManualProofing(
     return fail("already_open", { message: "Your request is already with the help desk." });
   const reviewId = crypto.randomUUID();
   const emails: OutboxEntry[] = [];
-  for (const [n, to] of (await helpDeskEmails(deps)).entries()) {
+  for (const [n, to] of (await administratorEmails(deps)).entries()) {
     emails.push(
       await outboxEmail(deps, {
         template: "manual_proofing_requested",
@@ -431,38 +432,73 @@ export async function listManualProofingRequests(deps: Pick<Deps, "db">) {
     .orderBy(desc(proofingReviews.createdAt));
 }
 
+const decider = alias(users, "decider");
+
+/** The latest decisions, with the evidence checked or the reason for a denial. */
+export async function listRecentProofingDecisions(deps: Pick<Deps, "db">, limit = 20) {
+  return deps.db
+    .select({
+      id: proofingReviews.id,
+      status: proofingReviews.status,
+      decidedAt: proofingReviews.decidedAt,
+      evidenceType: proofingReviews.evidenceType,
+      evidenceLast4: proofingReviews.evidenceLast4,
+      denialReason: proofingReviews.denialReason,
+      loginId: users.loginId,
+      firstName: users.firstName,
+      lastName: users.lastName,
+      deciderLoginId: decider.loginId,
+    })
+    .from(proofingReviews)
+    .innerJoin(users, eq(users.id, proofingReviews.userId))
+    .leftJoin(decider, eq(decider.id, proofingReviews.decidedByUserId))
+    .where(isNotNull(proofingReviews.decidedAt))
+    .orderBy(desc(proofingReviews.decidedAt))
+    .limit(limit);
+}
+
 /**
- * A help-desk user records the outcome of a manual verification (a proofing
- * review). `can(actor, "proofing_review.decide", { ownerUserId })` decides who
- * may; the decision itself is one conditional update, so two deciders cannot
- * both win.
+ * A Help Desk Administrator records the outcome of a manual verification (a
+ * proofing review), in Administration (SPEC 2.8). `can(actor, "admin.manage")`
+ * decides who may, and nobody decides their own review. Approval records the
+ * evidence checked (document type and the last four characters of its number;
+ * who and when are the decider and the time of the decision); a denial records
+ * its reason and emails it to the person. The decision, its audit event and the
+ * email are one batch guarded by the review still being open, so two deciders
+ * cannot both win.
  */
 export async function decideManualProofing(
   deps: Deps,
   actor: Actor,
-  { reviewId, verified }: ProofingDecisionInput,
+  input: AdminProofingDecisionInput,
 ): Promise<Result<null, "not_found" | "forbidden" | "step_up" | "already_decided">> {
+  const { reviewId, verified } = input;
   const now = deps.now();
   const pending = await deps.db.select().from(proofingReviews).where(eq(proofingReviews.id, reviewId)).get();
   if (!pending) return fail("not_found", { message: "No such request." });
-  const decision = can(actor, "proofing_review.decide", { ownerUserId: pending.userId }, now);
-  if (!decision.ok) {
-    // Nobody verifies themselves.
-    if (pending.userId === actor.userId) return fail("forbidden", { message: "You cannot decide your own request." });
+  // Nobody verifies themselves.
+  if (pending.userId === actor.userId) return fail("forbidden", { message: "You cannot decide your own request." });
+  const decision = can(actor, "admin.manage", {}, now);
+  if (!decision.ok)
     return fail(decision.reason === "forbidden" ? "forbidden" : "step_up", {
       message: "Confirm it is you with a code from your authenticator app first.",
     });
-  }
-  const helpDesk = { id: actor.userId };
-  const person = verified ? await deps.db.select().from(users).where(eq(users.id, pending.userId)).get() : undefined;
-  const email = person
-    ? await outboxEmail(deps, {
-        template: "identity_verified",
-        to: person.email,
-        idempotencyKey: `identity_verified:${reviewId}`,
-        data: { firstName: person.firstName },
-      })
-    : null;
+  const person = await deps.db.select().from(users).where(eq(users.id, pending.userId)).get();
+  const email = !person
+    ? null
+    : input.verified
+      ? await outboxEmail(deps, {
+          template: "identity_verified",
+          to: person.email,
+          idempotencyKey: `identity_verified:${reviewId}`,
+          data: { firstName: person.firstName },
+        })
+      : await outboxEmail(deps, {
+          template: "identity_not_verified",
+          to: person.email,
+          idempotencyKey: `identity_not_verified:${reviewId}`,
+          data: { firstName: person.firstName, reason: input.denialReason },
+        });
   // One batch decides: everything before the update is written only while the
   // review is still open, that is, only if this batch's update wins.
   const stillOpen = sql`EXISTS (SELECT 1 FROM ${proofingReviews} WHERE ${proofingReviews.id} = ${reviewId} AND ${proofingReviews.status} = 'open')`;
@@ -473,7 +509,10 @@ export async function decideManualProofing(
         eventType: verified ? "proofing.manual_verified" : "proofing.manual_rejected",
         outcome: verified ? "success" : "failure",
         subjectUserId: pending.userId,
-        actorUserId: helpDesk.id,
+        actorUserId: actor.userId,
+        details: input.verified
+          ? { evidenceType: input.evidence.type, evidenceLast4: input.evidence.last4 }
+          : { reason: input.denialReason },
       },
       stillOpen,
     ),
@@ -488,7 +527,14 @@ export async function decideManualProofing(
     ...(email ? [outboxInsert(deps, email, stillOpen)] : []),
     deps.db
       .update(proofingReviews)
-      .set({ status: verified ? "verified" : "rejected", decidedAt: now, decidedByUserId: helpDesk.id })
+      .set({
+        status: verified ? "verified" : "rejected",
+        decidedAt: now,
+        decidedByUserId: actor.userId,
+        evidenceType: input.verified ? input.evidence.type : null,
+        evidenceLast4: input.verified ? input.evidence.last4 : null,
+        denialReason: input.verified ? null : input.denialReason,
+      })
       .where(and(eq(proofingReviews.id, reviewId), eq(proofingReviews.status, "open")))
       .returning({ userId: proofingReviews.userId }),
   ]);

@@ -52,6 +52,11 @@ export const emailLog = sqliteTable(
     sentAt: timestamp("sent_at"),
     createdAt: timestamp("created_at").notNull(),
     updatedAt: timestamp("updated_at").notNull(),
+    /**
+     * A dead-lettered message, sealed as in the outbox (bound to its key), so the
+     * help desk can resend it from Administration; cleared once the email is sent.
+     */
+    sealed: blob("sealed", { mode: "buffer" }),
   },
   (t) => [index("email_log_created_idx").on(t.createdAt)],
 );

@@ -79,6 +79,15 @@ export const roles = sqliteTable(
     /** Holders administer organizations, programs, roles and users (SPEC 2.8). */
     isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
+    /** A request for this role must give an End Date ("not applicable" is not offered). */
+    requiresEndDate: integer("requires_end_date", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Who approves a request: the organization's Security Officials, else the help
+     * desk (the first Security Official); or the help desk only.
+     */
+    approverRule: text("approver_rule", { enum: ["security_official_else_help_desk", "help_desk_only"] })
+      .notNull()
+      .default("security_official_else_help_desk"),
   },
   (t) => [uniqueIndex("roles_code_unique").on(t.code)],
 );

@@ -276,6 +276,12 @@ export const proofingReviews = sqliteTable(
     createdAt: timestamp("created_at").notNull(),
     decidedByUserId: text("decided_by_user_id").references(() => users.id),
     decidedAt: timestamp("decided_at"),
+    /** On approval, the evidence the decider checked: a document type (see PROOFING_EVIDENCE_TYPES)… */
+    evidenceType: text("evidence_type"),
+    /** …and the last four characters of its number (never the whole number). */
+    evidenceLast4: text("evidence_last4"),
+    /** On denial, the reason, as emailed to the person. */
+    denialReason: text("denial_reason"),
   },
   (t) => [index("proofing_reviews_status_idx").on(t.status, t.createdAt)],
 );
