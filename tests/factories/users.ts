@@ -3,6 +3,7 @@ import { generateTOTP } from "@oslojs/otp";
 import { hashPassword } from "../../app/.server/auth/password";
 import { sealSecret } from "../../app/.server/auth/secret-box";
 import { normaliseAnswer } from "../../app/lib/challenge-questions";
+import { Browser } from "./http";
 
 export const STRONG_PASSWORD = "granite kettle orbit lantern";
 
@@ -106,4 +107,35 @@ export async function codeFromEmail(to: string, subjectIncludes: string): Promis
 /** The recovery codes a page shows (seven groups of four). */
 export function recoveryCodesIn(html: string): string[] {
   return [...html.matchAll(/<code>([0-9A-Z]{4}(?:-[0-9A-Z]{4}){6})<\/code>/g)].map((m) => m[1]);
+}
+
+/** A role held from now on (no end date, recertified now), straight into D1. */
+export async function grantRole(
+  userId: string,
+  roleCode: string,
+  scope: { organizationId?: number; programId?: number } = {},
+) {
+  await env.DB.prepare(
+    "INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at, recertified_at) SELECT ?, ?, id, ?, ?, 'active', ?, ? FROM roles WHERE code = ?",
+  )
+    .bind(
+      crypto.randomUUID(),
+      userId,
+      scope.programId ?? null,
+      scope.organizationId ?? null,
+      Date.now(),
+      Date.now(),
+      roleCode,
+    )
+    .run();
+}
+
+/** An enrolled user signed in through the screens with an authenticator app (a fresh strong factor). */
+export async function signedInWithTotp(firstName: string, lastName = "Tester") {
+  const key = crypto.getRandomValues(new Uint8Array(20));
+  const user = await createUser({ totpKey: key, firstName, lastName });
+  const browser = new Browser();
+  const response = await browser.signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) });
+  if (response.status !== 302) throw new Error(`Sign-in answered ${response.status}, not 302`);
+  return { user, browser, key };
 }

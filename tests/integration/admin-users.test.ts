@@ -4,7 +4,7 @@ import { loadDashboard } from "../../app/.server/admin/dashboard";
 import { createDeps } from "../../app/.server/deps";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { createUser, totpNow, waitForEmail } from "../factories/users";
+import { createUser, grantRole, signedInWithTotp, totpNow, waitForEmail } from "../factories/users";
 
 /**
  * Administration: the Dashboard and Users (SPEC 2.8). Only administrators (a
@@ -24,31 +24,8 @@ const one = async <T>(sql: string, ...params: unknown[]) =>
 const count = async (sql: string, ...params: unknown[]) => (await one<{ n: number }>(sql, ...params)).n;
 const id = async (sql: string, ...params: unknown[]) => (await one<{ id: number }>(sql, ...params)).id;
 
-async function grant(userId: string, roleCode: string, scope: { organizationId?: number; programId?: number } = {}) {
-  await env.DB.prepare(
-    "INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at, recertified_at) SELECT ?, ?, id, ?, ?, 'active', ?, ? FROM roles WHERE code = ?",
-  )
-    .bind(
-      crypto.randomUUID(),
-      userId,
-      scope.programId ?? null,
-      scope.organizationId ?? null,
-      Date.now(),
-      Date.now(),
-      roleCode,
-    )
-    .run();
-}
-
-/** An enrolled user signed in with an authenticator app (a fresh strong factor). */
-async function signedIn(firstName: string, lastName = "Tester") {
-  const key = crypto.getRandomValues(new Uint8Array(20));
-  const user = await createUser({ totpKey: key, firstName, lastName });
-  const browser = new Browser();
-  const response = await browser.signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) });
-  expect(response.status).toBe(302);
-  return { user, browser, key };
-}
+const grant = grantRole;
+const signedIn = signedInWithTotp;
 
 async function administrator(firstName = "Ada") {
   const admin = await signedIn(firstName, "Admin");

@@ -11,7 +11,7 @@ import { handleQueueBatch } from "../../worker/queue";
 import { runScheduledJobs } from "../../worker/scheduled";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { createUser, totpNow, waitForEmail } from "../factories/users";
+import { createUser, grantRole, signedInWithTotp, totpNow, waitForEmail } from "../factories/users";
 
 /**
  * Deciding access requests (SPEC 2.6): the queue's scope, approve and reject
@@ -39,31 +39,8 @@ const qarmOrg = (offset: number) =>
     offset,
   );
 
-async function grant(userId: string, roleCode: string, scope: { organizationId?: number; programId?: number }) {
-  await env.DB.prepare(
-    "INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at, recertified_at) SELECT ?, ?, id, ?, ?, 'active', ?, ? FROM roles WHERE code = ?",
-  )
-    .bind(
-      crypto.randomUUID(),
-      userId,
-      scope.programId ?? null,
-      scope.organizationId ?? null,
-      Date.now(),
-      Date.now(),
-      roleCode,
-    )
-    .run();
-}
-
-/** An enrolled user signed in with an authenticator app (a fresh strong factor). */
-async function signedIn(firstName: string, lastName = "Tester") {
-  const key = crypto.getRandomValues(new Uint8Array(20));
-  const user = await createUser({ totpKey: key, firstName, lastName });
-  const browser = new Browser();
-  const response = await browser.signIn(user.loginId, user.password, { deviceType: "totp", code: totpNow(key) });
-  expect(response.status).toBe(302);
-  return { user, browser };
-}
+const grant = grantRole;
+const signedIn = signedInWithTotp;
 
 /** A pending request straight into D1 (submission is covered by access-requests.test.ts). */
 async function pendingRequest(input: {
