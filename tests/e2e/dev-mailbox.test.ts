@@ -14,9 +14,10 @@ describe("development mailbox", () => {
     await page.waitForURL("**/_dev/mailbox?sent=1");
 
     // The consumer runs after the queue's batch timeout (1 s locally).
-    const item = page.locator("li.mail", { hasText: recipient });
-    // The page is server-rendered, so it is reloaded until the email is listed.
-    for (let i = 0; i < 30; i++) {
+    // Listed first as sending, then as delivered: the page is server-rendered,
+    // so it is reloaded until the delivered email is listed.
+    const item = page.locator("li.mail.status-sent", { hasText: recipient });
+    for (let i = 0; i < 60; i++) {
       await page.getByRole("heading", { level: 1 }).first().waitFor();
       if ((await item.count()) > 0) break;
       await page.waitForTimeout(500);
