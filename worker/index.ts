@@ -4,10 +4,10 @@ import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { createDeps } from "../app/.server/deps";
 import type { Env } from "../app/.server/env";
-import type { QueueMessageBody } from "../app/.server/mail/messages";
+import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
 import { escapeHtml } from "../app/.server/mail/templates";
 import * as build from "../build/server";
-import { handleQueueBatch } from "./queue";
+import { handleImportBatch, handleQueueBatch, IMPORT_QUEUE } from "./queue";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
 import { healthRoutes } from "./routes/health";
 import { webauthnRoutes } from "./routes/webauthn";
@@ -99,10 +99,11 @@ app.onError((error, c) => {
 
 export default {
   fetch: app.fetch,
-  async queue(batch: MessageBatch<QueueMessageBody>, env: Env) {
-    await handleQueueBatch(batch, env);
+  async queue(batch: MessageBatch<QueueMessageBody | ImportChunkMessage>, env: Env) {
+    if (batch.queue === IMPORT_QUEUE) await handleImportBatch(batch as MessageBatch<ImportChunkMessage>, env);
+    else await handleQueueBatch(batch as MessageBatch<QueueMessageBody>, env);
   },
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     ctx.waitUntil(runScheduledJobs(env));
   },
-} satisfies ExportedHandler<Env, QueueMessageBody>;
+} satisfies ExportedHandler<Env, QueueMessageBody | ImportChunkMessage>;

@@ -3,9 +3,11 @@ import { createDeps } from "../app/.server/deps";
 import type { Env } from "../app/.server/env";
 import { deliverEmail, recordDeadLetter, retryDelaySeconds } from "../app/.server/mail/deliver";
 import { createMailer, type Mailer } from "../app/.server/mail/mailer";
-import type { QueueMessageBody } from "../app/.server/mail/messages";
+import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
+import { recordChunkFailure, writeImportChunk } from "../app/.server/organizations/import";
 
 export const DEAD_LETTER_QUEUE = "secure-portal-email-dlq";
+export const IMPORT_QUEUE = "secure-portal-import";
 
 /**
  * The email consumer. Each message is acked when sent (or found already sent) and
@@ -47,6 +49,46 @@ export async function handleQueueBatch(
           error: String(error),
         }),
       );
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}
+
+/**
+ * The import consumer: each message writes one chunk of an organization import
+ * (app/.server/organizations/import.ts), one after the other. A chunk already
+ * done is acked; a failure is recorded on the chunk (the page shows it) and
+ * retried with exponential delay. When the queue gives up, the cron queues the
+ * chunk again (resumeImports): nothing is lost, and nothing is written twice.
+ */
+export async function handleImportBatch(
+  batch: MessageBatch<ImportChunkMessage>,
+  env: Env,
+  options: { now?: () => Date } = {},
+) {
+  const deps = createDeps(env, { traceId: `import:${crypto.randomUUID()}`, now: options.now });
+  for (const message of batch.messages) {
+    const body = message.body;
+    if (body?.type !== "organization-import" || typeof body.importId !== "string" || !Number.isInteger(body.seq)) {
+      console.error(JSON.stringify({ level: "error", msg: "unknown import message", id: message.id }));
+      message.ack();
+      continue;
+    }
+    try {
+      await writeImportChunk(deps, body);
+      message.ack();
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          traceId: deps.traceId,
+          msg: "import chunk failed",
+          importId: body.importId,
+          seq: body.seq,
+          error: String(error),
+        }),
+      );
+      await recordChunkFailure(deps, body, error).catch(() => {});
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }

@@ -13,6 +13,7 @@ import { purgeSpentCredentials } from "../app/.server/auth/purge";
 import { createDeps } from "../app/.server/deps";
 import type { Env } from "../app/.server/env";
 import { drainOutbox, purgeOutbox } from "../app/.server/mail/outbox";
+import { resumeImports } from "../app/.server/organizations/import";
 
 /**
  * Cron (wrangler.toml [triggers]): the lifecycle jobs of SPEC 2.6
@@ -42,6 +43,7 @@ export async function runScheduledJobs(env: Env, now: () => Date = () => new Dat
   const recertificationReminders = await run("remindRecertifications", () => remindRecertifications(deps));
   const inactiveUsers = await run("revokeInactiveUsersRoles", () => revokeInactiveUsersRoles(deps));
   const inactivityWarnings = await run("warnInactiveUsers", () => warnInactiveUsers(deps));
+  const imports = await run("resumeImports", () => resumeImports(deps));
   await run("purgeExpiredRecords", () => purgeExpiredRecords(deps));
   await run("purgeOutbox", async () => await purgeOutbox(deps));
   const purged = await run("purgeSpentCredentials", () => purgeSpentCredentials(deps));
@@ -56,6 +58,7 @@ export async function runScheduledJobs(env: Env, now: () => Date = () => new Dat
     recertificationReminders,
     inactiveUsers,
     inactivityWarnings,
+    imports,
     purged,
     queued,
   };

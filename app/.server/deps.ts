@@ -1,6 +1,6 @@
 import { createDb, type Db } from "./db/client";
 import type { Env } from "./env";
-import type { QueueMessageBody } from "./mail/messages";
+import type { ImportChunkMessage, QueueMessageBody } from "./mail/messages";
 import { createProofingProvider } from "./proofing/configure";
 import type { IdentityProofingProvider } from "./proofing/provider";
 
@@ -15,6 +15,8 @@ export interface Deps {
   now: () => Date;
   /** Sends messages to the email queue (only the outbox drain calls it: app/.server/mail/outbox.ts). */
   enqueue: (messages: QueueMessageBody[]) => Promise<void>;
+  /** Sends chunk messages to the import queue (app/.server/organizations/import.ts). */
+  enqueueImport: (messages: ImportChunkMessage[]) => Promise<void>;
   traceId: string;
   /** The identity-proofing provider chosen by PROOFING_PROVIDER. */
   proofing: IdentityProofingProvider;
@@ -46,6 +48,11 @@ export function createDeps(
     now: options.now ?? (() => new Date()),
     enqueue: async (messages) => {
       if (messages.length > 0) await env.EMAIL_QUEUE.sendBatch(messages.map((body) => ({ body, contentType: "json" })));
+    },
+    enqueueImport: async (messages) => {
+      // A sendBatch carries at most 100 messages.
+      for (let i = 0; i < messages.length; i += 100)
+        await env.IMPORT_QUEUE.sendBatch(messages.slice(i, i + 100).map((body) => ({ body, contentType: "json" })));
     },
     traceId: options.traceId ?? crypto.randomUUID(),
     proofing: options.proofing ?? createProofingProvider(env),

@@ -1,9 +1,11 @@
-import type { QueueMessageBody } from "./mail/messages";
+import type { ImportChunkMessage, QueueMessageBody } from "./mail/messages";
 
 /** Bindings and variables from wrangler.toml and its secrets. */
 export interface Env {
   DB: D1Database;
   EMAIL_QUEUE: Queue<QueueMessageBody>;
+  /** Organization CSV imports, one message a chunk of rows. */
+  IMPORT_QUEUE: Queue<ImportChunkMessage>;
   EMAIL?: SendEmail;
   ASSETS?: Fetcher;
   ENVIRONMENT: "development" | "production" | "test";

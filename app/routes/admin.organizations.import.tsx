@@ -1,14 +1,23 @@
-import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+  unstable_parseMultipartFormData,
+} from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import { useEffect } from "react";
 import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
-import { orgTypeNames } from "~/.server/organizations/admin";
 import {
-  type ImportOutcome,
-  importOrganizations,
-  type ParsedImport,
-  parseImport,
+  type ImportProgress,
+  ImportTooLarge,
+  loadImport,
+  previewImport,
   type RowError,
+  startImport,
+  streamOf,
 } from "~/.server/organizations/import";
 import { Table } from "~/components/ds-table";
 import { Alert, Button } from "~/components/ui";
@@ -23,10 +32,10 @@ import {
 /**
  * Administration › Organizations › Import (SPEC 2.8): upload a CSV file, see
  * every row's problems before anything is written (the preview), then import
- * the valid rows. The confirm button posts the same file again with the SHA-256
- * the preview showed (see `~/.server/organizations/import.ts`): a different file
- * is previewed instead of imported. With JavaScript the chosen file stays in the
- * form; without it, choose it again.
+ * the valid rows in the background, with the progress on this page
+ * (`?import=<id>`; with JavaScript it refreshes itself every two seconds,
+ * without, "Refresh progress" does). How the file is read, staged and written
+ * in chunks through the import queue: `~/.server/organizations/import.ts`.
  * Rule: the page, `can(actor, "admin.read")`; previewing and importing,
  * `can(actor, "admin.manage")` (a strong factor from the last 15 minutes, asked
  * before the file is sent, so a step-up never loses a preview).
@@ -35,10 +44,12 @@ import {
 export const meta: MetaFunction = () => [{ title: "Import organizations - Administration - CMS.gov | QualityNet" }];
 
 const MB = MAX_IMPORT_BYTES / (1024 * 1024);
+const n = (value: number) => value.toLocaleString("en-US");
+const plural = (value: number, word: string) => `${n(value)} ${word}${value === 1 ? "" : "s"}`;
 
 const COPY = {
   heading: "Import organizations",
-  intro: `Upload a CSV file (at most ${MB} MB and ${MAX_IMPORT_ROWS.toLocaleString("en-US")} rows). Its first row names the columns below, in any order. Each row is matched to an organization already in the directory by its NPI, then its CCN, then its TIN: a match is updated only where a value differs, other rows add organizations. Importing the same file again changes nothing.`,
+  intro: `Upload a CSV file (at most ${MB} MB and ${n(MAX_IMPORT_ROWS)} rows). Its first row names the columns below, in any order. Each row is matched to an organization already in the directory by its NPI, then its CCN, then its TIN: a match is updated only where a value differs, other rows add organizations. Importing the same file again changes nothing.`,
   template: "Download a template (CSV)",
   columnsCaption: "Columns",
   columnHeaders: { column: "Column", required: "Required", note: "What to enter" },
@@ -47,67 +58,86 @@ const COPY = {
   file: "CSV file",
   fileHint: "The preview lists every row's problems; nothing is written until you choose Import.",
   preview: "Preview",
-  importRows: (n: number) => `Import ${n.toLocaleString("en-US")} valid row${n === 1 ? "" : "s"}`,
+  importRows: (count: number) => `Import ${plural(count, "valid row")}`,
   previewHeading: "Preview",
-  summary: (p: Pick<Preview, "rows" | "invalidRows" | "validCount">) =>
-    `${p.rows.toLocaleString("en-US")} row${p.rows === 1 ? "" : "s"} read: ${p.validCount.toLocaleString("en-US")} valid, ${p.invalidRows.toLocaleString("en-US")} with errors.`,
+  summary: (p: Pick<ImportProgress, "rows" | "invalidRows" | "validRows">) =>
+    `${plural(p.rows, "row")} read: ${n(p.validRows)} valid, ${n(p.invalidRows)} with errors.`,
   fingerprint: (name: string, sha: string) => `File ${name}, SHA-256 ${sha}.`,
   errorsCaption: (shown: number, total: number) =>
-    total > shown
-      ? `Errors: the first ${shown} of ${total.toLocaleString("en-US")}`
-      : `Errors (${total.toLocaleString("en-US")})`,
+    total > shown ? `Errors: the first ${shown} of ${n(total)}` : `Errors (${n(total)})`,
   errorHeaders: { row: "Row", column: "Column", message: "Problem" },
   rowNote: "Row numbers count the header as row 1, as a spreadsheet does.",
+  progressHeading: "Importing",
+  progressLabel: "Rows imported",
+  progress: (p: ImportProgress) =>
+    `Imported ${n(p.rowsDone)} of ${plural(p.validRows, "row")} (${Math.floor((100 * p.rowsDone) / Math.max(1, p.validRows))}%).`,
+  progressNote:
+    "The import runs in the background: you may leave this page and come back to it from its address. This page updates itself every few seconds.",
+  retrying: (count: number, error: string | null) =>
+    `${plural(count, "part")} of the file could not be written yet and will be tried again${error ? ` (${error})` : ""}.`,
+  refresh: "Refresh progress",
   doneHeading: "Import finished",
-  done: (o: ImportOutcome) =>
-    `Created ${o.created}, updated ${o.updated}, unchanged ${o.unchanged}, skipped ${o.skipped}; ${o.invalid} row${o.invalid === 1 ? "" : "s"} with errors not imported.`,
+  done: (p: ImportProgress) =>
+    `Created ${n(p.created)}, updated ${n(p.updated)}, unchanged ${n(p.unchanged)}, skipped ${n(p.skipped)}; ${plural(p.invalidRows, "row")} with errors not imported.`,
   skippedCaption: "Skipped rows",
+  notFound:
+    "This import is not known: it may have been removed after a day without being started. Preview the file again.",
+  alreadyStarted: "This import had already been started.",
   back: "Back to Organizations",
 };
 
-type Preview = Omit<ParsedImport, "valid"> & { validCount: number };
-type ImportData =
-  | { kind: "error"; message: string }
-  | { kind: "preview"; preview: Preview; notice?: string }
-  | { kind: "done"; outcome: ImportOutcome; preview: Preview };
+type ActionError = { message: string };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireCapability(context.deps, request, "admin.read");
-  return null;
+  const id = new URL(request.url).searchParams.get("import");
+  if (!id) return { progress: null, missing: false };
+  const progress = /^[0-9a-f-]{36}$/.test(id) ? await loadImport(context.deps, id) : null;
+  return { progress, missing: progress === null };
 }
 
-const publicPreview = ({ valid, ...rest }: ParsedImport): Preview => ({ ...rest, validCount: valid.length });
-
-/** Room for the multipart envelope and the form's other fields around the file. */
+/** Room for the multipart envelope around the file. */
 const ENVELOPE_BYTES = 16 * 1024;
+/** Non-file fields of the upload form are short. */
+const FIELD_BYTES = 1024;
+
+async function readField(data: AsyncIterable<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of data) if (text.length < FIELD_BYTES) text += decoder.decode(chunk, { stream: true });
+  return text.slice(0, FIELD_BYTES);
+}
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireCapability(context.deps, request, "admin.manage");
-  const refuse = (message: string, status = 400) => data<ImportData>({ kind: "error", message }, { status });
-  const declared = Number(request.headers.get("Content-Length") ?? "0");
-  if (declared > MAX_IMPORT_BYTES + ENVELOPE_BYTES) return refuse(IMPORT_MESSAGES.tooLarge(MB), 413);
-  const form = await request.formData().catch(() => null);
-  if (!form) return refuse(IMPORT_MESSAGES.noFile);
-  const file = form.get("file");
-  if (!(file instanceof File) || file.size === 0) return refuse(IMPORT_MESSAGES.noFile);
-  if (file.size > MAX_IMPORT_BYTES) return refuse(IMPORT_MESSAGES.tooLarge(MB), 413);
-  const parsed = await parseImport(file, new Set(await orgTypeNames(context.deps)));
-  if (form.get("intent") !== "import") return data<ImportData>({ kind: "preview", preview: publicPreview(parsed) });
-  const expected = form.get("sha256");
-  if (typeof expected !== "string" || expected === "")
-    return data<ImportData>({ kind: "preview", preview: publicPreview(parsed), notice: IMPORT_MESSAGES.notPreviewed });
-  if (expected !== parsed.sha256 || parsed.fileError)
-    return data<ImportData>(
-      { kind: "preview", preview: publicPreview(parsed), notice: IMPORT_MESSAGES.hashMismatch },
-      { status: 409 },
-    );
-  const outcome = await importOrganizations(
-    context.deps,
-    { userId: user.id },
-    parsed,
-    await getClient(context, request),
-  );
-  return data<ImportData>({ kind: "done", outcome, preview: publicPreview(parsed) });
+  const refuse = (message: string, status = 400) => data<ActionError>({ message }, { status });
+  const page = (id: string) => redirect(`/admin/organizations/import?import=${id}`, 303);
+  if ((request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
+    const declared = Number(request.headers.get("Content-Length") ?? "0");
+    if (declared > MAX_IMPORT_BYTES + ENVELOPE_BYTES) return refuse(IMPORT_MESSAGES.tooLarge(MB), 413);
+    let previewed: string | null = null;
+    try {
+      // The file is read as it arrives (see previewImport): never held whole in memory.
+      await unstable_parseMultipartFormData(request, async ({ name, filename, data: bytes }) => {
+        if (name !== "file" || previewed !== null || !filename) return readField(bytes);
+        previewed = await previewImport(context.deps, { userId: user.id }, streamOf(bytes), filename);
+        // What the preview did not need to read (a refused file) is read to its end, so the form's parts end.
+        for await (const _ of bytes);
+        return undefined;
+      });
+    } catch (error) {
+      if (error instanceof ImportTooLarge) return refuse(IMPORT_MESSAGES.tooLarge(MB), 413);
+      if (error instanceof TypeError) return refuse(IMPORT_MESSAGES.noFile);
+      throw error;
+    }
+    return previewed ? page(previewed) : refuse(IMPORT_MESSAGES.noFile);
+  }
+  const form = await request.formData();
+  const id = String(form.get("import") ?? "");
+  const progress = /^[0-9a-f-]{36}$/.test(id) ? await loadImport(context.deps, id) : null;
+  if (!progress) return refuse(COPY.notFound, 404);
+  await startImport(context.deps, { userId: user.id }, id, await getClient(context, request));
+  return page(id);
 }
 
 const errorColumns = [
@@ -119,9 +149,20 @@ const errorColumns = [
 const columnRows = IMPORT_COLUMNS.map((c) => ({ ...c }));
 
 export default function ImportOrganizations() {
-  const result = useActionData<typeof action>() as ImportData | undefined;
+  const { progress, missing } = useLoaderData<typeof loader>();
+  const actionError = useActionData<typeof action>() as ActionError | undefined;
   const busy = useNavigation().state === "submitting";
-  const preview = result && result.kind !== "error" ? result.preview : null;
+  const running = progress?.status === "running";
+  const revalidator = useRevalidator();
+  // With JavaScript, a running import's progress refreshes itself.
+  useEffect(() => {
+    if (!running) return;
+    const timer = window.setInterval(() => {
+      if (revalidator.state === "idle") revalidator.revalidate();
+    }, 2000);
+    return () => window.clearInterval(timer);
+  }, [running, revalidator]);
+  const canImport = progress?.status === "previewed" && !progress.fileError && progress.validRows > 0;
   return (
     <div className="form-page form-page--wide">
       <h1>{COPY.heading}</h1>
@@ -143,22 +184,17 @@ export default function ImportOrganizations() {
         rowKey={(c) => c.column}
         compact
       />
-      {result?.kind === "error" ? (
+      {actionError ? (
         <Alert variant="error" role="alert">
-          <p className="ds-c-alert__text">{result.message}</p>
+          <p className="ds-c-alert__text">{actionError.message}</p>
         </Alert>
       ) : null}
-      {result?.kind === "done" ? (
-        <Alert variant="success" heading={COPY.doneHeading} role="status">
-          <p className="ds-c-alert__text">{COPY.done(result.outcome)}</p>
-        </Alert>
-      ) : null}
-      {result?.kind === "preview" && result.notice ? (
+      {missing ? (
         <Alert variant="warning" role="alert">
-          <p className="ds-c-alert__text">{result.notice}</p>
+          <p className="ds-c-alert__text">{COPY.notFound}</p>
         </Alert>
       ) : null}
-      <Form method="post" encType="multipart/form-data">
+      <Form method="post" encType="multipart/form-data" action="/admin/organizations/import">
         <div className="ds-u-clearfix">
           <label className="ds-c-label" htmlFor="import-file">
             {COPY.file}
@@ -175,58 +211,86 @@ export default function ImportOrganizations() {
             aria-describedby="import-file-hint"
           />
         </div>
-        {preview && result?.kind === "preview" && !preview.fileError ? (
-          <input type="hidden" name="sha256" value={preview.sha256} />
-        ) : null}
         <div className="actions">
-          <Button name="intent" value="preview" variant={preview ? "secondary" : "primary"} disabled={busy}>
+          <Button variant={canImport ? "secondary" : "primary"} disabled={busy}>
             {COPY.preview}
           </Button>
-          {preview && result?.kind === "preview" && !preview.fileError && preview.validCount > 0 ? (
-            <Button name="intent" value="import" disabled={busy}>
-              {COPY.importRows(preview.validCount)}
-            </Button>
-          ) : null}
         </div>
       </Form>
-      {preview ? (
-        <section aria-labelledby="import-preview">
-          <h2 id="import-preview">{COPY.previewHeading}</h2>
-          {preview.fileError ? (
-            <Alert variant="error" role="alert">
-              <p className="ds-c-alert__text">{preview.fileError}</p>
-            </Alert>
-          ) : null}
-          <p>{COPY.summary(preview)}</p>
-          <p className="ds-c-hint">{COPY.fingerprint(preview.fileName, preview.sha256)}</p>
-          {preview.errorCount > 0 ? (
-            <>
-              <p className="ds-c-hint">{COPY.rowNote}</p>
-              <Table
-                id="import-errors"
-                caption={COPY.errorsCaption(Math.min(preview.errorCount, ERRORS_SHOWN), preview.errorCount)}
-                columns={errorColumns}
-                rows={preview.errors}
-                rowKey={(e) => `${e.row}:${e.column}`}
-                compact
-              />
-            </>
-          ) : null}
-        </section>
-      ) : null}
-      {result?.kind === "done" && result.outcome.skippedRows.length > 0 ? (
-        <Table
-          id="import-skipped"
-          caption={COPY.skippedCaption}
-          columns={errorColumns}
-          rows={result.outcome.skippedRows}
-          rowKey={(e) => `${e.row}:${e.column}`}
-          compact
-        />
-      ) : null}
+      {progress ? <ImportStatus progress={progress} busy={busy} canImport={canImport} /> : null}
       <p>
         <Link to="/admin/organizations">{COPY.back}</Link>
       </p>
     </div>
+  );
+}
+
+function ImportStatus({ progress, busy, canImport }: { progress: ImportProgress; busy: boolean; canImport: boolean }) {
+  return (
+    <>
+      <section aria-labelledby="import-preview">
+        <h2 id="import-preview">{COPY.previewHeading}</h2>
+        {progress.fileError ? (
+          <Alert variant="error" role="alert">
+            <p className="ds-c-alert__text">{progress.fileError}</p>
+          </Alert>
+        ) : null}
+        <p>{COPY.summary(progress)}</p>
+        {progress.sha256 ? (
+          <p className="ds-c-hint import-fingerprint">{COPY.fingerprint(progress.fileName, progress.sha256)}</p>
+        ) : null}
+        {progress.errorCount > 0 ? (
+          <>
+            <p className="ds-c-hint">{COPY.rowNote}</p>
+            <Table
+              id="import-errors"
+              caption={COPY.errorsCaption(Math.min(progress.errorCount, ERRORS_SHOWN), progress.errorCount)}
+              columns={errorColumns}
+              rows={progress.errors}
+              rowKey={(e) => `${e.row}:${e.column}`}
+              compact
+            />
+          </>
+        ) : null}
+        {canImport ? (
+          <Form method="post" action={`/admin/organizations/import?import=${progress.id}`}>
+            <input type="hidden" name="import" value={progress.id} />
+            <div className="actions">
+              <Button disabled={busy}>{COPY.importRows(progress.validRows)}</Button>
+            </div>
+          </Form>
+        ) : null}
+      </section>
+      {progress.status === "running" ? (
+        <section aria-labelledby="import-progress">
+          <h2 id="import-progress">{COPY.progressHeading}</h2>
+          <label htmlFor="import-progress-bar" className="ds-c-label">
+            {COPY.progressLabel}
+          </label>
+          <progress id="import-progress-bar" max={progress.validRows} value={progress.rowsDone} />
+          <p role="status">{COPY.progress(progress)}</p>
+          {progress.retrying > 0 ? <p>{COPY.retrying(progress.retrying, progress.lastError)}</p> : null}
+          <p className="ds-c-hint">{COPY.progressNote}</p>
+          <p>
+            <a href={`/admin/organizations/import?import=${progress.id}`}>{COPY.refresh}</a>
+          </p>
+        </section>
+      ) : null}
+      {progress.status === "done" ? (
+        <Alert variant="success" heading={COPY.doneHeading} role="status">
+          <p className="ds-c-alert__text">{COPY.done(progress)}</p>
+        </Alert>
+      ) : null}
+      {progress.skippedRows.length > 0 ? (
+        <Table
+          id="import-skipped"
+          caption={COPY.skippedCaption}
+          columns={errorColumns}
+          rows={progress.skippedRows}
+          rowKey={(e) => `${e.row}:${e.column}`}
+          compact
+        />
+      ) : null}
+    </>
   );
 }

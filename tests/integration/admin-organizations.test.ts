@@ -1,10 +1,13 @@
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SESSION_COOKIE } from "../../app/.server/auth/session";
 import { hashToken, randomToken } from "../../app/.server/auth/tokens";
 import { createDb } from "../../app/.server/db/client";
+import type { ImportChunkMessage } from "../../app/.server/mail/messages";
+import { resumeImports, STALLED_AFTER_MS, startImport } from "../../app/.server/organizations/import";
 import { searchOrganizations } from "../../app/.server/organizations/search";
 import { npiCheckDigit } from "../../app/lib/organization-identifiers";
+import { handleImportBatch, IMPORT_QUEUE } from "../../worker/queue";
 import { Browser, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 
@@ -155,14 +158,19 @@ describe("who may administer organizations", () => {
   ];
 
   it("answers 404 to pages and actions without the Help Desk Administrator role", async () => {
-    const { browser } = await signedIn(["HELP_DESK_APPROVER", "END_USER"]);
+    const { id: userId, browser } = await signedIn(["HELP_DESK_APPROVER", "END_USER"]);
     for (const page of pages) expect((await browser.get(page)).status, page).toBe(404);
     const someOrg = await env.DB.prepare("SELECT id FROM organizations ORDER BY id LIMIT 1").first<{ id: number }>();
     expect((await browser.get(`/admin/organizations/${someOrg?.id}`)).status).toBe(404);
     expect((await browser.post("/admin/organizations/new", orgForm({ npi: newNpi() }))).status).toBe(404);
     expect((await browser.post(`/admin/organizations/${someOrg?.id}`, { intent: "deactivate" })).status).toBe(404);
-    expect((await postFile(browser, "/admin/organizations/import", { intent: "preview" }, "name\n")).status).toBe(404);
+    expect((await postFile(browser, "/admin/organizations/import", {}, "name\n")).status).toBe(404);
     expect((await row(someOrg?.id as number))?.status).toBe("Active");
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM organization_imports WHERE actor_user_id = ?")
+        .bind(userId)
+        .first("n"),
+    ).toBe(0);
   });
 
   it("sends a weak session to step up for the pages", async () => {
@@ -183,7 +191,7 @@ describe("who may administer organizations", () => {
     const someOrg = await env.DB.prepare("SELECT id FROM organizations ORDER BY id LIMIT 1").first<{ id: number }>();
     const deactivate = await browser.post(`/admin/organizations/${someOrg?.id}`, { intent: "deactivate" });
     expect(deactivate.headers.get("Location")).toMatch(/^\/step-up\?/);
-    const preview = await postFile(browser, "/admin/organizations/import", { intent: "preview" }, "name\n");
+    const preview = await postFile(browser, "/admin/organizations/import", {}, "name\n");
     expect(preview.headers.get("Location")).toMatch(/^\/step-up\?/);
   });
 });
@@ -329,7 +337,6 @@ describe("CSV import", () => {
     return { word, good, csv: `${lines.join("\r\n")}\r\n` };
   }
 
-  const shaIn = (html: string) => /name="sha256" value="([0-9a-f]{64})"/.exec(html)?.[1];
   const errorRows = (html: string) =>
     [...html.matchAll(/headers="import-errors-row"[^>]*>(\d+)</g)].map((m) => Number(m[1]));
   const importEvents = async (sha: string) =>
@@ -340,101 +347,247 @@ describe("CSV import", () => {
         .bind(sha)
         .all<{ details_json: string }>()
     ).results.map((r) => JSON.parse(r.details_json));
+  const importRow = (id: string) =>
+    env.DB.prepare("SELECT * FROM organization_imports WHERE id = ?")
+      .bind(id)
+      .first<{ status: string; sha256: string; chunks: number; valid_rows: number }>();
+
+  /** Preview: the upload answers with the import's page; returns its id and that page. */
+  async function preview(browser: Browser, csv: string) {
+    const response = await postFile(browser, "/admin/organizations/import", {}, csv);
+    expect(response.status).toBe(303);
+    const location = response.headers.get("Location") ?? "";
+    const id = /\?import=([0-9a-f-]{36})$/.exec(location)?.[1] as string;
+    expect(id).toBeTruthy();
+    const page = await browser.get(location);
+    expect(page.status).toBe(200);
+    return { id, html: decode(await page.text()) };
+  }
+
+  /** "Import", then the import queue's consumer for every chunk still pending, as the queue would deliver them. */
+  async function runImport(browser: Browser, id: string, options: { deliveries?: number } = {}) {
+    const started = await browser.post(`/admin/organizations/import?import=${id}`, { import: id });
+    expect(started.status).toBe(303);
+    await deliverChunks(id, options.deliveries ?? 1);
+    return decode(await (await browser.get(`/admin/organizations/import?import=${id}`)).text());
+  }
+
+  /**
+   * "Import" through the service, with the queue's sends captured: what the
+   * consumer then receives, and when, is the test's to decide.
+   */
+  async function startCaptured(id: string, userId: string) {
+    const sent: ImportChunkMessage[] = [];
+    const deps = {
+      db: createDb(env.DB),
+      now: () => new Date(),
+      traceId: "test",
+      enqueueImport: async (messages: ImportChunkMessage[]) => {
+        sent.push(...messages);
+      },
+    };
+    expect(await startImport(deps, { userId }, id, { ip: null, userAgent: null })).toBe(true);
+    return sent;
+  }
+
+  async function deliverChunks(id: string, deliveries = 1, seqs?: number[]) {
+    const pending =
+      seqs ??
+      (
+        await env.DB.prepare("SELECT seq FROM organization_import_chunks WHERE import_id = ? ORDER BY seq")
+          .bind(id)
+          .all<{ seq: number }>()
+      ).results.map((r) => r.seq);
+    const batches = Array.from({ length: deliveries }, () =>
+      createMessageBatch<ImportChunkMessage>(
+        IMPORT_QUEUE,
+        pending.map((seq) => ({
+          id: `m-${seq}-${crypto.randomUUID()}`,
+          timestamp: new Date(),
+          attempts: 1,
+          body: { type: "organization-import", importId: id, seq },
+        })),
+      ),
+    );
+    // Several deliveries of the same messages at once, as a redelivering queue could.
+    await Promise.all(batches.map((batch) => handleImportBatch(batch, env)));
+  }
 
   it("previews 3 bad rows with their problems and writes nothing, then imports the rest; the same file again changes nothing", async () => {
     const { browser } = await admin();
     const { word, good, csv } = file();
 
-    const preview = await postFile(browser, "/admin/organizations/import", { intent: "preview" }, csv);
-    expect(preview.status).toBe(200);
-    const html = decode(await preview.text());
+    const { id, html } = await preview(browser, csv);
     expect(errorRows(html)).toEqual([5, 6, 7]);
     expect(html).toContain("This NPI's check digit is wrong");
     expect(html).toContain("Enter a CCN of exactly 6 letters or digits.");
     expect(html).toContain("Enter the organization's name.");
     expect(html).toContain("6 rows read: 3 valid, 3 with errors.");
     expect(html).toContain("Import 3 valid rows");
-    const sha = shaIn(html) as string;
+    const sha = (await importRow(id))?.sha256 as string;
     expect(sha).toMatch(/^[0-9a-f]{64}$/);
+    expect(html).toContain(sha);
     expect((await search(word)).total).toBe(0);
 
-    const imported = await postFile(browser, "/admin/organizations/import", { intent: "import", sha256: sha }, csv);
-    expect(imported.status).toBe(200);
-    expect(decode(await imported.text())).toContain(
-      "Created 3, updated 0, unchanged 0, skipped 0; 3 rows with errors not imported.",
-    );
+    const done = await runImport(browser, id);
+    expect(done).toContain("Import finished");
+    expect(done).toContain("Created 3, updated 0, unchanged 0, skipped 0; 3 rows with errors not imported.");
+    expect(done).not.toContain("Import 3 valid rows");
     const found = await search(word);
     expect(found.hits.map((h) => h.name).sort()).toEqual(good.map((g) => `${g.name.toUpperCase()}, INC.`).sort());
     const ids = found.hits.map((h) => h.id);
     const before = await Promise.all(ids.map(row));
     expect(before.map((r) => r?.npi).sort()).toEqual(good.map((g) => g.npi).sort());
     expect(before.every((r) => /^\d{2}-\d{7}$/.test(r?.tin ?? ""))).toBe(true);
+    // Each organization's creation is audited with its values, written in the chunk's batch.
+    for (const orgId of ids) {
+      const events = await eventsFor(orgId);
+      expect(events.map((e) => e.event_type)).toEqual(["organization.created"]);
+      expect(JSON.parse(events[0].details_json)).toMatchObject({ importId: id, after: { city: "AKRON", state: "OH" } });
+    }
 
-    // The same file again: every row unchanged, nothing written but the import's own event.
-    const again = await postFile(browser, "/admin/organizations/import", { intent: "import", sha256: sha }, csv);
-    expect(decode(await again.text())).toContain("Created 0, updated 0, unchanged 3, skipped 0");
+    // Starting it again (a second click) queues nothing.
+    const again = await browser.post(`/admin/organizations/import?import=${id}`, { import: id });
+    expect(again.status).toBe(303);
+    expect((await importRow(id))?.status).toBe("done");
+
+    // The same file again: every row unchanged, nothing written but the import's own events.
+    const second = await preview(browser, csv);
+    expect(await runImport(browser, second.id)).toContain("Created 0, updated 0, unchanged 3, skipped 0");
     expect(await Promise.all(ids.map(row))).toEqual(before);
-    for (const id of ids) expect(await eventsFor(id), String(id)).toEqual([]);
+    for (const orgId of ids) expect(await eventsFor(orgId), String(orgId)).toHaveLength(1);
     const events = await importEvents(sha);
     expect(events).toHaveLength(2);
     expect(events[0]).toMatchObject({ rows: 6, created: 3, updated: 0, unchanged: 0, skipped: 0, invalid: 3 });
     expect(events[1]).toMatchObject({ rows: 6, created: 0, updated: 0, unchanged: 3, skipped: 0, invalid: 3 });
 
-    // A changed value in a later file updates that organization only.
+    // A changed value in a later file updates that organization only, audited before and after.
     const changed = csv.replace("0 Main St", "0 Main Street");
-    const sha2 = shaIn(
-      decode(await (await postFile(browser, "/admin/organizations/import", { intent: "preview" }, changed)).text()),
-    );
-    const third = await postFile(
-      browser,
-      "/admin/organizations/import",
-      { intent: "import", sha256: sha2 as string },
-      changed,
-    );
-    expect(decode(await third.text())).toContain("Created 0, updated 1, unchanged 2, skipped 0");
+    const third = await preview(browser, changed);
+    expect(await runImport(browser, third.id)).toContain("Created 0, updated 1, unchanged 2, skipped 0");
+    const updatedEvents = (await Promise.all(ids.map(eventsFor)))
+      .flat()
+      .filter((e) => e.event_type === "organization.updated");
+    expect(updatedEvents).toHaveLength(1);
+    expect(JSON.parse(updatedEvents[0].details_json)).toMatchObject({
+      before: { address1: "0 MAIN ST" },
+      after: { address1: "0 MAIN STREET" },
+    });
   });
 
-  it("refuses to import a file other than the one previewed", async () => {
-    const { browser } = await admin();
-    const one = file();
-    const other = file();
-    const sha = shaIn(
-      decode(await (await postFile(browser, "/admin/organizations/import", { intent: "preview" }, one.csv)).text()),
-    );
-    const response = await postFile(
-      browser,
-      "/admin/organizations/import",
-      { intent: "import", sha256: sha as string },
-      other.csv,
-    );
-    expect(response.status).toBe(409);
-    expect(await response.text()).toContain("This is not the file you previewed.");
-    expect((await search(other.word)).total).toBe(0);
+  it("writes 2,500 rows in 25 chunks through the queue; three deliveries of every chunk at once write each row once", async () => {
+    const { id: adminId, browser } = await admin();
+    const word = newWord();
+    const rows = Array.from({ length: 2500 }, (_, i) => `${word} Clinic ${i},Provider,,,Akron,OH,44308,,,${newNpi()},`);
+    const csv = `${header}\n${rows.join("\n")}\n`;
+    const { id, html } = await preview(browser, csv);
+    expect(html).toContain("2,500 rows read: 2,500 valid, 0 with errors.");
+    expect((await importRow(id))?.chunks).toBe(25);
+    // Staged, not written.
+    expect((await search(word)).total).toBe(0);
+
+    const sent = await startCaptured(id, adminId);
+    expect(sent.map((m) => m.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    // Halfway: the page shows the progress.
+    await deliverChunks(id, 1, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const halfway = decode(await (await browser.get(`/admin/organizations/import?import=${id}`)).text());
+    expect(halfway).toContain("Imported 1,000 of 2,500 rows (40%).");
+    expect(halfway).toMatch(/<progress[^>]*max="2500"[^>]*value="1000"|<progress[^>]*value="1000"[^>]*max="2500"/);
+    expect(halfway).toContain("Refresh progress");
+
+    await deliverChunks(id, 3);
+    const done = decode(await (await browser.get(`/admin/organizations/import?import=${id}`)).text());
+    expect(done).toContain("Created 2,500, updated 0, unchanged 0, skipped 0; 0 rows with errors not imported.");
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM organizations WHERE name LIKE ?").bind(`${word}%`).first("n"),
+    ).toBe(2500);
+    expect(
+      await env.DB.prepare(
+        "SELECT count(*) AS n FROM audit_events WHERE event_type = 'organization.created' AND json_extract(details_json, '$.importId') = ?",
+      )
+        .bind(id)
+        .first("n"),
+    ).toBe(2500);
+    const finished = await env.DB.prepare(
+      "SELECT count(*) AS n FROM audit_events WHERE event_type = 'organization.imported' AND json_extract(details_json, '$.importId') = ?",
+    )
+      .bind(id)
+      .first("n");
+    expect(finished).toBe(1);
+  });
+
+  it("a chunk that fails is retried and shown as waiting; the cron queues again what no consumer finished", async () => {
+    const { id: adminId, browser } = await admin();
+    const { word, csv } = file();
+    const { id } = await preview(browser, csv);
+    await startCaptured(id, adminId);
+    // The first attempt fails: the chunk's rows cannot be read for a moment.
+    const staged = await env.DB.prepare("SELECT rows_json FROM organization_import_chunks WHERE import_id = ?")
+      .bind(id)
+      .first<string>("rows_json");
+    await env.DB.prepare("UPDATE organization_import_chunks SET rows_json = 'not json' WHERE import_id = ?")
+      .bind(id)
+      .run();
+    const batch = createMessageBatch<ImportChunkMessage>(IMPORT_QUEUE, [
+      { id: "m-fail", timestamp: new Date(), attempts: 1, body: { type: "organization-import", importId: id, seq: 0 } },
+    ]);
+    await handleImportBatch(batch, env);
+    expect(await getQueueResult(batch, createExecutionContext())).toMatchObject({
+      retryMessages: [{ msgId: "m-fail" }],
+    });
+    const waiting = decode(await (await browser.get(`/admin/organizations/import?import=${id}`)).text());
+    expect(waiting).toContain("1 part of the file could not be written yet and will be tried again");
+    expect(waiting).toContain("Imported 0 of 3 rows (0%).");
+
+    // Readable again, but the queue gave up on the message: the cron queues the chunk again once it is stale.
+    await env.DB.prepare("UPDATE organization_import_chunks SET rows_json = ? WHERE import_id = ?")
+      .bind(staged, id)
+      .run();
+    const sent: ImportChunkMessage[] = [];
+    const cron = (atMs: number) => ({
+      db: createDb(env.DB),
+      now: () => new Date(atMs),
+      traceId: "test",
+      enqueueImport: async (messages: ImportChunkMessage[]) => {
+        sent.push(...messages);
+      },
+    });
+    await resumeImports(cron(Date.now()));
+    expect(sent.filter((m) => m.importId === id)).toEqual([]);
+    await resumeImports(cron(Date.now() + STALLED_AFTER_MS + 60_000));
+    expect(sent.filter((m) => m.importId === id)).toEqual([{ type: "organization-import", importId: id, seq: 0 }]);
+    await deliverChunks(id);
+    const done = decode(await (await browser.get(`/admin/organizations/import?import=${id}`)).text());
+    expect(done).toContain("Created 3, updated 0, unchanged 0, skipped 0");
+    expect((await search(word)).total).toBe(3);
   });
 
   it("refuses a file without the required columns", async () => {
     const { browser } = await admin();
-    const response = await postFile(browser, "/admin/organizations/import", { intent: "preview" }, "name,city\nA,B\n");
-    expect(decode(await response.text())).toContain("The header row lacks the columns org_type, state, zip.");
+    const { html } = await preview(browser, "name,city\nA,B\n");
+    expect(html).toContain("The header row lacks the columns org_type, state, zip.");
+    expect(html).not.toContain("valid row");
   });
 
-  it("refuses a file of more than 5,000 rows with a message, writing nothing", async () => {
+  it("refuses a file of more than 100,000 rows with a message, writing nothing", async () => {
     const { browser } = await admin();
     const word = newWord();
     const lines = Array.from(
-      { length: 5001 },
-      (_, i) => `${word} Row ${i},Provider,,,Akron,OH,44308,,,,${String(100000000 + i)}`,
+      { length: 100_001 },
+      (_, i) => `${word} ${i},Provider,,,Akron,OH,44308,,,,${100000000 + i}`,
     );
     const csv = `${header}\n${lines.join("\n")}\n`;
-    const response = await postFile(browser, "/admin/organizations/import", { intent: "preview" }, csv);
-    const html = decode(await response.text());
-    expect(html).toContain("The file has more than 5,000 rows.");
-    expect(html).not.toContain('name="sha256"');
-    const sha = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(csv));
-    const hex = [...new Uint8Array(sha)].map((b) => b.toString(16).padStart(2, "0")).join("");
-    expect(html).toContain(hex);
-    const imported = await postFile(browser, "/admin/organizations/import", { intent: "import", sha256: hex }, csv);
-    expect(imported.status).toBe(409);
+    const { id, html } = await preview(browser, csv);
+    expect(html).toContain("The file has more than 100,000 rows.");
+    expect(html).not.toContain("valid row");
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM organization_import_chunks WHERE import_id = ?")
+        .bind(id)
+        .first("n"),
+    ).toBe(0);
+    // Nothing to start.
+    await browser.post(`/admin/organizations/import?import=${id}`, { import: id });
+    expect((await importRow(id))?.status).toBe("previewed");
     expect((await search(word)).total).toBe(0);
   });
 

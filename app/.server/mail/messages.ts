@@ -11,4 +11,16 @@ export interface EmailQueueMessage<T extends TemplateName = TemplateName> {
   traceId?: string;
 }
 
+/** The email queue's messages. */
 export type QueueMessageBody = EmailQueueMessage;
+
+/**
+ * The import queue's one message: write chunk `seq` of organization import
+ * `importId` (app/.server/organizations/import.ts). The rows wait in D1, so a
+ * message is small and a redelivered one finds its chunk already done.
+ */
+export interface ImportChunkMessage {
+  type: "organization-import";
+  importId: string;
+  seq: number;
+}

@@ -1,5 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, timestamp } from "./common";
+import { users } from "./users";
 
 export const programs = sqliteTable(
   "programs",
@@ -104,4 +105,63 @@ export const roleOrgTypeRules = sqliteTable(
       .references(() => organizationTypes.id, { onDelete: "cascade" }),
   },
   (t) => [primaryKey({ columns: [t.roleId, t.orgTypeId] })],
+);
+
+/**
+ * A CSV import of organizations (SPEC 2.8): the preview's counts and first
+ * errors; its valid rows wait in `organization_import_chunks` until "Import"
+ * queues them. See app/.server/organizations/import.ts.
+ */
+export const organizationImports = sqliteTable(
+  "organization_imports",
+  {
+    id: text("id").primaryKey(),
+    actorUserId: text("actor_user_id")
+      .notNull()
+      .references(() => users.id),
+    fileName: text("file_name").notNull(),
+    sha256: text("sha256").notNull(),
+    status: text("status", { enum: ["staging", "previewed", "running", "done"] }).notNull(),
+    rows: integer("rows").notNull().default(0),
+    validRows: integer("valid_rows").notNull().default(0),
+    invalidRows: integer("invalid_rows").notNull().default(0),
+    errorCount: integer("error_count").notNull().default(0),
+    errorsJson: text("errors_json").notNull().default("[]"),
+    fileError: text("file_error"),
+    chunks: integer("chunks").notNull().default(0),
+    createdAt: createdAt(),
+    startedAt: timestamp("started_at"),
+    startedByUserId: text("started_by_user_id").references(() => users.id),
+    finishedAt: timestamp("finished_at"),
+  },
+  (t) => [index("organization_imports_status_idx").on(t.status, t.createdAt)],
+);
+
+/** Up to IMPORT_CHUNK valid rows of an import, written by one queue message in one batch. */
+export const organizationImportChunks = sqliteTable(
+  "organization_import_chunks",
+  {
+    importId: text("import_id")
+      .notNull()
+      .references(() => organizationImports.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    rowsJson: text("rows_json").notNull(),
+    rowCount: integer("row_count").notNull(),
+    status: text("status", { enum: ["pending", "done"] })
+      .notNull()
+      .default("pending"),
+    created: integer("created").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    unchanged: integer("unchanged").notNull().default(0),
+    skipped: integer("skipped").notNull().default(0),
+    skippedJson: text("skipped_json").notNull().default("[]"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    enqueuedAt: timestamp("enqueued_at"),
+    finishedAt: timestamp("finished_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.importId, t.seq] }),
+    index("organization_import_chunks_pending_idx").on(t.status, t.enqueuedAt),
+  ],
 );
