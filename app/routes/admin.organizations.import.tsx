@@ -83,6 +83,7 @@ const COPY = {
   notFound:
     "This import is not known: it may have been removed after a day without being started. Preview the file again.",
   alreadyStarted: "This import had already been started.",
+  another: "Import a file",
   back: "Back to Organizations",
 };
 
@@ -166,6 +167,8 @@ export default function ImportOrganizations() {
   return (
     <div className="form-page form-page--wide">
       <h1>{COPY.heading}</h1>
+      {progress ? <ImportStatus progress={progress} busy={busy} canImport={canImport} /> : null}
+      {progress ? <h2>{COPY.another}</h2> : null}
       <p>{COPY.intro}</p>
       <p>
         <a href="/admin/organizations/template.csv" download>
@@ -217,7 +220,6 @@ export default function ImportOrganizations() {
           </Button>
         </div>
       </Form>
-      {progress ? <ImportStatus progress={progress} busy={busy} canImport={canImport} /> : null}
       <p>
         <Link to="/admin/organizations">{COPY.back}</Link>
       </p>
@@ -228,6 +230,26 @@ export default function ImportOrganizations() {
 function ImportStatus({ progress, busy, canImport }: { progress: ImportProgress; busy: boolean; canImport: boolean }) {
   return (
     <>
+      {progress.status === "running" ? (
+        <section aria-labelledby="import-progress">
+          <h2 id="import-progress">{COPY.progressHeading}</h2>
+          <label htmlFor="import-progress-bar" className="ds-c-label">
+            {COPY.progressLabel}
+          </label>
+          <progress id="import-progress-bar" max={progress.validRows} value={progress.rowsDone} />
+          <p role="status">{COPY.progress(progress)}</p>
+          {progress.retrying > 0 ? <p>{COPY.retrying(progress.retrying, progress.lastError)}</p> : null}
+          <p className="ds-c-hint">{COPY.progressNote}</p>
+          <p>
+            <a href={`/admin/organizations/import?import=${progress.id}`}>{COPY.refresh}</a>
+          </p>
+        </section>
+      ) : null}
+      {progress.status === "done" ? (
+        <Alert variant="success" heading={COPY.doneHeading} role="status">
+          <p className="ds-c-alert__text">{COPY.done(progress)}</p>
+        </Alert>
+      ) : null}
       <section aria-labelledby="import-preview">
         <h2 id="import-preview">{COPY.previewHeading}</h2>
         {progress.fileError ? (
@@ -261,26 +283,6 @@ function ImportStatus({ progress, busy, canImport }: { progress: ImportProgress;
           </Form>
         ) : null}
       </section>
-      {progress.status === "running" ? (
-        <section aria-labelledby="import-progress">
-          <h2 id="import-progress">{COPY.progressHeading}</h2>
-          <label htmlFor="import-progress-bar" className="ds-c-label">
-            {COPY.progressLabel}
-          </label>
-          <progress id="import-progress-bar" max={progress.validRows} value={progress.rowsDone} />
-          <p role="status">{COPY.progress(progress)}</p>
-          {progress.retrying > 0 ? <p>{COPY.retrying(progress.retrying, progress.lastError)}</p> : null}
-          <p className="ds-c-hint">{COPY.progressNote}</p>
-          <p>
-            <a href={`/admin/organizations/import?import=${progress.id}`}>{COPY.refresh}</a>
-          </p>
-        </section>
-      ) : null}
-      {progress.status === "done" ? (
-        <Alert variant="success" heading={COPY.doneHeading} role="status">
-          <p className="ds-c-alert__text">{COPY.done(progress)}</p>
-        </Alert>
-      ) : null}
       {progress.skippedRows.length > 0 ? (
         <Table
           id="import-skipped"
