@@ -9,6 +9,7 @@ import {
   Scripts,
   ScrollRestoration,
   useLocation,
+  useMatches,
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
@@ -119,8 +120,24 @@ function TimeoutWarning() {
   return root?.idleRemainingMs ? <SessionTimeoutWarning idleRemainingMs={root.idleRemainingMs} /> : null;
 }
 
+/**
+ * A route whose page is links and plain forms says so with
+ * `export const handle = { scripts: false }`: its page then ships no JavaScript
+ * (no `<Scripts/>`, no inline script, so no nonce in the HTML), unless someone
+ * is signed in, for whom the idle-timeout warning needs it.
+ */
+export type RouteHandle = { scripts?: boolean };
+
+function useScripts(): boolean {
+  const matches = useMatches();
+  const root = useRouteLoaderData<typeof loader>("root");
+  const leaf = matches[matches.length - 1]?.handle as RouteHandle | undefined;
+  return leaf?.scripts !== false || Boolean(root?.user);
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
+  const scripts = useScripts();
   return (
     <html lang="en">
       <head>
@@ -135,8 +152,12 @@ export function Layout({ children }: { children: ReactNode }) {
           {/* After the page's content: a closed dialog first in <main> would push the heading down. */}
           <TimeoutWarning />
         </SiteShell>
-        <ScrollRestoration nonce={nonce} />
-        <Scripts nonce={nonce} />
+        {scripts ? (
+          <>
+            <ScrollRestoration nonce={nonce} />
+            <Scripts nonce={nonce} />
+          </>
+        ) : null}
       </body>
     </html>
   );

@@ -7,6 +7,7 @@ import type { Env } from "../app/.server/env";
 import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
 import { escapeHtml } from "../app/.server/mail/templates";
 import * as build from "../build/server";
+import { fromPageCache, pageCacheKey } from "./page-cache";
 import { handleImportBatch, handleQueueBatch, IMPORT_QUEUE } from "./queue";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
 import { healthRoutes } from "./routes/health";
@@ -64,14 +65,18 @@ app.route("/_dev/mailbox", devMailboxRoutes);
 app.route("/webauthn", webauthnRoutes);
 
 // `all`, not `get`: Remix actions answer POSTs.
-app.all("*", (c) =>
-  handleRemixRequest(c.req.raw, {
-    deps: c.get("deps"),
-    cspNonce: c.get("secureHeadersNonce") ?? "",
-    clientIp: c.req.header("CF-Connecting-IP") ?? null,
-    clientLocation: describeLocation(c.req.raw.cf),
-  }),
-);
+app.all("*", (c) => {
+  const render = () =>
+    handleRemixRequest(c.req.raw, {
+      deps: c.get("deps"),
+      cspNonce: c.get("secureHeadersNonce") ?? "",
+      clientIp: c.req.header("CF-Connecting-IP") ?? null,
+      clientLocation: describeLocation(c.req.raw.cf),
+    });
+  // Anonymous GETs of the pages that are the same for everyone: from memory (./page-cache.ts).
+  const key = pageCacheKey(c.req.raw);
+  return key ? fromPageCache(key, render) : render();
+});
 
 app.onError((error, c) => {
   if (error instanceof HTTPException && error.status === 403) {

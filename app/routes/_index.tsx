@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Alert, LinkButton } from "~/components/ui";
+import type { RouteHandle } from "~/root";
 
 const COPY = {
   title: "CMS.gov | QualityNet",
@@ -19,6 +20,9 @@ const COPY = {
     "Approve or reject access requests as a Security Official.",
   ],
 };
+
+/** Links and plain forms: no JavaScript (see `RouteHandle` in root.tsx). */
+export const handle: RouteHandle = { scripts: false };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 

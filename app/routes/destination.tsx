@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { listDestinationPrograms } from "~/.server/programs";
+import type { RouteHandle } from "~/root";
 
 const COPY = {
   title: "Choose Your QualityNet Destination - CMS.gov | QualityNet",
@@ -9,6 +10,9 @@ const COPY = {
   sft: "Secure File Transfer",
   select: "Select your primary quality program:",
 };
+
+/** Links and plain forms: no JavaScript (see `RouteHandle` in root.tsx). */
+export const handle: RouteHandle = { scripts: false };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 

@@ -11,6 +11,7 @@ import { Markdown } from "~/components/markdown";
 import { Button } from "~/components/ui";
 import { useSchemaForm } from "~/lib/forms";
 import { TermsSchema } from "~/lib/schemas";
+import type { RouteHandle } from "~/root";
 
 const COPY = {
   title: "Terms and Conditions - CMS.gov | QualityNet",
@@ -23,6 +24,9 @@ const COPY = {
   changed:
     "The Terms and Conditions changed while you were reading them. Read the new version below, then choose again.",
 };
+
+/** Links and plain forms: no JavaScript (see `RouteHandle` in root.tsx). */
+export const handle: RouteHandle = { scripts: false };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 

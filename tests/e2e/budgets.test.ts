@@ -6,6 +6,8 @@ import { baseURL, newContext, sharedBrowser } from "./support/browser";
 
 /** Budgets from the foundation issue: the HTML arrives in the first round trip. */
 const BUDGET = { html: 14 * 1024, css: 30 * 1024, js: 110 * 1024 };
+/** Links and plain forms: no JavaScript at all (the performance issue). */
+const NO_SCRIPT = new Set(["Home", "Choose Your QualityNet Destination", "Terms and Conditions"]);
 
 interface Measured {
   screen: string;
@@ -81,7 +83,7 @@ describe("page budgets", () => {
         (r) =>
           `| ${r.screen} | ${kb(r.html)} | ${kb(r.css)} | ${kb(r.js)} | ${r.requests} | ${r.otherOrigins.length} |`,
       ),
-      `| **Budget** | ${kb(BUDGET.html)} | ${kb(BUDGET.css)} | ${kb(BUDGET.js)} | | 0 |`,
+      `| **Budget** | ${kb(BUDGET.html)} | ${kb(BUDGET.css)} | ${kb(BUDGET.js)} (0 on Home, the destination chooser and Terms) | | 0 |`,
     ].join("\n");
     mkdirSync("test-results", { recursive: true });
     writeFileSync("test-results/budgets.md", `${table}\n`);
@@ -92,8 +94,12 @@ describe("page budgets", () => {
       expect(r.fonts, `${r.screen} web fonts`).toEqual([]);
       expect(r.html, `${r.screen} HTML`).toBeLessThanOrEqual(BUDGET.html);
       expect(r.css, `${r.screen} CSS`).toBeLessThanOrEqual(BUDGET.css);
-      expect(r.js, `${r.screen} JavaScript`).toBeLessThanOrEqual(BUDGET.js);
-      expect(r.js, `${r.screen} loads its JavaScript`).toBeGreaterThan(0);
+      if (NO_SCRIPT.has(r.screen)) {
+        expect(r.js, `${r.screen} JavaScript`).toBe(0);
+      } else {
+        expect(r.js, `${r.screen} JavaScript`).toBeLessThanOrEqual(BUDGET.js);
+        expect(r.js, `${r.screen} loads its JavaScript`).toBeGreaterThan(0);
+      }
     }
   });
 });

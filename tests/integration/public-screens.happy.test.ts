@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PROGRAMS } from "../../app/.server/db/seed/reference";
 import { cookieFrom, get, postForm } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
+import { signedInWithTotp } from "../factories/users";
 
 beforeAll(async () => {
   await seedDatabase(env.DB);
@@ -104,5 +105,73 @@ describe("public screens", () => {
   it("the health check reads D1", async () => {
     const response = await get("/healthz");
     expect(await response.json()).toMatchObject({ status: "ok" });
+  });
+});
+
+describe("public screens without scripts, from memory", () => {
+  const scriptless = ["/", "/destination", "/terms", "/terms?program=IQR"];
+
+  it("Home, the destination chooser and the Terms ship no script and no nonce; other screens keep theirs", async () => {
+    for (const path of scriptless) {
+      const response = await get(path);
+      expect(response.status, path).toBe(200);
+      const html = await response.text();
+      expect(html, path).not.toContain("<script");
+      expect(html, path).not.toContain("modulepreload");
+      expect(html, path).not.toContain("nonce=");
+      // The policy stays strict: scripts only from this origin or with a nonce, never inline.
+      expect(response.headers.get("Content-Security-Policy"), path).toMatch(/script-src 'self' 'nonce-[^']+'/);
+    }
+    const register = await (await get("/register")).text();
+    expect(register).toContain("<script");
+  });
+
+  it("serves an anonymous page from memory for a while; any cookie gets a fresh page, and a signed-in page is never kept", async () => {
+    const tag = `?t=${crypto.randomUUID()}`;
+    const first = await get(`/destination${tag}`);
+    expect(first.headers.get("X-Page-Cache")).toBe("miss");
+    const firstHtml = await first.text();
+    const again = await get(`/destination${tag}`);
+    expect(again.headers.get("X-Page-Cache")).toBe("hit");
+    expect(await again.text()).toBe(firstHtml);
+    // Each answer still has its own trace id and nonce.
+    expect(again.headers.get("X-Trace-Id")).not.toBe(first.headers.get("X-Trace-Id"));
+    expect(again.headers.get("Content-Security-Policy")).not.toBe(first.headers.get("Content-Security-Policy"));
+
+    // A new destination appears for anyone with a cookie at once, and for anonymous visitors within a minute.
+    const code = `T${crypto.randomUUID().slice(0, 6).toUpperCase()}`;
+    await env.DB.prepare(
+      "INSERT INTO programs (code, name, is_destination, sort_order, active) VALUES (?, ?, 1, 999, 1)",
+    )
+      .bind(code, `Cached Program ${code}`)
+      .run();
+    expect(await (await get(`/destination${tag}`)).text()).not.toContain(code);
+    const withCookie = await get(`/destination${tag}`, { Cookie: "anything=1" });
+    expect(withCookie.headers.get("X-Page-Cache")).toBeNull();
+    expect(await withCookie.text()).toContain(code);
+    await env.DB.prepare("DELETE FROM programs WHERE code = ?").bind(code).run();
+
+    // A signed-in Home (with the user's name and scripts) is never served to anyone else.
+    const { user, browser } = await signedInWithTotp("Cachetest");
+    const home = `/${tag}`;
+    const mine = await browser.get(home);
+    expect(mine.headers.get("X-Page-Cache")).toBeNull();
+    const mineHtml = await mine.text();
+    expect(mineHtml).toContain("User Profile");
+    expect(mineHtml).toContain("<script");
+    const anonymous = await (await get(home)).text();
+    expect(anonymous).not.toContain("User Profile");
+    expect(anonymous).not.toContain(user.loginId);
+    expect(anonymous).not.toContain("<script");
+  });
+
+  it("keeps only pages that are the same for everyone: not a POST's answer, not a redirect, not another path", async () => {
+    const declined = await postForm("/terms", { intent: "decline" });
+    expect(declined.status).toBe(302);
+    expect(declined.headers.get("X-Page-Cache")).toBeNull();
+    for (const path of ["/login", "/register", "/nope-not-a-page"]) {
+      await get(path);
+      expect((await get(path)).headers.get("X-Page-Cache"), path).toBeNull();
+    }
   });
 });
