@@ -6,9 +6,16 @@
  * A byte-order mark at the start is dropped; blank lines are skipped.
  */
 
+/** A record may hold at most this many fields, each at most this long: a hostile file cannot fill memory. */
+export const CSV_MAX_FIELDS = 64;
+export const CSV_MAX_FIELD_LENGTH = 4096;
+
 export class CsvError extends Error {
-  constructor(readonly record: number) {
-    super(`Unfinished quoted value in record ${record}`);
+  constructor(
+    readonly record: number,
+    readonly kind: "quote" | "size" = "quote",
+  ) {
+    super(kind === "quote" ? `Unfinished quoted value in record ${record}` : `Record ${record} is too long`);
   }
 }
 
@@ -87,6 +94,15 @@ export async function* csvRecords(text: ReadableStream<string>): AsyncGenerator<
           started = true;
         }
         i++;
+      }
+      // Checked once a chunk: what is held stays within a chunk and these bounds.
+      if (
+        fields.length >= CSV_MAX_FIELDS ||
+        field.length > CSV_MAX_FIELD_LENGTH ||
+        out.some((f) => f.length > CSV_MAX_FIELDS || f.some((v) => v.length > CSV_MAX_FIELD_LENGTH))
+      ) {
+        const at = out.findIndex((f) => f.length > CSV_MAX_FIELDS || f.some((v) => v.length > CSV_MAX_FIELD_LENGTH));
+        throw new CsvError(record + 1 + (at === -1 ? out.length : at), "size");
       }
       for (const f of out) yield { record: ++record, fields: f };
     }

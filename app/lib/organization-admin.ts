@@ -173,6 +173,10 @@ export const IMPORT_MESSAGES = {
   tooManyRows: (rows: number) =>
     `The file has more than ${rows.toLocaleString("en-US")} rows. Split it into files of at most ${rows.toLocaleString("en-US")} rows and import each.`,
   badCsv: (row: number) => `Row ${row} has an unfinished quoted value: check its quotes.`,
+  notWritten: (first: number, last: number, error: string) =>
+    `Rows ${first} to ${last} could not be written after repeated attempts${error ? ` (${error})` : ""}. Import these rows again.`,
+  rowTooLong: (row: number, fields: number, length: number) =>
+    `Row ${row} is too long: a row has at most ${fields} values of at most ${length.toLocaleString("en-US")} characters each.`,
 } as const;
 
 export const IMPORT_TEMPLATE = `${IMPORT_COLUMNS.map((c) => c.column).join(",")}\r\nGENERAL HOSPITAL OF EXAMPLE,Provider,100 MAIN STREET,,COLUMBUS,OH,43215,US,360001,1234567893,12-3456789\r\n`;

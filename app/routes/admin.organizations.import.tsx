@@ -116,19 +116,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if ((request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
     const declared = Number(request.headers.get("Content-Length") ?? "0");
     if (declared > MAX_IMPORT_BYTES + ENVELOPE_BYTES) return refuse(IMPORT_MESSAGES.tooLarge(MB), 413);
+    if (!/;\s*boundary=/.test(request.headers.get("Content-Type") ?? "")) return refuse(IMPORT_MESSAGES.noFile);
     let previewed: string | null = null;
     try {
       // The file is read as it arrives (see previewImport): never held whole in memory.
       await unstable_parseMultipartFormData(request, async ({ name, filename, data: bytes }) => {
         if (name !== "file" || previewed !== null || !filename) return readField(bytes);
+        // Reads the file part to its end (see parseImport), so the form's next part can be read.
         previewed = await previewImport(context.deps, { userId: user.id }, streamOf(bytes), filename);
-        // What the preview did not need to read (a refused file) is read to its end, so the form's parts end.
-        for await (const _ of bytes);
         return undefined;
       });
     } catch (error) {
       if (error instanceof ImportTooLarge) return refuse(IMPORT_MESSAGES.tooLarge(MB), 413);
-      if (error instanceof TypeError) return refuse(IMPORT_MESSAGES.noFile);
+      // A body that is not the multipart form it claims to be (cut short, no closing boundary).
+      if (error instanceof Error && /multipart/i.test(error.message)) return refuse(IMPORT_MESSAGES.noFile);
       throw error;
     }
     return previewed ? page(previewed) : refuse(IMPORT_MESSAGES.noFile);

@@ -4,7 +4,7 @@ import { SESSION_COOKIE } from "../../app/.server/auth/session";
 import { hashToken, randomToken } from "../../app/.server/auth/tokens";
 import { createDb } from "../../app/.server/db/client";
 import type { ImportChunkMessage } from "../../app/.server/mail/messages";
-import { resumeImports, STALLED_AFTER_MS, startImport } from "../../app/.server/organizations/import";
+import { resumeImports, STALLED_AFTER_MS, startImport, writeImportChunk } from "../../app/.server/organizations/import";
 import { searchOrganizations } from "../../app/.server/organizations/search";
 import { npiCheckDigit } from "../../app/lib/organization-identifiers";
 import { handleImportBatch, IMPORT_QUEUE } from "../../worker/queue";
@@ -560,6 +560,113 @@ describe("CSV import", () => {
     const done = decode(await (await browser.get(`/admin/organizations/import?import=${id}`)).text());
     expect(done).toContain("Created 3, updated 0, unchanged 0, skipped 0");
     expect((await search(word)).total).toBe(3);
+  });
+
+  it("counts a row another administrator changed first as skipped, in the chunk's own batch, and audits only what was written", async () => {
+    const { id: adminId, browser } = await admin();
+    const { word, csv } = file();
+    const first = await preview(browser, csv);
+    await runImport(browser, first.id);
+    const [org] = (await search(word)).hits.filter((h) => h.name.includes("IMPORTED 0"));
+    // The next file changes that organization's address. The chunk reads the organization, then, before its batch,
+    // someone edits the city: the batch's conditional update no longer matches.
+    const changed = csv.replace("0 Main St", "0 Main Street");
+    const next = await preview(browser, changed);
+    await startCaptured(next.id, adminId);
+    const db = createDb(env.DB);
+    const racing = new Proxy(db, {
+      get(target, property, receiver) {
+        if (property !== "batch") return Reflect.get(target, property, receiver);
+        return async (statements: Parameters<typeof db.batch>[0]) => {
+          await env.DB.prepare("UPDATE organizations SET city = 'DAYTON' WHERE id = ?").bind(org.id).run();
+          return target.batch(statements);
+        };
+      },
+    });
+    expect(
+      await writeImportChunk({ db: racing, now: () => new Date(), traceId: "test" }, { importId: next.id, seq: 0 }),
+    ).toBe("written");
+    const html = decode(await (await browser.get(`/admin/organizations/import?import=${next.id}`)).text());
+    expect(html).toContain("Created 0, updated 0, unchanged 2, skipped 1");
+    expect(html).toContain("Skipped rows");
+    expect((await row(org.id))?.city).toBe("DAYTON");
+    expect((await eventsFor(org.id)).map((e) => e.event_type)).toEqual(["organization.created"]);
+    const [event] = (await importEvents((await importRow(next.id))?.sha256 as string)).slice(-1);
+    expect(event).toMatchObject({ created: 0, updated: 0, unchanged: 2, skipped: 1 });
+  });
+
+  it("gives up on a chunk after 20 failed attempts: its rows are reported, and the import finishes", async () => {
+    const { id: adminId, browser } = await admin();
+    const { word, csv } = file();
+    const { id } = await preview(browser, csv);
+    await startCaptured(id, adminId);
+    await env.DB.prepare(
+      "UPDATE organization_import_chunks SET attempts = 20, last_error = 'D1_ERROR: overloaded' WHERE import_id = ?",
+    )
+      .bind(id)
+      .run();
+    const sent: ImportChunkMessage[] = [];
+    const result = await resumeImports({
+      db: createDb(env.DB),
+      now: () => new Date(Date.now() + STALLED_AFTER_MS + 60_000),
+      traceId: "test",
+      enqueueImport: async (messages: ImportChunkMessage[]) => {
+        sent.push(...messages);
+      },
+    });
+    expect(result.givenUp).toBeGreaterThanOrEqual(1);
+    expect(sent.filter((m) => m.importId === id)).toEqual([]);
+    const html = decode(await (await browser.get(`/admin/organizations/import?import=${id}`)).text());
+    expect(html).toContain("Created 0, updated 0, unchanged 0, skipped 3");
+    expect(html).toContain("Rows 2 to 4 could not be written after repeated attempts (D1_ERROR: overloaded)");
+    expect((await importRow(id))?.status).toBe("done");
+    expect((await search(word)).total).toBe(0);
+  });
+
+  it("reads a refused file to its end even when it arrives a few bytes at a time, and answers with the preview", async () => {
+    const { browser } = await admin();
+    const boundary = "----bound4ry";
+    const body = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bad.csv"\r\nContent-Type: text/csv\r\n\r\n`,
+      `name,city\r\n${"A,B\r\n".repeat(2000)}`,
+      `\r\n--${boundary}\r\nContent-Disposition: form-data; name="after"\r\n\r\nstill read\r\n--${boundary}--\r\n`,
+    ].join("");
+    const bytes = new TextEncoder().encode(body);
+    for (const size of [1, 7, 64]) {
+      let offset = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (offset >= bytes.length) return controller.close();
+          controller.enqueue(bytes.slice(offset, offset + size));
+          offset += size;
+        },
+      });
+      const response = await SELF.fetch(`${ORIGIN}/admin/organizations/import`, {
+        method: "POST",
+        redirect: "manual",
+        headers: {
+          Host: HOST,
+          Origin: ORIGIN,
+          "Content-Type": `multipart/form-data; boundary=${boundary}`,
+          Cookie: [...browser.cookies.entries()].map(([k, v]) => `${k}=${v}`).join("; "),
+          "CF-Connecting-IP": browser.ip,
+        },
+        body: stream,
+        // @ts-expect-error workerd's fetch needs this for a streamed request body
+        duplex: "half",
+      });
+      expect(response.status, `${size}-byte pieces`).toBe(303);
+      const page = decode(await (await browser.get(response.headers.get("Location") as string)).text());
+      expect(page).toContain("The header row lacks the columns org_type, state, zip.");
+    }
+  });
+
+  it("refuses a row with too many values or too long a value, without holding it", async () => {
+    const { browser } = await admin();
+    const wide = await preview(browser, `${header}\n${",".repeat(100)}\n`);
+    expect(wide.html).toContain("Row 2 is too long: a row has at most 64 values of at most 4,096 characters each.");
+    const long = await preview(browser, `${header}\n"${"x".repeat(70_000)}",Provider\n`);
+    expect(long.html).toContain("Row 2 is too long");
   });
 
   it("refuses a file without the required columns", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csvRecords } from "../../app/lib/csv";
+import { CSV_MAX_FIELD_LENGTH, CSV_MAX_FIELDS, CsvError, csvRecords } from "../../app/lib/csv";
 import { ORGANIZATION_MESSAGES, OrganizationSchema, valuesOf } from "../../app/lib/organization-admin";
 import {
   isValidCcn,
@@ -149,5 +149,22 @@ describe("the streaming CSV reader", () => {
 
   it("refuses an unfinished quoted value", async () => {
     await expect(read('a,b\n"open,c\n')).rejects.toThrow(/Unfinished/);
+  });
+
+  it("refuses a record of too many values or too long a value, quoted or not, whatever the chunking", async () => {
+    const wide = `a,b\n${",".repeat(CSV_MAX_FIELDS)}\n`;
+    const long = `a,b\nx,${"y".repeat(CSV_MAX_FIELD_LENGTH + 1)}\n`;
+    const longQuoted = `a,b\n"${"z".repeat(CSV_MAX_FIELD_LENGTH * 3)}`;
+    for (const size of [5, 4096, 100_000]) {
+      for (const text of [wide, long, longQuoted]) {
+        const error = await read(text, size).catch((e: unknown) => e);
+        expect(error, `${size}`).toBeInstanceOf(CsvError);
+        expect(error as CsvError).toMatchObject({ kind: "size", record: 2 });
+      }
+    }
+    // At the limits exactly: read.
+    const [, row] = await read(`a\n${",".repeat(CSV_MAX_FIELDS - 1)}\n`);
+    expect(row).toHaveLength(CSV_MAX_FIELDS);
+    expect((await read(`a\n${"y".repeat(CSV_MAX_FIELD_LENGTH)}\n`, 100))[1][0]).toHaveLength(CSV_MAX_FIELD_LENGTH);
   });
 });

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { CsvError, csvRecords } from "~/lib/csv";
+import { CSV_MAX_FIELD_LENGTH, CSV_MAX_FIELDS, CsvError, csvRecords } from "~/lib/csv";
 import {
   columnKey,
   ERRORS_SHOWN,
@@ -73,6 +73,8 @@ export const IMPORT_CHUNK = 100;
 /** Staged chunks written per D1 batch during the preview. */
 const STAGE_BATCH = 20;
 export const STALLED_AFTER_MS = 15 * 60 * 1000;
+/** After this many failed attempts a chunk's rows are reported as not written, and its import can finish. */
+export const MAX_CHUNK_ATTEMPTS = 20;
 const KEEP_IMPORTS_DAYS = 30;
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -109,7 +111,11 @@ function hex(buffer: ArrayBuffer): string {
   return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** An upload's bytes as a stream, from the multipart parser's async iterable. */
+/**
+ * An upload's bytes as a stream, from the multipart parser's async iterable.
+ * The stream is its only reader, one `next()` at a time: the parser cannot
+ * serve two. Cancelling leaves the part alone (the request is refused then).
+ */
 export function streamOf(data: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   const iterator = data[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({
@@ -117,10 +123,6 @@ export function streamOf(data: AsyncIterable<Uint8Array>): ReadableStream<Uint8A
       const { value, done } = await iterator.next();
       if (done) controller.close();
       else controller.enqueue(value);
-    },
-    // A refused file is not read further, but the multipart body must be, to its end.
-    async cancel() {
-      for (;;) if ((await iterator.next()).done) return;
     },
   });
 }
@@ -237,10 +239,16 @@ export async function parseImport(
     if (!columns && !result.fileError) result.fileError = IMPORT_MESSAGES.empty;
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
-    result.fileError = IMPORT_MESSAGES.badCsv(error.record);
+    result.fileError =
+      error.kind === "size"
+        ? IMPORT_MESSAGES.rowTooLong(error.record, CSV_MAX_FIELDS, CSV_MAX_FIELD_LENGTH)
+        : IMPORT_MESSAGES.badCsv(error.record);
   }
   if (result.fileError) {
-    // Read only in part: no fingerprint.
+    // The rest is read through the same stream, unparsed (the upload's parts must be read to their end),
+    // still counted against the size limit. No fingerprint: nothing of this file can be imported.
+    const reader = text.getReader();
+    while (!(await reader.read()).done);
     result.validCount = 0;
     return result;
   }
@@ -366,7 +374,7 @@ export interface ImportProgress {
   skipped: number;
   /** Why rows were skipped (the first {@link ERRORS_SHOWN}). */
   skippedRows: RowError[];
-  /** Chunks whose last attempt failed and that wait to be retried, with the newest error. */
+  /** Chunks whose last attempt failed and that wait to be retried, with one of their errors. */
   retrying: number;
   lastError: string | null;
 }
@@ -510,7 +518,7 @@ export async function writeImportChunk(
   const ids = { ccn: [] as string[], npi: [] as string[], tin: [] as string[] };
   for (const { values } of rows) for (const key of IDENTIFIERS) if (values[key]) ids[key].push(values[key] as string);
   const holders = await holdersOf(deps, ids);
-  const counts = { created: 0, updated: 0, unchanged: 0 };
+  const counts = { unchanged: 0 };
   const skippedRows: RowError[] = [];
   const writes: ChunkWrite[] = [];
   const where = { importId: message.importId };
@@ -573,38 +581,45 @@ export async function writeImportChunk(
       ],
     });
   }
-  for (const w of writes) counts[w.kind]++;
-  const finish = (c: typeof counts, skipped: RowError[]) =>
+  const thisChunk = and(
+    eq(chunks.importId, message.importId),
+    eq(chunks.seq, message.seq),
+    eq(chunks.status, "pending"),
+  );
+  // Counted in the same batch, after each write's audit event: +1 only if that event was written (`changes() > 0`),
+  // that is, only if the write happened. A write whose condition no longer held (another change overtook it) is
+  // counted as skipped by the last statement.
+  const count = (kind: ChunkWrite["kind"]) =>
+    deps.db
+      .update(chunks)
+      .set({ [kind]: sql`${chunks[kind]} + 1` })
+      .where(and(thisChunk, sql`changes() > 0`));
+  const listed = skippedRows.length;
+  // The writes, their events and counts, and "done": one transaction, all of it or none.
+  const results = (await deps.db.batch([
+    ...writes.flatMap((w) => [...w.statements, count(w.kind)]),
     deps.db
       .update(chunks)
       .set({
         status: "done",
-        ...c,
-        skipped: skipped.length,
-        skippedJson: JSON.stringify(skipped.slice(0, ERRORS_SHOWN)),
+        unchanged: counts.unchanged,
+        skipped: sql`${chunks.rowCount} - ${chunks.created} - ${chunks.updated} - ${counts.unchanged}`,
+        skippedJson: JSON.stringify(skippedRows.slice(0, ERRORS_SHOWN)),
         rowsJson: "[]",
         finishedAt: deps.now(),
       })
-      .where(and(eq(chunks.importId, message.importId), eq(chunks.seq, message.seq), eq(chunks.status, "pending")))
-      .returning({ seq: chunks.seq });
-  // The writes, their events and "done" in one transaction: all of it happens, or none.
-  const results = (await deps.db.batch([
-    ...writes.flatMap((w) => w.statements),
-    finish(counts, skippedRows),
+      .where(thisChunk)
+      .returning({ seq: chunks.seq }),
   ] as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
-  const finished = results[results.length - 1];
-  if (finished.length === 0) return "done";
-  // A write whose condition no longer held (another change overtook it) is a skip: correct the counts.
-  const missed = writes.filter((_, i) => results[i * 2].length === 0);
-  if (missed.length > 0) {
-    for (const w of missed) {
-      counts[w.kind]--;
-      skippedRows.push({ row: w.row, column: "npi", message: ORGANIZATION_MESSAGES.changed });
-    }
-    skippedRows.sort((a, b) => a.row - b.row);
+  if (results[results.length - 1].length === 0) return "done";
+  // Name the overtaken rows on the page (their count is already right).
+  const missed = writes.filter((_, i) => results[i * 3].length === 0);
+  if (missed.length > 0 && listed < ERRORS_SHOWN) {
+    for (const w of missed) skippedRows.push({ row: w.row, column: "npi", message: ORGANIZATION_MESSAGES.changed });
+    skippedRows.sort((x, y) => x.row - y.row);
     await deps.db
       .update(chunks)
-      .set({ ...counts, skipped: skippedRows.length, skippedJson: JSON.stringify(skippedRows.slice(0, ERRORS_SHOWN)) })
+      .set({ skippedJson: JSON.stringify(skippedRows.slice(0, ERRORS_SHOWN)) })
       .where(and(eq(chunks.importId, message.importId), eq(chunks.seq, message.seq)));
   }
   await finishImport(deps, message.importId);
@@ -644,6 +659,7 @@ export async function finishImport(deps: ImportDeps, id: string) {
  */
 export async function resumeImports(deps: ImportDeps & Pick<Deps, "enqueueImport">, limit = 1000) {
   const now = deps.now();
+  const givenUp = await giveUpFailingChunks(deps);
   const stalled = await deps.db
     .select({ importId: chunks.importId, seq: chunks.seq })
     .from(chunks)
@@ -652,6 +668,7 @@ export async function resumeImports(deps: ImportDeps & Pick<Deps, "enqueueImport
       and(
         eq(chunks.status, "pending"),
         eq(imports.status, "running"),
+        lt(chunks.attempts, MAX_CHUNK_ATTEMPTS),
         or(isNull(chunks.enqueuedAt), lt(chunks.enqueuedAt, new Date(now.getTime() - STALLED_AFTER_MS))),
       ),
     )
@@ -692,7 +709,53 @@ export async function resumeImports(deps: ImportDeps & Pick<Deps, "enqueueImport
       ),
     )
     .returning({ id: imports.id });
-  return { requeued: stalled.length, finished: running.length, removed: removed.length };
+  return { requeued: stalled.length, givenUp, finished: running.length, removed: removed.length };
+}
+
+/**
+ * Chunks that failed {@link MAX_CHUNK_ATTEMPTS} times: their rows are reported
+ * as skipped, with the error, so the import finishes and says which rows to
+ * import again. Conditional on the chunk still pending.
+ */
+async function giveUpFailingChunks(deps: ImportDeps): Promise<number> {
+  const failing = await deps.db
+    .select({ importId: chunks.importId, seq: chunks.seq, rowsJson: chunks.rowsJson, lastError: chunks.lastError })
+    .from(chunks)
+    .innerJoin(imports, eq(imports.id, chunks.importId))
+    .where(
+      and(
+        eq(chunks.status, "pending"),
+        eq(imports.status, "running"),
+        sql`${chunks.attempts} >= ${MAX_CHUNK_ATTEMPTS}`,
+      ),
+    )
+    .limit(100);
+  for (const chunk of failing) {
+    let rows: number[] = [];
+    try {
+      rows = (JSON.parse(chunk.rowsJson) as ImportRow[]).map((r) => r.row);
+    } catch {
+      // Unreadable rows: reported without their numbers.
+    }
+    const first = rows.length > 0 ? Math.min(...rows) : 0;
+    const last = rows.length > 0 ? Math.max(...rows) : 0;
+    await deps.db
+      .update(chunks)
+      .set({
+        status: "done",
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        skipped: sql`${chunks.rowCount}`,
+        skippedJson: JSON.stringify([
+          { row: first, column: "", message: IMPORT_MESSAGES.notWritten(first, last, chunk.lastError ?? "") },
+        ]),
+        rowsJson: "[]",
+        finishedAt: deps.now(),
+      })
+      .where(and(eq(chunks.importId, chunk.importId), eq(chunks.seq, chunk.seq), eq(chunks.status, "pending")));
+  }
+  return failing.length;
 }
 
 /** Records a chunk's failed attempt, so the page can say it is being retried. */
