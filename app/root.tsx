@@ -14,7 +14,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { type KeyboardEvent, type ReactNode, useEffect, useRef } from "react";
-import { approvesRequests, countPendingFor } from "./.server/access/decisions";
+import { approvesRequests } from "./.server/access/decisions";
 import { getSession } from "./.server/auth/session";
 import { useNonce } from "./components/nonce";
 import { SessionTimeoutWarning } from "./components/session-timeout";
@@ -34,8 +34,7 @@ export const meta: MetaFunction = () => [{ title: "CMS.gov | QualityNet" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await getSession(context.deps, request);
   // Approvers see how many requests wait for them in the top menu ("Role Requests").
-  const pendingRequests =
-    session && approvesRequests(session.actor) ? await countPendingFor(context.deps, session.actor) : null;
+  const pendingRequests = session && approvesRequests(session.actor) ? session.pendingRequests : null;
   return {
     user: session ? { firstName: session.user.firstName, loginId: session.user.loginId } : null,
     pendingRequests,

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { createDeps } from "../app/.server/deps";
-import type { Env } from "../app/.server/env";
+import { type Env, isDevelopment } from "../app/.server/env";
 import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
 import { escapeHtml } from "../app/.server/mail/templates";
 import * as build from "../build/server";
@@ -56,8 +56,11 @@ app.use("*", async (c, next) => {
 app.use("*", csrf());
 
 app.use("*", async (c, next) => {
-  c.set("deps", createDeps(c.env, { traceId: c.get("traceId"), waitUntil: (work) => c.executionCtx.waitUntil(work) }));
+  const deps = createDeps(c.env, { traceId: c.get("traceId"), waitUntil: (work) => c.executionCtx.waitUntil(work) });
+  c.set("deps", deps);
   await next();
+  // How many times this answer waited on D1 (the performance budget): shown to developers and tests only.
+  if (isDevelopment(c.env)) c.res.headers.set("X-D1-Round-Trips", String(deps.roundTrips()));
 });
 
 app.route("/healthz", healthRoutes);

@@ -1,4 +1,5 @@
 import { createDb, type Db } from "./db/client";
+import { countRoundTrips } from "./db/round-trips";
 import type { Env } from "./env";
 import type { ImportChunkMessage, QueueMessageBody } from "./mail/messages";
 import { createProofingProvider } from "./proofing/configure";
@@ -18,6 +19,8 @@ export interface Deps {
   /** Sends chunk messages to the import queue (app/.server/organizations/import.ts). */
   enqueueImport: (messages: ImportChunkMessage[]) => Promise<void>;
   traceId: string;
+  /** D1 round trips made so far with `db` (see ./db/round-trips.ts). */
+  roundTrips: () => number;
   /** The identity-proofing provider chosen by PROOFING_PROVIDER. */
   proofing: IdentityProofingProvider;
   /**
@@ -42,8 +45,10 @@ export function createDeps(
     waitUntil?: (work: Promise<unknown>) => void;
   } = {},
 ): Deps {
+  const counted = countRoundTrips(env.DB);
   return {
-    db: createDb(env.DB),
+    db: createDb(counted.d1),
+    roundTrips: counted.roundTrips,
     env,
     now: options.now ?? (() => new Date()),
     enqueue: async (messages) => {

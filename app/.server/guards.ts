@@ -1,12 +1,6 @@
 import { redirect } from "@remix-run/cloudflare";
 import { type Action, can, type Refusal, type Resource } from "./access/authorize";
-import {
-  type CurrentSession,
-  clearSessionCookie,
-  getSession,
-  hasSessionCookie,
-  needsFirstSignInSetup,
-} from "./auth/session";
+import { type CurrentSession, clearSessionCookie, getSession, hasSessionCookie } from "./auth/session";
 import type { Deps } from "./deps";
 import { getEnrollmentState } from "./proofing/enrollment";
 
@@ -34,8 +28,7 @@ export async function requireSession(
       headers: { "Set-Cookie": clearSessionCookie() },
     });
   }
-  if (!options.allowIncompleteSetup && (await needsFirstSignInSetup(deps, session.user.id)))
-    throw redirect("/first-sign-in");
+  if (!options.allowIncompleteSetup && session.setupNeeded) throw redirect("/first-sign-in");
   return session;
 }
 

@@ -63,7 +63,7 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   // Rule: admin.read.
   await requireCapability(context.deps, request, "admin.read");
-  const [requests, recent] = await Promise.all([
+  const [requests, recent] = await context.deps.db.batch([
     listManualProofingRequests(context.deps),
     listRecentProofingDecisions(context.deps),
   ]);

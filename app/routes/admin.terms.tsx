@@ -2,7 +2,13 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { currentTerms, listTermsVersions, publishTerms } from "~/.server/auth/terms";
+import {
+  currentTermsQuery,
+  listTermsVersionsQuery,
+  publishTerms,
+  termsInForce,
+  termsVersionsOf,
+} from "~/.server/auth/terms";
 import { formFailure, formSuccess } from "~/.server/forms";
 import { refuse, requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
@@ -47,7 +53,13 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireCapability(context.deps, request, "admin.read");
-  const [terms, versions] = await Promise.all([currentTerms(context.deps), listTermsVersions(context.deps)]);
+  // One round trip for the screen's data.
+  const [current, versionRows] = await context.deps.db.batch([
+    currentTermsQuery(context.deps),
+    listTermsVersionsQuery(context.deps),
+  ]);
+  const terms = termsInForce(current);
+  const versions = termsVersionsOf(versionRows);
   return {
     current: { version: terms.version, body: terms.bodyMarkdown, publishedAt: formatTime(terms.publishedAt) },
     versions: versions.map((v) => ({ ...v, publishedAt: formatTime(v.publishedAt) })),

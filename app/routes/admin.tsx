@@ -1,7 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { NavLink, Outlet, useLoaderData } from "@remix-run/react";
 import { requireCapability } from "~/.server/guards";
-import { failedEmailCount } from "~/.server/mail/failed-email";
 
 /**
  * The Administration area (SPEC 2.8): its navigation, around every `/admin/*`
@@ -27,8 +26,9 @@ const COPY = {
 };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireCapability(context.deps, request, "admin.read");
-  return { failedEmail: await failedEmailCount(context.deps) };
+  const session = await requireCapability(context.deps, request, "admin.read");
+  // Counted in the session's own batch (no round trip of its own).
+  return { failedEmail: session.failedEmails };
 }
 
 export default function AdministrationLayout() {

@@ -2,11 +2,10 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { asc } from "drizzle-orm";
 import { hitRateLimit } from "~/.server/auth/rate-limit";
-import { organizationTypes } from "~/.server/db/schema";
 import type { Deps } from "~/.server/deps";
 import { requireCapability } from "~/.server/guards";
+import { orgTypeNames } from "~/.server/organizations/admin";
 import { searchOrganizations } from "~/.server/organizations/search";
 import { ErrorSummary } from "~/components/fields";
 import {
@@ -36,14 +35,6 @@ const REQUEST_FORM = "/my-account/request-access";
 /** The request form's own fields: all the draft may carry. */
 const DRAFT_FIELDS = new Set(Object.keys(AccessRequestSchema.shape));
 const DRAFT_MAX = 16_000;
-
-async function orgTypeNames(deps: Pick<Deps, "db">): Promise<string[]> {
-  const rows = await deps.db
-    .select({ name: organizationTypes.name })
-    .from(organizationTypes)
-    .orderBy(asc(organizationTypes.name));
-  return rows.map((r) => r.name);
-}
 
 /** Searches per user: a person pages and refines; a script hammering the directory does not get far. */
 const SEARCHES_PER_USER = { limit: 120, windowMs: 10 * 60 * 1000 } as const;

@@ -4,9 +4,9 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, re
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { recordAuditEvent } from "~/.server/audit/record";
 import {
+  challengeQuestionKeysQuery,
   changeChallengeQuestions,
   changePassword,
-  getChallengeQuestionKeys,
   recentSecurityEvents,
 } from "~/.server/auth/credentials";
 import { endOtherSessions, endSession, listSessions, rotateSession } from "~/.server/auth/session";
@@ -24,7 +24,7 @@ import {
   EndSessionSchema,
   ProfileIntentSchema,
 } from "~/lib/account-schemas";
-import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
+import { CHALLENGE_QUESTIONS, type ChallengeQuestionKey } from "~/lib/challenge-questions";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
 
@@ -76,11 +76,13 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireSession(context.deps, request);
-  const [sessions, events, questions] = await Promise.all([
+  // One round trip for the screen's data.
+  const [sessions, events, answers] = await context.deps.db.batch([
     listSessions(context.deps, session.user.id),
     recentSecurityEvents(context.deps, session.user.id),
-    getChallengeQuestionKeys(context.deps, session.user.id),
+    challengeQuestionKeysQuery(context.deps, session.user.id),
   ]);
+  const questions = answers.map((a) => a.key as ChallengeQuestionKey);
   const url = new URL(request.url);
   return {
     loginId: session.user.loginId,

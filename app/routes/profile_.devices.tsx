@@ -6,7 +6,7 @@ import { holdsApprovingRole } from "~/.server/access/authorize";
 import {
   issueRecoveryCodes,
   listDevices,
-  remainingRecoveryCodes,
+  remainingRecoveryCodesQuery,
   removeDevice,
   renameDevice,
 } from "~/.server/auth/mfa";
@@ -59,10 +59,12 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context.deps, request);
-  const [devices, codesLeft] = await Promise.all([
+  // One round trip for the screen's data.
+  const [devices, codes] = await context.deps.db.batch([
     listDevices(context.deps, user.id),
-    remainingRecoveryCodes(context.deps, user.id),
+    remainingRecoveryCodesQuery(context.deps, user.id),
   ]);
+  const codesLeft = codes[0]?.n ?? 0;
   const url = new URL(request.url);
   return {
     notice: url.searchParams.has("added")

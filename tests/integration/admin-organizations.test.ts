@@ -478,7 +478,10 @@ describe("CSV import", () => {
   it("writes 2,500 rows in 25 chunks through the queue; three deliveries of every chunk at once write each row once", async () => {
     const { id: adminId, browser } = await admin();
     const word = newWord();
-    const rows = Array.from({ length: 2500 }, (_, i) => `${word} Clinic ${i},Provider,,,Akron,OH,44308,,,${newNpi()},`);
+    // 2,500 different NPIs (random ones could repeat, which the preview would refuse).
+    const npis = new Set<string>();
+    while (npis.size < 2500) npis.add(newNpi());
+    const rows = [...npis].map((npi, i) => `${word} Clinic ${i},Provider,,,Akron,OH,44308,,,${npi},`);
     const csv = `${header}\n${rows.join("\n")}\n`;
     const { id, html } = await preview(browser, csv);
     expect(html).toContain("2,500 rows read: 2,500 valid, 0 with errors.");

@@ -4,7 +4,8 @@ import { get, ORIGIN, postForm } from "../factories/http";
 
 describe("security headers", () => {
   it("every page carries a strict CSP whose nonce matches its inline scripts", async () => {
-    const response = await get("/");
+    // A page with scripts (Home ships none).
+    const response = await get("/register");
     const csp = response.headers.get("Content-Security-Policy") ?? "";
     const nonce = csp.match(/'nonce-([^']+)'/)?.[1];
     expect(nonce).toBeTruthy();

@@ -234,11 +234,15 @@ export async function changeChallengeQuestions(
 }
 
 export async function getChallengeQuestionKeys(deps: Pick<Deps, "db">, userId: string) {
-  const rows = await deps.db
+  return (await challengeQuestionKeysQuery(deps, userId)).map((r) => r.key as ChallengeQuestionKey);
+}
+
+/** The query behind {@link getChallengeQuestionKeys}, for a batch. */
+export function challengeQuestionKeysQuery(deps: Pick<Deps, "db">, userId: string) {
+  return deps.db
     .select({ key: challengeAnswers.questionKey })
     .from(challengeAnswers)
     .where(eq(challengeAnswers.userId, userId));
-  return rows.map((r) => r.key as ChallengeQuestionKey);
 }
 
 /** "Forgot User ID?": the same answer whether or not the address is registered. */
@@ -485,7 +489,8 @@ async function holdForHelpDesk(deps: Deps, userId: string, client: Client): Prom
 }
 
 /** Recent security events for the profile, newest first. */
-export async function recentSecurityEvents(deps: Pick<Deps, "db">, userId: string, limit = 20) {
+/** The query (await it, or put it in a batch). */
+export function recentSecurityEvents(deps: Pick<Deps, "db">, userId: string, limit = 20) {
   return deps.db
     .select()
     .from(auditEvents)

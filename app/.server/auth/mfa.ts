@@ -65,7 +65,8 @@ export function shortLabel(prefix: string): string {
 }
 
 /** Devices the user has proven, newest first. */
-export async function listDevices(deps: Pick<Deps, "db">, userId: string) {
+/** The query (await it, or put it in a batch). */
+export function listDevices(deps: Pick<Deps, "db">, userId: string) {
   return deps.db
     .select()
     .from(mfaDevices)
@@ -248,11 +249,16 @@ export async function issueRecoveryCodes(deps: Deps, user: User, client: { ip: s
 }
 
 export async function remainingRecoveryCodes(deps: Pick<Deps, "db">, userId: string): Promise<number> {
-  const [row] = await deps.db
+  const [row] = await remainingRecoveryCodesQuery(deps, userId);
+  return row?.n ?? 0;
+}
+
+/** The query behind {@link remainingRecoveryCodes}, for a batch. */
+export function remainingRecoveryCodesQuery(deps: Pick<Deps, "db">, userId: string) {
+  return deps.db
     .select({ n: count() })
     .from(recoveryCodes)
     .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
-  return row?.n ?? 0;
 }
 
 /**

@@ -1,9 +1,11 @@
-import { and, count, desc, eq, isNotNull, ne } from "drizzle-orm";
+import { and, count, desc, eq, isNotNull, ne, sql } from "drizzle-orm";
 import { todayEastern } from "~/lib/format";
 import { ACTOR_ROLE_COLUMNS, type Actor, type ActorRole, type Assurance, roleInForce } from "../access/authorize";
+import { countPendingStatement } from "../access/decisions";
 import { readCookie, serializeCookie } from "../cookies";
 import { challengeAnswers, mfaDevices, passwordCredentials, roles, sessions, userRoles, users } from "../db/schema";
 import type { Deps } from "../deps";
+import { failedEmailCountStatement } from "../mail/failed-email";
 import { hashToken, randomToken } from "./tokens";
 
 /** SPEC 2.2 / ASVS V3: 30 minutes idle, 12 hours absolute. */
@@ -29,6 +31,12 @@ export interface CurrentSession {
   strongFactorAt: Date | null;
   /** Everything `can()` needs about the signed-in user. */
   actor: Actor;
+  /** First sign-in is not finished: a temporary password to replace or challenge questions to choose. */
+  setupNeeded: boolean;
+  /** Access requests this user may decide (the top menu's "Role Requests"); 0 for everyone else. */
+  pendingRequests: number;
+  /** Failed email (the Administration menu's count) for a Help Desk Administrator; 0 for everyone else. */
+  failedEmails: number;
 }
 
 /** The strength a sign-in factor gives a session (docs/decisions: assurance model). */
@@ -113,25 +121,47 @@ export function hasSessionCookie(request: Request): boolean {
   return readCookie(request.headers.get("Cookie"), SESSION_COOKIE, TOKEN_PATTERN) !== null;
 }
 
-/** The root loader and the route loader look up the same session once per request. */
-const perRequest = new WeakMap<Request, Promise<CurrentSession | null>>();
+/**
+ * The root loader, layout loaders and the route loader look up the same session
+ * once per request: Remix hands each loader its own Request object, but they
+ * share the request's `deps` (the Worker's door builds one per request), so the
+ * lookup is kept there, by session cookie. Only for reads: after a form post's
+ * action (which may change the session, its roles or the pending count), the
+ * loaders read it again.
+ */
+const perRequest = new WeakMap<object, Map<string, Promise<CurrentSession | null>>>();
 
 /** The signed-in session, or null; expired sessions are deleted on sight. */
-export function getSession(deps: Pick<Deps, "db" | "now">, request: Request): Promise<CurrentSession | null> {
-  let pending = perRequest.get(request);
+export function getSession(
+  deps: Pick<Deps, "db" | "now" | "waitUntil">,
+  request: Request,
+): Promise<CurrentSession | null> {
+  const token = readCookie(request.headers.get("Cookie"), SESSION_COOKIE, TOKEN_PATTERN);
+  if (!token) return Promise.resolve(null);
+  if (request.method !== "GET" && request.method !== "HEAD") return lookUpSession(deps, token);
+  let lookups = perRequest.get(deps);
+  if (!lookups) {
+    lookups = new Map();
+    perRequest.set(deps, lookups);
+  }
+  let pending = lookups.get(token);
   if (!pending) {
-    pending = lookUpSession(deps, request);
-    perRequest.set(request, pending);
+    pending = lookUpSession(deps, token);
+    lookups.set(token, pending);
   }
   return pending;
 }
 
-async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): Promise<CurrentSession | null> {
-  const token = readCookie(request.headers.get("Cookie"), SESSION_COOKIE, TOKEN_PATTERN);
-  if (!token) return null;
+async function lookUpSession(
+  deps: Pick<Deps, "db" | "now" | "waitUntil">,
+  token: string,
+): Promise<CurrentSession | null> {
   const idHash = hashToken(token);
-  // One round trip: the session with its user, the user's roles and devices.
-  const [rows, roleRows, deviceRows] = await deps.db.batch([
+  const sessionUser = sql`(SELECT ${sessions.userId} FROM ${sessions} WHERE ${sessions.idHash} = ${idHash})`;
+  // One round trip for everything every signed-in screen needs: the session with its user, the user's roles
+  // and devices, whether first sign-in is finished, and the requests waiting for this user's decision.
+  const administrator = sql`EXISTS (SELECT 1 FROM ${userRoles} INNER JOIN ${roles} ON ${roles.id} = ${userRoles.roleId} WHERE ${userRoles.userId} = ${sessionUser} AND ${roles.isAdmin} = 1 AND ${roleInForce(todayEastern(deps.now()))})`;
+  const [rows, roleRows, deviceRows, passwordRows, answerRows, pendingRows, failedEmailRows] = await deps.db.batch([
     deps.db
       .select({ session: sessions, user: users })
       .from(sessions)
@@ -148,6 +178,17 @@ async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): 
       .from(sessions)
       .innerJoin(mfaDevices, eq(mfaDevices.userId, sessions.userId))
       .where(and(eq(sessions.idHash, idHash), isNotNull(mfaDevices.confirmedAt))),
+    deps.db
+      .select({ isTemporary: passwordCredentials.isTemporary })
+      .from(passwordCredentials)
+      .where(eq(passwordCredentials.userId, sessionUser)),
+    deps.db
+      .select({ id: challengeAnswers.id })
+      .from(challengeAnswers)
+      .where(eq(challengeAnswers.userId, sessionUser))
+      .limit(1),
+    countPendingStatement(deps, sessionUser, todayEastern(deps.now())),
+    failedEmailCountStatement(deps, administrator),
   ]);
   const row = rows[0];
   if (!row) return null;
@@ -159,8 +200,11 @@ async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): 
   }
   let lastSeenAt = row.session.lastSeenAt;
   if (now - lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
+    // Activity is written at most once a minute, after the response when the Worker allows it.
     lastSeenAt = new Date(now);
-    await deps.db.update(sessions).set({ lastSeenAt }).where(eq(sessions.idHash, idHash));
+    const touch = deps.db.update(sessions).set({ lastSeenAt }).where(eq(sessions.idHash, idHash));
+    if (deps.waitUntil) deps.waitUntil(touch.then(() => undefined));
+    else await touch;
   }
   const actor: Actor = {
     userId: row.user.id,
@@ -181,6 +225,9 @@ async function lookUpSession(deps: Pick<Deps, "db" | "now">, request: Request): 
     assurance: row.session.assurance,
     strongFactorAt: row.session.strongFactorAt,
     actor,
+    setupNeeded: Boolean(passwordRows[0]?.isTemporary) || answerRows.length === 0,
+    pendingRequests: pendingRows[0]?.n ?? 0,
+    failedEmails: failedEmailRows[0]?.n ?? 0,
   };
 }
 
@@ -220,7 +267,8 @@ export async function destroySession(deps: Pick<Deps, "db">, idHash: string) {
   await deps.db.delete(sessions).where(eq(sessions.idHash, idHash));
 }
 
-export async function listSessions(deps: Pick<Deps, "db">, userId: string) {
+/** The query (await it, or put it in a batch). */
+export function listSessions(deps: Pick<Deps, "db">, userId: string) {
   return deps.db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(desc(sessions.lastSeenAt));
 }
 

@@ -28,7 +28,16 @@ export function termsSetCookie(acceptanceId: string): string {
 
 /** The Terms and Conditions in force: version, Markdown text, when published. */
 export async function currentTerms(deps: Pick<Deps, "db">) {
-  const row = await deps.db.select().from(termsVersions).orderBy(desc(termsVersions.publishedAt)).limit(1).get();
+  return termsInForce(await currentTermsQuery(deps));
+}
+
+/** The query behind {@link currentTerms}, for a batch; its rows go through {@link termsInForce}. */
+export function currentTermsQuery(deps: Pick<Deps, "db">) {
+  return deps.db.select().from(termsVersions).orderBy(desc(termsVersions.publishedAt)).limit(1);
+}
+
+export function termsInForce<T>(rows: T[]): T {
+  const row = rows[0];
   if (!row) throw new Error("No Terms and Conditions are published (migration 0013 publishes the first)");
   return row;
 }
@@ -37,7 +46,12 @@ const publishers = alias(users, "publisher");
 
 /** Every published version, newest first, with who published it (Administration). */
 export async function listTermsVersions(deps: Pick<Deps, "db">) {
-  const rows = await deps.db
+  return termsVersionsOf(await listTermsVersionsQuery(deps));
+}
+
+/** The query behind {@link listTermsVersions}, for a batch; its rows go through {@link termsVersionsOf}. */
+export function listTermsVersionsQuery(deps: Pick<Deps, "db">) {
+  return deps.db
     .select({
       version: termsVersions.version,
       publishedAt: termsVersions.publishedAt,
@@ -48,6 +62,11 @@ export async function listTermsVersions(deps: Pick<Deps, "db">) {
     .leftJoin(publishers, eq(publishers.id, termsVersions.publishedByUserId))
     .orderBy(desc(termsVersions.publishedAt))
     .limit(50);
+}
+
+export function termsVersionsOf(
+  rows: { version: string; publishedAt: Date; firstName: string | null; lastName: string | null }[],
+) {
   return rows.map((r) => ({
     version: r.version,
     publishedAt: r.publishedAt,

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import { type Actor, can } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { emailLog, outbox } from "../db/schema";
@@ -49,11 +49,21 @@ const retiredOutbox = and(isNull(outbox.queuedAt), gte(outbox.attempts, MAX_OUTB
 
 /** How many emails wait for a person: for the Administration menu. */
 export async function failedEmailCount(deps: Pick<Deps, "db">): Promise<number> {
-  const [dead, retired] = await deps.db.batch([
-    deps.db.select({ n: count() }).from(emailLog).where(eq(emailLog.status, "failed")),
-    deps.db.select({ n: count() }).from(outbox).where(retiredOutbox),
-  ]);
-  return (dead[0]?.n ?? 0) + (retired[0]?.n ?? 0);
+  const [n] = await failedEmailCountStatement(deps);
+  return n?.n ?? 0;
+}
+
+/**
+ * The count as one statement, for a caller's batch (the session's, for the
+ * Administration menu); `onlyIf` makes it 0 unless the condition holds.
+ */
+export function failedEmailCountStatement(deps: Pick<Deps, "db">, onlyIf: SQL = sql`1`) {
+  return deps.db
+    .select({
+      n: sql<number>`(SELECT count(*) FROM ${emailLog} WHERE ${emailLog.status} = 'failed') + (SELECT count(*) FROM ${outbox} WHERE ${retiredOutbox})`,
+    })
+    .from(sql`(SELECT 1)`)
+    .where(onlyIf);
 }
 
 /** The failed emails, newest first (at most `limit` of each kind). */

@@ -44,13 +44,25 @@ export type ChangeFailure =
 
 const m = ORGANIZATION_MESSAGES;
 
-export async function orgTypeNames(deps: Pick<Deps, "db">): Promise<string[]> {
+/**
+ * The organization types, for search forms: reference data no screen edits
+ * (migrations add types), so each isolate reads them at most every
+ * {@link ORG_TYPES_TTL_MS} instead of once per screen.
+ */
+export async function orgTypeNames(deps: Pick<Deps, "db" | "now">): Promise<string[]> {
+  const now = deps.now().getTime();
+  if (orgTypesCache && orgTypesCache.until > now) return orgTypesCache.names;
   const rows = await deps.db
     .select({ name: organizationTypes.name })
     .from(organizationTypes)
     .orderBy(asc(organizationTypes.name));
-  return rows.map((r) => r.name);
+  const names = rows.map((r) => r.name);
+  orgTypesCache = { names, until: now + ORG_TYPES_TTL_MS };
+  return names;
 }
+
+const ORG_TYPES_TTL_MS = 5 * 60 * 1000;
+let orgTypesCache: { names: string[]; until: number } | null = null;
 
 /** Organization type name → id. */
 export async function orgTypeIds(deps: Pick<Deps, "db">): Promise<Map<string, number>> {

@@ -413,7 +413,8 @@ export async function requestManualProofing(
   return ok(null);
 }
 
-export async function listManualProofingRequests(deps: Pick<Deps, "db">) {
+/** The query (await it, or put it in a batch). */
+export function listManualProofingRequests(deps: Pick<Deps, "db">) {
   return deps.db
     .select({
       id: proofingReviews.id,
@@ -435,7 +436,8 @@ export async function listManualProofingRequests(deps: Pick<Deps, "db">) {
 const decider = alias(users, "decider");
 
 /** The latest decisions, with the evidence checked or the reason for a denial. */
-export async function listRecentProofingDecisions(deps: Pick<Deps, "db">, limit = 20) {
+/** The query (await it, or put it in a batch). */
+export function listRecentProofingDecisions(deps: Pick<Deps, "db">, limit = 20) {
   return deps.db
     .select({
       id: proofingReviews.id,
