@@ -9,6 +9,7 @@ import { escapeHtml } from "../app/.server/mail/templates";
 import * as build from "../build/server";
 import { fromPageCache, pageCacheKey } from "./page-cache";
 import { handleImportBatch, handleQueueBatch, IMPORT_QUEUE } from "./queue";
+import { bookmarkCookieFor, readFromFor } from "./read-replicas";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
 import { healthRoutes } from "./routes/health";
 import { webauthnRoutes } from "./routes/webauthn";
@@ -56,9 +57,15 @@ app.use("*", async (c, next) => {
 app.use("*", csrf());
 
 app.use("*", async (c, next) => {
-  const deps = createDeps(c.env, { traceId: c.get("traceId"), waitUntil: (work) => c.executionCtx.waitUntil(work) });
+  const deps = createDeps(c.env, {
+    traceId: c.get("traceId"),
+    waitUntil: (work) => c.executionCtx.waitUntil(work),
+    readFrom: readFromFor(c.req.raw),
+  });
   c.set("deps", deps);
   await next();
+  const bookmark = bookmarkCookieFor(c.req.raw, deps.bookmark());
+  if (bookmark) c.res.headers.append("Set-Cookie", bookmark);
   // How many times this answer waited on D1 (the performance budget): shown to developers and tests only.
   if (isDevelopment(c.env)) c.res.headers.set("X-D1-Round-Trips", String(deps.roundTrips()));
 });

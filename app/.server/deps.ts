@@ -21,6 +21,11 @@ export interface Deps {
   traceId: string;
   /** D1 round trips made so far with `db` (see ./db/round-trips.ts). */
   roundTrips: () => number;
+  /**
+   * The D1 session's bookmark after this request's queries (null before any, or
+   * where D1 gives none): the browser keeps it to read its own writes next time.
+   */
+  bookmark: () => string | null;
   /** The identity-proofing provider chosen by PROOFING_PROVIDER. */
   proofing: IdentityProofingProvider;
   /**
@@ -43,12 +48,21 @@ export function createDeps(
     now?: () => Date;
     proofing?: IdentityProofingProvider;
     waitUntil?: (work: Promise<unknown>) => void;
+    /**
+     * Where this request's reads may go (D1's Sessions API, read replicas): a
+     * bookmark (at least as new as that), "first-unconstrained" (any replica) or
+     * "first-primary" (the default: the primary, for everything that decides).
+     */
+    readFrom?: string;
   } = {},
 ): Deps {
-  const counted = countRoundTrips(env.DB);
+  const session = env.DB.withSession(options.readFrom ?? "first-primary");
+  // The Sessions API object has the query methods drizzle uses (prepare, batch).
+  const counted = countRoundTrips(session as unknown as D1Database);
   return {
     db: createDb(counted.d1),
     roundTrips: counted.roundTrips,
+    bookmark: () => session.getBookmark(),
     env,
     now: options.now ?? (() => new Date()),
     enqueue: async (messages) => {
