@@ -19,6 +19,7 @@ import { getSession } from "./.server/auth/session";
 import { useNonce } from "./components/nonce";
 import { SessionTimeoutWarning } from "./components/session-timeout";
 import { SiteShell } from "./components/site-shell";
+import { useErrorReference } from "./components/trace-id";
 import { LinkButton } from "./components/ui";
 import appCss from "./styles/app.css?url";
 import cmsDesignSystemCss from "./styles/cms-design-system.css?url";
@@ -40,6 +41,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     pendingRequests,
     // A duration, not a time: the browser's clock may differ from ours.
     idleRemainingMs: session ? session.idleExpiresAt.getTime() - context.deps.now().getTime() : null,
+    // For the error page's reference after a navigation (X-Trace-Id carries it too).
+    traceId: context.deps.traceId,
   };
 }
 
@@ -171,7 +174,7 @@ const ERROR_COPY = {
   notFoundText: "We could not find the page you asked for. Check the address, or start again from the home page.",
   errorTitle: "Something went wrong",
   errorText:
-    "The portal could not complete your request. Please try again. If this keeps happening, contact the help desk.",
+    "The portal could not complete your request. Please try again. If this keeps happening, contact the help desk and quote this reference:",
   home: "Return to the home page",
 };
 
@@ -179,11 +182,17 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const notFound = isRouteErrorResponse(error) && error.status === 404;
   const title = notFound ? ERROR_COPY.notFoundTitle : ERROR_COPY.errorTitle;
+  const reference = useErrorReference(useRouteLoaderData<typeof loader>("root")?.traceId);
   return (
     <>
       <title>{`${title} - CMS.gov | QualityNet`}</title>
       <h1>{title}</h1>
       <p>{notFound ? ERROR_COPY.notFoundText : ERROR_COPY.errorText}</p>
+      {notFound || !reference ? null : (
+        <p>
+          <code id="error-reference">{reference}</code>
+        </p>
+      )}
       <p>
         <LinkButton to="/">{ERROR_COPY.home}</LinkButton>
       </p>

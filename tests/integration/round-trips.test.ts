@@ -28,7 +28,9 @@ async function trips(browser: { get(path: string): Promise<Response> }, path: st
 
 describe("D1 round trips per signed-in screen", () => {
   it("every screen of a user, an approver and an administrator", async () => {
-    const orgId = (await env.DB.prepare("SELECT id FROM organizations ORDER BY id LIMIT 1").first<number>("id")) as number;
+    const orgId = (await env.DB.prepare("SELECT id FROM organizations ORDER BY id LIMIT 1").first<number>(
+      "id",
+    )) as number;
     const user = await signedInWithTotp("Tripcount");
     const approver = await signedInWithTotp("Tripapprover");
     await grantRole(approver.user.id, "OSO", { organizationId: orgId });
