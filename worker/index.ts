@@ -7,7 +7,7 @@ import { type Env, isDevelopment } from "../app/.server/env";
 import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
 import { escapeHtml } from "../app/.server/mail/templates";
 import * as build from "../build/server";
-import { fromPageCache, pageCacheKey } from "./page-cache";
+import { cachedPage, fromPageCache, pageCacheKey } from "./page-cache";
 import { handleImportBatch, handleQueueBatch, IMPORT_QUEUE } from "./queue";
 import { bookmarkCookieFor, readFromFor } from "./read-replicas";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
@@ -50,6 +50,15 @@ app.use("*", async (c, next) => {
     return;
   }
   return securityHeaders({ production: c.env.ENVIRONMENT === "production" })(c, next);
+});
+
+// Anonymous GETs of the pages that are the same for everyone, from memory (./page-cache.ts), before
+// anything per-request is built; a miss renders below and is kept.
+app.use("*", async (c, next) => {
+  const key = pageCacheKey(c.req.raw);
+  const cached = key ? cachedPage(key) : null;
+  if (cached) return cached;
+  await next();
 });
 
 // Every state-changing form post must come from this origin (Origin or

@@ -39,6 +39,15 @@ function respond(entry: Entry, state: "hit" | "miss"): Response {
   return new Response(entry.body, { status: entry.status, headers });
 }
 
+/** The kept page for `key`, if it is still fresh. */
+export function cachedPage(key: string, now = Date.now()): Response | null {
+  const cached = entries.get(key);
+  if (!cached) return null;
+  if (cached.expires > now) return respond(cached, "hit");
+  entries.delete(key);
+  return null;
+}
+
 /** Serves `key` from memory, or renders it and keeps it when it may be kept. */
 export async function fromPageCache(key: string, render: () => Promise<Response>, now = Date.now()): Promise<Response> {
   const cached = entries.get(key);
