@@ -41,8 +41,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     pendingRequests,
     // A duration, not a time: the browser's clock may differ from ours.
     idleRemainingMs: session ? session.idleExpiresAt.getTime() - context.deps.now().getTime() : null,
-    // For the error page's reference after a navigation (X-Trace-Id carries it too).
-    traceId: context.deps.traceId,
   };
 }
 
@@ -182,7 +180,8 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const notFound = isRouteErrorResponse(error) && error.status === 404;
   const title = notFound ? ERROR_COPY.notFoundTitle : ERROR_COPY.errorTitle;
-  const reference = useErrorReference(useRouteLoaderData<typeof loader>("root")?.traceId);
+  // Not in the root loader's data: pages that must be the same bytes for everyone (no enumeration) stay so.
+  const reference = useErrorReference();
   return (
     <>
       <title>{`${title} - CMS.gov | QualityNet`}</title>
