@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNotNull, ne, sql } from "drizzle-orm";
+import { and, count, desc, eq, isNotNull, ne, type SQL, sql } from "drizzle-orm";
 import { todayEastern } from "~/lib/format";
 import { ACTOR_ROLE_COLUMNS, type Actor, type ActorRole, type Assurance, roleInForce } from "../access/authorize";
 import { countPendingStatement } from "../access/decisions";
@@ -178,15 +178,7 @@ async function lookUpSession(
       .from(sessions)
       .innerJoin(mfaDevices, eq(mfaDevices.userId, sessions.userId))
       .where(and(eq(sessions.idHash, idHash), isNotNull(mfaDevices.confirmedAt))),
-    deps.db
-      .select({ isTemporary: passwordCredentials.isTemporary })
-      .from(passwordCredentials)
-      .where(eq(passwordCredentials.userId, sessionUser)),
-    deps.db
-      .select({ id: challengeAnswers.id })
-      .from(challengeAnswers)
-      .where(eq(challengeAnswers.userId, sessionUser))
-      .limit(1),
+    ...firstSignInStatements(deps, sessionUser),
     countPendingStatement(deps, sessionUser, todayEastern(deps.now())),
     failedEmailCountStatement(deps, administrator),
   ]);
@@ -225,18 +217,15 @@ async function lookUpSession(
     assurance: row.session.assurance,
     strongFactorAt: row.session.strongFactorAt,
     actor,
-    setupNeeded: Boolean(passwordRows[0]?.isTemporary) || answerRows.length === 0,
+    setupNeeded: setupNeededOf(passwordRows, answerRows).needed,
     pendingRequests: pendingRows[0]?.n ?? 0,
     failedEmails: failedEmailRows[0]?.n ?? 0,
   };
 }
 
-/** What first sign-in still has to set (SPEC 2.3): a password to replace, questions to choose. */
-export async function firstSignInNeeds(
-  deps: Pick<Deps, "db">,
-  userId: string,
-): Promise<{ password: boolean; questions: boolean }> {
-  const [credential, answers] = await deps.db.batch([
+/** The two reads behind {@link firstSignInNeeds}, for a batch (the session's, or their own). */
+function firstSignInStatements(deps: Pick<Deps, "db">, userId: string | SQL) {
+  return [
     deps.db
       .select({ isTemporary: passwordCredentials.isTemporary })
       .from(passwordCredentials)
@@ -246,8 +235,23 @@ export async function firstSignInNeeds(
       .from(challengeAnswers)
       .where(eq(challengeAnswers.userId, userId))
       .limit(1),
-  ]);
-  return { password: Boolean(credential[0]?.isTemporary), questions: answers.length === 0 };
+  ] as const;
+}
+
+function setupNeededOf(credential: { isTemporary: boolean }[], answers: unknown[]) {
+  const password = Boolean(credential[0]?.isTemporary);
+  const questions = answers.length === 0;
+  return { password, questions, needed: password || questions };
+}
+
+/** What first sign-in still has to set (SPEC 2.3): a password to replace, questions to choose. */
+export async function firstSignInNeeds(
+  deps: Pick<Deps, "db">,
+  userId: string,
+): Promise<{ password: boolean; questions: boolean }> {
+  const [credential, answers] = await deps.db.batch(firstSignInStatements(deps, userId));
+  const { needed: _, ...needs } = setupNeededOf(credential, answers);
+  return needs;
 }
 
 /** A temporary password or missing challenge questions must be dealt with first. */

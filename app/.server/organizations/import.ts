@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { CSV_MAX_FIELD_LENGTH, CSV_MAX_FIELDS, CsvError, csvRecords } from "~/lib/csv";
@@ -665,11 +665,11 @@ export async function resumeImports(deps: ImportDeps & Pick<Deps, "enqueueImport
     .from(chunks)
     .innerJoin(imports, eq(imports.id, chunks.importId))
     .where(
-      and(
-        eq(chunks.status, "pending"),
-        eq(imports.status, "running"),
-        lt(chunks.attempts, MAX_CHUNK_ATTEMPTS),
-        or(isNull(chunks.enqueuedAt), lt(chunks.enqueuedAt, new Date(now.getTime() - STALLED_AFTER_MS))),
+      pendingInRunningImport(
+        and(
+          lt(chunks.attempts, MAX_CHUNK_ATTEMPTS),
+          or(isNull(chunks.enqueuedAt), lt(chunks.enqueuedAt, new Date(now.getTime() - STALLED_AFTER_MS))),
+        ),
       ),
     )
     .limit(limit);
@@ -722,13 +722,7 @@ async function giveUpFailingChunks(deps: ImportDeps): Promise<number> {
     .select({ importId: chunks.importId, seq: chunks.seq, rowsJson: chunks.rowsJson, lastError: chunks.lastError })
     .from(chunks)
     .innerJoin(imports, eq(imports.id, chunks.importId))
-    .where(
-      and(
-        eq(chunks.status, "pending"),
-        eq(imports.status, "running"),
-        sql`${chunks.attempts} >= ${MAX_CHUNK_ATTEMPTS}`,
-      ),
-    )
+    .where(pendingInRunningImport(sql`${chunks.attempts} >= ${MAX_CHUNK_ATTEMPTS}`))
     .limit(100);
   for (const chunk of failing) {
     let rows: number[] = [];
@@ -756,6 +750,11 @@ async function giveUpFailingChunks(deps: ImportDeps): Promise<number> {
       .where(and(eq(chunks.importId, chunk.importId), eq(chunks.seq, chunk.seq), eq(chunks.status, "pending")));
   }
   return failing.length;
+}
+
+/** A chunk still to write, of an import that is running (chunks joined to imports), and `also`. */
+function pendingInRunningImport(also: SQL | undefined) {
+  return and(eq(chunks.status, "pending"), eq(imports.status, "running"), also);
 }
 
 /** Records a chunk's failed attempt, so the page can say it is being retried. */
