@@ -479,6 +479,23 @@ describe("CSV import", () => {
     });
   });
 
+  it("10 parallel Import posts start the import once: one start event, its chunks queued once", async () => {
+    const { browser } = await admin();
+    const { id } = await preview(browser, file().csv);
+    const posts = await Promise.all(
+      Array.from({ length: 10 }, () => browser.post(`/admin/organizations/import?import=${id}`, { import: id })),
+    );
+    expect(posts.map((r) => r.status)).toEqual(Array(10).fill(303));
+    expect(
+      await env.DB.prepare(
+        "SELECT count(*) AS n FROM audit_events WHERE event_type = 'organization.import_started' AND json_extract(details_json, '$.importId') = ?",
+      )
+        .bind(id)
+        .first("n"),
+    ).toBe(1);
+    expect((await importRow(id))?.status).toMatch(/^(running|done)$/);
+  });
+
   it("writes 2,500 rows in 25 chunks through the queue; three deliveries of every chunk at once write each row once", async () => {
     const { id: adminId, browser } = await admin();
     const word = newWord();
