@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { DatabaseSync } from "node:sqlite";
 import { gzipSync } from "node:zlib";
 import { Pool } from "undici";
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { buildSeedStatements, seedOrganizationsOfSize } from "../../app/.server/db/seed/build-seed";
 import { baseURL } from "../e2e/support/browser";
 import { createSignedInUser } from "../e2e/support/signed-in-user";
+import { freePort } from "../setup/free-port";
 
 /**
  * `npm run bench` (HTTP): the production build on `wrangler dev` (workerd, local
@@ -88,20 +88,6 @@ async function probe(url: string, headers: Record<string, string>) {
     htmlGzip: gzipSync(body, { level: 9 }).length,
     scripts: (body.toString("utf8").match(/<script/g) ?? []).length,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 let bare: ChildProcess | null = null;
