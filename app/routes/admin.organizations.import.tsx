@@ -72,7 +72,7 @@ const COPY = {
   progress: (p: ImportProgress) =>
     `Imported ${n(p.rowsDone)} of ${plural(p.validRows, "row")} (${Math.floor((100 * p.rowsDone) / Math.max(1, p.validRows))}%).`,
   progressNote:
-    "The import runs in the background: you may leave this page and come back to it from its address. This page updates itself every few seconds.",
+    "The import runs in the background: you may leave this page and come back to it from its address. With JavaScript this page updates itself every few seconds; without it, choose Refresh progress.",
   retrying: (count: number, error: string | null) =>
     `${plural(count, "part")} of the file could not be written yet and will be tried again${error ? ` (${error})` : ""}.`,
   refresh: "Refresh progress",
