@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { createPortal } from "react-dom";
 import type { FormReply } from "~/lib/forms";
 import { useSchemaForm } from "~/lib/forms";
-import { type OrganizationHit, OrganizationSearchSchema } from "~/lib/organization-search";
+import { MAX_RESULTS, type OrganizationHit, OrganizationSearchSchema } from "~/lib/organization-search";
 import { STATES } from "~/lib/states";
 import { Dialog } from "./ds";
 import { Pagination } from "./ds-pagination";
@@ -32,6 +32,8 @@ export const SEARCH_COPY = {
   ok: "OK",
   any: "Any",
   none: "Search returned with no results.",
+  tooMany: (most: number) =>
+    `More than ${most.toLocaleString("en-US")} organizations match. Add more of the name, or an Org Zip Code, Org City or Org State, to narrow the search.`,
   caption: (total: number, page: number, pages: number) =>
     `${total.toLocaleString("en-US")} organization${total === 1 ? "" : "s"} found${pages > 1 ? `, page ${page} of ${pages}` : ""}`,
   select: "Select",
@@ -57,6 +59,8 @@ export const SEARCH_COPY = {
 export interface SearchOutcome {
   hits: OrganizationHit[];
   total: number;
+  /** More than `MAX_RESULTS` match: none are listed. */
+  more: boolean;
   page: number;
   pageCount: number;
 }
@@ -113,6 +117,12 @@ export function ResultsTable({
   onPick?: (hit: OrganizationHit) => void;
   idPrefix: string;
 }) {
+  if (outcome.more)
+    return (
+      <p className="no-results" role="status">
+        {SEARCH_COPY.tooMany(MAX_RESULTS)}
+      </p>
+    );
   if (outcome.hits.length === 0)
     return (
       <p className="no-results" role="status">

@@ -13,7 +13,7 @@ export const ORGANIZATION_SEARCH_MESSAGES = {
   orgType: "Choose an organization type from the list.",
   city: "Enter at most 60 characters.",
   country: "Enter at most 60 characters.",
-  page: "Choose a page from 1 to 400. Narrow the search to see more.",
+  page: "Choose a page from 1 to 40. Narrow the search to see more.",
 } as const;
 
 /** Fewer characters match too much of the directory to be useful (the original portal's rule). */
@@ -21,10 +21,13 @@ export const ORG_NAME_MIN_LENGTH = 3;
 /** Longer than any organization's name; keeps the full-text query small. */
 export const ORG_NAME_MAX_LENGTH = 100;
 /**
- * 25 results a page: 400 pages is 10,000 organizations, more than anyone reads; deeper pages
- * only cost the database (each page scores every match), so a narrower search is the answer.
+ * The most matches a search lists (and ranks). More than that is not a list anyone reads,
+ * and ranking tens of thousands of names would cost every search: the screen asks for a
+ * narrower search instead.
  */
-export const MAX_PAGE = 400;
+export const MAX_RESULTS = 1000;
+/** 25 results a page: the last page of `MAX_RESULTS` matches. */
+export const MAX_PAGE = 40;
 
 const STATE_CODES = new Set(STATES.map(([code]) => code));
 const m = ORGANIZATION_SEARCH_MESSAGES;

@@ -11,8 +11,7 @@ import { ErrorSummary } from "~/components/fields";
 import { SEARCH_COPY, SEARCH_FORM_ID, SearchFields, useSearchForm } from "~/components/organization-search";
 import { LinkButton } from "~/components/ui";
 import { replyWithoutSecrets } from "~/lib/forms";
-import type { OrganizationHit } from "~/lib/organization-search";
-import { OrganizationSearchSchema } from "~/lib/organization-search";
+import { MAX_RESULTS, type OrganizationHit, OrganizationSearchSchema } from "~/lib/organization-search";
 
 /**
  * Administration › Organizations (SPEC 2.8): find an organization to edit,
@@ -49,7 +48,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     formId: SEARCH_FORM_ID,
     orgTypes,
     result: submission.reply(),
-    outcome: { hits: found.hits, total: found.total, page: found.page, pageCount: found.pageCount },
+    outcome: { hits: found.hits, total: found.total, more: found.more, page: found.page, pageCount: found.pageCount },
     search: search.toString(),
   };
 }
@@ -97,7 +96,11 @@ export default function AdminOrganizations() {
           </button>
         </div>
       </Form>
-      {outcome ? (
+      {outcome?.more ? (
+        <p className="no-results" role="status">
+          {SEARCH_COPY.tooMany(MAX_RESULTS)}
+        </p>
+      ) : outcome ? (
         <>
           <Table
             id="admin-organizations"

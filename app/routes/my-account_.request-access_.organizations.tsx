@@ -60,7 +60,7 @@ async function runSearch(
   return {
     formId: SEARCH_FORM_ID,
     result: submission.reply(),
-    outcome: { hits: found.hits, total: found.total, page: found.page, pageCount: found.pageCount },
+    outcome: { hits: found.hits, total: found.total, more: found.more, page: found.page, pageCount: found.pageCount },
   };
 }
 

@@ -169,9 +169,9 @@ it("public and signed-in screens against the bare worker and the 404 page", asyn
     { name: "Welcome", kind: "signed-in", path: "/welcome", headers: asUser },
     { name: "My Account (My Tasks)", kind: "signed-in", path: "/my-account", headers: asUser },
     {
-      name: 'Organization search ("medical", 100,000 organizations)',
+      name: 'Organization search ("medical" in CA, 100,000 organizations)',
       kind: "signed-in",
-      path: "/admin/organizations?name=medical",
+      path: "/admin/organizations?name=medical&state=CA",
       headers: { Cookie: cookieOf(admin) },
     },
     {

@@ -8,12 +8,13 @@ import { seedDatabase } from "../factories/seed";
 /**
  * "Search Organizations" against 100,000 organizations in local D1, timed inside
  * workerd around each call to the service (wall time: the query's CPU work plus
- * the local D1 call). The performance issue sets p95 at 20 ms; this bench only
- * fails far above that, so a busy machine does not break it.
+ * the local D1 call). The mix includes the worst shapes: words that match
+ * tens of thousands of names, alone and with a filter that leaves none. The
+ * budget (performance issue): p95 at most 20 ms.
  */
 const ORGANIZATIONS = 100_000;
 const RUNS_PER_QUERY = 10;
-const CEILING_P95_MS = 250;
+const BUDGET_P95_MS = 20;
 
 const MIX: [kind: string, OrganizationSearch][] = [
   ["common word", { name: "medical" }],
@@ -31,7 +32,11 @@ const MIX: [kind: string, OrganizationSearch][] = [
   ["3-letter prefix", { name: "bap" }],
   ["zip prefix", { name: "hospital", zip: "432" }],
   ["zip prefix", { name: "center", zip: "9" }],
+  ["zip prefix", { name: "center", zip: "94103" }],
+  ["word + city", { name: "center", state: "ID", city: "POCATELLO" }],
+  ["word + city", { name: "medical", city: "COL" }],
   ["page 3", { name: "center", page: 3 }],
+  ["page 3", { name: "medical", state: "CA", page: 3 }],
 ];
 
 const stats = (samples: number[]) => {
@@ -58,13 +63,13 @@ it("searches 100,000 organizations", async () => {
 
   const byKind = new Map<string, number[]>();
   const all: number[] = [];
-  const totals = new Map<string, number>();
+  const totals = new Map<string, string>();
   for (let run = 0; run < RUNS_PER_QUERY; run++) {
     for (const [kind, query] of MIX) {
       const t = performance.now();
       const result = await searchOrganizations(deps, query);
       const ms = performance.now() - t;
-      totals.set(JSON.stringify(query), result.total);
+      totals.set(JSON.stringify(query), result.more ? `more than ${result.total}` : String(result.total));
       byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
       all.push(ms);
     }
@@ -90,5 +95,5 @@ it("searches 100,000 organizations", async () => {
       "",
     ].join("\n"),
   );
-  expect(stats(all).p95).toBeLessThan(CEILING_P95_MS);
+  expect(stats(all).p95, "organization search p95 (ms)").toBeLessThanOrEqual(BUDGET_P95_MS);
 });

@@ -628,6 +628,21 @@ describe("gates and limits under parallel requests", () => {
     expect(await count("SELECT count(*) AS n FROM access_requests WHERE user_id = ?", user.id)).toBe(2);
   });
 
+  it("Search Organizations asks for a narrower search when more than 1,000 organizations match, on its page and in Administration", async () => {
+    const { browser } = await signedIn();
+    const broad = await (await browser.get("/my-account/request-access/organizations?name=center")).text();
+    expect(broad).toContain(
+      "More than 1,000 organizations match. Add more of the name, or an Org Zip Code, Org City or Org State, to narrow the search.",
+    );
+    expect(broad).not.toContain("<table");
+    const narrowed = await (await browser.get("/my-account/request-access/organizations?name=center&state=OH")).text();
+    expect(narrowed).not.toContain("More than 1,000");
+    expect(narrowed).toMatch(/\d+ organizations? found/);
+    // Past the last page that can exist, the form says so next to nothing lost.
+    const deep = await (await browser.get("/my-account/request-access/organizations?name=medical&page=41")).text();
+    expect(deep).toContain("Choose a page from 1 to 40. Narrow the search to see more.");
+  });
+
   it("Search Organizations: enrollment and a strong session first, and 120 searches per 10 minutes hold under parallel requests", async () => {
     const notEnrolled = await createUser({ verified: true });
     const b1 = new Browser();

@@ -7,6 +7,7 @@ import {
   type OrganizationSearch,
   searchOrganizations,
 } from "../../app/.server/organizations/search";
+import { MAX_RESULTS } from "../../app/lib/organization-search";
 import { seedDatabase } from "../factories/seed";
 
 const QARM = "QARM Org Security";
@@ -136,8 +137,9 @@ describe("organization search: filters", () => {
   });
 
   it("filters by organization type exactly", async () => {
-    const providers = await search({ name: "center", orgType: "Provider" });
+    const providers = await search({ name: "medical", orgType: "Provider" });
     expect(providers.total).toBeGreaterThan(0);
+    expect(providers.hits.length).toBeGreaterThan(0);
     expect(providers.hits.every((h) => h.orgType === "Provider")).toBe(true);
     expect((await search({ name: "regional", orgType: "QARM" })).total).toBe(0);
     expect((await search({ name: "regional", orgType: "No Such Type" })).total).toBe(0);
@@ -229,24 +231,73 @@ describe("organization search: filters", () => {
   });
 });
 
+describe("organization search: at most 1,000 matches are listed", () => {
+  const countMatches = async (match: string) =>
+    (
+      await env.DB.prepare("SELECT count(*) AS n FROM organizations_fts WHERE organizations_fts MATCH ?")
+        .bind(match)
+        .first<{ n: number }>()
+    )?.n ?? 0;
+
+  it("lists nothing and says so when more than 1,000 organizations match", async () => {
+    expect(await countMatches('name : "center"*')).toBeGreaterThan(MAX_RESULTS);
+    const broad = await search({ name: "center" });
+    expect(broad).toMatchObject({ hits: [], total: MAX_RESULTS, more: true, pageCount: 0 });
+    // Narrowed, the same word lists its matches again.
+    const narrowed = await search({ name: "center", state: "OH" });
+    expect(narrowed.more).toBe(false);
+    expect(narrowed.hits.length).toBeGreaterThan(0);
+    expect(narrowed.hits.every((h) => h.state === "OH")).toBe(true);
+  });
+
+  it("lists every match up to 1,000, in every order the filters allow", async () => {
+    expect(await countMatches('name : "medical"*')).toBeLessThanOrEqual(MAX_RESULTS);
+    const all = await allHits({ name: "medical" });
+    expect(all).toHaveLength(await countMatches('name : "medical"*'));
+    expect((await search({ name: "medical" })).more).toBe(false);
+  });
+
+  it("narrows by the city through the index without changing the answer or its order", async () => {
+    const { results: cities } = await env.DB.prepare(
+      "SELECT DISTINCT city FROM organizations WHERE id IN (SELECT rowid FROM organizations_fts WHERE organizations_fts MATCH 'name : medical*') ORDER BY city",
+    ).all<{ city: string }>();
+    expect(cities.length).toBeGreaterThan(5);
+    const everything = await allHits({ name: "medical" });
+    // Whole names, prefixes cut inside a word, after a space and after punctuation, lower case.
+    const prefixes = new Set<string>(["SALT LAKE C", "ST. ", "O'", "FORT W", "c", "-", "  "]);
+    for (const { city } of cities.slice(0, 12)) {
+      prefixes.add(city);
+      prefixes.add(city.slice(0, Math.max(1, city.length - 2)).toLowerCase());
+      if (city.includes(" ")) prefixes.add(city.slice(0, city.indexOf(" ") + 1));
+    }
+    for (const prefix of prefixes) {
+      const want = prefix.trim()
+        ? everything.filter((h) => h.city.startsWith(prefix.trim().toUpperCase())).map((h) => h.id)
+        : everything.map((h) => h.id);
+      const got = (await allHits({ name: "medical", city: prefix })).map((h) => h.id);
+      expect(got, JSON.stringify(prefix)).toEqual(want);
+    }
+  });
+});
+
 describe("organization search: pages and order", () => {
   it("pages 25 at a time and counts every match", async () => {
-    const first = await search({ name: "center" });
+    const first = await search({ name: "medical" });
     expect(first.pageSize).toBe(25);
     expect(first.page).toBe(1);
     expect(first.total).toBeGreaterThan(50);
     expect(first.hits).toHaveLength(25);
     expect(first.pageCount).toBe(Math.ceil(first.total / 25));
-    const second = await search({ name: "center", page: 2 });
+    const second = await search({ name: "medical", page: 2 });
     expect(second.page).toBe(2);
     expect(second.total).toBe(first.total);
     expect(second.hits).toHaveLength(25);
     const firstIds = new Set(first.hits.map((h) => h.id));
     expect(second.hits.some((h) => firstIds.has(h.id))).toBe(false);
 
-    const last = await search({ name: "center", page: first.pageCount });
+    const last = await search({ name: "medical", page: first.pageCount });
     expect(last.hits).toHaveLength(first.total - 25 * (first.pageCount - 1));
-    const beyond = await search({ name: "center", page: first.pageCount + 1 });
+    const beyond = await search({ name: "medical", page: first.pageCount + 1 });
     expect(beyond.hits).toEqual([]);
     expect(beyond.total).toBe(first.total);
     expect(beyond.page).toBe(first.pageCount + 1);
@@ -261,9 +312,9 @@ describe("organization search: pages and order", () => {
   });
 
   it("treats a missing, zero, negative or fractional page as the first", async () => {
-    const first = await search({ name: "center" });
+    const first = await search({ name: "medical" });
     for (const page of [undefined, 0, -3, 1.5, Number.NaN]) {
-      const result = await search({ name: "center", page });
+      const result = await search({ name: "medical", page });
       expect(result.page, String(page)).toBe(1);
       expect(result.hits.map((h) => h.id)).toEqual(first.hits.map((h) => h.id));
     }
@@ -300,7 +351,14 @@ describe("organization search: the name is never FTS5 syntax", () => {
   it("returns nothing, without an error, when no word is left", async () => {
     for (const name of noWord) {
       const result = await search({ name });
-      expect(result, JSON.stringify(name)).toEqual({ hits: [], total: 0, page: 1, pageSize: 25, pageCount: 0 });
+      expect(result, JSON.stringify(name)).toEqual({
+        hits: [],
+        total: 0,
+        more: false,
+        page: 1,
+        pageSize: 25,
+        pageCount: 0,
+      });
     }
   });
 

@@ -1,6 +1,6 @@
 import { parseWithZod } from "@conform-to/zod/v4";
 import { describe, expect, it } from "vitest";
-import { MAX_NAME_WORDS, nameMatchExpression } from "../../app/.server/organizations/search";
+import { cityMatchExpression, MAX_NAME_WORDS, nameMatchExpression } from "../../app/.server/organizations/search";
 import { OrganizationSearchSchema } from "../../app/lib/organization-search";
 
 const form = (fields: Record<string, string>) => {
@@ -109,7 +109,7 @@ describe("Search Organizations form", () => {
       state: "Choose a state from the list.",
       country: "Enter at most 60 characters.",
       tin: "Enter up to 9 digits of the TIN.",
-      page: "Choose a page from 1 to 400. Narrow the search to see more.",
+      page: "Choose a page from 1 to 40. Narrow the search to see more.",
     });
   });
 
@@ -124,8 +124,8 @@ describe("Search Organizations form", () => {
     expect(page(undefined)).toBe(1);
     expect(page("")).toBe(1);
     expect(page("2")).toBe(2);
-    for (const bad of ["0", "-1", "1.5", "abc", "401"])
-      expect(page(bad), bad).toBe("Choose a page from 1 to 400. Narrow the search to see more.");
+    for (const bad of ["0", "-1", "1.5", "abc", "41"])
+      expect(page(bad), bad).toBe("Choose a page from 1 to 40. Narrow the search to see more.");
   });
 });
 
@@ -174,5 +174,18 @@ describe("full-text expression for the name", () => {
           .join(" "),
       ),
     ).toBeNull();
+  });
+});
+
+describe("full-text expression for the city", () => {
+  it("anchors the city's words to its start, the last one a prefix, restricted to the city column", () => {
+    expect(cityMatchExpression("SALT LAKE C")).toBe('city : ^ "SALT LAKE C"*');
+    expect(cityMatchExpression("st. lou")).toBe('city : ^ "st lou"*');
+    expect(cityMatchExpression("Bogotá")).toBe('city : ^ "Bogota"*');
+  });
+
+  it("leaves nothing of FTS5's syntax, and is null without a letter or digit", () => {
+    expect(cityMatchExpression('x" OR name : *')).toBe('city : ^ "x OR name"*');
+    for (const city of ["-", "  ", '"', "^", "()"]) expect(cityMatchExpression(city), city).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, type SQL, sql } from "drizzle-orm";
 import { type AnySQLiteColumn, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { OrganizationHit } from "~/lib/organization-search";
+import { MAX_RESULTS, type OrganizationHit } from "~/lib/organization-search";
 import { organizations, organizationTypes } from "../db/schema";
 import type { Deps } from "../deps";
 
@@ -29,8 +29,10 @@ export type { OrganizationHit } from "~/lib/organization-search";
 
 export interface OrganizationSearchResult {
   hits: OrganizationHit[];
-  /** Every match, not only this page's. */
+  /** Every match, not only this page's (at most `MAX_RESULTS`). */
   total: number;
+  /** More than `MAX_RESULTS` match: nothing is listed, the search must be narrowed. */
+  more: boolean;
   page: number;
   pageSize: typeof PAGE_SIZE;
   pageCount: number;
@@ -38,6 +40,8 @@ export interface OrganizationSearchResult {
 
 /** The original portal's results table shows 25 rows a page. */
 export const PAGE_SIZE = 25;
+
+export { MAX_RESULTS };
 
 /**
  * More words than any organization name has. Each word adds a term to the
@@ -77,6 +81,22 @@ export function nameMatchExpression(name: string): string | null {
     .filter((pieces) => pieces.length > 0);
   if (words.length === 0 || words.length > MAX_NAME_WORDS) return null;
   return words.map((pieces) => `name : "${pieces.join(" ")}"*`).join(" AND ");
+}
+
+/**
+ * The FTS5 expression for an "Org City" prefix: the city's words, the first
+ * anchored to the start of the city and the last a prefix (`salt lake c` is
+ * `city : ^ "salt lake c"*`), so it matches every city the exact prefix test
+ * does and few others. Null when the text has no letters or digits.
+ */
+export function cityMatchExpression(city: string): string | null {
+  const pieces = city
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  if (pieces.length === 0 || pieces.length > MAX_NAME_WORDS) return null;
+  return `city : ^ "${pieces.join(" ")}"*`;
 }
 
 /**
@@ -127,52 +147,75 @@ function filters(query: OrganizationSearch): SQL[] {
 /**
  * One page of organizations matching the search, best match first (bm25 over
  * the name, then the name, then the id so pages never overlap), and how many
- * match in all. Count and page go to D1 in one batch: one round trip.
+ * match, in one statement (one round trip).
+ *
+ * At most `MAX_RESULTS` matches are ranked: the statement stops reading at the
+ * first `MAX_RESULTS + 1`, so a broad word ("center" names 45 % of the
+ * directory) costs what a narrow one does. More matches than that are not
+ * listed; the screen asks for a narrower search instead of showing an
+ * arbitrary 25 (see docs/decisions/2026-11-22-organization-search.md).
  */
 export async function searchOrganizations(
   deps: Pick<Deps, "db">,
   query: OrganizationSearch,
 ): Promise<OrganizationSearchResult> {
   const page = Number.isSafeInteger(query.page) && (query.page ?? 1) > 1 ? (query.page as number) : 1;
-  const match = nameMatchExpression(query.name);
-  if (match === null) return { hits: [], total: 0, page, pageSize: PAGE_SIZE, pageCount: 0 };
-
-  const matches = sql`${organizationsFts} MATCH ${match}`;
+  const names = nameMatchExpression(query.name);
+  if (names === null) return { hits: [], total: 0, more: false, page, pageSize: PAGE_SIZE, pageCount: 0 };
+  // The city's words narrow the full-text match too (the index holds the city):
+  // the exact prefix test below keeps the answer the same, and the index finds
+  // the few rows for a broad name in one city without reading every match.
+  const cityWords = query.city?.trim() ? cityMatchExpression(query.city) : null;
+  const match = cityWords ? `${names} AND ${cityWords}` : names;
   const narrowing = filters(query);
-  const where = and(matches, ...narrowing);
-  const joinFts = sql`${organizationsFts.rowid} = ${organizations.id}`;
-  // Without filters the index alone can count: a broad word ("center") matches
-  // tens of thousands of rows, and reading each organization would cost more than
-  // the rest of the search.
-  const counting =
+  // FTS5's rank sums every phrase's bm25 score; the city's phrase must not move
+  // the order, so the name column alone is weighed (weights: name 1, city 0).
+  const score = sql.raw(cityWords ? "bm25(organizations_fts, 1.0, 0.0)" : "organizations_fts.rank");
+  // CROSS JOIN keeps the full-text index as the outer loop: driven from another
+  // index (type, ZIP), FTS5 would expand the prefix query again for every row.
+  const candidates =
     narrowing.length === 0
-      ? deps.db.select({ total: count() }).from(organizationsFts).where(matches)
-      : deps.db.select({ total: count() }).from(organizationsFts).innerJoin(organizations, joinFts).where(where);
-  const [totals, rows] = await deps.db.batch([
-    counting,
-    deps.db
-      .select({
-        id: organizations.id,
-        status: organizations.status,
-        name: organizations.name,
-        // Aliased: D1 returns batch rows as objects, where two columns both called
-        // "name" would collapse into one.
-        orgType: sql<string>`${organizationTypes.name}`.as("org_type"),
-        address1: organizations.address1,
-        address2: organizations.address2,
-        city: organizations.city,
-        state: organizations.state,
-        zip: organizations.zip,
-        country: organizations.country,
-      })
-      .from(organizationsFts)
-      .innerJoin(organizations, joinFts)
-      .innerJoin(organizationTypes, eq(organizationTypes.id, organizations.orgTypeId))
-      .where(where)
-      .orderBy(asc(organizationsFts.rank), asc(organizations.name), asc(organizations.id))
-      .limit(PAGE_SIZE)
-      .offset((page - 1) * PAGE_SIZE),
-  ]);
-  const total = totals[0]?.total ?? 0;
-  return { hits: rows, total, page, pageSize: PAGE_SIZE, pageCount: Math.ceil(total / PAGE_SIZE) };
+      ? sql`SELECT organizations_fts.rowid AS id, ${score} AS score FROM organizations_fts
+          WHERE organizations_fts MATCH ${match} LIMIT ${MAX_RESULTS + 1}`
+      : sql`SELECT organizations_fts.rowid AS id, ${score} AS score FROM organizations_fts
+          CROSS JOIN ${organizations} ON ${organizations.id} = organizations_fts.rowid
+          WHERE organizations_fts MATCH ${match} AND ${and(...narrowing)} LIMIT ${MAX_RESULTS + 1}`;
+  // One row even when the page is empty (LEFT JOIN to the count), so the total
+  // always comes back; the outer ORDER BY is the one SQLite promises to keep.
+  const rows = await deps.db.all<OrganizationHit & { total: number; score: number | null }>(sql`
+    WITH candidates AS MATERIALIZED (${candidates})
+    SELECT counted.total, hit.* FROM (SELECT count(*) AS total FROM candidates) AS counted
+    LEFT JOIN (
+      SELECT candidates.score, ${organizations.id} AS id, ${organizations.status} AS status,
+        ${organizations.name} AS name, ${organizationTypes.name} AS orgType,
+        ${organizations.address1} AS address1, ${organizations.address2} AS address2,
+        ${organizations.city} AS city, ${organizations.state} AS state, ${organizations.zip} AS zip,
+        ${organizations.country} AS country
+      FROM candidates
+      CROSS JOIN ${organizations} ON ${organizations.id} = candidates.id
+      JOIN ${organizationTypes} ON ${organizationTypes.id} = ${organizations.orgTypeId}
+      ORDER BY candidates.score, ${organizations.name}, ${organizations.id}
+      LIMIT ${PAGE_SIZE} OFFSET ${(page - 1) * PAGE_SIZE}
+    ) AS hit ON 1
+    ORDER BY hit.score, hit.name, hit.id`);
+  const counted = rows[0]?.total ?? 0;
+  const more = counted > MAX_RESULTS;
+  const total = Math.min(counted, MAX_RESULTS);
+  const hits = more
+    ? []
+    : rows
+        .filter((r) => r.id !== null)
+        .map(({ id, status, name, orgType, address1, address2, city, state, zip, country }) => ({
+          id,
+          status,
+          name,
+          orgType,
+          address1,
+          address2,
+          city,
+          state,
+          zip,
+          country,
+        }));
+  return { hits, total, more, page, pageSize: PAGE_SIZE, pageCount: more ? 0 : Math.ceil(total / PAGE_SIZE) };
 }
