@@ -57,11 +57,16 @@ export async function openPage(context: BrowserContext): Promise<PageWatch> {
   return { page, problems };
 }
 
-export function newContext(browser: Browser, options: { javaScript: boolean; width?: number }) {
+/**
+ * A browser context; `ip` sends it as CF-Connecting-IP, so the per-IP limits on public
+ * forms count this context as a person of its own.
+ */
+export function newContext(browser: Browser, options: { javaScript: boolean; width?: number; ip?: string }) {
   return browser.newContext({
     baseURL: baseURL(),
     javaScriptEnabled: options.javaScript,
     viewport: { width: options.width ?? 1280, height: 900 },
+    extraHTTPHeaders: options.ip ? { "CF-Connecting-IP": options.ip } : undefined,
   });
 }
 
