@@ -1,5 +1,5 @@
-import { and, asc, count, eq, type SQL, sql } from "drizzle-orm";
-import { type AnySQLiteColumn, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { and, eq, type SQL, sql } from "drizzle-orm";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { MAX_RESULTS, type OrganizationHit } from "~/lib/organization-search";
 import { organizations, organizationTypes } from "../db/schema";
 import type { Deps } from "../deps";
@@ -50,17 +50,11 @@ export { MAX_RESULTS };
  */
 export const MAX_NAME_WORDS = 32;
 
-/**
- * The FTS5 index over organizations (name, city), created by hand in the
- * migrations (drizzle-kit does not know virtual tables), declared here only so
- * queries can name its columns. `rank` is FTS5's bm25() score: lower is better.
+/*
+ * The FTS5 index over organizations (name, city), `organizations_fts`, is created
+ * by hand in the migrations (drizzle-kit does not know virtual tables) and named
+ * in the SQL below. Its `rank` is bm25(): lower is better.
  */
-const organizationsFts = sqliteTable("organizations_fts", {
-  rowid: integer("rowid").notNull(),
-  name: text("name").notNull(),
-  city: text("city").notNull(),
-  rank: real("rank").notNull(),
-});
 
 /**
  * The FTS5 MATCH expression for the words of a name, or null when no word is
