@@ -7,7 +7,7 @@ import { type Env, isDevelopment } from "../app/.server/env";
 import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
 import { escapeHtml } from "../app/.server/mail/templates";
 import * as build from "../build/server";
-import { cachedPage, fromPageCache, pageCacheKey } from "./page-cache";
+import { withPageCache } from "./page-cache";
 import { handleImportBatch, handleQueueBatch, IMPORT_QUEUE } from "./queue";
 import { bookmarkCookieFor, readFromFor } from "./read-replicas";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
@@ -52,15 +52,6 @@ app.use("*", async (c, next) => {
   return securityHeaders({ production: c.env.ENVIRONMENT === "production" })(c, next);
 });
 
-// Anonymous GETs of the pages that are the same for everyone, from memory (./page-cache.ts), before
-// anything per-request is built; a miss renders below and is kept.
-app.use("*", async (c, next) => {
-  const key = pageCacheKey(c.req.raw);
-  const cached = key ? cachedPage(key) : null;
-  if (cached) return cached;
-  await next();
-});
-
 // Every state-changing form post must come from this origin (Origin or
 // Sec-Fetch-Site); cookies are also SameSite=Lax. See docs/decisions.
 app.use("*", csrf());
@@ -84,18 +75,14 @@ app.route("/_dev/mailbox", devMailboxRoutes);
 app.route("/webauthn", webauthnRoutes);
 
 // `all`, not `get`: Remix actions answer POSTs.
-app.all("*", (c) => {
-  const render = () =>
-    handleRemixRequest(c.req.raw, {
-      deps: c.get("deps"),
-      cspNonce: c.get("secureHeadersNonce") ?? "",
-      clientIp: c.req.header("CF-Connecting-IP") ?? null,
-      clientLocation: describeLocation(c.req.raw.cf),
-    });
-  // Anonymous GETs of the pages that are the same for everyone: from memory (./page-cache.ts).
-  const key = pageCacheKey(c.req.raw);
-  return key ? fromPageCache(key, render) : render();
-});
+app.all("*", (c) =>
+  handleRemixRequest(c.req.raw, {
+    deps: c.get("deps"),
+    cspNonce: c.get("secureHeadersNonce") ?? "",
+    clientIp: c.req.header("CF-Connecting-IP") ?? null,
+    clientLocation: describeLocation(c.req.raw.cf),
+  }),
+);
 
 app.onError((error, c) => {
   if (error instanceof HTTPException && error.status === 403) {
@@ -122,7 +109,10 @@ app.onError((error, c) => {
 });
 
 export default {
-  fetch: app.fetch,
+  // Anonymous GETs of the pages that are the same for everyone are answered from
+  // memory before any middleware (./page-cache.ts); everything else is the app.
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
+    withPageCache(request, async () => app.fetch(request, env, ctx)),
   async queue(batch: MessageBatch<QueueMessageBody | ImportChunkMessage>, env: Env) {
     if (batch.queue === IMPORT_QUEUE) await handleImportBatch(batch as MessageBatch<ImportChunkMessage>, env);
     else await handleQueueBatch(batch as MessageBatch<QueueMessageBody>, env);

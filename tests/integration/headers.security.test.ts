@@ -21,10 +21,14 @@ describe("security headers", () => {
     for (const attributes of scripts) expect(attributes).toContain(`nonce="${nonce}"`);
   });
 
-  it("nonces differ between requests", async () => {
-    const a = (await get("/")).headers.get("Content-Security-Policy");
-    const b = (await get("/")).headers.get("Content-Security-Policy");
+  it("nonces differ between requests; the scriptless public pages name none", async () => {
+    const nonceOf = async (path: string) =>
+      (await get(path)).headers.get("Content-Security-Policy")?.match(/'nonce-([^']+)'/)?.[1];
+    const a = await nonceOf("/register");
+    const b = await nonceOf("/register");
+    expect(a).toBeTruthy();
     expect(a).not.toBe(b);
+    expect(await nonceOf("/")).toBeUndefined();
   });
 
   it("sends framing, referrer and sniffing protections and a request id", async () => {

@@ -119,11 +119,14 @@ describe("public screens without scripts, from memory", () => {
       expect(html, path).not.toContain("<script");
       expect(html, path).not.toContain("modulepreload");
       expect(html, path).not.toContain("nonce=");
-      // The policy stays strict: scripts only from this origin or with a nonce, never inline.
-      expect(response.headers.get("Content-Security-Policy"), path).toMatch(/script-src 'self' 'nonce-[^']+'/);
+      // Stricter than elsewhere: scripts only from this origin, no nonce, nothing inline.
+      const policy = response.headers.get("Content-Security-Policy") ?? "";
+      expect(policy, path).toMatch(/(^|;)\s*script-src 'self'(;|$)/);
+      expect(policy, path).not.toMatch(/nonce|unsafe/);
     }
-    const register = await (await get("/register")).text();
-    expect(register).toContain("<script");
+    const register = await get("/register");
+    expect(await register.text()).toContain("<script");
+    expect(register.headers.get("Content-Security-Policy")).toMatch(/script-src 'self' 'nonce-[^']+'/);
   });
 
   it("serves an anonymous page from memory for a while; any cookie gets a fresh page, and a signed-in page is never kept", async () => {
@@ -134,9 +137,12 @@ describe("public screens without scripts, from memory", () => {
     const again = await get(`/destination${tag}`);
     expect(again.headers.get("X-Page-Cache")).toBe("hit");
     expect(await again.text()).toBe(firstHtml);
-    // Each answer still has its own trace id and nonce.
+    // Each answer still has its own trace id, and the page's security headers.
+    expect(again.headers.get("X-Trace-Id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(again.headers.get("X-Trace-Id")).not.toBe(first.headers.get("X-Trace-Id"));
-    expect(again.headers.get("Content-Security-Policy")).not.toBe(first.headers.get("Content-Security-Policy"));
+    for (const header of ["Content-Security-Policy", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy"])
+      expect(again.headers.get(header), header).toBe(first.headers.get(header));
+    expect(again.headers.get("X-Frame-Options")).toBe("DENY");
 
     // A new destination appears for anyone with a cookie at once, and for anonymous visitors within a minute.
     const code = `T${crypto.randomUUID().slice(0, 6).toUpperCase()}`;
