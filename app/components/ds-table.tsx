@@ -30,6 +30,15 @@ export interface TableProps<Row> {
 }
 
 /**
+ * A cell whose text has a word longer than any real one (a pasted identifier, a
+ * hostile name) may break anywhere; other cells keep whole words, so columns
+ * are never squeezed into "Baltim ore" (app.css).
+ */
+export function breakableIfLong(value: unknown): string | undefined {
+  return typeof value === "string" && /\S{30}/u.test(value) ? "breakable" : undefined;
+}
+
+/**
  * The design system's table (ds-c-table). Stacked below its breakpoint
  * (ds-c-sm-table--stacked and friends): the header row is hidden and each
  * cell shows its column's name from data-title, so a 360 px phone does not
@@ -85,17 +94,31 @@ export function Table<Row>({
         ) : null}
         {rows.map((row) => (
           <tr role="row" key={rowKey(row)}>
-            {columns.map((column) =>
-              column.rowHeader ? (
-                <th key={column.key} scope="row" role="rowheader" headers={headerId(column)} data-title={column.header}>
-                  {column.cell(row)}
+            {columns.map((column) => {
+              const value = column.cell(row);
+              return column.rowHeader ? (
+                <th
+                  key={column.key}
+                  scope="row"
+                  role="rowheader"
+                  headers={headerId(column)}
+                  data-title={column.header}
+                  className={breakableIfLong(value)}
+                >
+                  {value}
                 </th>
               ) : (
-                <td key={column.key} role="cell" headers={headerId(column)} data-title={column.header}>
-                  {column.cell(row)}
+                <td
+                  key={column.key}
+                  role="cell"
+                  headers={headerId(column)}
+                  data-title={column.header}
+                  className={breakableIfLong(value)}
+                >
+                  {value}
                 </td>
-              ),
-            )}
+              );
+            })}
           </tr>
         ))}
       </tbody>

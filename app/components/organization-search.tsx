@@ -8,6 +8,7 @@ import { MAX_RESULTS, type OrganizationHit, OrganizationSearchSchema } from "~/l
 import { STATES } from "~/lib/states";
 import { Dialog } from "./ds";
 import { Pagination } from "./ds-pagination";
+import { breakableIfLong } from "./ds-table";
 import { ErrorSummary, SelectField, TextField } from "./fields";
 
 /**
@@ -181,7 +182,11 @@ export function ResultsTable({
                   />
                 </td>
                 {cells.map((value, i) => (
-                  <td key={SEARCH_COPY.columns[i]} data-title={SEARCH_COPY.columns[i]}>
+                  <td
+                    key={SEARCH_COPY.columns[i]}
+                    data-title={SEARCH_COPY.columns[i]}
+                    className={breakableIfLong(value)}
+                  >
                     {i === 1 ? <label htmlFor={id}>{value}</label> : value}
                   </td>
                 ))}
