@@ -1,4 +1,4 @@
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Action, type Actor, can } from "../../app/.server/access/authorize";
 import { newRequestId } from "../../app/.server/access/request-id";
@@ -6,7 +6,7 @@ import { SESSION_COOKIE } from "../../app/.server/auth/session";
 import { hashToken, randomToken } from "../../app/.server/auth/tokens";
 import * as build from "../../build/server";
 import { app } from "../../worker/index";
-import { Browser, HOST, ORIGIN } from "../factories/http";
+import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser, grantRole, signedInWithTotp } from "../factories/users";
 
@@ -236,7 +236,7 @@ const cookieOf = (browser?: Browser) =>
 
 /** A form post to a route, same-origin unless `crossSite`, as a signed-in user or nobody. */
 function post(path: string, options: { browser?: Browser; crossSite?: boolean } = {}) {
-  return SELF.fetch(`${ORIGIN}${path}`, {
+  return fetchWorker(`${ORIGIN}${path}`, {
     method: "POST",
     redirect: "manual",
     headers: {
@@ -287,7 +287,7 @@ async function open(r: Found, url: string, mode: Mode, browser?: Browser): Promi
   const path = mode === "document" ? url : `${url === "/" ? "/_root" : url}.data?_routes=${encodeURIComponent(r.key)}`;
   const response = browser
     ? await browser.get(path)
-    : await SELF.fetch(`${ORIGIN}${path}`, { redirect: "manual", headers: { Host: HOST } });
+    : await fetchWorker(`${ORIGIN}${path}`, { redirect: "manual", headers: { Host: HOST } });
   const text = await response.text();
   if (mode === "data" && response.status === 202) {
     const location = text.match(/"SingleFetchRedirect".*?"redirect","([^"]*)"/)?.[1] ?? "";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Browser } from "../factories/http";
+import { Browser, fetchWorker } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser, totpNow, waitForEmail } from "../factories/users";
 
@@ -543,8 +543,7 @@ describe("what the review found", () => {
     expect(html).toContain("kept");
     expect(html).not.toContain('name="injected"');
     expect(html).not.toMatch(/type="hidden" name="intent" value="confirm"/);
-    const { SELF } = await import("cloudflare:test");
-    const json = await SELF.fetch("http://localhost:8787/my-account", {
+    const json = await fetchWorker("http://localhost:8787/my-account", {
       method: "POST",
       redirect: "manual",
       headers: {

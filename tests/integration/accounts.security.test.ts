@@ -1,7 +1,7 @@
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEV_HELPDESK } from "../../app/.server/db/seed/build-seed";
-import { Browser, HOST, ORIGIN } from "../factories/http";
+import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser, totpNow, waitForEmail } from "../factories/users";
 
@@ -338,7 +338,7 @@ describe("throttling and CSRF", () => {
   }, 60_000);
 
   it("refuses a cross-site sign-in post", async () => {
-    const response = await SELF.fetch(`${ORIGIN}/login`, {
+    const response = await fetchWorker(`${ORIGIN}/login`, {
       method: "POST",
       redirect: "manual",
       headers: {

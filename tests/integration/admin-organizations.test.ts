@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SESSION_COOKIE } from "../../app/.server/auth/session";
 import { hashToken, randomToken } from "../../app/.server/auth/tokens";
@@ -8,7 +8,7 @@ import { resumeImports, STALLED_AFTER_MS, startImport, writeImportChunk } from "
 import { searchOrganizations } from "../../app/.server/organizations/search";
 import { npiCheckDigit } from "../../app/lib/organization-identifiers";
 import { handleImportBatch, IMPORT_QUEUE } from "../../worker/queue";
-import { Browser, HOST, ORIGIN } from "../factories/http";
+import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 
 /**
@@ -92,7 +92,7 @@ function postFile(browser: Browser, path: string, fields: Record<string, string>
   const body = new FormData();
   for (const [k, v] of Object.entries(fields)) body.append(k, v);
   body.append("file", new File([csv], name, { type: "text/csv" }));
-  return SELF.fetch(`${ORIGIN}${path}`, {
+  return fetchWorker(`${ORIGIN}${path}`, {
     method: "POST",
     redirect: "manual",
     headers: {
@@ -665,7 +665,7 @@ describe("CSV import", () => {
           offset += size;
         },
       });
-      const response = await SELF.fetch(`${ORIGIN}/admin/organizations/import`, {
+      const response = await fetchWorker(`${ORIGIN}/admin/organizations/import`, {
         method: "POST",
         redirect: "manual",
         headers: {

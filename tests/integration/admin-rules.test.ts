@@ -1,11 +1,11 @@
-import { createExecutionContext, createMessageBatch, env, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkRequest, loadRequestForm } from "../../app/.server/access/requests";
 import { createDeps } from "../../app/.server/deps";
 import type { EmailQueueMessage, QueueMessageBody } from "../../app/.server/mail/messages";
 import { MAX_OUTBOX_ATTEMPTS, outboxEmail, outboxInsert } from "../../app/.server/mail/outbox";
 import worker from "../../worker/index";
-import { Browser } from "../factories/http";
+import { Browser, fetchWorker } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser, totpNow, waitForEmail } from "../factories/users";
 
@@ -413,7 +413,7 @@ describe("Programs, roles and rules", () => {
 /** A form post with repeated fields, with the browser's cookies. */
 async function postRaw(browser: Browser, path: string, body: URLSearchParams) {
   const cookie = [...browser.cookies.entries()].map(([k, v]) => `${k}=${v}`).join("; ");
-  return SELF.fetch(`http://localhost:8787${path}`, {
+  return fetchWorker(`http://localhost:8787${path}`, {
     method: "POST",
     redirect: "manual",
     headers: {

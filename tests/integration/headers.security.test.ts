@@ -1,6 +1,5 @@
-import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { get, ORIGIN, postForm } from "../factories/http";
+import { fetchWorker, get, ORIGIN, postForm } from "../factories/http";
 
 describe("security headers", () => {
   it("every page carries a strict CSP whose nonce matches its inline scripts", async () => {
@@ -53,7 +52,7 @@ describe("CSRF protection", () => {
   });
 
   it("refuses a form post that proves no origin at all", async () => {
-    const response = await SELF.fetch(`${ORIGIN}/terms`, {
+    const response = await fetchWorker(`${ORIGIN}/terms`, {
       method: "POST",
       redirect: "manual",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },

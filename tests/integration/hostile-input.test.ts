@@ -1,8 +1,7 @@
-import { createExecutionContext, env } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { newRequestId } from "../../app/.server/access/request-id";
-import worker from "../../worker/index";
-import { Browser, HOST, ORIGIN } from "../factories/http";
+import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser, grantRole, signedInWithTotp } from "../factories/users";
 
@@ -89,15 +88,6 @@ async function check(label: string, response: Response) {
 const cookieOf = (browser: Browser) => [...browser.cookies.entries()].map(([k, v]) => `${k}=${v}`).join("; ");
 
 /** A form post with a body written by hand (duplicates, raw bytes), as the browser `b` (or anonymous). */
-/**
- * The Worker's own fetch handler, called directly: the same Hono and Remix code
- * as `SELF.fetch`, without the test runner's service binding, whose cost grows
- * with every request it has carried (hundreds here; see the README's tests).
- */
-function fetchWorker(url: string, init: RequestInit) {
-  return worker.fetch(new Request(url, init), env, createExecutionContext());
-}
-
 function rawPost(path: string, body: string, browser?: Browser) {
   return fetchWorker(`${ORIGIN}${path}`, {
     method: "POST",

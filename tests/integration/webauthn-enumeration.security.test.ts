@@ -1,8 +1,8 @@
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { registrationOptions } from "../../app/.server/auth/webauthn";
 import { createDeps } from "../../app/.server/deps";
-import { HOST, ORIGIN } from "../factories/http";
+import { fetchWorker, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser } from "../factories/users";
 
@@ -12,7 +12,7 @@ beforeAll(async () => {
 
 let ipCounter = 0;
 async function authenticationOptionsFor(loginId: string | null) {
-  const response = await SELF.fetch(`${ORIGIN}/webauthn/authentication/options`, {
+  const response = await fetchWorker(`${ORIGIN}/webauthn/authentication/options`, {
     method: "POST",
     // A fresh address per call: the per-IP throttle is tested on its own.
     headers: { Host: HOST, "Content-Type": "application/json", "CF-Connecting-IP": `203.0.113.${++ipCounter}` },

@@ -1,10 +1,10 @@
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AUTHENTICATION_OPTIONS_PER_IP } from "../../worker/routes/webauthn";
-import { HOST, ORIGIN } from "../factories/http";
+import { fetchWorker, HOST, ORIGIN } from "../factories/http";
 
 function requestOptions(ip: string) {
-  return SELF.fetch(`${ORIGIN}/webauthn/authentication/options`, {
+  return fetchWorker(`${ORIGIN}/webauthn/authentication/options`, {
     method: "POST",
     headers: { Host: HOST, "Content-Type": "application/json", "CF-Connecting-IP": ip },
     body: JSON.stringify({ loginId: null }),

@@ -1,4 +1,4 @@
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   authenticationOptions,
@@ -7,7 +7,7 @@ import {
   verifyAuthentication,
 } from "../../app/.server/auth/webauthn";
 import { createDeps } from "../../app/.server/deps";
-import { Browser, HOST, ORIGIN } from "../factories/http";
+import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser } from "../factories/users";
 
@@ -63,7 +63,7 @@ describe("WebAuthn challenges", () => {
 
 describe("WebAuthn endpoints", () => {
   it("issue registration options only to a signed-in user, bound to this site", async () => {
-    const anonymous = await SELF.fetch(`${ORIGIN}/webauthn/registration/options`, {
+    const anonymous = await fetchWorker(`${ORIGIN}/webauthn/registration/options`, {
       method: "POST",
       headers: { Host: HOST, "Content-Type": "application/json" },
       body: "{}",
@@ -72,7 +72,7 @@ describe("WebAuthn endpoints", () => {
     const user = await createUser({ verified: true });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
-    const response = await SELF.fetch(`${ORIGIN}/webauthn/registration/options`, {
+    const response = await fetchWorker(`${ORIGIN}/webauthn/registration/options`, {
       method: "POST",
       headers: {
         Host: HOST,
