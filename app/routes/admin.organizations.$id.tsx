@@ -27,6 +27,7 @@ const COPY = {
   status: (status: string) => `Status: ${status}`,
   save: "Save changes",
   cancel: "Back to Organizations",
+  statusHeading: "Organization status",
   deactivate: "Deactivate organization",
   reactivate: "Reactivate organization",
   deactivateHint:
@@ -125,12 +126,18 @@ export default function EditOrganization() {
         <input type="hidden" name="intent" value="save" />
         <FormActions submit={COPY.save} cancelTo="/admin/organizations" cancel={COPY.cancel} busy={busy} />
       </Form>
-      <Form method="post">
-        <p className="ds-c-hint">{COPY.deactivateHint}</p>
-        <Button name="intent" value={active ? "deactivate" : "reactivate"} variant="secondary" disabled={busy}>
-          {active ? COPY.deactivate : COPY.reactivate}
-        </Button>
-      </Form>
+      {/* Apart from the details form, so it does not read as part of saving them. */}
+      <section aria-labelledby="organization-status" className="profile-section">
+        <h2 id="organization-status">{COPY.statusHeading}</h2>
+        <Form method="post">
+          <p className="ds-c-hint">{COPY.deactivateHint}</p>
+          <div className="actions">
+            <Button name="intent" value={active ? "deactivate" : "reactivate"} variant="secondary" disabled={busy}>
+              {active ? COPY.deactivate : COPY.reactivate}
+            </Button>
+          </div>
+        </Form>
+      </section>
     </div>
   );
 }

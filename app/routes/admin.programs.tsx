@@ -46,6 +46,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     ...(await listProgramRoleRules(context.deps)),
     saved: url.searchParams.get("saved"),
+    // The role just saved: its notice goes in its card, where the address's #role-… scrolls to.
+    savedRole: Number(url.searchParams.get("role")) || null,
   };
 }
 
@@ -64,7 +66,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { formErrors: result.message ? [result.message] : [], fieldErrors: result.fieldErrors },
       result.code === "invalid" ? 400 : 409,
     );
-  throw redirect(`/admin/programs?saved=${result.value.changed ? "1" : "0"}#role-${submission.value.roleId}`);
+  const { roleId } = submission.value;
+  throw redirect(`/admin/programs?saved=${result.value.changed ? "1" : "0"}&role=${roleId}#role-${roleId}`);
 }
 
 const roleFormId = (roleId: string) => `role-rules-${roleId}`;
@@ -124,16 +127,18 @@ function RoleRulesForm({ role, orgTypes }: { role: Role; orgTypes: Data["orgType
 }
 
 export default function ProgramsAndRoles() {
-  const { programs, orgTypes, saved } = useLoaderData<typeof loader>();
+  const { programs, orgTypes, saved, savedRole } = useLoaderData<typeof loader>();
+  const notice = saved ? (
+    <Alert variant="success" role="status">
+      <p>{saved === "1" ? COPY.saved : COPY.unchanged}</p>
+    </Alert>
+  ) : null;
+  const inCard = savedRole !== null && programs.some((p) => p.roles.some((r) => r.id === savedRole));
   return (
     <>
       <h1>{COPY.heading}</h1>
       <p>{COPY.intro}</p>
-      {saved ? (
-        <Alert variant="success" role="status">
-          <p>{saved === "1" ? COPY.saved : COPY.unchanged}</p>
-        </Alert>
-      ) : null}
+      {inCard ? null : notice}
       {programs.map((p) => (
         <section key={p.program?.id ?? "all"} aria-labelledby={`program-${p.program?.id ?? "all"}`}>
           <h2 id={`program-${p.program?.id ?? "all"}`}>{p.program ? p.program.name : COPY.everyProgram}</h2>
@@ -144,6 +149,7 @@ export default function ProgramsAndRoles() {
                 <h3 className="card-title">
                   {role.name} ({role.code})
                 </h3>
+                {inCard && role.id === savedRole ? notice : null}
                 <RoleRulesForm role={role} orgTypes={orgTypes} />
               </li>
             ))}

@@ -49,6 +49,7 @@ const COPY = {
   reject: "Could Not Verify",
   decided: "Recorded.",
   recent: "Recent decisions",
+  noDecisions: "No decisions yet.",
   person: "Person",
   outcome: "Outcome",
   evidence: "Evidence or reason",
@@ -150,7 +151,8 @@ export default function ManualProofingQueue() {
               {r.firstName} {r.lastName} ({r.loginId})
             </h2>
             <p className="hint">
-              {r.email} · {r.phone} · {COPY.requested} {r.createdAt}
+              <span className="breakable">{r.email}</span> · <span className="nowrap">{r.phone}</span> ·{" "}
+              {COPY.requested} {r.createdAt}
             </p>
             {r.note ? (
               <p>
@@ -166,7 +168,7 @@ export default function ManualProofingQueue() {
         caption={COPY.recent}
         rows={recent}
         rowKey={(r) => r.id}
-        emptyMessage={COPY.none}
+        emptyMessage={COPY.noDecisions}
         columns={[
           {
             key: "person",

@@ -342,7 +342,7 @@ describe("Programs, roles and rules", () => {
     // Browser.post takes a record; repeated checkboxes need the raw body.
     const saved = await postRaw(browser, "/admin/programs", form);
     expect(saved.status).toBe(302);
-    expect(saved.headers.get("Location")).toBe(`/admin/programs?saved=1#role-${role.id}`);
+    expect(saved.headers.get("Location")).toBe(`/admin/programs?saved=1&role=${role.id}#role-${role.id}`);
 
     // The next request form no longer offers the role for that organization type.
     const after = await loadRequestForm(deps, requester.id, chosen);

@@ -58,14 +58,17 @@ export async function openPage(context: BrowserContext): Promise<PageWatch> {
 }
 
 /**
- * A browser context; `ip` sends it as CF-Connecting-IP, so the per-IP limits on public
+ * A browser context (1280×900 unless told); `ip` sends it as CF-Connecting-IP, so the per-IP limits on public
  * forms count this context as a person of its own.
  */
-export function newContext(browser: Browser, options: { javaScript: boolean; width?: number; ip?: string }) {
+export function newContext(
+  browser: Browser,
+  options: { javaScript: boolean; width?: number; height?: number; ip?: string },
+) {
   return browser.newContext({
     baseURL: baseURL(),
     javaScriptEnabled: options.javaScript,
-    viewport: { width: options.width ?? 1280, height: 900 },
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
     extraHTTPHeaders: options.ip ? { "CF-Connecting-IP": options.ip } : undefined,
   });
 }
