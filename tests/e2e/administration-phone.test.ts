@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { emailLog, proofingReviews, users } from "../../app/.server/db/schema";
 import { npiCheckDigit } from "../../app/lib/organization-identifiers";
 import { expectNoAxeViolations, newContext, openPage, screenshot, sharedBrowser } from "./support/browser";
+import { addOrganization } from "./support/journeys";
 import { writeLocalD1 } from "./support/local-d1";
 import { createSignedInUser } from "./support/signed-in-user";
 
@@ -98,15 +99,11 @@ describe("Administration on a phone without JavaScript", () => {
     await h1(page, "Add an organization");
     await check("organization-new");
     const nine = String(Date.now() % 1_000_000_000).padStart(9, "0");
-    await page.getByLabel("Org Name").fill(`${tag} FAMILY CLINIC`);
-    await page.getByLabel("Org Type").selectOption("Provider");
-    await page.getByLabel("Org Address 1").fill("1 MAIN STREET");
-    await page.getByLabel("Org City").fill("DAYTON");
-    await page.getByLabel("Org State").selectOption("OH");
-    await page.getByLabel("Org Zip Code").fill("45402");
-    await page.getByLabel("NPI").fill(`${nine}${npiCheckDigit(nine)}`);
-    await page.getByRole("button", { name: "Add organization" }).click();
-    await page.getByText("The organization was added.").waitFor();
+    await addOrganization(page, {
+      name: `${tag} FAMILY CLINIC`,
+      address1: "1 MAIN STREET",
+      npi: `${nine}${npiCheckDigit(nine)}`,
+    });
 
     await page.goto("/admin/organizations");
     await page.getByLabel("Org Name").fill(`${tag} family`);

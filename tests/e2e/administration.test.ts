@@ -12,7 +12,7 @@ import {
   screenshot,
   sharedBrowser,
 } from "./support/browser";
-import { independentTotp, signIn } from "./support/journeys";
+import { addOrganization, independentTotp, signIn } from "./support/journeys";
 import { writeLocalD1 } from "./support/local-d1";
 import { readEmail } from "./support/mailbox";
 import { createSignedInUser } from "./support/signed-in-user";
@@ -84,15 +84,7 @@ describe("Administration", () => {
 
     // Add an organization.
     await page.goto("/admin/organizations/new");
-    await page.getByLabel("Org Name").fill(`${tag} COMMUNITY HOSPITAL`);
-    await page.getByLabel("Org Type").selectOption("Provider");
-    await page.getByLabel("Org Address 1").fill("1 HEALTH WAY");
-    await page.getByLabel("Org City").fill("DAYTON");
-    await page.getByLabel("Org State").selectOption("OH");
-    await page.getByLabel("Org Zip Code").fill("45402");
-    await page.getByLabel("NPI").fill(npi(5000));
-    await page.getByRole("button", { name: "Add organization" }).click();
-    await page.getByText("The organization was added.").waitFor();
+    await addOrganization(page, { name: `${tag} COMMUNITY HOSPITAL`, address1: "1 HEALTH WAY", npi: npi(5000) });
     expect(await page.getByLabel("Org Name").inputValue()).toBe(`${tag} COMMUNITY HOSPITAL`);
     await screenshot(page, "admin-organization-added");
 

@@ -17,6 +17,9 @@ const RATE = Number(process.env.LOAD_RATE ?? 8); // operations a second
 const PEOPLE = 40;
 
 /** A browser: a cookie jar over fetch. */
+/** The start of every 5xx answer's body, so a failure report says which layer answered. */
+const errorBodies = new WeakMap<Response, string>();
+
 class Client {
   cookies = new Map<string, string>();
   constructor(readonly ip: string) {}
@@ -37,7 +40,8 @@ class Client {
       headers: { Cookie: this.header(), "CF-Connecting-IP": this.ip },
     });
     this.keep(r);
-    await r.arrayBuffer();
+    const body = await r.text();
+    if (r.status >= 500) errorBodies.set(r, body.slice(0, 300));
     return r;
   }
   async post(path: string, fields: Record<string, string>) {
@@ -54,7 +58,8 @@ class Client {
       body: new URLSearchParams(fields).toString(),
     });
     this.keep(r);
-    await r.arrayBuffer();
+    const body = await r.text();
+    if (r.status >= 500) errorBodies.set(r, body.slice(0, 300));
     return r;
   }
 }
@@ -101,7 +106,8 @@ it("60 seconds of browsing, sign-ins, searches, requests and approvals: no 5xx, 
     counts[kind].answered++;
     const bucket = `${Math.floor(r.status / 100)}xx`;
     counts[kind].status[bucket] = (counts[kind].status[bucket] ?? 0) + 1;
-    if (r.status >= 500) fiveHundreds.push(`${kind} ${r.status} ${r.headers.get("X-Trace-Id")}`);
+    if (r.status >= 500)
+      fiveHundreds.push(`${kind} ${r.status} trace ${r.headers.get("X-Trace-Id")}: ${errorBodies.get(r) ?? ""}`);
     return r;
   };
 

@@ -163,3 +163,19 @@ export async function proof(page: Page, who: Identity, onStep: (name: string) =>
   await page.waitForURL("**/enrollment/step/result");
   await onStep("enroll-result");
 }
+
+/**
+ * Administration → "Add an organization", filled and sent: a Provider in Dayton, OH
+ * (the page must be open); waits for "The organization was added.".
+ */
+export async function addOrganization(page: Page, organization: { name: string; address1: string; npi: string }) {
+  await page.getByLabel("Org Name").fill(organization.name);
+  await page.getByLabel("Org Type").selectOption("Provider");
+  await page.getByLabel("Org Address 1").fill(organization.address1);
+  await page.getByLabel("Org City").fill("DAYTON");
+  await page.getByLabel("Org State").selectOption("OH");
+  await page.getByLabel("Org Zip Code").fill("45402");
+  await page.getByLabel("NPI").fill(organization.npi);
+  await page.getByRole("button", { name: "Add organization" }).click();
+  await page.getByText("The organization was added.").waitFor();
+}
