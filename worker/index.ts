@@ -112,7 +112,7 @@ export default {
   // Anonymous GETs of the pages that are the same for everyone are answered from
   // memory before any middleware (./page-cache.ts); everything else is the app.
   fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
-    withPageCache(request, async () => app.fetch(request, env, ctx)),
+    withPageCache(request, async () => app.fetch(request, env, ctx), { tell: isDevelopment(env) }),
   async queue(batch: MessageBatch<QueueMessageBody | ImportChunkMessage>, env: Env) {
     if (batch.queue === IMPORT_QUEUE) await handleImportBatch(batch as MessageBatch<ImportChunkMessage>, env);
     else await handleQueueBatch(batch as MessageBatch<QueueMessageBody>, env);

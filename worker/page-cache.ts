@@ -12,7 +12,16 @@
  * (`handle.scripts` in root.tsx), so nothing on them needs one, and a page that
  * carries a nonce is never kept. See docs/decisions/2026-11-23-public-pages-from-memory.md.
  */
-const CACHEABLE = new Set(["/", "/destination", "/terms"]);
+/**
+ * The kept paths, each with the only query parameters its page reads: a URL
+ * with any other parameter (or the same one twice) is answered but never kept,
+ * so made-up queries cannot push the real pages out of the cache.
+ */
+const CACHEABLE = new Map<string, ReadonlySet<string>>([
+  ["/", new Set(["declined"])],
+  ["/destination", new Set()],
+  ["/terms", new Set(["program", "redirectTo"])],
+]);
 export const TTL_MS = 60_000;
 /** Query strings vary (program, redirectTo): a bounded number of variants, the oldest dropped first. */
 const MAX_ENTRIES = 200;
@@ -32,14 +41,18 @@ export function pageCacheKey(request: Request): string | null {
   if (request.method !== "GET") return null;
   if (request.headers.has("Cookie") || request.headers.has("Authorization")) return null;
   const url = new URL(request.url);
-  if (!CACHEABLE.has(url.pathname) || url.search.length > MAX_QUERY) return null;
+  const allowed = CACHEABLE.get(url.pathname);
+  if (!allowed || url.search.length > MAX_QUERY) return null;
+  const names = [...url.searchParams.keys()];
+  if (names.some((name) => !allowed.has(name)) || new Set(names).size !== names.length) return null;
   return `${url.host}${url.pathname}${url.search}`;
 }
 
-function respond(entry: Entry, state: "hit" | "miss"): Response {
+function respond(entry: Entry, state: "hit" | "miss", traceId: string | null, tell: boolean): Response {
   const headers = new Headers(entry.headers);
-  headers.set("X-Trace-Id", crypto.randomUUID());
-  headers.set("X-Page-Cache", state);
+  headers.set("X-Trace-Id", traceId ?? crypto.randomUUID());
+  // Whether a URL was just asked for by someone else is nobody's business in production.
+  if (tell) headers.set("X-Page-Cache", state);
   return new Response(entry.body, { status: entry.status, headers });
 }
 
@@ -64,23 +77,35 @@ function keptHeaders(headers: Headers): [string, string][] {
 export async function withPageCache(
   request: Request,
   handle: () => Promise<Response>,
-  now = Date.now(),
+  options: { now?: number; tell?: boolean } = {},
 ): Promise<Response> {
+  const { now = Date.now(), tell = true } = options;
   const key = pageCacheKey(request);
   if (!key) return handle();
   const cached = entries.get(key);
-  if (cached && cached.expires > now) return respond(cached, "hit");
+  if (cached && cached.expires > now) return respond(cached, "hit", null, tell);
   if (cached) entries.delete(key);
   const response = await handle();
   const type = response.headers.get("Content-Type") ?? "";
   if (response.status !== 200 || response.headers.has("Set-Cookie") || !type.startsWith("text/html")) return response;
-  const body = await response.arrayBuffer();
+  let body: ArrayBuffer;
+  try {
+    body = await response.arrayBuffer();
+  } catch (error) {
+    // The page failed while it was being read: answered as the app answers any failure.
+    console.error(JSON.stringify({ level: "error", traceId: response.headers.get("X-Trace-Id"), msg: String(error) }));
+    return new Response("Something went wrong. Please try again.", {
+      status: 500,
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+    });
+  }
   // A page that uses its nonce needs a fresh one per answer: such a page is answered, never kept.
   if (new TextDecoder().decode(body).includes("nonce=")) return new Response(body, response);
   const entry: Entry = { body, status: response.status, headers: keptHeaders(response.headers), expires: now + TTL_MS };
   if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
   entries.set(key, entry);
-  return respond(entry, "miss");
+  // The render's own trace id, which its log lines carry.
+  return respond(entry, "miss", response.headers.get("X-Trace-Id"), tell);
 }
 
 /** For tests: forget every page. */

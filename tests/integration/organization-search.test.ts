@@ -403,6 +403,31 @@ describe("organization search: the name is never FTS5 syntax", () => {
     expect(organizations?.n).toBeGreaterThan(5000);
   });
 
+  it("the city is never FTS5 syntax either: operators, quotes and long text narrow or find nothing, and never throw", async () => {
+    const medical = await search({ name: "medical" });
+    const cities = [
+      ...noWord,
+      'COLUMBUS"',
+      '" OR name : "center',
+      "COLUMBUS OR DAYTON",
+      "NEAR(COLUMBUS",
+      "name:regional",
+      "^COL*",
+      "COL'; DROP TABLE organizations; --",
+      "COL\u0000",
+      "🏥",
+      "Ｃｏｌｕｍｂｕｓ",
+      '("*:^-'.repeat(10),
+      "c ".repeat(30),
+    ];
+    for (const city of cities) {
+      const result = await search({ name: "medical", city });
+      expect(result.total, city).toBeLessThanOrEqual(medical.total);
+      const prefix = city.trim().toUpperCase();
+      for (const hit of result.hits) expect(hit.city.startsWith(prefix), `${city}: ${hit.city}`).toBe(true);
+    }
+  });
+
   it("handles a 2,000-character name without an error", async () => {
     expect((await search({ name: "a".repeat(2000) })).total).toBe(0);
     // More words than any name has: nothing, rather than a shortened (wider) search.
