@@ -83,6 +83,12 @@ for (const javaScript of [true, false]) {
       await search.getByRole("button", { name: "Search", exact: true }).click();
       await search.getByText("Search returned with no results.").waitFor();
 
+      // A word in thousands of names: none are listed, and the search asks for a narrower one.
+      await search.getByLabel("Org Name").fill("center");
+      await search.getByRole("button", { name: "Search", exact: true }).click();
+      await search.getByText(/^More than 1,000 organizations match\. Add more of the name/).waitFor();
+      await check("search-too-many");
+
       // "regional" lists all ten Regional Offices (region 8 has two rows in the original's list).
       await search.getByLabel("Org Type").selectOption("QARM Org Security");
       await search.getByLabel("Org Name").fill("regional");
