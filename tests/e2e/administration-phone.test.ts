@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { emailLog, proofingReviews, users } from "../../app/.server/db/schema";
 import { npiCheckDigit } from "../../app/lib/organization-identifiers";
 import { expectNoAxeViolations, newContext, openPage, screenshot, sharedBrowser } from "./support/browser";
-import { addOrganization } from "./support/journeys";
+import { addOrganization, resetMfa } from "./support/journeys";
 import { writeLocalD1 } from "./support/local-d1";
 import { createSignedInUser } from "./support/signed-in-user";
 
@@ -164,12 +164,7 @@ describe("Administration on a phone without JavaScript", () => {
     await page.getByText("Lola Locked's account is unlocked.").waitFor();
     await check("user-unlocked");
 
-    await page.goto(`/admin/users?q=${lostPhone.loginId}`);
-    await page.getByRole("link", { name: "Reset, Remy" }).click();
-    await page.getByText("Reset MFA after manual verification", { exact: true }).click();
-    await page.getByLabel("How you verified this person").fill("Called back on the phone number on file.");
-    await page.getByRole("button", { name: "Reset MFA" }).click();
-    await page.getByText(/Remy Reset's MFA devices and recovery codes are removed/).waitFor();
+    await resetMfa(page, { loginId: lostPhone.loginId, firstName: "Remy", lastName: "Reset" });
     await check("user-mfa-reset");
 
     // Manual proofing: record that a person could not be verified.

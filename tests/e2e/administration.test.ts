@@ -12,7 +12,7 @@ import {
   screenshot,
   sharedBrowser,
 } from "./support/browser";
-import { addOrganization, independentTotp, signIn } from "./support/journeys";
+import { addOrganization, independentTotp, resetMfa, signIn } from "./support/journeys";
 import { writeLocalD1 } from "./support/local-d1";
 import { readEmail } from "./support/mailbox";
 import { createSignedInUser } from "./support/signed-in-user";
@@ -117,12 +117,7 @@ describe("Administration", () => {
     await page.getByText("Lola Locked's account is unlocked.").waitFor();
 
     // Reset a user's MFA after manual verification.
-    await page.goto(`/admin/users?q=${lostPhone.loginId}`);
-    await page.getByRole("link", { name: "Reset, Remy" }).click();
-    await page.getByText("Reset MFA after manual verification", { exact: true }).click();
-    await page.getByLabel("How you verified this person").fill("Called back on the phone number on file.");
-    await page.getByRole("button", { name: "Reset MFA" }).click();
-    await page.getByText(/Remy Reset's MFA devices and recovery codes are removed/).waitFor();
+    await resetMfa(page, { loginId: lostPhone.loginId, firstName: "Remy", lastName: "Reset" });
     expect(await readEmail(page, lostPhone.email, "MFA devices were reset")).toContain("Hello Remy");
 
     // Each action is in the audit log.

@@ -179,3 +179,18 @@ export async function addOrganization(page: Page, organization: { name: string; 
   await page.getByRole("button", { name: "Add organization" }).click();
   await page.getByText("The organization was added.").waitFor();
 }
+
+/**
+ * Administration → Users: finds a person by User ID, opens them, and resets their
+ * MFA after manual verification; waits for the confirmation.
+ */
+export async function resetMfa(page: Page, person: { loginId: string; firstName: string; lastName: string }) {
+  await page.goto(`/admin/users?q=${person.loginId}`);
+  await page.getByRole("link", { name: `${person.lastName}, ${person.firstName}` }).click();
+  await page.getByText("Reset MFA after manual verification", { exact: true }).click();
+  await page.getByLabel("How you verified this person").fill("Called back on the phone number on file.");
+  await page.getByRole("button", { name: "Reset MFA" }).click();
+  await page
+    .getByText(new RegExp(`${person.firstName} ${person.lastName}'s MFA devices and recovery codes are removed`))
+    .waitFor();
+}
