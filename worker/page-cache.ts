@@ -35,6 +35,7 @@ interface Entry {
 }
 
 const entries = new Map<string, Entry>();
+const decoder = new TextDecoder();
 
 /** The cache key of a request that may be served from memory, or null. */
 export function pageCacheKey(request: Request): string | null {
@@ -100,7 +101,7 @@ export async function withPageCache(
     });
   }
   // A page that uses its nonce needs a fresh one per answer: such a page is answered, never kept.
-  if (new TextDecoder().decode(body).includes("nonce=")) return new Response(body, response);
+  if (decoder.decode(body).includes("nonce=")) return new Response(body, response);
   const entry: Entry = { body, status: response.status, headers: keptHeaders(response.headers), expires: now + TTL_MS };
   if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
   entries.set(key, entry);

@@ -102,6 +102,15 @@ export function SearchFields({ fields, orgTypes }: { fields: SearchForm[1]; orgT
   );
 }
 
+/** More than `MAX_RESULTS` match: none are listed, and the person is asked to narrow the search. */
+export function TooManyResults() {
+  return (
+    <p className="no-results" role="status">
+      {SEARCH_COPY.tooMany(MAX_RESULTS)}
+    </p>
+  );
+}
+
 /**
  * The results as a table whose first column picks the row (a radio button);
  * inactive organizations show their status and cannot be picked. Stacked on a
@@ -118,12 +127,7 @@ export function ResultsTable({
   onPick?: (hit: OrganizationHit) => void;
   idPrefix: string;
 }) {
-  if (outcome.more)
-    return (
-      <p className="no-results" role="status">
-        {SEARCH_COPY.tooMany(MAX_RESULTS)}
-      </p>
-    );
+  if (outcome.more) return <TooManyResults />;
   if (outcome.hits.length === 0)
     return (
       <p className="no-results" role="status">

@@ -8,10 +8,16 @@ import { searchOrganizations } from "~/.server/organizations/search";
 import { Pagination } from "~/components/ds-pagination";
 import { Table } from "~/components/ds-table";
 import { ErrorSummary } from "~/components/fields";
-import { SEARCH_COPY, SEARCH_FORM_ID, SearchFields, useSearchForm } from "~/components/organization-search";
+import {
+  SEARCH_COPY,
+  SEARCH_FORM_ID,
+  SearchFields,
+  TooManyResults,
+  useSearchForm,
+} from "~/components/organization-search";
 import { LinkButton } from "~/components/ui";
 import { replyWithoutSecrets } from "~/lib/forms";
-import { MAX_RESULTS, type OrganizationHit, OrganizationSearchSchema } from "~/lib/organization-search";
+import { type OrganizationHit, OrganizationSearchSchema } from "~/lib/organization-search";
 
 /**
  * Administration › Organizations (SPEC 2.8): find an organization to edit,
@@ -97,9 +103,7 @@ export default function AdminOrganizations() {
         </div>
       </Form>
       {outcome?.more ? (
-        <p className="no-results" role="status">
-          {SEARCH_COPY.tooMany(MAX_RESULTS)}
-        </p>
+        <TooManyResults />
       ) : outcome ? (
         <>
           <Table

@@ -195,21 +195,7 @@ export async function searchOrganizations(
   const counted = rows[0]?.total ?? 0;
   const more = counted > MAX_RESULTS;
   const total = Math.min(counted, MAX_RESULTS);
-  const hits = more
-    ? []
-    : rows
-        .filter((r) => r.id !== null)
-        .map(({ id, status, name, orgType, address1, address2, city, state, zip, country }) => ({
-          id,
-          status,
-          name,
-          orgType,
-          address1,
-          address2,
-          city,
-          state,
-          zip,
-          country,
-        }));
+  // The count's columns off; an empty page is the one row of the LEFT JOIN with no organization.
+  const hits = more ? [] : rows.filter((r) => r.id !== null).map(({ total: _, score: __, ...hit }) => hit);
   return { hits, total, more, page, pageSize: PAGE_SIZE, pageCount: more ? 0 : Math.ceil(total / PAGE_SIZE) };
 }
