@@ -53,6 +53,7 @@ for (const javaScript of [false, true]) {
 
       // The password alone: signed in, but every way to a device leads to "use the link we emailed you".
       await signIn(page, owner.loginId, owner.password);
+      await page.waitForURL("**/welcome");
       await page.goto("/enrollment");
       await page.waitForURL("**/enrollment/link");
       await page.getByText("To register a new device, use the link we emailed you.").waitFor();
