@@ -21,7 +21,9 @@ export function requireCapability(action: Action, resource: Resource = {}) {
           ? "/step-up"
           : decision.reason === "restricted"
             ? "/account-restricted"
-            : "/enrollment";
+            : decision.reason === "reenrollment"
+              ? "/enrollment/link"
+              : "/enrollment";
       return c.json({ error: "Not allowed yet.", reason: decision.reason, location: where }, 403);
     }
     c.set("session", session);

@@ -35,7 +35,8 @@ export async function requireSession(
 /**
  * Every screen that changes something sensitive states its rule here. A refusal
  * becomes: a 404 (nothing revealed), the step-up screen (and back), New User
- * Enrollment, or the screen that says until when the account is restricted.
+ * Enrollment, the screen that asks for the emailed re-enrollment link (and sends
+ * a new one), or the screen that says until when the account is restricted.
  */
 export async function requireCapability(
   deps: Pick<Deps, "db" | "now">,
@@ -59,6 +60,8 @@ export function refuse(decision: Refusal, request: Request, returnTo?: string): 
       throw redirect(`/step-up?redirectTo=${back}`);
     case "enrollment":
       throw redirect("/enrollment");
+    case "reenrollment":
+      throw redirect("/enrollment/link");
     case "restricted":
       throw redirect(`/account-restricted?redirectTo=${back}`);
     case "forbidden":
@@ -69,7 +72,8 @@ export function refuse(decision: Refusal, request: Request, returnTo?: string): 
 /**
  * Enrollment screens: a signed-in user; `verified` ones also need proofing
  * done. Screens that add a device state it (`addsDevice`): the first device
- * needs nothing more, later ones a fresh strong factor (`can(…, "device.add")`).
+ * needs a session that proved more than the password (identity proofing or the
+ * emailed re-enrollment link), later ones a fresh strong factor (`can(…, "device.add")`).
  */
 export async function requireEnrollee(
   deps: Deps,

@@ -85,14 +85,14 @@ const COPY = {
   forms: {
     unlock: {
       summary: "Unlock",
-      text: "Clears the sign-in locks, the security-code lock and any hold, so the person can sign in again at once.",
+      text: "Clears the sign-in locks, the security-code lock and any hold, so the person can sign in again at once. An account held after “This wasn't me” also gets a new password: the old one stops working and the person is emailed a link to choose a new one.",
       reason: "Note (optional)",
       hint: "Kept in the audit log.",
       submit: "Unlock account",
     },
     "reset-mfa": {
       summary: "Reset MFA after manual verification",
-      text: "Removes every MFA device and recovery code and signs the person out everywhere. At the next sign-in, with their User ID and password, they register a new device. They are emailed.",
+      text: "Removes every MFA device and recovery code and signs the person out everywhere. They are emailed a link, valid once for 24 hours, with which they register a new device after logging in; their password alone cannot.",
       reason: "How you verified this person",
       hint: "For example: called back on the phone number on file and confirmed the last request ID. Kept in the audit log.",
       submit: "Reset MFA",
@@ -115,7 +115,7 @@ const COPY = {
   done: {
     unlock: (name: string) => `${name}'s account is unlocked.`,
     "reset-mfa": (name: string) =>
-      `${name}'s MFA devices and recovery codes are removed and their sessions ended. They have been emailed.`,
+      `${name}'s MFA devices and recovery codes are removed and their sessions ended. They have been emailed a link to register a new device.`,
     deactivate: (name: string) => `${name}'s account is deactivated and their sessions ended.`,
     reactivate: (name: string) => `${name}'s account is active again.`,
   } satisfies Record<AdminUserIntent, (name: string) => string>,

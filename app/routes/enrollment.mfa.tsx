@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
-import { requireEnrollee } from "~/.server/guards";
+import { can } from "~/.server/access/authorize";
+import { refuse, requireEnrollee } from "~/.server/guards";
 
 const COPY = {
   title: "Register an MFA Device - CMS.gov | QualityNet",
@@ -28,7 +29,13 @@ const COPY = {
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { state } = await requireEnrollee(context.deps, request, { verified: true });
+  const { state, session } = await requireEnrollee(context.deps, request, { verified: true });
+  // Rule: the first device is device.add (a session that proved more than the password:
+  // identity proofing or the emailed re-enrollment link); otherwise the screen that sends the link.
+  if (!state.hasDevice) {
+    const decision = can(session.actor, "device.add", {}, context.deps.now());
+    if (!decision.ok) refuse(decision, request);
+  }
   return { hasDevice: state.hasDevice };
 }
 

@@ -183,8 +183,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (!result.ok && result.code === "already_checking") return busy(submission);
   if (!result.ok) throw redirect("/enrollment");
   if (!result.value.verified) throw redirect("/enrollment/step/result");
-  // Identity verified: a new session id (ASVS 3.2.1); the old one stops working.
-  const rotated = await rotateSession(deps, session);
+  // Identity verified: a new session id (ASVS 3.2.1); the old one stops working. This session
+  // proved who the person is, so it may bind the first device (NIST SP 800-63B §6.1.2.3).
+  const rotated = await rotateSession(deps, session, { firstDeviceProof: "identity_proofing" });
   throw redirect("/enrollment/step/result", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
 }
 

@@ -130,6 +130,17 @@ export async function grantRole(
     .run();
 }
 
+/**
+ * For a user created already verified (`verified: true`): marks their sessions as the one that completed
+ * identity proofing, as the last proofing step does (`rotateSession(…, { firstDeviceProof })`), so that
+ * session may bind the first device. Without it, a password-only session is sent to the emailed link.
+ */
+export async function asProofingSession(userId: string) {
+  await env.DB.prepare("UPDATE sessions SET first_device_proof = 'identity_proofing' WHERE user_id = ?")
+    .bind(userId)
+    .run();
+}
+
 /** An enrolled user signed in through the screens with an authenticator app (a fresh strong factor). */
 export async function signedInWithTotp(firstName: string, lastName = "Tester") {
   const key = crypto.getRandomValues(new Uint8Array(20));

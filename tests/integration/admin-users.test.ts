@@ -1,8 +1,11 @@
 import { env } from "cloudflare:test";
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
+import { generateTOTP } from "@oslojs/otp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadDashboard } from "../../app/.server/admin/dashboard";
+import { hashToken } from "../../app/.server/auth/tokens";
 import { createDeps } from "../../app/.server/deps";
-import { Browser } from "../factories/http";
+import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser, grantRole, signedInWithTotp, totpNow, waitForEmail } from "../factories/users";
 
@@ -31,6 +34,68 @@ async function administrator(firstName = "Ada") {
   const admin = await signedIn(firstName, "Admin");
   await grant(admin.user.id, "HELP_DESK_ADMINISTRATOR");
   return admin;
+}
+
+/** The token of the link in the newest email to `to` whose subject has `subject`. */
+async function linkFromEmail(to: string, subject: string): Promise<string> {
+  const mail = await waitForEmail(to, subject);
+  const token = mail.body_text.match(/\/enrollment\/reenroll\?token=([a-z2-7]{32})/)?.[1];
+  if (!token) throw new Error(`No re-enrollment link in "${mail.subject}"`);
+  return token;
+}
+
+/** Begins and confirms an authenticator app in this browser's session; its key. */
+async function registerTotp(browser: Browser): Promise<Uint8Array> {
+  const begun = await browser.post("/enrollment/totp", { intent: "begin", name: "New phone" });
+  expect(begun.status).toBe(302);
+  const deviceId = new URL(begun.headers.get("Location") ?? "", "http://x").searchParams.get("device") ?? "";
+  const page = await (await browser.get(`/enrollment/totp?device=${deviceId}`)).text();
+  const secret = page.match(/<code class="secret">([A-Z2-7 ]+)<\/code>/)?.[1]?.replaceAll(" ", "") ?? "";
+  const key = decodeBase32IgnorePadding(secret);
+  const confirmed = await browser.post("/enrollment/totp", { deviceId, code: generateTOTP(key, 30, 6) });
+  expect(confirmed.headers.get("Location")).toBe("/enrollment/finish");
+  return key;
+}
+
+/**
+ * A session that proved only the password: no device screen opens (GET or POST), nothing is bound,
+ * no recovery codes are issued; each is sent to the screen that asks for the emailed link.
+ */
+async function expectNoDeviceBinding(browser: Browser, userId: string) {
+  for (const path of ["/enrollment/mfa", "/enrollment/totp", "/enrollment/security-key", "/enrollment/email"]) {
+    const page = await browser.get(path);
+    expect(page.status, path).toBe(302);
+    expect(page.headers.get("Location"), path).toBe("/enrollment/link");
+  }
+  for (const [path, fields] of [
+    ["/enrollment/totp", { intent: "begin", name: "Attacker phone" }],
+    ["/enrollment/email", { intent: "send" }],
+    ["/enrollment/email", { intent: "verify", code: "123456" }],
+    ["/enrollment/security-key", { response: "{}" }],
+  ] as const) {
+    const post = await browser.post(path, fields);
+    expect(post.status, path).toBe(302);
+    expect(post.headers.get("Location"), path).toBe("/enrollment/link");
+  }
+  for (const intent of ["create", "done"]) {
+    const finish = await browser.post("/enrollment/finish", { intent });
+    expect(finish.status).toBe(302);
+    expect(finish.headers.get("Location")).toBe("/enrollment/mfa");
+  }
+  expect((await browser.get("/enrollment/finish")).headers.get("Location")).toBe("/enrollment/mfa");
+  const options = await fetchWorker(`${ORIGIN}/webauthn/registration/options`, {
+    method: "POST",
+    headers: {
+      Host: HOST,
+      "Content-Type": "application/json",
+      Cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+    },
+    body: "{}",
+  });
+  expect(options.status).toBe(403);
+  expect(((await options.json()) as { location: string }).location).toBe("/enrollment/link");
+  expect(await count("SELECT count(*) AS n FROM mfa_devices WHERE user_id = ?", userId)).toBe(0);
+  expect(await count("SELECT count(*) AS n FROM recovery_codes WHERE user_id = ?", userId)).toBe(0);
 }
 
 const eventsOf = (userId: string, type: string) =>
@@ -197,16 +262,173 @@ describe("Users", () => {
     expect(JSON.parse(event.details_json).reason).toBe(reason);
     const mail = await waitForEmail(target.user.email, "MFA devices were reset");
     expect(mail.body_text).toContain("register a new MFA device");
+    expect(mail.body_text).toMatch(/\/enrollment\/reenroll\?token=[a-z2-7]{32}/);
 
     expect((await target.browser.get("/my-account")).status).toBe(302);
+    // The password alone signs in, but binds no device: every device screen, GET and POST, asks for the link.
     const next = new Browser();
     const signIn = await next.signIn(target.user.loginId, target.user.password);
     expect(signIn.status).toBe(302);
-    const enrollment = await next.get("/enrollment");
-    expect(enrollment.headers.get("Location")).toBe("/enrollment/mfa");
-    const register = await next.get("/enrollment/mfa");
-    expect(register.status).toBe(200);
-    expect(await register.text()).toContain("Register an MFA Device");
+    expect((await next.get("/enrollment")).headers.get("Location")).toBe("/enrollment/mfa");
+    await expectNoDeviceBinding(next, target.user.id);
+    const asked = await next.get("/enrollment/link");
+    expect(asked.status).toBe(200);
+    const askedHtml = await asked.text();
+    expect(askedHtml).toContain("To register a new device, use the link we emailed you.");
+    expect(askedHtml).toContain("Email me a new link");
+  });
+
+  it("Reset MFA emails a single-use re-enrollment link, stored hashed, that lets the owner's session register a device; a GET uses nothing", async () => {
+    const admin = await administrator("Lena");
+    const target = await signedIn("Owen", "Owner");
+    expect(
+      (await admin.browser.post(`/admin/users/${target.user.id}`, { intent: "reset-mfa", reason: "Verified" })).status,
+    ).toBe(200);
+    const token = await linkFromEmail(target.user.email, "MFA devices were reset");
+    const stored = await one<{ token_hash: string; created_at: number; expires_at: number; used_at: number | null }>(
+      "SELECT token_hash, created_at, expires_at, used_at FROM email_tokens WHERE user_id = ? AND purpose = 'reenrollment'",
+      target.user.id,
+    );
+    expect(stored.token_hash).toBe(hashToken(token));
+    expect(stored.token_hash).not.toContain(token);
+    expect(stored.expires_at - stored.created_at).toBe(24 * 60 * 60 * 1000);
+
+    // Signed out, the link leads to the log-in screen and back.
+    const owner = new Browser();
+    const signedOut = await owner.get(`/enrollment/reenroll?token=${token}`);
+    expect(signedOut.status).toBe(302);
+    expect(signedOut.headers.get("Location")).toContain(
+      `redirectTo=${encodeURIComponent(`/enrollment/reenroll?token=${token}`)}`,
+    );
+    expect((await owner.signIn(target.user.loginId, target.user.password)).status).toBe(302);
+    for (let i = 0; i < 2; i++) {
+      const page = await owner.get(`/enrollment/reenroll?token=${token}`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("Continue to Register a Device");
+    }
+    expect(
+      (await one<{ used_at: number | null }>("SELECT used_at FROM email_tokens WHERE token_hash = ?", hashToken(token)))
+        .used_at,
+    ).toBeNull();
+
+    // Someone else's session cannot use it (and leaves it unused).
+    const stranger = await signedIn("Sam", "Stranger");
+    expect((await stranger.browser.post("/enrollment/reenroll", { token })).status).toBe(410);
+
+    // Parallel posts from five sessions of the owner: exactly one uses it, and only that session is marked.
+    const sessions = [owner];
+    for (let i = 0; i < 4; i++) {
+      const other = new Browser();
+      expect((await other.signIn(target.user.loginId, target.user.password)).status).toBe(302);
+      sessions.push(other);
+    }
+    const posts = await Promise.all(sessions.map((b) => b.post("/enrollment/reenroll", { token })));
+    expect(posts.filter((r) => r.status === 302 && r.headers.get("Location") === "/enrollment")).toHaveLength(1);
+    expect(posts.filter((r) => r.status === 410)).toHaveLength(4);
+    expect(await eventsOf(target.user.id, "mfa.reenrollment_link_used")).toBe(1);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM sessions WHERE user_id = ? AND first_device_proof = 'reenrollment_link'",
+        target.user.id,
+      ),
+    ).toBe(1);
+    const winner = sessions[posts.findIndex((r) => r.status === 302)];
+    expect((await winner.post("/enrollment/reenroll", { token })).status).toBe(410);
+    for (const loser of sessions.filter((b) => b !== winner))
+      expect((await loser.get("/enrollment/mfa")).headers.get("Location")).toBe("/enrollment/link");
+
+    // This session may now register an authenticator app and finish with recovery codes.
+    expect((await winner.get("/enrollment/mfa")).status).toBe(200);
+    const key = await registerTotp(winner);
+    expect(key).toBeTruthy();
+    const codes = await winner.post("/enrollment/finish", { intent: "create" });
+    expect(codes.status).toBe(200);
+    expect(await count("SELECT count(*) AS n FROM recovery_codes WHERE user_id = ?", target.user.id)).toBe(10);
+  });
+
+  it("a re-enrollment link stops working after 24 hours, and Email me a new link sends a fresh one, throttled", async () => {
+    const admin = await administrator("Ezra");
+    const target = await signedIn("Erin", "Expired");
+    await admin.browser.post(`/admin/users/${target.user.id}`, { intent: "reset-mfa", reason: "Verified" });
+    const token = await linkFromEmail(target.user.email, "MFA devices were reset");
+    await env.DB.prepare("UPDATE email_tokens SET expires_at = ? WHERE token_hash = ?")
+      .bind(Date.now() - 1, hashToken(token))
+      .run();
+    const owner = new Browser();
+    await owner.signIn(target.user.loginId, target.user.password);
+    const stale = await owner.get(`/enrollment/reenroll?token=${token}`);
+    expect(stale.status).toBe(200);
+    expect(await stale.text()).toContain("This link has expired");
+    expect((await owner.post("/enrollment/reenroll", { token })).status).toBe(410);
+    await expectNoDeviceBinding(owner, target.user.id);
+
+    // A fresh link by email: the same answer every time, at most 3 an hour for the account.
+    for (let i = 0; i < 5; i++) {
+      const sent = await owner.post("/enrollment/link", {});
+      expect(sent.status).toBe(302);
+      expect(sent.headers.get("Location")).toBe("/enrollment/link?sent=1");
+    }
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM email_tokens WHERE user_id = ? AND purpose = 'reenrollment'",
+        target.user.id,
+      ),
+    ).toBe(4);
+    expect(await eventsOf(target.user.id, "mfa.reenrollment_link_sent")).toBe(3);
+    const fresh = await linkFromEmail(target.user.email, "link to register a new");
+    expect((await owner.post("/enrollment/reenroll", { token: fresh })).status).toBe(302);
+    expect((await owner.get("/enrollment/mfa")).status).toBe(200);
+  });
+
+  it("Unlock of a This wasn't me hold replaces the password: the old one no longer signs in, the emailed link sets a new one", async () => {
+    const admin = await administrator("Ursa");
+    const key = crypto.getRandomValues(new Uint8Array(20));
+    const target = await createUser({ totpKey: key });
+    await env.DB.prepare("UPDATE users SET held_at = ?, held_reason = 'reported_not_me' WHERE id = ?")
+      .bind(Date.now(), target.id)
+      .run();
+    const unlocked = await admin.browser.post(`/admin/users/${target.id}`, { intent: "unlock", reason: "Called in" });
+    expect(unlocked.status).toBe(200);
+    expect(await eventsOf(target.id, "account.unlocked")).toBe(1);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM outbox WHERE template = 'account_unlocked_new_password' AND trace_id IN (SELECT trace_id FROM audit_events WHERE subject_user_id = ? AND event_type = 'account.unlocked')",
+        target.id,
+      ),
+    ).toBe(1);
+    const held = await one<{ held_at: number | null }>("SELECT held_at FROM users WHERE id = ?", target.id);
+    expect(held.held_at).toBeNull();
+
+    // The held password is the attacker's: it no longer signs in, with the right code or without.
+    const attacker = new Browser();
+    expect(
+      (await attacker.signIn(target.loginId, target.password, { deviceType: "totp", code: totpNow(key) })).status,
+    ).toBe(401);
+
+    const mail = await waitForEmail(target.email, "choose a new password");
+    const resetToken = mail.body_text.match(/\/reset-password\?token=([a-z2-7]{32})/)?.[1];
+    expect(resetToken).toBeTruthy();
+    const newPassword = "copper meadow violin harbor";
+    await env.DB.prepare("UPDATE mfa_devices SET totp_last_step = NULL WHERE user_id = ?").bind(target.id).run();
+    const reset = await new Browser().post("/reset-password", {
+      token: resetToken ?? "",
+      newPassword,
+      confirmPassword: newPassword,
+      deviceType: "totp",
+      code: totpNow(key),
+    });
+    expect(reset.headers.get("Location")).toBe("/login?reset=1");
+    await env.DB.prepare("UPDATE mfa_devices SET totp_last_step = NULL WHERE user_id = ?").bind(target.id).run();
+    expect(
+      (await new Browser().signIn(target.loginId, newPassword, { deviceType: "totp", code: totpNow(key) })).status,
+    ).toBe(302);
+
+    // Nothing left to unlock: no second event, no second email, and the new password stays.
+    expect((await admin.browser.post(`/admin/users/${target.id}`, { intent: "unlock", reason: "" })).status).toBe(409);
+    expect(await eventsOf(target.id, "account.unlocked")).toBe(1);
+    expect(
+      await count("SELECT count(*) AS n FROM email_tokens WHERE user_id = ? AND purpose = 'password_reset'", target.id),
+    ).toBe(1);
   });
 
   it("Deactivate stops sign-in and ends sessions; Reactivate lets the person back", async () => {
@@ -267,6 +489,10 @@ describe("Users", () => {
     );
     expect(resets.filter((r) => r.status === 200)).toHaveLength(1);
     expect(await eventsOf(locked.id, "mfa.reset_by_help_desk")).toBe(1);
+    // One re-enrollment link, written with the reset: none for the posts that changed nothing.
+    expect(
+      await count("SELECT count(*) AS n FROM email_tokens WHERE user_id = ? AND purpose = 'reenrollment'", locked.id),
+    ).toBe(1);
     expect(
       await count(
         "SELECT count(*) AS n FROM outbox WHERE template = 'mfa_reset_by_help_desk' AND trace_id IN (SELECT trace_id FROM audit_events WHERE subject_user_id = ? AND event_type = 'mfa.reset_by_help_desk')",

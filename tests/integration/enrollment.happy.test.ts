@@ -6,7 +6,7 @@ import { DEV_HELPDESK } from "../../app/.server/db/seed/build-seed";
 import { SandboxProofingProvider } from "../../app/.server/proofing/sandbox";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { createUser, recoveryCodesIn, totpNow, waitForEmail } from "../factories/users";
+import { asProofingSession, createUser, recoveryCodesIn, totpNow, waitForEmail } from "../factories/users";
 
 beforeAll(async () => {
   await seedDatabase(env.DB, { devUsers: { totpKey: env.TOTP_ENCRYPTION_KEY } });
@@ -35,6 +35,8 @@ async function signedInUser(options: Parameters<typeof createUser>[0] = {}) {
   const user = await createUser({ firstName: "Thomas", lastName: "Tyler", ...options });
   const browser = new Browser();
   await browser.signIn(user.loginId, user.password);
+  // Created verified: the session stands for the one that completed proofing.
+  if (options.verified) await asProofingSession(user.id);
   return { user, browser };
 }
 
@@ -78,6 +80,12 @@ describe("identity proofing with the sandbox provider", () => {
     );
     expect(audit).not.toContain("4821");
     expect((await browser.get("/enrollment")).headers.get("Location")).toBe("/enrollment/mfa");
+    // The session that proved identity may bind the first device.
+    expect((await browser.get("/enrollment/mfa")).status).toBe(200);
+    // A later sign-in with the password alone may not: it is asked for the emailed link.
+    const later = new Browser();
+    await later.signIn(user.loginId, user.password);
+    expect((await later.get("/enrollment/mfa")).headers.get("Location")).toBe("/enrollment/link");
   });
 
   it("gives the same questions in the same order every time", async () => {

@@ -3,7 +3,14 @@ import { generateHOTP } from "@oslojs/otp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { codeFromEmail, createUser, recoveryCodesIn, totpNow, waitForEmail } from "../factories/users";
+import {
+  asProofingSession,
+  codeFromEmail,
+  createUser,
+  recoveryCodesIn,
+  totpNow,
+  waitForEmail,
+} from "../factories/users";
 
 /**
  * The identity core under attack: who may do what (ASVS V4), how strongly a
@@ -193,10 +200,11 @@ describe("NIST SP 800-63B §5.1.3.1 / §5.1.1.2: email and challenge questions a
     expect((await sessionOf(emailOnly.id))?.assurance).toBe("weak");
   });
 
-  it("binds the first device in the password-only session of enrollment, and proving it makes that session strong under a new id", async () => {
+  it("binds the first device in the session that completed identity proofing, and proving it makes that session strong under a new id", async () => {
     const user = await createUser({ verified: true });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
+    await asProofingSession(user.id);
     expect((await sessionOf(user.id))?.assurance).toBe("password");
     const begun = await browser.post("/enrollment/totp", { intent: "begin", name: "Phone" });
     const setup = await (await browser.get(begun.headers.get("Location")!)).text();
@@ -395,6 +403,7 @@ describe("NIST SP 800-63B §5.2.2: limits that parallel requests cannot beat", (
     const user = await createUser({ verified: true });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
+    await asProofingSession(user.id);
     await browser.post("/enrollment/email", { intent: "send" });
     const code = await codeFromEmail(user.email, "security code");
     const wrong = code === "111111" ? "222222" : "111111";

@@ -7,7 +7,14 @@ import { verifyTotpDevice } from "../../app/.server/auth/totp";
 import { createDeps } from "../../app/.server/deps";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { codeFromEmail, createUser, recoveryCodesIn, totpNow, waitForEmail } from "../factories/users";
+import {
+  asProofingSession,
+  codeFromEmail,
+  createUser,
+  recoveryCodesIn,
+  totpNow,
+  waitForEmail,
+} from "../factories/users";
 
 beforeAll(async () => {
   await seedDatabase(env.DB);
@@ -197,6 +204,7 @@ describe("limits on codes", () => {
     const user = await createUser({ verified: true });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
+    await asProofingSession(user.id);
     for (let i = 0; i < 3; i++) expect((await browser.post("/enrollment/email", { intent: "send" })).status).toBe(302);
     const fourth = await browser.post("/enrollment/email", { intent: "send" });
     expect(fourth.status).toBe(429);
@@ -208,6 +216,7 @@ describe("limits on codes", () => {
     const user = await createUser({ verified: true });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
+    await asProofingSession(user.id);
     expect((await browser.post("/enrollment/email", { intent: "send" })).status).toBe(302);
     const code = (await waitForEmail(user.email, "security code")).body_text.match(/is (\d{6})/)![1];
     const wrong = code === "000000" ? "111111" : "000000";

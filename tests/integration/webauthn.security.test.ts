@@ -9,7 +9,7 @@ import {
 import { createDeps } from "../../app/.server/deps";
 import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { createUser } from "../factories/users";
+import { asProofingSession, createUser } from "../factories/users";
 
 beforeAll(async () => {
   await seedDatabase(env.DB);
@@ -72,6 +72,7 @@ describe("WebAuthn endpoints", () => {
     const user = await createUser({ verified: true });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
+    await asProofingSession(user.id);
     const response = await fetchWorker(`${ORIGIN}/webauthn/registration/options`, {
       method: "POST",
       headers: {

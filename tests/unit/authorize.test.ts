@@ -24,10 +24,23 @@ const actor = (a: Partial<Actor> = {}): Actor => ({
 });
 
 describe("can(): one place decides who may do what", () => {
-  it("binds the first device without a strong factor, later ones only with a fresh one", () => {
+  it("binds the first device only in a session that proved more than the password, later ones only with a fresh strong factor", () => {
+    const firstDevice = { hasDevice: false, assurance: "password", strongFactorAt: null } as const;
+    // The session that completed identity proofing, or one opened through the emailed re-enrollment link.
+    expect(can(actor({ ...firstDevice, firstDeviceProof: true }), "device.add", {}, NOW).ok).toBe(true);
+    // The password alone (after Reset MFA, or a later sign-in): use the emailed link.
+    expect(can(actor(firstDevice), "device.add", {}, NOW)).toEqual({ ok: false, reason: "reenrollment" });
+    expect(can(actor({ ...firstDevice, firstDeviceProof: false }), "device.add", {}, NOW)).toEqual({
+      ok: false,
+      reason: "reenrollment",
+    });
+    // The mark never stands in for a strong factor once a device exists.
     expect(
-      can(actor({ hasDevice: false, assurance: "password", strongFactorAt: null }), "device.add", {}, NOW).ok,
-    ).toBe(true);
+      can(actor({ assurance: "weak", strongFactorAt: null, firstDeviceProof: true }), "device.add", {}, NOW),
+    ).toEqual({
+      ok: false,
+      reason: "step_up",
+    });
     expect(can(actor({ assurance: "weak", strongFactorAt: null }), "device.add", {}, NOW)).toEqual({
       ok: false,
       reason: "step_up",

@@ -36,6 +36,11 @@ export interface Actor {
   /** Until then, a password reset proven only by weak factors keeps sensitive changes closed. */
   restrictedUntil: Date | null;
   hasDevice: boolean;
+  /**
+   * The session proved something besides the password (identity proofing, or Reset MFA's emailed
+   * re-enrollment link), so it may bind the account's first device. Absent: it did not.
+   */
+  firstDeviceProof?: boolean;
   assurance: Assurance;
   strongFactorAt: Date | null;
   roles: ActorRole[];
@@ -93,13 +98,15 @@ export type Refusal =
   | { ok: false; reason: "step_up" }
   /** Allowed after New User Enrollment. */
   | { ok: false; reason: "enrollment" }
+  /** The first device needs a session opened through the emailed re-enrollment link (or identity proofing). */
+  | { ok: false; reason: "reenrollment" }
   /** Closed for 24 hours after a weak password reset. */
   | { ok: false; reason: "restricted"; until: Date };
 
 export type Decision = { ok: true } | Refusal;
 
 const ALLOW: Decision = { ok: true };
-const deny = (reason: "forbidden" | "step_up" | "enrollment"): Refusal => ({ ok: false, reason });
+const deny = (reason: "forbidden" | "step_up" | "enrollment" | "reenrollment"): Refusal => ({ ok: false, reason });
 
 export function hasFreshStrongFactor(actor: Pick<Actor, "assurance" | "strongFactorAt">, now: Date): boolean {
   return (
@@ -131,9 +138,10 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
   switch (action) {
     case "device.add":
       if (!own) return deny("forbidden");
-      // NIST §6.1.2.3: the first authenticator is bound in the session that
-      // proved identity (enrollment); every later one needs a strong factor.
-      if (!actor.hasDevice) return ALLOW;
+      // NIST §6.1.2.3: the first authenticator is bound only in a session that proved more than
+      // the password: the one that completed identity proofing, or one opened through the
+      // re-enrollment link emailed to the address of record; every later one needs a strong factor.
+      if (!actor.hasDevice) return actor.firstDeviceProof ? ALLOW : deny("reenrollment");
       if (restricted) return restricted;
       return fresh ? ALLOW : deny("step_up");
     case "device.remove":

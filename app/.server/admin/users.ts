@@ -3,13 +3,18 @@ import type { AdminUserIntent } from "~/lib/admin-users";
 import { formatTime } from "~/lib/format";
 import { type Actor, can, type Refusal } from "../access/authorize";
 import { auditInsert } from "../audit/record";
+import { newEmailToken } from "../auth/email-tokens";
+import { hashPassword } from "../auth/password";
+import { reenrollmentLink } from "../auth/reenrollment";
 import { ACCOUNT_CEILING, SIGN_IN_LOCK, signInLockPrefix } from "../auth/sign-in";
+import { randomToken } from "../auth/tokens";
 import {
   accessRequests,
   auditEvents,
   mfaDevices,
   oneTimeCodes,
   organizations,
+  passwordCredentials,
   programs,
   rateLimits,
   recoveryCodes,
@@ -29,13 +34,18 @@ import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
  * { ownerUserId })` (an administrator, a strong factor from the last 15
  * minutes, never their own account). Each action is one D1 batch: one
  * conditional update of the account, its audit event written only if that
- * update changed a row (`changes() > 0` right after it), the email (reset only)
- * only if that event exists, then the clean-up that is harmless to repeat. Ten
+ * update changed a row (`changes() > 0` right after it), the email (Reset MFA,
+ * with its re-enrollment link; Unlock of a "This wasn't me" hold, with a link
+ * to choose a new password) only if the change happened, then the clean-up
+ * that is harmless to repeat. Ten
  * posts at once: one change, one event, one email; the others are told nothing
  * was left to do.
  */
 
 const END_OF_KEYS = "\u{10FFFF}";
+
+/** The new-password link after Unlock of a "This wasn't me" hold: a day, since the help desk's call may come late. */
+const UNLOCK_RESET_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The account's sign-in lock counters (every client, and the account ceiling). */
 function lockKeyRange(deps: Pick<Deps, "env">, loginId: string): { from: string; to: string } {
@@ -248,7 +258,7 @@ export async function administerUser(
   const now = deps.now();
   const name = `${user.firstName} ${user.lastName}`;
   const range = lockKeyRange(deps, user.loginId);
-  const audit = (eventType: string) =>
+  const audit = (eventType: string, details: Record<string, unknown> = {}) =>
     auditInsert(
       deps,
       {
@@ -258,7 +268,7 @@ export async function administerUser(
         subjectUserId: user.id,
         ip: client.ip,
         userAgent: client.userAgent,
-        details: { loginId: user.loginId, ...(input.reason ? { reason: input.reason } : {}) },
+        details: { loginId: user.loginId, ...(input.reason ? { reason: input.reason } : {}), ...details },
       },
       // Only when the update just before it changed the account.
       sql`changes() > 0`,
@@ -280,11 +290,42 @@ export async function administerUser(
         isNotNull(users.heldAt),
         gt(users.mfaFailures, 0),
       );
-      [changed] = await deps.db.batch([
+      if (user.heldReason !== "reported_not_me") {
+        [changed] = await deps.db.batch([
+          deps.db.update(users).set(unlocked).where(and(ofUser, locked)).returning({ id: users.id }),
+          audit("account.unlocked"),
+          clearLockCounters,
+        ]);
+        break;
+      }
+      // Held after "This wasn't me": the held password is the attacker's. In the same batch, only
+      // while that hold is still there, the password is replaced by one nobody knows, and the
+      // owner is emailed a link to choose a new one (with their MFA device), never the old one back.
+      const unusable = await hashPassword(randomToken());
+      const heldNotMe = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${user.id} AND ${users.heldReason} = 'reported_not_me')`;
+      const replaced = sql`EXISTS (SELECT 1 FROM ${passwordCredentials} WHERE ${passwordCredentials.userId} = ${user.id} AND ${passwordCredentials.hash} = ${unusable})`;
+      const reset = newEmailToken(deps, user.id, "password_reset", { onlyIf: replaced, ttlMs: UNLOCK_RESET_TTL_MS });
+      const email = await outboxEmail(deps, {
+        template: "account_unlocked_new_password",
+        to: user.email,
+        data: {
+          firstName: user.firstName,
+          when: formatTime(now),
+          resetUrl: `${deps.env.PUBLIC_ORIGIN}/reset-password?token=${reset.token}`,
+        },
+      });
+      [, changed] = await deps.db.batch([
+        deps.db
+          .update(passwordCredentials)
+          .set({ hash: unusable, isTemporary: false, expiresAt: null, changedAt: now })
+          .where(and(eq(passwordCredentials.userId, user.id), heldNotMe)),
         deps.db.update(users).set(unlocked).where(and(ofUser, locked)).returning({ id: users.id }),
-        audit("account.unlocked"),
+        audit("account.unlocked", { passwordReplaced: true }),
+        reset.insert,
+        outboxInsert(deps, email, replaced),
         clearLockCounters,
       ]);
+      if (changed.length > 0) await drainAfterWrite(deps, [email]);
       break;
     }
     case "reset-mfa": {
@@ -292,12 +333,19 @@ export async function administerUser(
         sql`EXISTS (SELECT 1 FROM ${mfaDevices} WHERE ${mfaDevices.userId} = ${user.id})`,
         sql`EXISTS (SELECT 1 FROM ${recoveryCodes} WHERE ${recoveryCodes.userId} = ${user.id})`,
       );
-      const email = await outboxEmail(deps, {
-        template: "mfa_reset_by_help_desk",
-        to: user.email,
-        data: { firstName: user.firstName, loginId: user.loginId, when: formatTime(now) },
-      });
       const resetHere = sql`EXISTS (SELECT 1 FROM ${auditEvents} WHERE ${auditEvents.eventType} = 'mfa.reset_by_help_desk' AND ${auditEvents.traceId} = ${deps.traceId} AND ${auditEvents.subjectUserId} = ${user.id})`;
+      // The password alone never binds the new device: the email carries a single-use
+      // re-enrollment link (24 hours) to the address on file, stored only if the reset happens.
+      const link = await reenrollmentLink(
+        deps,
+        user,
+        {
+          template: "mfa_reset_by_help_desk",
+          data: { firstName: user.firstName, loginId: user.loginId, when: formatTime(now) },
+        },
+        resetHere,
+      );
+      const email = link.email;
       // Identity stays verified; enrollment reopens at "Register an MFA Device" (then recovery codes).
       [changed] = await deps.db.batch([
         deps.db
@@ -306,6 +354,7 @@ export async function administerUser(
           .where(and(ofUser, hasFactor))
           .returning({ id: users.id }),
         audit("mfa.reset_by_help_desk"),
+        link.insert,
         outboxInsert(deps, email, resetHere),
         deps.db.delete(mfaDevices).where(eq(mfaDevices.userId, user.id)),
         deps.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id)),

@@ -86,12 +86,13 @@ export async function createSession(
  * A new id for the same session (ASVS 3.2.1, 3.3.x): after identity is
  * verified, a device is added, enrollment completes, the challenge questions
  * change, and on step-up. The old id stops working at once. `strong` marks a
- * strong factor proven just now.
+ * strong factor proven just now; `firstDeviceProof` what the session proved that
+ * lets it bind a first device (identity proofing, the re-enrollment link).
  */
 export async function rotateSession(
   deps: Pick<Deps, "db" | "now">,
   session: Pick<CurrentSession, "idHash">,
-  change: { strong?: boolean } = {},
+  change: { strong?: boolean; firstDeviceProof?: "identity_proofing" | "reenrollment_link" } = {},
 ): Promise<{ setCookie: string } | null> {
   const token = randomToken();
   const now = deps.now();
@@ -101,6 +102,7 @@ export async function rotateSession(
       idHash: hashToken(token),
       lastSeenAt: now,
       ...(change.strong ? { assurance: "strong" as const, strongFactorAt: now } : {}),
+      ...(change.firstDeviceProof ? { firstDeviceProof: change.firstDeviceProof } : {}),
     })
     .where(eq(sessions.idHash, session.idHash))
     .returning({ userId: sessions.userId });
@@ -203,6 +205,7 @@ async function lookUpSession(
     enrollmentCompleted: row.user.enrollmentCompletedAt !== null,
     restrictedUntil: row.user.restrictedUntil,
     hasDevice: (deviceRows[0]?.n ?? 0) > 0,
+    firstDeviceProof: row.session.firstDeviceProof !== null,
     assurance: row.session.assurance,
     strongFactorAt: row.session.strongFactorAt,
     roles: roleRows satisfies ActorRole[],

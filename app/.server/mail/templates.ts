@@ -67,7 +67,7 @@ export interface TemplateData {
   recovery_code_used: { firstName: string; when: string; remaining: string };
   security_code: { firstName: string; code: string; minutes: string; kind: string };
   manual_proofing_requested: { firstName: string; loginId: string; name: string };
-  identity_verified: { firstName: string };
+  identity_verified: { firstName: string; linkUrl: string };
   mfa_locked: { firstName: string; lockedUntil: string; held: "yes" | "no" };
   weak_reset_notice: { firstName: string; when: string; restrictedUntil: string; notMeUrl: string };
   account_held: { firstName: string };
@@ -124,7 +124,9 @@ export interface TemplateData {
     daysLeft: string;
   };
   inactivity_roles_removed: { firstName: string; loginId: string; roles: string; lastSignIn: string };
-  mfa_reset_by_help_desk: { firstName: string; loginId: string; when: string };
+  mfa_reset_by_help_desk: { firstName: string; loginId: string; when: string; linkUrl: string };
+  mfa_reenrollment_link: { firstName: string; linkUrl: string };
+  account_unlocked_new_password: { firstName: string; when: string; resetUrl: string };
   identity_not_verified: { firstName: string; reason: string };
 }
 
@@ -321,13 +323,14 @@ const renderers: Renderers = {
     ],
     action: { label: "Open the proofing queue", url: `${origin}/admin/proofing` },
   }),
-  identity_verified: (d, { origin }) => ({
+  identity_verified: (d) => ({
     subject: "Your identity has been verified",
     greeting: `Hello ${d.firstName},`,
     paragraphs: [
-      "The help desk verified your identity. Log in to finish New User Enrollment by registering an MFA device.",
+      "The help desk verified your identity. Use the link below to finish New User Enrollment by registering an MFA device: log in with your User ID and password when asked.",
+      'The link works once, for 24 hours. If it expires, log in and choose "Email me a new link".',
     ],
-    action: { label: "Continue enrollment", url: `${origin}/enrollment` },
+    action: { label: "Register an MFA device", url: d.linkUrl },
   }),
   mfa_locked: (d, { origin }) => ({
     subject: "Security codes on your QualityNet account are locked",
@@ -421,15 +424,34 @@ const renderers: Renderers = {
     ],
     action: { label: "Request access", url: `${origin}/my-account` },
   }),
-  mfa_reset_by_help_desk: (d, { origin }) => ({
+  mfa_reset_by_help_desk: (d) => ({
     subject: "Your QualityNet MFA devices were reset by the help desk",
     greeting: `Hello ${d.firstName},`,
     paragraphs: [
       `After verifying your identity, the help desk removed every MFA device and recovery code of ${d.loginId} on ${d.when}, and signed the account out everywhere.`,
-      "The next time you log in with your User ID and password you will be asked to register a new MFA device, then to save new recovery codes.",
+      "To register a new MFA device, use the link below: log in with your User ID and password when asked, then register the device and save new recovery codes. Your password alone cannot register a device.",
+      'The link works once, for 24 hours. If it expires, log in and choose "Email me a new link".',
       "If you did not contact the help desk, call them at once: someone may be trying to take over your account.",
     ],
-    action: { label: "Log in", url: `${origin}/login` },
+    action: { label: "Register a new MFA device", url: d.linkUrl },
+  }),
+  mfa_reenrollment_link: (d) => ({
+    subject: "Your link to register a new QualityNet MFA device",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      "Use the link below to register a new MFA device: log in with your User ID and password when asked. It works once, for 24 hours.",
+      "If you did not ask for this link, someone knows your password: do not use the link, and contact the help desk.",
+    ],
+    action: { label: "Register a new MFA device", url: d.linkUrl },
+  }),
+  account_unlocked_new_password: (d) => ({
+    subject: "Your QualityNet account is unlocked: choose a new password",
+    greeting: `Hello ${d.firstName},`,
+    paragraphs: [
+      `The help desk released the hold on your account on ${d.when}. Someone else knew your password, so it no longer works.`,
+      'Use the link below to choose a new password; you will also be asked for your MFA device. The link works once, for 24 hours. If it expires, use "Forgot your password?" on the log-in screen.',
+    ],
+    action: { label: "Choose a new password", url: d.resetUrl },
   }),
   identity_not_verified: (d, { origin }) => ({
     subject: "The help desk could not verify your identity",

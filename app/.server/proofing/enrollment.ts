@@ -2,6 +2,7 @@ import { and, count, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { type Actor, administratorEmails, can } from "../access/authorize";
 import { auditInsert } from "../audit/record";
+import { reenrollmentLink } from "../auth/reenrollment";
 import { auditEvents, identityVerifications, mfaDevices, proofingReviews, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { drainAfterWrite, type OutboxEntry, outboxEmail, outboxInsert } from "../mail/outbox";
@@ -486,24 +487,34 @@ export async function decideManualProofing(
       message: "Confirm it is you with a code from your authenticator app first.",
     });
   const person = await deps.db.select().from(users).where(eq(users.id, pending.userId)).get();
+  // One batch decides: everything before the update is written only while the
+  // review is still open, that is, only if this batch's update wins.
+  const stillOpen = sql`EXISTS (SELECT 1 FROM ${proofingReviews} WHERE ${proofingReviews.id} = ${reviewId} AND ${proofingReviews.status} = 'open')`;
+  // Verified by the help desk, not in a session of the person's: the email carries the
+  // re-enrollment link that lets their next session bind the first device.
+  const link =
+    person && input.verified
+      ? await reenrollmentLink(
+          deps,
+          person,
+          {
+            template: "identity_verified",
+            idempotencyKey: `identity_verified:${reviewId}`,
+            data: { firstName: person.firstName },
+          },
+          stillOpen,
+        )
+      : null;
   const email = !person
     ? null
     : input.verified
-      ? await outboxEmail(deps, {
-          template: "identity_verified",
-          to: person.email,
-          idempotencyKey: `identity_verified:${reviewId}`,
-          data: { firstName: person.firstName },
-        })
+      ? (link?.email ?? null)
       : await outboxEmail(deps, {
           template: "identity_not_verified",
           to: person.email,
           idempotencyKey: `identity_not_verified:${reviewId}`,
           data: { firstName: person.firstName, reason: input.denialReason },
         });
-  // One batch decides: everything before the update is written only while the
-  // review is still open, that is, only if this batch's update wins.
-  const stillOpen = sql`EXISTS (SELECT 1 FROM ${proofingReviews} WHERE ${proofingReviews.id} = ${reviewId} AND ${proofingReviews.status} = 'open')`;
   const results = await deps.db.batch([
     auditInsert(
       deps,
@@ -526,6 +537,7 @@ export async function decideManualProofing(
             .where(and(eq(users.id, pending.userId), stillOpen)),
         ]
       : []),
+    ...(link ? [link.insert] : []),
     ...(email ? [outboxInsert(deps, email, stillOpen)] : []),
     deps.db
       .update(proofingReviews)

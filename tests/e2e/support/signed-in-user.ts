@@ -72,6 +72,11 @@ export interface SessionOptions {
   strongFactorAt?: Date | null;
   /** Last activity, now by default; more than 30 minutes ago makes an idle-expired session. */
   lastSeenAt?: Date;
+  /**
+   * What the session proved besides the password, letting it bind a first device: a verified user's
+   * session is the one that completed identity proofing; null (any other session) proved the password alone.
+   */
+  firstDeviceProof?: "identity_proofing" | "reenrollment_link" | null;
 }
 
 export interface UserOptions {
@@ -184,6 +189,7 @@ async function insertSession(db: LocalDb, userId: string, options: SessionOption
     location: null,
     assurance,
     strongFactorAt: options.strongFactorAt !== undefined ? options.strongFactorAt : assurance === "strong" ? now : null,
+    firstDeviceProof: options.firstDeviceProof ?? null,
   });
   return { sessionId: hashToken(token), cookie: cookieFrom(sessionSetCookie(token)) };
 }
@@ -329,8 +335,13 @@ async function createUser(options: UserOptions, enrolled: boolean) {
       acceptedAt: now,
     });
     await grantRoles(db, userId, options.roles ?? [], now);
-    // No device yet: a sign-in can only have been by password (docs/decisions: assurance model).
-    return insertSession(db, userId, { assurance: enrolled ? "strong" : "password", ...options.session });
+    // No device yet: a sign-in can only have been by password (docs/decisions: assurance model), in the
+    // session that just completed identity proofing, which may bind the first device (recovery model).
+    return insertSession(db, userId, {
+      assurance: enrolled ? "strong" : "password",
+      firstDeviceProof: enrolled ? null : "identity_proofing",
+      ...options.session,
+    });
   });
 
   const termsCookie = cookieFrom(termsSetCookie(acceptanceId));
@@ -368,7 +379,8 @@ export async function createSignedInUser(options: UserOptions = {}): Promise<Sig
 
 /**
  * A user whose identity is verified but who has no second factor yet, signed in
- * by password (the only way before a first device): enrollment's device step.
+ * by password (the only way before a first device) in the session that completed
+ * identity proofing: enrollment's device step.
  */
 export async function createVerifiedUser(options: UserOptions = {}): Promise<VerifiedUser> {
   return (await createUser(options, false)).user;

@@ -101,6 +101,12 @@ export const sessions = sqliteTable(
       .default("password"),
     /** When a strong factor was last proven in this session (sensitive actions need it within 15 minutes). */
     strongFactorAt: timestamp("strong_factor_at"),
+    /**
+     * What this session proved besides the password, so that it may bind the account's first MFA device
+     * (docs/decisions/2026-12-07-recovery-model.md): the identity proofing it completed, or the re-enrollment
+     * link Reset MFA emailed. Null: the password alone, which never binds a first device.
+     */
+    firstDeviceProof: text("first_device_proof", { enum: ["identity_proofing", "reenrollment_link"] }),
     ip: text("ip"),
     userAgent: text("user_agent"),
     location: text("location"),
@@ -206,7 +212,7 @@ export const emailTokens = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    purpose: text("purpose", { enum: ["password_reset", "not_me", "weak_reset_not_me"] }).notNull(),
+    purpose: text("purpose", { enum: ["password_reset", "not_me", "weak_reset_not_me", "reenrollment"] }).notNull(),
     expiresAt: timestamp("expires_at").notNull(),
     usedAt: timestamp("used_at"),
     createdAt: timestamp("created_at").notNull(),
