@@ -11,7 +11,7 @@ import { type ChallengeQuestionKey, normaliseAnswer } from "~/lib/challenge-ques
 import { formatTime } from "~/lib/format";
 import { checkPasswordShape } from "~/lib/password-policy";
 import type { ForgotPasswordInput, ForgotUserIdInput, NotMeInput } from "~/lib/schemas";
-import type { Assurance } from "../access/authorize";
+import { type Action, type Actor, type Assurance, can, type Refusal } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { auditEvents, challengeAnswers, passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
@@ -181,14 +181,29 @@ async function checkCurrentPassword(
   return ok(null);
 }
 
-/** Profile: change the password (current one required); other sessions end. */
+/** A refusal of `can()`, for the door to map (step up and back, the restriction page, a 404). */
+type Refused = { ok: false; code: "refused"; decision: Refusal; message?: undefined; fieldErrors?: undefined };
+
+/** Asks `can()` for a change to the user's own credentials (the door asked too: defence in depth). */
+function refusal(deps: Deps, actor: Actor, action: Action, user: User): Refused | null {
+  const decision = can(actor, action, { ownerUserId: user.id }, deps.now());
+  return decision.ok ? null : { ok: false, code: "refused", decision };
+}
+
+/**
+ * Profile: change the password (current one required, and a strong factor from
+ * the last 15 minutes: `can(actor, "password.change")`); other sessions end.
+ */
 export async function changePassword(
   deps: Deps,
+  actor: Actor,
   user: User,
   { currentPassword, newPassword }: ChangePasswordInput,
   client: Client & { location: string | null },
   was: { assurance: Assurance },
-): Promise<Result<{ setCookie: string }, "throttled" | "locked" | "invalid">> {
+): Promise<Result<{ setCookie: string }, "throttled" | "locked" | "invalid"> | Refused> {
+  const refused = refusal(deps, actor, "password.change", user);
+  if (refused) return refused;
   const current = await checkCurrentPassword(deps, user, currentPassword, client, "password.change_failed");
   if (!current.ok) return current;
   const problem = await checkNewPassword(newPassword, user);
@@ -210,13 +225,19 @@ export async function changePassword(
   return ok({ setCookie: session.setCookie });
 }
 
-/** Profile: replace the challenge questions (current password required). */
+/**
+ * Profile: replace the challenge questions (current password required, and a
+ * strong factor from the last 15 minutes: `can(actor, "challenge_questions.change")`).
+ */
 export async function changeChallengeQuestions(
   deps: Deps,
+  actor: Actor,
   user: User,
   { answers, currentPassword }: ChangeQuestionsInput,
   client: Client,
-): Promise<Result<null, "throttled" | "locked" | "invalid">> {
+): Promise<Result<null, "throttled" | "locked" | "invalid"> | Refused> {
+  const refused = refusal(deps, actor, "challenge_questions.change", user);
+  if (refused) return refused;
   const current = await checkCurrentPassword(deps, user, currentPassword, client, "challenge_questions.change_failed");
   if (!current.ok) return current;
   await deps.db.batch([

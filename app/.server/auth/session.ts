@@ -86,12 +86,12 @@ export async function createSession(
  * A new id for the same session (ASVS 3.2.1, 3.3.x): after identity is
  * verified, a device is added, enrollment completes, the challenge questions
  * change, and on step-up. The old id stops working at once. `strong` marks a
- * strong factor proven just now.
+ * strong factor proven just now; `deviceBound`, a device bound in this session just now.
  */
 export async function rotateSession(
   deps: Pick<Deps, "db" | "now">,
   session: Pick<CurrentSession, "idHash">,
-  change: { strong?: boolean } = {},
+  change: { strong?: boolean; deviceBound?: boolean } = {},
 ): Promise<{ setCookie: string } | null> {
   const token = randomToken();
   const now = deps.now();
@@ -101,6 +101,7 @@ export async function rotateSession(
       idHash: hashToken(token),
       lastSeenAt: now,
       ...(change.strong ? { assurance: "strong" as const, strongFactorAt: now } : {}),
+      ...(change.deviceBound ? { deviceBoundAt: now } : {}),
     })
     .where(eq(sessions.idHash, session.idHash))
     .returning({ userId: sessions.userId });
@@ -205,6 +206,7 @@ async function lookUpSession(
     hasDevice: (deviceRows[0]?.n ?? 0) > 0,
     assurance: row.session.assurance,
     strongFactorAt: row.session.strongFactorAt,
+    deviceBoundAt: row.session.deviceBoundAt,
     roles: roleRows satisfies ActorRole[],
   };
   return {

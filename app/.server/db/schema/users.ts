@@ -101,6 +101,8 @@ export const sessions = sqliteTable(
       .default("password"),
     /** When a strong factor was last proven in this session (sensitive actions need it within 15 minutes). */
     strongFactorAt: timestamp("strong_factor_at"),
+    /** When an MFA device was bound in this session (enrollment's end may issue recovery codes in it). */
+    deviceBoundAt: timestamp("device_bound_at"),
     ip: text("ip"),
     userAgent: text("user_agent"),
     location: text("location"),
