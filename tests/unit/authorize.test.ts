@@ -54,7 +54,11 @@ describe("can(): one place decides who may do what", () => {
       expect(can(stale, action, {}, NOW)).toEqual({ ok: false, reason: "step_up" });
       expect(can(actor(), action, { ownerUserId: "someone-else" }, NOW)).toEqual({ ok: false, reason: "forbidden" });
       const until = new Date(NOW.getTime() + 3600_000);
-      expect(can(actor({ restrictedUntil: until }), action, {}, NOW)).toEqual({ ok: false, reason: "restricted", until });
+      expect(can(actor({ restrictedUntil: until }), action, {}, NOW)).toEqual({
+        ok: false,
+        reason: "restricted",
+        until,
+      });
     }
   });
 
