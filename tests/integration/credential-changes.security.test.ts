@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { codeFromEmail, createUser, recoveryCodesIn, totpNow, waitForEmail } from "../factories/users";
+import { registerSoftKey } from "../factories/webauthn";
 
 /**
  * Issue 17, "Credential changes need a fresh strong factor": a weak session (an
@@ -256,3 +257,86 @@ describe("enrollment's end: recovery codes only in the session that bound the de
     expect(codes).toHaveLength(10);
   });
 });
+
+describe("password reset: a security key or passkey counts as the account's strong factor", () => {
+  /** A user whose only MFA device is a security key, and a reset link for them. */
+  async function keyOnlyUserWithResetLink() {
+    const user = await createUser({ verified: true });
+    await env.DB.prepare("UPDATE users SET enrollment_completed_at = ? WHERE id = ?").bind(Date.now(), user.id).run();
+    const key = await registerSoftKey(user.id);
+    const browser = new Browser();
+    await browser.post("/forgot-password", { userId: user.loginId, email: user.email });
+    const link = (await waitForEmail(user.email, "Reset your QualityNet password")).body_text.match(
+      /\/reset-password\?token=([a-z2-7]{32})/,
+    )!;
+    return { user, key, browser, path: link[0], token: link[1] };
+  }
+  const resetFields = (token: string) => ({ token, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD });
+
+  it("refuses the link alone, says without JavaScript that the key needs it, and resets with the key's assertion", async () => {
+    const { user, key, browser, path, token } = await keyOnlyUserWithResetLink();
+    const hash = await passwordHash(user.id);
+
+    // The page as served (no script has run): the choice, and what to do without JavaScript.
+    const page = await (await browser.get(path)).text();
+    expect(page).toContain('<option value="webauthn"');
+    expect(page).toContain("Using a security key needs JavaScript. Turn it on in this browser, or call the help desk.");
+
+    // The link alone, or a key chosen without its answer: refused, nothing changes.
+    const linkOnly = await browser.post("/reset-password", resetFields(token));
+    expect(linkOnly.status).toBe(400);
+    const noScript = await browser.post("/reset-password", { ...resetFields(token), deviceType: "webauthn" });
+    expect(noScript.status).toBe(400);
+    expect(await noScript.text()).toContain("Using a security key needs JavaScript.");
+    // An assertion for a challenge bound to nobody (a passkey sign-in's) does not do either.
+    const unbound = await key.assertionFor("NOSUCHUSER1");
+    expect(
+      (await browser.post("/reset-password", { ...resetFields(token), deviceType: "webauthn", assertion: unbound }))
+        .status,
+    ).toBe(400);
+    expect(await passwordHash(user.id)).toBe(hash);
+    expect(await eventCount(user.id, "password.reset")).toBe(0);
+
+    const assertion = await key.assertionFor(user.loginId);
+    const reset = await browser.post("/reset-password", { ...resetFields(token), deviceType: "webauthn", assertion });
+    expect(reset.headers.get("Location")).toBe("/login?reset=1");
+    expect(await passwordHash(user.id)).not.toBe(hash);
+    // A strong reset: no 24-hour restriction.
+    expect(
+      (await first<{ restricted_until: number | null }>("SELECT restricted_until FROM users WHERE id = ?", user.id))
+        ?.restricted_until,
+    ).toBeNull();
+    // The challenge was single use: the same assertion does not work twice.
+    const again = await keyOnlyUserWithResetLinkFor(user, browser);
+    expect(
+      (await browser.post("/reset-password", { ...resetFields(again), deviceType: "webauthn", assertion })).status,
+    ).toBe(400);
+  });
+
+  it("offers the other strong factors without JavaScript, and says so next to the choice", async () => {
+    const totp = crypto.getRandomValues(new Uint8Array(20));
+    const user = await createUser({ totpKey: totp });
+    await registerSoftKey(user.id);
+    const browser = new Browser();
+    const token = await keyOnlyUserWithResetLinkFor(user, browser);
+    const page = await (await browser.get(`/reset-password?token=${token}`)).text();
+    expect(page).toContain('<option value="totp"');
+    expect(page).toContain('<option value="webauthn"');
+    expect(page).toContain("Using a security key needs JavaScript. Turn it on, or use an authenticator app code.");
+    const viaApp = await browser.post("/reset-password", {
+      ...resetFields(token),
+      deviceType: "totp",
+      code: totpNow(totp),
+    });
+    expect(viaApp.headers.get("Location")).toBe("/login?reset=1");
+  });
+});
+
+/** Asks for a new reset link for the user; its token. */
+async function keyOnlyUserWithResetLinkFor(user: { id: string; loginId: string; email: string }, browser: Browser) {
+  await env.DB.prepare("DELETE FROM dev_mailbox WHERE recipient = ?").bind(user.email).run();
+  await browser.post("/forgot-password", { userId: user.loginId, email: user.email });
+  return (await waitForEmail(user.email, "Reset your QualityNet password")).body_text.match(
+    /\/reset-password\?token=([a-z2-7]{32})/,
+  )![1];
+}
