@@ -128,6 +128,8 @@ export const ResetPasswordSchema = z
     ...newPasswordFields,
     deviceType: z.enum(SECOND_FACTOR_TYPES).optional(),
     code: z.string().max(200).optional().default(""),
+    /** A security key's answer, posted by the page's script instead of a code. */
+    assertion: z.string().max(20_000).optional(),
   })
   .superRefine((value, ctx) => confirmMatches(value, ctx, issuesOf(ctx)), always)
   .transform(({ confirmPassword: _, ...rest }) => rest);

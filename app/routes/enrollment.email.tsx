@@ -64,8 +64,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (!device.confirmedAt)
     await confirmDevice(context.deps, user, device.id, "email", await getClient(context, request));
-  // A new session id; email is recovery, not a strong factor, so the strength stays as it was.
-  const rotated = await rotateSession(context.deps, session);
+  // A new session id; email is recovery, not a strong factor, so the strength stays as it was. Binding it
+  // is still recorded: `device.add` let this session bind a device (the first, in the enrollment session,
+  // or with a fresh strong factor), which is what recovery codes at enrollment's end need.
+  const rotated = await rotateSession(context.deps, session, { deviceBound: !device.confirmedAt });
   throw redirect(
     from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish",
     rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined,

@@ -2,10 +2,11 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { type Actor, can } from "~/.server/access/authorize";
 import { issueRecoveryCodes } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { formFailure, formSuccess } from "~/.server/forms";
-import { requireEnrollee } from "~/.server/guards";
+import { refuse, requireEnrollee } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { completeEnrollment } from "~/.server/proofing/enrollment";
 import { ErrorSummary } from "~/components/fields";
@@ -28,10 +29,18 @@ const COPY = {
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { state } = await requireEnrollee(context.deps, request, { verified: true });
+  const { state, session } = await requireEnrollee(context.deps, request, { verified: true });
   if (!state.hasDevice) throw redirect("/enrollment/mfa");
   if (state.completed) throw redirect("/welcome");
+  // Rule: recovery codes only in the session that bound the device, else a fresh strong factor (step up).
+  mayIssueCodes(context.deps, session, request);
   return { hasCodes: state.hasRecoveryCodes };
+}
+
+/** `can(actor, "recovery_codes.issue")`: a session that did not bind the device steps up first. */
+function mayIssueCodes(deps: { now: () => Date }, session: { actor: Actor }, request: Request) {
+  const decision = can(session.actor, "recovery_codes.issue", {}, deps.now());
+  if (!decision.ok) refuse(decision, request, "/enrollment/finish");
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -48,8 +57,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const rotated = await rotateSession(context.deps, session);
     throw redirect("/welcome?enrolled=1", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
   }
-  const codes = await issueRecoveryCodes(context.deps, user, await getClient(context, request));
-  return formSuccess(FORM_ID, submission, { codes, loginId: user.loginId });
+  const issued = await issueRecoveryCodes(context.deps, session.actor, user, await getClient(context, request));
+  if (!issued.ok) refuse(issued.decision, request, "/enrollment/finish");
+  return formSuccess(FORM_ID, submission, { codes: issued.value, loginId: user.loginId });
 }
 
 const FORM_ID = "finish-enrollment";

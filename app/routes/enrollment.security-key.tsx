@@ -52,8 +52,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const result = await verifyRegistration(context.deps, user, { ...credential, name });
   if (!result.ok) return formFailure(FORM_ID, submission, { formErrors: [result.message ?? "Try again."] });
   await confirmDevice(context.deps, user, result.value.deviceId, "webauthn", await getClient(context, request));
-  // A new session id; proving a security key makes this session strong.
-  const rotated = await rotateSession(context.deps, session, { strong: true });
+  // A new session id; proving a security key makes this session strong, and it bound a device.
+  const rotated = await rotateSession(context.deps, session, { strong: true, deviceBound: true });
   throw redirect(
     from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish",
     rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined,

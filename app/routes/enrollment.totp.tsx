@@ -74,8 +74,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (result.code === "not_found") throw redirect("/enrollment/totp");
     return formFailure(CONFIRM_FORM, submission, { fieldErrors: result.fieldErrors });
   }
-  // A new session id; proving an authenticator app makes this session strong.
-  const rotated = await rotateSession(context.deps, session, { strong: true });
+  // A new session id; proving an authenticator app makes this session strong, and it bound a device.
+  const rotated = await rotateSession(context.deps, session, { strong: true, deviceBound: true });
   throw redirect(
     from === "profile" ? "/profile/devices?added=1" : "/enrollment/finish",
     rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined,

@@ -2,6 +2,7 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import type { Action } from "~/.server/access/authorize";
 import { recordAuditEvent } from "~/.server/audit/record";
 import {
   challengeQuestionKeysQuery,
@@ -12,7 +13,7 @@ import {
 import { endOtherSessions, endSession, listSessions, rotateSession } from "~/.server/auth/session";
 import { describeUserAgent } from "~/.server/auth/sign-in";
 import { formFailure } from "~/.server/forms";
-import { requireSession } from "~/.server/guards";
+import { refuse, requireCapability, requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
 import { ErrorSummary, NewPasswordFields, PasswordField } from "~/components/fields";
@@ -114,24 +115,43 @@ const QUESTIONS_FORM = "change-questions";
 const OTHERS_FORM = "end-others";
 const sessionFormId = (sessionId: string) => `end-session-${sessionId}`;
 
+/**
+ * Changing a credential (the password, the challenge questions): own account, not
+ * restricted, a strong factor from the last 15 minutes (else step up and back).
+ * The other forms: any session of the owner.
+ */
+const CREDENTIAL_RULES: Record<string, { action: Action; returnTo: string }> = {
+  "change-password": { action: "password.change", returnTo: "/profile#password" },
+  "change-questions": { action: "challenge_questions.change", returnTo: "/profile#questions" },
+};
+
 export async function action({ request, context }: ActionFunctionArgs) {
-  const session = await requireSession(context.deps, request);
-  const formData = await request.formData();
-  const client = await getClient(context, request);
   const deps = context.deps;
+  const formData = await request.formData();
+  const rule = CREDENTIAL_RULES[String(formData.get("intent"))];
+  const session = rule
+    ? await requireCapability(deps, request, rule.action, {}, { returnTo: rule.returnTo })
+    : await requireSession(deps, request);
+  const client = await getClient(context, request);
   switch (formData.get("intent")) {
     case "change-password": {
       const submission = parseWithZod(formData, { schema: ChangePasswordSchema });
       if (submission.status !== "success") return formFailure(PASSWORD_FORM, submission);
-      const result = await changePassword(deps, session.user, submission.value, client, session);
-      if (!result.ok) return formFailure(PASSWORD_FORM, submission, { fieldErrors: result.fieldErrors });
+      const result = await changePassword(deps, session.actor, session.user, submission.value, client, session);
+      if (!result.ok) {
+        if (result.code === "refused") refuse(result.decision, request, "/profile#password");
+        return formFailure(PASSWORD_FORM, submission, { fieldErrors: result.fieldErrors });
+      }
       return redirect("/profile?done=password#password", { headers: { "Set-Cookie": result.value.setCookie } });
     }
     case "change-questions": {
       const submission = parseWithZod(formData, { schema: ChangeQuestionsSchema });
       if (submission.status !== "success") return formFailure(QUESTIONS_FORM, submission);
-      const result = await changeChallengeQuestions(deps, session.user, submission.value, client);
-      if (!result.ok) return formFailure(QUESTIONS_FORM, submission, { fieldErrors: result.fieldErrors });
+      const result = await changeChallengeQuestions(deps, session.actor, session.user, submission.value, client);
+      if (!result.ok) {
+        if (result.code === "refused") refuse(result.decision, request, "/profile#questions");
+        return formFailure(QUESTIONS_FORM, submission, { fieldErrors: result.fieldErrors });
+      }
       // The questions are a way back in: a new session id after changing them (ASVS 3.3.x).
       const rotated = await rotateSession(deps, session);
       return redirect(

@@ -11,7 +11,7 @@ import {
   renameDevice,
 } from "~/.server/auth/mfa";
 import { formFailure, formSuccess } from "~/.server/forms";
-import { requireCapability, requireSession } from "~/.server/guards";
+import { refuse, requireCapability, requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { ErrorSummary, TextField } from "~/components/fields";
 import { RecoveryCodes } from "~/components/recovery-codes";
@@ -118,13 +118,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     case "regenerate": {
       // Rule: a strong factor in the last 15 minutes (new codes are a new way in).
-      const { user } = await requireCapability(context.deps, request, "recovery_codes.issue", {}, back);
+      const { user, actor } = await requireCapability(context.deps, request, "recovery_codes.issue", {}, back);
       const submission = parseWithZod(formData, { schema: RegenerateCodesSchema });
       if (submission.status !== "success") return formFailure(CODES_FORM, submission);
-      return formSuccess(CODES_FORM, submission, {
-        codes: await issueRecoveryCodes(context.deps, user, client),
-        loginId: user.loginId,
-      });
+      const issued = await issueRecoveryCodes(context.deps, actor, user, client);
+      if (!issued.ok) refuse(issued.decision, request, back.returnTo);
+      return formSuccess(CODES_FORM, submission, { codes: issued.value, loginId: user.loginId });
     }
     default: {
       await requireSession(context.deps, request);

@@ -1,8 +1,9 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { getPasswordResetContext, resetPassword } from "~/.server/auth/credentials";
+import { Form, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { type FormEvent, useState } from "react";
+import { getPasswordResetContext, resetPassword, securityKeyNeedsScript } from "~/.server/auth/credentials";
 import { clearSessionCookie } from "~/.server/auth/session";
 import { formFailure } from "~/.server/forms";
 import { getClient } from "~/.server/http";
@@ -11,6 +12,8 @@ import { Alert, Button, LinkButton } from "~/components/ui";
 import { ResetPasswordSchema } from "~/lib/account-schemas";
 import { useSchemaForm } from "~/lib/forms";
 import { SECOND_FACTOR_LABELS, type SecondFactorType } from "~/lib/mfa";
+import { useHydrated } from "~/lib/use-hydrated";
+import { describeWebauthnError, getAssertion } from "~/lib/webauthn-client";
 
 const COPY = {
   title: "Choose a new password - CMS.gov | QualityNet",
@@ -21,6 +24,7 @@ const COPY = {
   code: "Security Code",
   deviceType: "MFA Device Type",
   codeHint: "Enter a current code from your authenticator app, or one of your recovery codes.",
+  keyHint: "For Security Key, select Change Password and use your key when the browser asks.",
   submit: "Change Password",
 };
 
@@ -30,7 +34,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token");
   const reset = await getPasswordResetContext(context.deps, token);
   if (!reset) return { valid: false as const };
-  return { valid: true as const, token: token!, loginId: reset.user.loginId, strongTypes: reset.strongTypes };
+  return {
+    valid: true as const,
+    token: token!,
+    loginId: reset.user.loginId,
+    strongTypes: reset.strongTypes,
+    // Shown until the page's script runs (and for good without JavaScript).
+    keyNeedsScript: reset.strongTypes.includes("webauthn") ? securityKeyNeedsScript(reset.strongTypes) : null,
+  };
 }
 
 const FORM_ID = "reset-password";
@@ -70,10 +81,12 @@ function ResetForm({
   token,
   loginId,
   strongTypes,
+  keyNeedsScript,
 }: {
   token: string;
   loginId: string;
   strongTypes: SecondFactorType[];
+  keyNeedsScript: string | null;
 }) {
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
@@ -82,11 +95,39 @@ function ResetForm({
     schema: () => import("~/lib/account-schemas").then((m) => m.ResetPasswordSchema),
     actionData,
   });
+  const hydrated = useHydrated();
+  const submit = useSubmit();
+  const [keyError, setKeyError] = useState<string | null>(null);
+  const onlyKey = strongTypes.length === 1 && strongTypes[0] === "webauthn";
+
+  /** With JavaScript: the security key answers a challenge bound to this account, instead of a typed code. */
+  async function withSecurityKey(formData: FormData) {
+    setKeyError(null);
+    try {
+      formData.set("assertion", await getAssertion(loginId));
+      submit(formData, { method: "post" });
+    } catch (error) {
+      setKeyError(describeWebauthnError(error));
+    }
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    const formData = new FormData(event.currentTarget);
+    if (formData.get("deviceType") !== "webauthn") return form.onSubmit(event);
+    event.preventDefault();
+    void withSecurityKey(formData);
+  }
+
   return (
     <div className="form-page">
       <h1>{COPY.heading}</h1>
       <ErrorSummary form={form} />
-      <Form method="post" {...getFormProps(form)}>
+      {keyError ? (
+        <Alert variant="error" role="alert">
+          <p>{keyError}</p>
+        </Alert>
+      ) : null}
+      <Form method="post" {...getFormProps(form)} onSubmit={onSubmit}>
         <input type="hidden" name="token" value={token} />
         <input type="hidden" name="username" autoComplete="username" value={loginId} />
         <NewPasswordFields newPassword={fields.newPassword} confirmPassword={fields.confirmPassword} />
@@ -96,9 +137,10 @@ function ResetForm({
             label={COPY.deviceType}
             field={fields.deviceType}
             options={strongTypes.map((t) => ({ value: t, label: SECOND_FACTOR_LABELS[t] }))}
+            hint={keyNeedsScript ? (hydrated ? COPY.keyHint : keyNeedsScript) : undefined}
           />
         ) : null}
-        {strongTypes.length > 0 ? (
+        {strongTypes.length > 0 && !onlyKey ? (
           <PasswordField
             label={COPY.code}
             field={fields.code}

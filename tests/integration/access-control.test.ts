@@ -77,6 +77,7 @@ const RULES: Record<string, Entry> = {
   "routes/account-restricted": { rule: "signed-in", action: false },
   "routes/first-sign-in": { rule: "signed-in", action: true },
   "routes/step-up": { rule: "signed-in", action: true },
+  // Changing the password or the challenge questions asks `can()` in the action (password.change, challenge_questions.change).
   "routes/profile": { rule: "signed-in", action: true },
   // Renaming, removing and new recovery codes ask `can()` in the action (device.*, recovery_codes.issue).
   "routes/profile_.devices": { rule: "signed-in", action: true },

@@ -50,6 +50,53 @@ describe("can(): one place decides who may do what", () => {
     expect(can(actor(), "device.add", {}, NOW).ok).toBe(true);
   });
 
+  it("changes the password and the challenge questions only with a strong factor from the last 15 minutes", () => {
+    for (const action of ["password.change", "challenge_questions.change"] as const) {
+      expect(can(actor(), action, {}, NOW).ok).toBe(true);
+      expect(can(actor(), action, { ownerUserId: "u1" }, NOW).ok).toBe(true);
+      // An emailed code or the challenge questions: step up first.
+      expect(can(actor({ assurance: "weak", strongFactorAt: null }), action, {}, NOW)).toEqual({
+        ok: false,
+        reason: "step_up",
+      });
+      expect(can(actor({ hasDevice: false, assurance: "password", strongFactorAt: null }), action, {}, NOW)).toEqual({
+        ok: false,
+        reason: "step_up",
+      });
+      const stale = actor({ strongFactorAt: new Date(NOW.getTime() - 16 * 60_000) });
+      expect(can(stale, action, {}, NOW)).toEqual({ ok: false, reason: "step_up" });
+      expect(can(actor(), action, { ownerUserId: "someone-else" }, NOW)).toEqual({ ok: false, reason: "forbidden" });
+      const until = new Date(NOW.getTime() + 3600_000);
+      expect(can(actor({ restrictedUntil: until }), action, {}, NOW)).toEqual({
+        ok: false,
+        reason: "restricted",
+        until,
+      });
+    }
+  });
+
+  it("issues recovery codes with a fresh strong factor, or at enrollment's end in the session that bound the device", () => {
+    const weak = { assurance: "weak" as const, strongFactorAt: null };
+    expect(can(actor(), "recovery_codes.issue", {}, NOW).ok).toBe(true);
+    expect(can(actor(weak), "recovery_codes.issue", {}, NOW)).toEqual({ ok: false, reason: "step_up" });
+    // A weak session during enrollment that did not bind the device: step up.
+    expect(can(actor({ ...weak, enrollmentCompleted: false }), "recovery_codes.issue", {}, NOW)).toEqual({
+      ok: false,
+      reason: "step_up",
+    });
+    const bound = { enrollmentCompleted: false, deviceBoundAt: new Date(NOW.getTime() - 3600_000) };
+    expect(can(actor({ ...weak, ...bound }), "recovery_codes.issue", {}, NOW).ok).toBe(true);
+    // After enrollment, binding a device earlier in the session is not enough.
+    expect(can(actor({ ...weak, ...bound, enrollmentCompleted: true }), "recovery_codes.issue", {}, NOW)).toEqual({
+      ok: false,
+      reason: "step_up",
+    });
+    expect(can(actor({ ...bound }), "recovery_codes.issue", { ownerUserId: "someone-else" }, NOW)).toEqual({
+      ok: false,
+      reason: "forbidden",
+    });
+  });
+
   it("never lets anyone change another user's devices", () => {
     expect(can(actor(), "device.remove", { ownerUserId: "someone-else" }, NOW)).toEqual({
       ok: false,

@@ -43,6 +43,11 @@ export interface Actor {
   firstDeviceProof?: boolean;
   assurance: Assurance;
   strongFactorAt: Date | null;
+  /**
+   * This session bound an MFA device (`sessions.device_bound_at`): binding one already
+   * needed what issuing recovery codes needs, so enrollment's end may issue them here.
+   */
+  deviceBoundAt?: Date | null;
   roles: ActorRole[];
 }
 
@@ -64,6 +69,10 @@ export type Action =
   | "device.rename"
   | "recovery_codes.issue"
   | "email.change"
+  /** Change the password on the profile (not first sign-in's temporary one, not a reset). */
+  | "password.change"
+  /** Replace the challenge questions on the profile (not first sign-in's first choice). */
+  | "challenge_questions.change"
   /** Submit a role request ("Request User Access"). */
   | "request.create"
   /** Cancel one's own pending access request. */
@@ -145,8 +154,19 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (restricted) return restricted;
       return fresh ? ALLOW : deny("step_up");
     case "device.remove":
+      if (!own) return deny("forbidden");
+      return fresh ? ALLOW : deny("step_up");
     case "recovery_codes.issue":
       if (!own) return deny("forbidden");
+      // Enrollment's end: the session that bound the device (it was allowed to add one). Any
+      // other session, a weak one above all, needs a fresh strong factor: codes are a strong factor.
+      if (!actor.enrollmentCompleted && actor.hasDevice && actor.deviceBoundAt) return ALLOW;
+      return fresh ? ALLOW : deny("step_up");
+    case "password.change":
+    case "challenge_questions.change":
+      // Credentials that sign in or recover: a weak session must not replace them (issue 17).
+      if (!own) return deny("forbidden");
+      if (restricted) return restricted;
       return fresh ? ALLOW : deny("step_up");
     case "device.rename":
       return own ? ALLOW : deny("forbidden");

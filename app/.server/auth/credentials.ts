@@ -9,9 +9,10 @@ import type {
 } from "~/lib/account-schemas";
 import { type ChallengeQuestionKey, normaliseAnswer } from "~/lib/challenge-questions";
 import { formatTime } from "~/lib/format";
+import type { SecondFactorType } from "~/lib/mfa";
 import { checkPasswordShape } from "~/lib/password-policy";
 import type { ForgotPasswordInput, ForgotUserIdInput, NotMeInput } from "~/lib/schemas";
-import type { Assurance } from "../access/authorize";
+import { type Action, type Actor, type Assurance, can, type Refusal } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { auditEvents, challengeAnswers, passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
@@ -181,14 +182,29 @@ async function checkCurrentPassword(
   return ok(null);
 }
 
-/** Profile: change the password (current one required); other sessions end. */
+/** A refusal of `can()`, for the door to map (step up and back, the restriction page, a 404). */
+type Refused = { ok: false; code: "refused"; decision: Refusal; message?: undefined; fieldErrors?: undefined };
+
+/** Asks `can()` for a change to the user's own credentials (the door asked too: defence in depth). */
+function refusal(deps: Deps, actor: Actor, action: Action, user: User): Refused | null {
+  const decision = can(actor, action, { ownerUserId: user.id }, deps.now());
+  return decision.ok ? null : { ok: false, code: "refused", decision };
+}
+
+/**
+ * Profile: change the password (current one required, and a strong factor from
+ * the last 15 minutes: `can(actor, "password.change")`); other sessions end.
+ */
 export async function changePassword(
   deps: Deps,
+  actor: Actor,
   user: User,
   { currentPassword, newPassword }: ChangePasswordInput,
   client: Client & { location: string | null },
   was: { assurance: Assurance },
-): Promise<Result<{ setCookie: string }, "throttled" | "locked" | "invalid">> {
+): Promise<Result<{ setCookie: string }, "throttled" | "locked" | "invalid"> | Refused> {
+  const refused = refusal(deps, actor, "password.change", user);
+  if (refused) return refused;
   const current = await checkCurrentPassword(deps, user, currentPassword, client, "password.change_failed");
   if (!current.ok) return current;
   const problem = await checkNewPassword(newPassword, user);
@@ -210,13 +226,19 @@ export async function changePassword(
   return ok({ setCookie: session.setCookie });
 }
 
-/** Profile: replace the challenge questions (current password required). */
+/**
+ * Profile: replace the challenge questions (current password required, and a
+ * strong factor from the last 15 minutes: `can(actor, "challenge_questions.change")`).
+ */
 export async function changeChallengeQuestions(
   deps: Deps,
+  actor: Actor,
   user: User,
   { answers, currentPassword }: ChangeQuestionsInput,
   client: Client,
-): Promise<Result<null, "throttled" | "locked" | "invalid">> {
+): Promise<Result<null, "throttled" | "locked" | "invalid"> | Refused> {
+  const refused = refusal(deps, actor, "challenge_questions.change", user);
+  if (refused) return refused;
   const current = await checkCurrentPassword(deps, user, currentPassword, client, "challenge_questions.change_failed");
   if (!current.ok) return current;
   await deps.db.batch([
@@ -322,10 +344,19 @@ export async function getPasswordResetContext(deps: Deps, token: string | null) 
   if (!row) return null;
   const user = await deps.db.select().from(users).where(eq(users.id, row.userId)).get();
   if (user?.status !== "active" || user.heldAt) return null;
-  const [kinds, strong] = await Promise.all([confirmedKinds(deps, user.id), strongFactorsOf(deps, user.id)]);
-  // The reset screen has no script for a security key: an app code or a recovery code.
-  const strongTypes = strong.filter((t) => t !== "webauthn");
+  const [kinds, strongTypes] = await Promise.all([confirmedKinds(deps, user.id), strongFactorsOf(deps, user.id)]);
+  // Every strong factor counts, security keys and passkeys too (the screen's script asks the key):
+  // an account with one never resets with the link alone.
   return { user, deviceKinds: kinds, strongTypes, weakOnly: kinds.length > 0 && strongTypes.length === 0 };
+}
+
+/** A security key needs the page's script; without it, say so and name what else the account has. */
+export function securityKeyNeedsScript(strongTypes: readonly SecondFactorType[]): string {
+  const others = strongTypes.filter((t) => t !== "webauthn");
+  if (others.length === 0)
+    return "Using a security key needs JavaScript. Turn it on in this browser, or call the help desk.";
+  const names = others.map((t) => (t === "totp" ? "an authenticator app code" : "a recovery code"));
+  return `Using a security key needs JavaScript. Turn it on, or use ${names.join(" or ")}.`;
 }
 
 /** A reset proven only by the emailed link: sensitive changes stay closed this long (Login.gov's account reset). */
@@ -334,15 +365,16 @@ export const WEAK_RESET_RESTRICTION_MS = 24 * 60 * 60 * 1000;
 const RESET_FORM_PER_IP = { limit: 20, windowMs: 15 * 60 * 1000 };
 
 /**
- * Completes a reset: the link plus a strong factor (authenticator app or
- * recovery code) when the account has one. An account whose only factors are
+ * Completes a reset: the link plus a strong factor (authenticator app, security
+ * key or passkey, recovery code) when the account has one; a security key
+ * answers with an assertion to a single-use challenge bound to the link's user. An account whose only factors are
  * weak (email) may still reset with the link, but then every address on file is
  * told and for 24 hours nothing sensitive can change; "This wasn't me" in that
  * email holds the account for the help desk. Sign-in locks end; every session ends.
  */
 export async function resetPassword(
   deps: Deps,
-  { token, newPassword, deviceType, code }: ResetPasswordInput,
+  { token, newPassword, deviceType, code, assertion }: ResetPasswordInput,
   client: Client,
 ): Promise<Result<null, "invalid" | "expired" | "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("reset", client.ip), RESET_FORM_PER_IP);
@@ -354,9 +386,12 @@ export async function resetPassword(
   const problem = await checkNewPassword(newPassword, user);
   if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
   if (strongTypes.length > 0) {
-    const verified = await verifySecondFactor(deps, user, deviceType || strongTypes[0], code, {
-      allowed: strongTypes,
-    });
+    const type = deviceType || strongTypes[0];
+    // No answer from a security key (the script did not run): nothing was tried, so nothing is counted.
+    if (type === "webauthn" && strongTypes.includes("webauthn") && !assertion?.trim())
+      return fail("invalid", { fieldErrors: { deviceType: [securityKeyNeedsScript(strongTypes)] } });
+    const answer = type === "webauthn" ? (assertion ?? "") : code;
+    const verified = await verifySecondFactor(deps, user, type, answer, { allowed: strongTypes });
     if (!verified.ok) {
       await auditInsert(deps, {
         eventType: "password.reset_second_factor_failed",
@@ -365,11 +400,14 @@ export async function resetPassword(
         ip: client.ip,
         userAgent: client.userAgent,
       });
+      // Next to what was used: the typed code, or the choice of the security key.
       return fail("invalid", {
         fieldErrors: {
-          code: [
+          [type === "webauthn" ? "deviceType" : "code"]: [
             verified.message ??
-              "The security code is not correct. Enter a current code from your authenticator app, or a recovery code.",
+              (type === "webauthn"
+                ? "Your security key's answer could not be verified. Try again, or use another MFA Device Type."
+                : "The security code is not correct. Enter a current code from your authenticator app, or a recovery code."),
           ],
         },
       });

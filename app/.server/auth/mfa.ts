@@ -13,6 +13,7 @@ import {
   type SecondFactorType,
   STRONG_TYPES,
 } from "~/lib/mfa";
+import { type Actor, can, type Refusal } from "../access/authorize";
 import { auditInsert, recordAuditEvent } from "../audit/record";
 import { mfaDevices, oneTimeCodes, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
@@ -223,8 +224,20 @@ function recoveryCode(): string {
   return chars.match(/.{4}/g)!.join("-");
 }
 
-/** Ten new codes, replacing any earlier set. Shown once: only hashes are kept. */
-export async function issueRecoveryCodes(deps: Deps, user: User, client: { ip: string | null }): Promise<string[]> {
+/**
+ * Ten new codes, replacing any earlier set. Shown once: only hashes are kept.
+ * Codes are a strong factor, so every path that issues them asks
+ * `can(actor, "recovery_codes.issue")` (a fresh strong factor, or enrollment's
+ * end in the session that bound the device): a weak session cannot mint its own.
+ */
+export async function issueRecoveryCodes(
+  deps: Deps,
+  actor: Actor,
+  user: User,
+  client: { ip: string | null },
+): Promise<{ ok: true; value: string[] } | { ok: false; code: "refused"; decision: Refusal }> {
+  const decision = can(actor, "recovery_codes.issue", { ownerUserId: user.id }, deps.now());
+  if (!decision.ok) return { ok: false, code: "refused", decision };
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
   const now = deps.now();
   await deps.db.batch([
@@ -245,7 +258,7 @@ export async function issueRecoveryCodes(deps: Deps, user: User, client: { ip: s
       ip: client.ip,
     }),
   ]);
-  return codes;
+  return ok(codes);
 }
 
 export async function remainingRecoveryCodes(deps: Pick<Deps, "db">, userId: string): Promise<number> {

@@ -87,12 +87,13 @@ export async function createSession(
  * verified, a device is added, enrollment completes, the challenge questions
  * change, and on step-up. The old id stops working at once. `strong` marks a
  * strong factor proven just now; `firstDeviceProof` what the session proved that
- * lets it bind a first device (identity proofing, the re-enrollment link).
+ * lets it bind a first device (identity proofing, the re-enrollment link);
+ * `deviceBound`, a device bound in this session just now.
  */
 export async function rotateSession(
   deps: Pick<Deps, "db" | "now">,
   session: Pick<CurrentSession, "idHash">,
-  change: { strong?: boolean; firstDeviceProof?: "identity_proofing" | "reenrollment_link" } = {},
+  change: { strong?: boolean; firstDeviceProof?: "identity_proofing" | "reenrollment_link"; deviceBound?: boolean } = {},
 ): Promise<{ setCookie: string } | null> {
   const token = randomToken();
   const now = deps.now();
@@ -103,6 +104,7 @@ export async function rotateSession(
       lastSeenAt: now,
       ...(change.strong ? { assurance: "strong" as const, strongFactorAt: now } : {}),
       ...(change.firstDeviceProof ? { firstDeviceProof: change.firstDeviceProof } : {}),
+      ...(change.deviceBound ? { deviceBoundAt: now } : {}),
     })
     .where(eq(sessions.idHash, session.idHash))
     .returning({ userId: sessions.userId });
@@ -208,6 +210,7 @@ async function lookUpSession(
     firstDeviceProof: row.session.firstDeviceProof !== null,
     assurance: row.session.assurance,
     strongFactorAt: row.session.strongFactorAt,
+    deviceBoundAt: row.session.deviceBoundAt,
     roles: roleRows satisfies ActorRole[],
   };
   return {

@@ -107,6 +107,8 @@ export const sessions = sqliteTable(
      * link Reset MFA emailed. Null: the password alone, which never binds a first device.
      */
     firstDeviceProof: text("first_device_proof", { enum: ["identity_proofing", "reenrollment_link"] }),
+    /** When an MFA device was bound in this session (enrollment's end may issue recovery codes in it). */
+    deviceBoundAt: timestamp("device_bound_at"),
     ip: text("ip"),
     userAgent: text("user_agent"),
     location: text("location"),

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { expectNoAxeViolations, newContext, openPage, screenshot, sharedBrowser } from "./support/browser";
+import { NEW_PASSWORD } from "./support/journeys";
+import { readEmail } from "./support/mailbox";
+import { createSignedInUser, FACTORY_CHALLENGE_ANSWERS } from "./support/signed-in-user";
+
+const getBrowser = sharedBrowser();
+
+/**
+ * Issue 17: a session signed in with the challenge questions and an emailed
+ * One-Time Security Code (weak) cannot change the password: it is sent to
+ * "Confirm it is you", and the password stays as it was.
+ */
+for (const javaScript of [true, false]) {
+  const mode = javaScript ? "js" : "nojs";
+  const width = javaScript ? 1280 : 360;
+
+  describe(`credential changes with JavaScript ${javaScript ? "on" : "off"} at ${width} px`, () => {
+    it("a One-Time Security Code session asked to change the password is sent to Confirm it is you", async () => {
+      const user = await createSignedInUser({ firstName: "Rowan", lastName: `Credentials${mode}` });
+      const context = await newContext(getBrowser(), { javaScript, width });
+      const { page, problems } = await openPage(context);
+
+      // Phone left at home: "Unable to Access Security Code?" signs in, but only weakly.
+      await page.goto("/terms?program=IQR");
+      await page.getByRole("button", { name: "I Accept" }).click();
+      await page.waitForURL("**/login?program=IQR");
+      await page.getByLabel("User ID").fill(user.loginId);
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("link", { name: "Answer your challenge questions" }).click();
+      await page.getByLabel("What was the name of your first pet?").fill(FACTORY_CHALLENGE_ANSWERS.first_pet!);
+      await page.getByLabel("In what city were you born?").fill(FACTORY_CHALLENGE_ANSWERS.birth_city!);
+      await page.getByLabel("What was the name of your first school?").fill(FACTORY_CHALLENGE_ANSWERS.first_school!);
+      await page.getByRole("button", { name: "Email My One-Time Security Code" }).click();
+      await page.waitForURL("**/login?step=2**");
+      const otc = (await readEmail(page, user.email, "One-Time Security Code")).match(/\b(\d{6})\b/)![1];
+      await page.goto(`/login?step=2&userId=${user.loginId}&device=otc`);
+      await page.getByLabel("Password", { exact: true }).fill(user.password);
+      await page.getByLabel("Security Code", { exact: true }).fill(otc);
+      await page.getByRole("button", { name: "Log In" }).click();
+      await page.waitForURL("**/welcome");
+
+      await page.goto("/profile");
+      const form = page.locator("form", { has: page.getByRole("button", { name: "Change Password" }) });
+      await form.getByLabel("Current Password").fill(user.password);
+      await form.getByLabel("New Password", { exact: true }).fill(NEW_PASSWORD);
+      await form.getByLabel("Confirm New Password").fill(NEW_PASSWORD);
+      await form.getByRole("button", { name: "Change Password" }).click();
+
+      await page.waitForURL("**/step-up?redirectTo=%2Fprofile%23password");
+      await page.getByRole("heading", { level: 1, name: "Confirm it is you" }).waitFor();
+      // Only strong factors are offered: an emailed code or the questions will not do.
+      expect(await page.getByLabel("MFA Device Type").locator("option").allTextContents()).toEqual([
+        "Authenticator App",
+        "Recovery Code",
+      ]);
+      await expectNoAxeViolations(page, { javaScript });
+      await screenshot(page, `credential-change-step-up-${mode}`);
+
+      // Stepping up with the app returns to the profile, where the change then goes through.
+      await page.getByLabel("Security Code").fill(user.computeTotp());
+      await page.getByRole("button", { name: "Continue" }).click();
+      await page.waitForURL("**/profile#password");
+      await form.getByLabel("Current Password").fill(user.password);
+      await form.getByLabel("New Password", { exact: true }).fill(NEW_PASSWORD);
+      await form.getByLabel("Confirm New Password").fill(NEW_PASSWORD);
+      await form.getByRole("button", { name: "Change Password" }).click();
+      await page.waitForURL("**/profile?done=password#password");
+      await page.getByText("Your password was changed.").waitFor();
+      expect(problems).toEqual([]);
+      await context.close();
+    }, 180_000);
+  });
+}
