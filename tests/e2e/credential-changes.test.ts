@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { expectNoAxeViolations, newContext, openPage, screenshot, sharedBrowser } from "./support/browser";
-import { NEW_PASSWORD } from "./support/journeys";
+import { NEW_PASSWORD, signOut } from "./support/journeys";
 import { readEmail } from "./support/mailbox";
-import { createSignedInUser, FACTORY_CHALLENGE_ANSWERS } from "./support/signed-in-user";
+import { createSignedInUser, createVerifiedUser, FACTORY_CHALLENGE_ANSWERS } from "./support/signed-in-user";
 
 const getBrowser = sharedBrowser();
 
@@ -72,3 +72,66 @@ for (const javaScript of [true, false]) {
     }, 180_000);
   });
 }
+
+describe("password reset with a security key (virtual authenticator)", () => {
+  it("an account with a security key resets with the key; without JavaScript it is told so and offered its recovery codes", async () => {
+    const context = await newContext(getBrowser(), { javaScript: true });
+    const { page, problems } = await openPage(context);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const user = await createVerifiedUser({ firstName: "Imani", lastName: "Keyholder" });
+    await context.addCookies(user.cookies);
+    await page.goto("/enrollment/security-key");
+    await page.getByRole("button", { name: "Register Security Key" }).click();
+    await page.waitForURL("**/enrollment/finish");
+    await page.getByRole("button", { name: "Create My Recovery Codes" }).click();
+    await page.getByRole("button", { name: /Finish Enrollment/ }).click();
+    await page.waitForURL("**/welcome?enrolled=1");
+    await signOut(page);
+
+    await page.goto("/forgot-password");
+    await page.getByLabel("User ID").fill(user.loginId);
+    await page.getByLabel("Email Address").fill(user.email);
+    await page.getByRole("button", { name: "Email Me a Reset Link" }).click();
+    await page.getByText("If the User ID and email address match an account").waitFor();
+    const mail = await readEmail(page, user.email, "Reset your QualityNet password");
+    const path = mail.match(/\/reset-password\?token=[a-z2-7]{32}/)![0];
+
+    // Without JavaScript: the page says so next to the choice, and offers the other strong factor.
+    const noScript = await newContext(getBrowser(), { javaScript: false, width: 360 });
+    const plain = await noScript.newPage();
+    await plain.goto(path);
+    await plain.getByText("Using a security key needs JavaScript. Turn it on, or use a recovery code.").waitFor();
+    expect(await plain.getByLabel("MFA Device Type").locator("option").allTextContents()).toEqual([
+      "Security Key",
+      "Recovery Code",
+    ]);
+    await expectNoAxeViolations(plain, { javaScript: false });
+    await screenshot(plain, "reset-security-key-nojs");
+    await noScript.close();
+
+    // With JavaScript: the key answers, and the password is reset.
+    await page.goto(path);
+    await page.getByRole("heading", { level: 1, name: "Choose a new password" }).waitFor();
+    expect(await page.getByLabel("MFA Device Type").locator("option").allTextContents()).toContain("Security Key");
+    await page.getByLabel("MFA Device Type").selectOption("webauthn");
+    await page.getByLabel("New Password", { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel("Confirm New Password").fill(NEW_PASSWORD);
+    await expectNoAxeViolations(page, { javaScript: true });
+    await screenshot(page, "reset-security-key-js");
+    await page.getByRole("button", { name: "Change Password" }).click();
+    await page.waitForURL("**/login?reset=1");
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 180_000);
+});
