@@ -98,6 +98,9 @@ const RULES: Record<string, Entry> = {
   "routes/enrollment.email": { rule: "signed-in", action: true },
   "routes/enrollment.security-key": { rule: "signed-in", action: true },
   "routes/enrollment.finish": { rule: "signed-in", action: true },
+  // The first device after Reset MFA: "Email me a new link", and the emailed link's confirmation.
+  "routes/enrollment.link": { rule: "signed-in", action: true },
+  "routes/enrollment.reenroll": { rule: "signed-in", action: true },
 
   "routes/my-account_.request-access": { rule: { can: "request.create" }, action: true },
   "routes/my-account_.request-access_.organizations": { rule: { can: "organization.search" }, action: true },

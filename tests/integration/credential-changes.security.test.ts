@@ -4,7 +4,14 @@ import { generateHOTP, generateTOTP } from "@oslojs/otp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { codeFromEmail, createUser, recoveryCodesIn, totpNow, waitForEmail } from "../factories/users";
+import {
+  asProofingSession,
+  codeFromEmail,
+  createUser,
+  recoveryCodesIn,
+  totpNow,
+  waitForEmail,
+} from "../factories/users";
 import { registerSoftKey } from "../factories/webauthn";
 
 /**
@@ -217,6 +224,8 @@ describe("enrollment's end: recovery codes only in the session that bound the de
     const user = await createUser({ verified: true });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
+    // The session that completed identity proofing: it may bind the first device.
+    await asProofingSession(user.id);
     const begun = await browser.post("/enrollment/totp", { intent: "begin", name: "My phone" });
     const setupPath = begun.headers.get("Location")!;
     const page = await (await browser.get(setupPath)).text();
@@ -248,6 +257,7 @@ describe("enrollment's end: recovery codes only in the session that bound the de
     const user = await createUser({ verified: true });
     const browser = new Browser();
     await browser.signIn(user.loginId, user.password);
+    await asProofingSession(user.id);
     await browser.post("/enrollment/email", { intent: "send" });
     const code = (await waitForEmail(user.email, "security code")).body_text.match(/is (\d{6})/)![1];
     expect((await browser.post("/enrollment/email", { intent: "verify", code })).headers.get("Location")).toBe(
