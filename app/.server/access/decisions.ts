@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { formatDateUS } from "~/lib/access-request";
 import { REJECTION_REASONS, type RejectInput, type RevokeInput } from "~/lib/decisions";

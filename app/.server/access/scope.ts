@@ -219,7 +219,7 @@ export function userReachesSql(rule: ScopeRule, userId: Expr | string, today: st
     isAdmin: scopeRoleKinds.isAdmin,
     recertifiedByUserId: scopeRoles.recertifiedByUserId,
   };
-  return sql`EXISTS (SELECT 1 FROM ${scopeRoles} INNER JOIN ${scopeRoleKinds} ON ${scopeRoleKinds.id} = ${scopeRoles.roleId} WHERE ${scopeRoles.userId} = ${holder} AND ${grantInForce(today)} AND ${grantReachesSql(rule, g, t)})`;
+  return sql`EXISTS (SELECT 1 FROM ${userRoles} AS "scope_ur" INNER JOIN ${roles} AS "scope_r" ON ${scopeRoleKinds.id} = ${scopeRoles.roleId} WHERE ${scopeRoles.userId} = ${holder} AND ${grantInForce(today)} AND ${grantReachesSql(rule, g, t)})`;
 }
 
 const scopeRoles = alias(userRoles, "scope_ur");

@@ -1,5 +1,5 @@
 import { parseWithZod } from "@conform-to/zod/v4";
-import { and, count, desc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { AUDIT_FILTER_FIELDS, type AuditLogFilters, auditLogFilterSchema } from "~/lib/audit-log";
 import { startOfEasternDay } from "~/lib/format";
