@@ -362,7 +362,8 @@ export async function submitAccessRequest(
       .get();
     if (open) return { ok: false, code: "duplicate", existingId: open.id };
     const held = await deps.db
-      .select({ held: holdsRoleSql(requester.id, program.id, organization.id, role.id, today(deps)) })
+      // Wrapped: a single-table select would print its own columns unqualified.
+      .select({ held: sql<number>`${holdsRoleSql(requester.id, program.id, organization.id, role.id, today(deps))}` })
       .from(sql`(SELECT 1)`)
       .get();
     if (held?.held)
