@@ -235,6 +235,7 @@ export async function loadRequestForDecision(deps: Pick<Deps, "db">, id: string)
         organizationName: sql<string>`${organizations.name}`.as("organization_name"),
         roleName: sql<string>`${roles.name}`.as("role_name"),
         programName: sql<string>`${programs.name}`.as("program_name"),
+        securityOfficialRole: roles.isSecurityOfficial,
       })
       .from(accessRequests)
       .innerJoin(users, eq(users.id, accessRequests.userId))
@@ -274,7 +275,8 @@ export async function loadRequestForDecision(deps: Pick<Deps, "db">, id: string)
   const r = rows[0];
   if (!r) return null;
   return {
-    resource: resourceOf(r),
+    // The role the request is for (and, once approved, grants): its recertification has the official-role rule.
+    resource: { ...resourceOf(r), securityOfficialRole: r.securityOfficialRole },
     request: {
       ...r,
       createdAt: new Date(r.createdAt),
