@@ -21,6 +21,8 @@ const COPY = {
   notActive: "This role had already ended, so nothing changed.",
   recertified: (due: string) => `The role is recertified. The next recertification is due by ${due}.`,
   notRecertifiable: "This role is not recertified here: it has ended, or it was granted by an administrator.",
+  needsAnotherOfficial:
+    "You cannot recertify this role: its holder last recertified your own Security Official role. The help desk or another Security Official must recertify it.",
 };
 
 export async function handleRoleAction(
@@ -44,6 +46,8 @@ export async function handleRoleAction(
         return refuse({ ok: false, reason: "step_up" }, request, returnTo);
       case "restricted":
         return refuse({ ok: false, reason: "restricted", until: outcome.until }, request, returnTo);
+      case "needs_another_official":
+        return { formId: "recertify", problem: COPY.needsAnotherOfficial };
       default:
         return { formId: "recertify", problem: COPY.notRecertifiable };
     }

@@ -36,7 +36,7 @@ const COPY = {
   intro: {
     all: "Security events across the portal, newest first. As an administrator you see every event.",
     programs: "Security events of the programs you are help desk for, newest first.",
-    organizations: "Security events of the organizations you approve for, newest first.",
+    organizations: "Security events of the programs at the organizations you approve for, newest first.",
     both: "Security events of the programs and organizations you approve for, newest first.",
   },
   filters: "Filter events",
@@ -88,9 +88,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     result: submission.reply(),
     reach: scope.all
       ? ("all" as const)
-      : scope.organizationIds.length === 0
+      : !scope.grants.some((g) => g.isSecurityOfficial)
         ? ("programs" as const)
-        : scope.allPrograms || scope.programIds.length > 0
+        : scope.grants.some((g) => g.isHelpDesk)
           ? ("both" as const)
           : ("organizations" as const),
     query: filterQuery(params),

@@ -64,6 +64,12 @@ const COPY = {
   approved: (id: string, name: string) =>
     `You approved request ${id}. ${name} now holds the role and has been emailed.`,
   rejected: (id: string, name: string) => `You rejected request ${id}. ${name} has been emailed the reason.`,
+  cannotApprove: {
+    organization_inactive:
+      "This request cannot be approved: its organization is no longer active. Nothing was granted; you can reject it.",
+    requester_inactive:
+      "This request cannot be approved: the requester's account is no longer active. Nothing was granted; you can reject it.",
+  },
   alreadyDecided: (status: string, by: string | null, at: string | null) =>
     `This request was already ${status}${by ? ` by ${by}` : ""}${at ? ` at ${at}` : ""}.`,
   grantHeading: "The granted role",
@@ -208,6 +214,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (outcome.code === "not_found") throw new Response("Not Found", { status: 404 });
   if (outcome.code === "refused")
     throw redirect(`/step-up?redirectTo=${encodeURIComponent(`/role-requests/${id}?decide=${intent}`)}`);
+  if (outcome.code === "cannot_approve")
+    return formFailure(FORM_ID, submission, { formErrors: [COPY.cannotApprove[outcome.reason]] }, 409);
   return formFailure(
     FORM_ID,
     submission,

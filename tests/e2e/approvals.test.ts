@@ -194,7 +194,7 @@ describe("approving on a 360 px phone", () => {
     const so = await createSignedInUser({
       firstName: "Sloane",
       lastName: "Official",
-      roles: [{ role: "OSO", organization: "qarm:survey:TX" }],
+      roles: [{ role: "OSO", organization: "qarm:survey:TX", program: "QIES" }],
     });
     const requester = await createSignedInUser({ firstName: "Tatum", lastName: "Texan" });
     const id = await pendingRequest({

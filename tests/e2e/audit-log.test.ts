@@ -24,7 +24,7 @@ for (const javaScript of [true, false]) {
       const official = await createSignedInUser({
         firstName: "Morgan",
         lastName: `Audit${mode}`,
-        roles: [{ role: "OSO", organization: OHIO }],
+        roles: [{ role: "OSO", organization: OHIO, program: "QIES" }],
       });
       const traceId = `e2e-${mode}-${crypto.randomUUID()}`;
       await writeLocalD1(inject("localD1File"), async (db) => {

@@ -218,11 +218,12 @@ const capability = (r: Found) => {
 
 /** A user with a session of the given strength written straight into D1 (strong: factor proven now). */
 async function withSession(
-  roles: { code: string; organizationId?: number }[],
+  roles: { code: string; organizationId?: number; programId?: number }[],
   assurance: "strong" | "weak" = "strong",
 ) {
   const user = await createUser({ totpKey: crypto.getRandomValues(new Uint8Array(20)) });
-  for (const role of roles) await grantRole(user.id, role.code, { organizationId: role.organizationId });
+  for (const role of roles)
+    await grantRole(user.id, role.code, { organizationId: role.organizationId, programId: role.programId });
   const token = randomToken();
   const now = Date.now();
   await env.DB.prepare(
@@ -350,10 +351,12 @@ beforeAll(async () => {
     requestA: await pendingRequest(owner.user.id, orgA),
     requestB: await pendingRequest(owner.user.id, orgB),
   };
-  const all = [{ code: "HELP_DESK_ADMINISTRATOR" }, { code: "OSO", organizationId: orgA }];
+  // Officials of QIES, the program of the fixture's requests.
+  const qies = (await env.DB.prepare("SELECT id FROM programs WHERE code = 'QIES'").first<number>("id")) as number;
+  const all = [{ code: "HELP_DESK_ADMINISTRATOR" }, { code: "OSO", organizationId: orgA, programId: qies }];
   everything = await withSession(all);
   everythingWeak = await withSession(all, "weak");
-  officialA = await withSession([{ code: "OSO", organizationId: orgA }]);
+  officialA = await withSession([{ code: "OSO", organizationId: orgA, programId: qies }]);
   plain = await signedInWithTotp("Plain", "User");
 });
 

@@ -256,13 +256,13 @@ describe("approver rules", () => {
     expect(before).toContain("has no Security Official yet");
 
     // Now the organization has a Security Official: only they decide.
-    const official = await approver("OSO", { organizationId: org }, "Sasha");
+    const official = await approver("OSO", { organizationId: org, programId: await programId("QIES") }, "Sasha");
     // One without a strong device is never offered (decisions need a fresh strong factor).
     const weakOfficial = await createUser({ verified: true, firstName: "Weak", lastName: "Official" });
     await env.DB.prepare(
-      "INSERT INTO user_roles (id, user_id, role_id, organization_id, status, granted_at) VALUES (?, ?, ?, ?, 'active', ?)",
+      "INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at) VALUES (?, ?, ?, ?, ?, 'active', ?)",
     )
-      .bind(crypto.randomUUID(), weakOfficial.id, oso, org, Date.now())
+      .bind(crypto.randomUUID(), weakOfficial.id, oso, qies, org, Date.now())
       .run();
     const after = optionValues(
       await (await browser.get(`${FORM}?program=${qies}&organization=${org}`)).text(),
@@ -280,9 +280,9 @@ describe("approver rules", () => {
 
     // Nobody approves their own request: a Security Official requesting at their organization is not listed.
     await env.DB.prepare(
-      "INSERT INTO user_roles (id, user_id, role_id, organization_id, status, granted_at) VALUES (?, ?, ?, ?, 'active', ?)",
+      "INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at) VALUES (?, ?, ?, ?, ?, 'active', ?)",
     )
-      .bind(crypto.randomUUID(), user.id, oso, org, Date.now())
+      .bind(crypto.randomUUID(), user.id, oso, qies, org, Date.now())
       .run();
     const self = optionValues(
       await (await browser.get(`${FORM}?program=${qies}&organization=${org}`)).text(),
@@ -298,11 +298,87 @@ describe("approver rules", () => {
   });
 });
 
+describe("program scope", () => {
+  it("the first Security Official of program B at X goes to B's help desk, though X has an official for program A", async () => {
+    const [qies, iqr] = [await programId("QIES"), await programId("IQR")];
+    const oso = await roleId("OSO");
+    const org = await orgByName("STATE OF INDIANA");
+    const qiesOfficial = await approver("OSO", { organizationId: org, programId: qies }, "Quinn");
+    const iqrDesk = await approver("HELP_DESK_APPROVER", { programId: iqr }, "Iris");
+    const { user, browser } = await signedIn();
+
+    const form = await (await browser.get(`${FORM}?program=${iqr}&organization=${org}`)).text();
+    const offered = optionValues(form, "approverUserId");
+    expect(offered).toContain("Iris Approver");
+    expect(offered).not.toContain("Quinn Approver");
+    // The program A official is not an approver for program B.
+    const wrong = await browser.post(
+      FORM,
+      fields({ program: iqr, organization: org, role: oso, approver: qiesOfficial.id }),
+    );
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain("Select one of the approvers listed for this request.");
+
+    const made = await browser.post(FORM, fields({ program: iqr, organization: org, role: oso, approver: iqrDesk.id }));
+    expect(made.status).toBe(302);
+    const id = made.headers.get("Location")!.match(/QR-[A-Z0-9]{8}/)![0];
+    expect(
+      await one<{ approver_kind: string; approver_user_id: string }>(
+        "SELECT approver_kind, approver_user_id FROM access_requests WHERE id = ? AND user_id = ?",
+        id,
+        user.id,
+      ),
+    ).toEqual({ approver_kind: "help_desk", approver_user_id: iqrDesk.id });
+    expect((await waitForEmail(iqrDesk.email, id)).body_text).toContain(`/role-requests/${id}`);
+    expect(
+      await count("SELECT count(*) AS n FROM outbox WHERE idempotency_key = ?", `access_request_waiting:${id}`),
+    ).toBe(1);
+  });
+
+  it("a role already held for the program and organization cannot be requested: said next to User Role, nothing written", async () => {
+    const [qies, iqr] = [await programId("QIES"), await programId("IQR")];
+    const endUser = await roleId("END_USER");
+    const org = await orgByName("STATE OF ILLINOIS");
+    const official = await approver("OSO", { organizationId: org, programId: qies }, "Owen");
+    const { user, browser } = await signedIn();
+    await env.DB.prepare(
+      "INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at) VALUES (?, ?, ?, ?, ?, 'active', ?)",
+    )
+      .bind(crypto.randomUUID(), user.id, endUser, qies, org, Date.now())
+      .run();
+    const responses = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        browser.post(FORM, fields({ program: qies, organization: org, role: endUser, approver: official.id })),
+      ),
+    );
+    for (const response of responses) {
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain(
+        "You already hold the End User role for Quality Improvement and Evaluation System at STATE OF ILLINOIS",
+      );
+    }
+    expect(await count("SELECT count(*) AS n FROM access_requests WHERE user_id = ?", user.id)).toBe(0);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM audit_events WHERE subject_user_id = ? AND event_type = 'access_request.submitted'",
+        user.id,
+      ),
+    ).toBe(0);
+    // The same role for another program is a different grant.
+    const desk = await approver("HELP_DESK_APPROVER", { programId: iqr }, "Ida");
+    const other = await browser.post(
+      FORM,
+      fields({ program: iqr, organization: org, role: endUser, approver: desk.id }),
+    );
+    expect(other.status).toBe(302);
+  });
+});
+
 describe("submitting", () => {
   it("creates one request, emails the user and the approver with the Request ID, and records an audit event", async () => {
     const qies = await programId("QIES");
     const org = await orgByName("STATE OF OHIO");
-    const official = await approver("OSO", { organizationId: org }, "Morgan");
+    const official = await approver("OSO", { organizationId: org, programId: await programId("QIES") }, "Morgan");
     const { user, browser } = await signedIn();
 
     const review = await browser.post(
@@ -498,7 +574,7 @@ describe("what the review found", () => {
       { start: inDays(30), end: null },
       { start: null, end: inDays(-1) },
     ]) {
-      const official = await approver("OSO", { organizationId: org }, "Timed");
+      const official = await approver("OSO", { organizationId: org, programId: await programId("QIES") }, "Timed");
       await env.DB.prepare("UPDATE user_roles SET start_date = ?, end_date = ? WHERE user_id = ?")
         .bind(dates.start, dates.end, official.id)
         .run();
@@ -676,8 +752,8 @@ describe("gates and limits under parallel requests", () => {
     const qies = await programId("QIES");
     const org = await orgByName("STATE OF NEVADA");
     const elsewhere = await orgByName("STATE OF MONTANA");
-    const official = await approver("OSO", { organizationId: org }, "Home");
-    const stranger = await approver("OSO", { organizationId: elsewhere }, "Away");
+    const official = await approver("OSO", { organizationId: org, programId: await programId("QIES") }, "Home");
+    const stranger = await approver("OSO", { organizationId: elsewhere, programId: await programId("QIES") }, "Away");
     const { browser } = await signedIn();
     const made = await browser.post(
       FORM,

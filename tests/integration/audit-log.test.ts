@@ -34,7 +34,8 @@ const unique = (prefix: string) => `${prefix}${++counter}${crypto.randomUUID().s
 /**
  * A signed-in reader with the given roles: rows written straight into D1 (the
  * sign-in itself is tested elsewhere), a session of the given strength, and
- * its cookie in a Browser.
+ * its cookie in a Browser. A Security Official's role is for the first program
+ * unless another is given (an official's authority is one program at one organization).
  */
 async function reader(
   grants: { role: string; organizationId?: number | null; programId?: number | null }[],
@@ -63,7 +64,14 @@ async function reader(
     ...grants.map((g) =>
       env.DB.prepare(
         "INSERT INTO user_roles (id, user_id, role_id, program_id, organization_id, status, granted_at) SELECT ?, ?, id, ?, ?, 'active', ? FROM roles WHERE code = ?",
-      ).bind(crypto.randomUUID(), id, g.programId ?? null, g.organizationId ?? null, now, g.role),
+      ).bind(
+        crypto.randomUUID(),
+        id,
+        g.programId === undefined && g.role === "OSO" ? programs[0] : (g.programId ?? null),
+        g.organizationId ?? null,
+        now,
+        g.role,
+      ),
     ),
   ];
   await env.DB.batch(statements);
@@ -84,7 +92,10 @@ interface EventInput {
   traceId?: string;
 }
 
-/** Audit events as the services write them (the log is append-only: tests only add). */
+/**
+ * Audit events as the services write them (the log is append-only: tests only add).
+ * An event at an organization is of the first program unless `programId` says otherwise (null: none).
+ */
 async function addEvents(events: EventInput[]) {
   const statement = env.DB.prepare(
     "INSERT INTO audit_events (occurred_at, event_type, outcome, actor_user_id, subject_user_id, organization_id, program_id, trace_id, access_request_id, details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
@@ -98,7 +109,7 @@ async function addEvents(events: EventInput[]) {
         e.actorUserId ?? null,
         e.subjectUserId ?? null,
         e.organizationId ?? null,
-        e.programId ?? null,
+        e.programId === undefined ? (e.organizationId != null ? programs[0] : null) : e.programId,
         e.traceId ?? unique("trace-"),
         e.requestId ?? null,
       ),
@@ -169,7 +180,7 @@ describe("each reader sees their scope", () => {
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain("<h1>Audit Log</h1>");
-    expect(html).toContain("Security events of the organizations you approve for, newest first.");
+    expect(html).toContain("Security events of the programs at the organizations you approve for, newest first.");
     const traces = tracesIn(html);
     expect(traces).toEqual([ours]);
     // Places by name.
@@ -191,6 +202,24 @@ describe("each reader sees their scope", () => {
     expect(csv).not.toContain(noOrg);
   });
 
+  it("a Security Official of program A at X sees A's events at X only: not program B's at X, nor X's events without a program (page and CSV)", async () => {
+    const org = orgs[20];
+    const [programA, programB] = [programs[1], programs[2]];
+    const { browser } = await reader([{ role: "OSO", organizationId: org, programId: programA }]);
+    const [a, b, none] = [unique("so-a-"), unique("so-b-"), unique("so-none-")];
+    await addEvents([
+      { organizationId: org, programId: programA, traceId: a },
+      { organizationId: org, programId: programB, traceId: b },
+      { organizationId: org, programId: null, traceId: none },
+    ]);
+    const seen = tracesIn(await (await browser.get(PAGE)).text());
+    expect(seen).toEqual([a]);
+    const csv = await (await browser.get(CSV)).text();
+    expect(csv).toContain(a);
+    expect(csv).not.toContain(b);
+    expect(csv).not.toContain(none);
+  });
+
   it("a help-desk approver of program A does not see program B's events; one for every program sees both, not events without a program", async () => {
     const [programA, programB] = [programs[1], programs[2]];
     const desk = await reader([{ role: "HELP_DESK_APPROVER", programId: programA }]);
@@ -199,7 +228,7 @@ describe("each reader sees their scope", () => {
     await addEvents([
       { programId: programA, organizationId: orgs[4], traceId: a },
       { programId: programB, organizationId: orgs[4], traceId: b },
-      { organizationId: orgs[4], traceId: none },
+      { organizationId: orgs[4], programId: null, traceId: none },
     ]);
     const seen = tracesIn(await (await desk.browser.get(PAGE)).text());
     expect(seen).toContain(a);
@@ -409,7 +438,8 @@ describe("the CSV", () => {
     await addEvents(
       Array.from({ length: 5 }, (_, i) => ({ organizationId: org, requestId: rid, at: Date.UTC(2026, 5, 1, i) })),
     );
-    const scope = { all: false as const, allPrograms: false, programIds: [], organizationIds: [org] };
+    const official = { isSecurityOfficial: true, isHelpDesk: false, isAdmin: false };
+    const scope = { all: false as const, grants: [{ ...official, programId: programs[0], organizationId: org }] };
     const db = createDb(env.DB);
     const cut = await exportAuditLog({ db }, scope, { requestId: rid }, 3);
     expect(cut.rows).toHaveLength(3);

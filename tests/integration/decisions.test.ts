@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../app/.server/access/authorize";
 import { decideAccessRequest, revokeRole } from "../../app/.server/access/decisions";
+import { recertifyRole } from "../../app/.server/access/recertify";
 import { newRequestId } from "../../app/.server/access/request-id";
 import { createDeps } from "../../app/.server/deps";
 import type { Mailer } from "../../app/.server/mail/mailer";
@@ -84,7 +85,7 @@ describe("Pending Requests", () => {
     const orgA = await qarmOrg(0);
     const orgB = await qarmOrg(1);
     const so = await signedIn("Sophie", "Official");
-    await grant(so.user.id, "OSO", { organizationId: orgA });
+    await grant(so.user.id, "OSO", { organizationId: orgA, programId: await program("QIES") });
     const alice = await createUser({ firstName: "Alice", lastName: "Older" });
     const bob = await createUser({ firstName: "Bob", lastName: "Newer" });
     const older = await pendingRequest({
@@ -148,7 +149,7 @@ describe("Pending Requests", () => {
     const org = await qarmOrg(14);
     const key = crypto.getRandomValues(new Uint8Array(20));
     const approver = await createUser({ totpKey: key, firstName: "Edie", lastName: "Email" });
-    await grant(approver.id, "OSO", { organizationId: org });
+    await grant(approver.id, "OSO", { organizationId: org, programId: await program("QIES") });
     const requester = await createUser({ firstName: "Lina", lastName: "Link" });
     const requestId = await pendingRequest({ userId: requester.id, organizationId: org });
     const target = `/role-requests/${requestId}`;
@@ -185,7 +186,7 @@ describe("deciding", () => {
   it("approving asks for confirmation, grants the role with its end date, audits, and emails the requester", async () => {
     const org = await qarmOrg(3);
     const so = await signedIn("Sam", "Official");
-    await grant(so.user.id, "OSO", { organizationId: org });
+    await grant(so.user.id, "OSO", { organizationId: org, programId: await program("QIES") });
     const requester = await signedIn("Rita", "Requester");
     const requestId = await pendingRequest({ userId: requester.user.id, organizationId: org, endDate: "2099-06-30" });
 
@@ -227,7 +228,7 @@ describe("deciding", () => {
   it("rejecting needs a reason (and words for 'Another reason'), kept next to the field; the requester is emailed it", async () => {
     const org = await qarmOrg(4);
     const so = await signedIn("Rae", "Official");
-    await grant(so.user.id, "OSO", { organizationId: org });
+    await grant(so.user.id, "OSO", { organizationId: org, programId: await program("QIES") });
     const requester = await createUser({ firstName: "Ned", lastName: "Rejected" });
     const requestId = await pendingRequest({ userId: requester.id, organizationId: org });
 
@@ -258,7 +259,7 @@ describe("deciding", () => {
   it("20 concurrent approve and reject posts from two approvers record exactly one decision; the others are told who decided", async () => {
     const org = await qarmOrg(5);
     const so = await signedIn("Ola", "Official");
-    await grant(so.user.id, "OSO", { organizationId: org });
+    await grant(so.user.id, "OSO", { organizationId: org, programId: await program("QIES") });
     const helpDesk = await signedIn("Hugo", "Desk");
     await grant(helpDesk.user.id, "HELP_DESK_APPROVER", { programId: await program("QIES") });
     const requester = await createUser({ firstName: "Cora", lastName: "Current" });
@@ -292,7 +293,7 @@ describe("deciding", () => {
     const org = await qarmOrg(6);
     const elsewhere = await qarmOrg(7);
     const so = await signedIn("Selma", "Self");
-    await grant(so.user.id, "OSO", { organizationId: org });
+    await grant(so.user.id, "OSO", { organizationId: org, programId: await program("QIES") });
     const own = await pendingRequest({ userId: so.user.id, organizationId: org, roleCode: "END_USER" });
     expect((await so.browser.post(`/role-requests/${own}`, { intent: "approve" })).status).toBe(404);
     expect((await so.browser.get(`/role-requests/${own}`)).status).toBe(404);
@@ -303,7 +304,7 @@ describe("deciding", () => {
     expect((await helpDeskSelf.browser.post(`/role-requests/${ownHd}`, { intent: "approve" })).status).toBe(404);
 
     const stranger = await signedIn("Stan", "Stranger");
-    await grant(stranger.user.id, "OSO", { organizationId: elsewhere });
+    await grant(stranger.user.id, "OSO", { organizationId: elsewhere, programId: await program("QIES") });
     const requester = await createUser({ firstName: "Una", lastName: "Other" });
     const theirs = await pendingRequest({ userId: requester.id, organizationId: org });
     expect((await stranger.browser.post(`/role-requests/${theirs}`, { intent: "approve" })).status).toBe(404);
@@ -329,7 +330,7 @@ describe("deciding", () => {
   it("deciding needs a strong factor from the last 15 minutes: a stale one steps up and comes back to the confirmation", async () => {
     const org = await qarmOrg(8);
     const so = await signedIn("Stella", "Stale");
-    await grant(so.user.id, "OSO", { organizationId: org });
+    await grant(so.user.id, "OSO", { organizationId: org, programId: await program("QIES") });
     const requester = await createUser();
     const requestId = await pendingRequest({ userId: requester.id, organizationId: org });
     await env.DB.prepare("UPDATE sessions SET strong_factor_at = ? WHERE user_id = ?")
@@ -345,7 +346,8 @@ describe("deciding", () => {
   });
 });
 
-function actorFor(userId: string, organizationId: number): Actor {
+/** A Security Official of `programId` at `organizationId` (an official's role has both). */
+function actorFor(userId: string, organizationId: number, programId: number | null = null): Actor {
   return {
     userId,
     enrollmentCompleted: true,
@@ -356,7 +358,7 @@ function actorFor(userId: string, organizationId: number): Actor {
     roles: [
       {
         roleCode: "OSO",
-        programId: null,
+        programId,
         organizationId,
         isSecurityOfficial: true,
         isHelpDesk: false,
@@ -380,7 +382,7 @@ describe("the decision's email goes through the outbox", () => {
     };
     const outcome = await decideAccessRequest(
       crashing,
-      actorFor(approver.id, org),
+      actorFor(approver.id, org, await program("QIES")),
       requestId,
       { intent: "approve" },
       {
@@ -422,7 +424,7 @@ describe("the decision's email goes through the outbox", () => {
     const capturing = { ...createDeps(env), enqueue: async (m: QueueMessageBody[]) => void captured.push(...m) };
     await decideAccessRequest(
       capturing,
-      actorFor(approver.id, org),
+      actorFor(approver.id, org, await program("QIES")),
       requestId,
       { intent: "reject", reasonCode: "incomplete" },
       {
@@ -472,7 +474,7 @@ describe("Users at My Organizations", () => {
     const org = await qarmOrg(11);
     const elsewhere = await qarmOrg(12);
     const so = await signedIn("Rowan", "Roster");
-    await grant(so.user.id, "OSO", { organizationId: org });
+    await grant(so.user.id, "OSO", { organizationId: org, programId: await program("QIES") });
     const holder = await createUser({ firstName: "Hana", lastName: "Holder" });
     await grant(holder.id, "END_USER", { organizationId: org, programId: await program("QIES") });
     const outsider = await createUser({ firstName: "Otto", lastName: "Outside" });
@@ -537,7 +539,7 @@ describe("recertifying and the limits of the help desk", () => {
   it("a Security Official recertifies from Users at My Organizations; the help desk from the request page that granted the role", async () => {
     const org = await qarmOrg(13);
     const so = await signedIn("Remy", "Recert");
-    await grant(so.user.id, "OSO", { organizationId: org });
+    await grant(so.user.id, "OSO", { organizationId: org, programId: await program("QIES") });
     const helpDesk = await signedIn("Hedda", "Recert");
     await grant(helpDesk.user.id, "HELP_DESK_APPROVER", { programId: await program("QIES") });
     const holder = await createUser({ firstName: "Holly", lastName: "Holder" });
@@ -630,7 +632,7 @@ describe("recertifying and the limits of the help desk", () => {
       );
     }
     // A Security Official of the organization may not revoke its help desk or administrators either.
-    const so: Actor = actorFor(desk.id, hq);
+    const so: Actor = actorFor(desk.id, hq, qies);
     const adminRole = await one<{ id: string }>("SELECT id FROM user_roles WHERE user_id = ?", admin.id);
     expect(
       await revokeRole(deps, so, { userRoleId: adminRole.id, reason: "No" }, { ip: null, userAgent: null }),
@@ -646,5 +648,141 @@ describe("recertifying and the limits of the help desk", () => {
     const response = await helpDesk.browser.get("/role-requests");
     expect(response.status).toBe(302);
     expect(response.headers.get("Location")).toMatch(/^\/account-restricted\?/);
+  });
+});
+
+describe("a Security Official's authority is one program at one organization", () => {
+  it("an official of QIES at X cannot see, decide, revoke or recertify IQR's requests and roles at X, nor count them", async () => {
+    const org = await qarmOrg(20);
+    const [qies, iqr] = [await program("QIES"), await program("IQR")];
+    const so = await signedIn("Paula", "Program");
+    await grant(so.user.id, "OSO", { organizationId: org, programId: qies });
+    const requester = await createUser({ firstName: "Rhys", lastName: "Requester" });
+    const mine = await pendingRequest({ userId: requester.id, organizationId: org, programCode: "QIES" });
+    const other = await pendingRequest({ userId: requester.id, organizationId: org, programCode: "IQR" });
+
+    const queue = await (await so.browser.get("/role-requests")).text();
+    expect(queue).toContain(mine);
+    expect(queue).not.toContain(other);
+    expect(queue).toMatch(/Role Requests\s*(<!-- -->)?\s*<span class="count-badge" aria-hidden="true">1<\/span>/);
+    expect((await so.browser.get(`/role-requests/${other}`)).status).toBe(404);
+    expect((await so.browser.post(`/role-requests/${other}`, { intent: "approve" })).status).toBe(404);
+    expect(await decisionsOf(other)).toBe(0);
+
+    // An IQR role at X (granted through a request, so recertifiable) is not the QIES official's.
+    const holder = await createUser({ firstName: "Ivo", lastName: "Iqrholder" });
+    await grant(holder.id, "END_USER", { organizationId: org, programId: iqr });
+    const iqrRole = await one<{ id: string }>("SELECT id FROM user_roles WHERE user_id = ?", holder.id);
+    const granting = await pendingRequest({ userId: holder.id, organizationId: org, programCode: "IQR" });
+    await env.DB.prepare("UPDATE user_roles SET access_request_id = ? WHERE id = ?").bind(granting, iqrRole.id).run();
+    const roster = await (await so.browser.get("/role-requests/users")).text();
+    expect(roster).not.toContain("Ivo Iqrholder");
+    expect(
+      (await so.browser.post("/role-requests/users", { intent: "revoke", userRoleId: iqrRole.id, reason: "Left" }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await so.browser.post("/role-requests/users", { intent: "recertify", userRoleId: iqrRole.id })).status,
+    ).toBe(404);
+    expect(
+      await one<{ status: string; recertified_by_user_id: string | null }>(
+        "SELECT status, recertified_by_user_id FROM user_roles WHERE id = ?",
+        iqrRole.id,
+      ),
+    ).toEqual({ status: "active", recertified_by_user_id: null });
+  });
+
+  it("approval re-checks, in the decision itself, that the organization and the requester are still active", async () => {
+    const org = await qarmOrg(21);
+    const so = await signedIn("Vera", "Verify");
+    await grant(so.user.id, "OSO", { organizationId: org, programId: await program("QIES") });
+    const requester = await createUser({ firstName: "Ines", lastName: "Inactive" });
+    const requestId = await pendingRequest({ userId: requester.id, organizationId: org });
+    const grants = () => count("SELECT count(*) AS n FROM user_roles WHERE access_request_id = ?", requestId);
+
+    await env.DB.prepare("UPDATE organizations SET status = 'Inactive' WHERE id = ?").bind(org).run();
+    try {
+      const closed = await so.browser.post(`/role-requests/${requestId}`, { intent: "approve" });
+      expect(closed.status).toBe(409);
+      expect(await closed.text()).toContain("its organization is no longer active. Nothing was granted");
+    } finally {
+      await env.DB.prepare("UPDATE organizations SET status = 'Active' WHERE id = ?").bind(org).run();
+    }
+    expect(await grants()).toBe(0);
+
+    await env.DB.prepare("UPDATE users SET status = 'disabled' WHERE id = ?").bind(requester.id).run();
+    const gone = await Promise.all(
+      Array.from({ length: 3 }, () => so.browser.post(`/role-requests/${requestId}`, { intent: "approve" })),
+    );
+    for (const response of gone) {
+      expect(response.status).toBe(409);
+      expect(await response.text()).toContain("the requester&#x27;s account is no longer active");
+    }
+    expect(await grants()).toBe(0);
+    expect(await decisionsOf(requestId)).toBe(0);
+    expect((await one<{ status: string }>("SELECT status FROM access_requests WHERE id = ?", requestId)).status).toBe(
+      "pending",
+    );
+  });
+
+  it("two officials cannot keep recertifying each other: the holder's own recertifier needs the help desk or a third official", async () => {
+    const org = await qarmOrg(22);
+    const qies = await program("QIES");
+    const [ana, ben, cal] = [
+      await signedIn("Ana", "Official"),
+      await signedIn("Ben", "Official"),
+      await signedIn("Cal", "Official"),
+    ];
+    const yearAgo = Date.now() - 300 * 86400000;
+    const roleOf: Record<string, string> = {};
+    for (const o of [ana, ben, cal]) {
+      await grant(o.user.id, "OSO", { organizationId: org, programId: qies });
+      const row = await one<{ id: string }>("SELECT id FROM user_roles WHERE user_id = ?", o.user.id);
+      const granting = await pendingRequest({ userId: o.user.id, organizationId: org, roleCode: "OSO" });
+      await env.DB.prepare("UPDATE user_roles SET access_request_id = ?, recertified_at = ? WHERE id = ?")
+        .bind(granting, yearAgo, row.id)
+        .run();
+      roleOf[o.user.id] = row.id;
+    }
+    const recertifiedBy = async (userId: string) =>
+      (
+        await one<{ by: string | null }>(
+          "SELECT recertified_by_user_id AS by FROM user_roles WHERE id = ?",
+          roleOf[userId],
+        )
+      ).by;
+
+    // Ana recertifies Ben's official role.
+    const byAna = await ana.browser.post("/role-requests/users", {
+      intent: "recertify",
+      userRoleId: roleOf[ben.user.id],
+    });
+    expect(byAna.status).toBe(200);
+    expect(await recertifiedBy(ben.user.id)).toBe(ana.user.id);
+
+    // Ben, whose own role Ana just recertified, may not return the favour: no button, and a 404.
+    const benRoster = await (await ben.browser.get("/role-requests/users")).text();
+    expect(benRoster).not.toContain("Recertify: Ana Official still needs");
+    expect(benRoster).toContain("Recertify: Cal Official still needs");
+    expect(
+      (await ben.browser.post("/role-requests/users", { intent: "recertify", userRoleId: roleOf[ana.user.id] })).status,
+    ).toBe(404);
+    // Even with a view of his grants from before Ana's recertification, the update itself refuses.
+    const staleBen: Actor = { ...actorFor(ben.user.id, org, qies), userId: ben.user.id };
+    expect(await recertifyRole(createDeps(env), staleBen, roleOf[ana.user.id], { ip: null, userAgent: null })).toEqual({
+      ok: false,
+      code: "needs_another_official",
+    });
+    expect(await recertifiedBy(ana.user.id)).toBeNull();
+
+    // A third official may: Cal recertifies Ana; then Ana may not recertify Cal.
+    expect(
+      (await cal.browser.post("/role-requests/users", { intent: "recertify", userRoleId: roleOf[ana.user.id] })).status,
+    ).toBe(200);
+    expect(await recertifiedBy(ana.user.id)).toBe(cal.user.id);
+    expect(
+      (await ana.browser.post("/role-requests/users", { intent: "recertify", userRoleId: roleOf[cal.user.id] })).status,
+    ).toBe(404);
+    expect(await recertifiedBy(cal.user.id)).toBeNull();
   });
 });

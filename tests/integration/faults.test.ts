@@ -67,7 +67,8 @@ describe("faults", () => {
       "SELECT o.id FROM organizations o JOIN organization_types t ON t.id = o.org_type_id WHERE t.name = 'QARM Org Security' AND o.status = 'Active' ORDER BY o.id LIMIT 1",
     ).first<number>("id")) as number;
     const so = await signedInWithTotp("Fiona", "Fault");
-    await grantRole(so.user.id, "OSO", { organizationId: org });
+    const qies = (await env.DB.prepare("SELECT id FROM programs WHERE code = 'QIES'").first<number>("id")) as number;
+    await grantRole(so.user.id, "OSO", { organizationId: org, programId: qies });
     const requester = await createUser({ firstName: "Ray", lastName: "Requester" });
     const requestId = newRequestId();
     await env.DB.prepare(

@@ -224,6 +224,9 @@ async function runTwice(ms: number) {
   return first;
 }
 
+/** The program of every grant and request here (IQR): an official's authority is one program at one organization. */
+let officialProgramId: number | null = null;
+
 function officialActor(userId: string, organizationId: number, now: number, roleCode = "OSO"): Actor {
   return {
     userId,
@@ -232,7 +235,16 @@ function officialActor(userId: string, organizationId: number, now: number, role
     hasDevice: true,
     assurance: "strong",
     strongFactorAt: at(now - 60 * 1000),
-    roles: [{ roleCode, programId: null, organizationId, isSecurityOfficial: true, isHelpDesk: false, isAdmin: false }],
+    roles: [
+      {
+        roleCode,
+        programId: officialProgramId,
+        organizationId,
+        isSecurityOfficial: true,
+        isHelpDesk: false,
+        isAdmin: false,
+      },
+    ],
   };
 }
 
@@ -241,6 +253,7 @@ const client = { ip: "203.0.113.9", userAgent: "vitest" };
 beforeAll(async () => {
   // Reference data only (programs, organization types, roles); each test makes its own organizations.
   await seedDatabase(env.DB, { organizations: [] });
+  officialProgramId = await programId();
 });
 
 describe("pending requests", () => {

@@ -33,7 +33,10 @@ describe("D1 round trips per signed-in screen", () => {
     )) as number;
     const user = await signedInWithTotp("Tripcount");
     const approver = await signedInWithTotp("Tripapprover");
-    await grantRole(approver.user.id, "OSO", { organizationId: orgId });
+    const programId = (await env.DB.prepare("SELECT id FROM programs ORDER BY id LIMIT 1").first<number>(
+      "id",
+    )) as number;
+    await grantRole(approver.user.id, "OSO", { organizationId: orgId, programId });
     const admin = await signedInWithTotp("Tripadmin");
     await grantRole(admin.user.id, "HELP_DESK_ADMINISTRATOR");
     const screens: [string, typeof user.browser, string][] = [

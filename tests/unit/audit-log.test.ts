@@ -37,12 +37,15 @@ describe("the Audit Log's scope (one rule for can() and the query)", () => {
     });
   });
 
-  it("gives a Security Official their organizations, and a help desk its programs (not the organization its role is held at)", () => {
-    const so = auditScope(actor([role({ isSecurityOfficial: true, organizationId: 7 })]))!;
-    expect(so).toEqual({ all: false, allPrograms: false, programIds: [], organizationIds: [7] });
+  it("gives a Security Official their program at their organization, and a help desk its programs (not the organization its role is held at)", () => {
+    const so = auditScope(actor([role({ isSecurityOfficial: true, organizationId: 7, programId: 3 })]))!;
     expect(auditEventInScope(so, { organizationId: 7, programId: 3 })).toBe(true);
+    expect(auditEventInScope(so, { organizationId: 7, programId: 4 })).toBe(false);
+    expect(auditEventInScope(so, { organizationId: 7, programId: null })).toBe(false);
     expect(auditEventInScope(so, { organizationId: 8, programId: 3 })).toBe(false);
     expect(auditEventInScope(so, { organizationId: null, programId: null })).toBe(false);
+    // An official's role without a program reaches nothing.
+    expect(auditScope(actor([role({ isSecurityOfficial: true, organizationId: 7 })]))).toBeNull();
 
     const desk = auditScope(actor([role({ isHelpDesk: true, programId: 3, organizationId: 1 })]))!;
     expect(auditEventInScope(desk, { programId: 3 })).toBe(true);
@@ -56,10 +59,11 @@ describe("the Audit Log's scope (one rule for can() and the query)", () => {
   });
 
   it("lets can() decide the page (strong session, step-up otherwise) and single events by the same scope", () => {
-    const so = actor([role({ isSecurityOfficial: true, organizationId: 7 })]);
+    const so = actor([role({ isSecurityOfficial: true, organizationId: 7, programId: 3 })]);
     expect(can(so, "audit.read", {}, NOW)).toEqual({ ok: true });
     expect(can({ ...so, assurance: "weak" }, "audit.read", {}, NOW)).toEqual({ ok: false, reason: "step_up" });
-    expect(can(so, "audit.read", { organizationId: 7 }, NOW)).toEqual({ ok: true });
+    expect(can(so, "audit.read", { organizationId: 7, programId: 3 }, NOW)).toEqual({ ok: true });
+    expect(can(so, "audit.read", { organizationId: 7, programId: 4 }, NOW)).toEqual({ ok: false, reason: "forbidden" });
     expect(can(so, "audit.read", { organizationId: 8 }, NOW)).toEqual({ ok: false, reason: "forbidden" });
     const until = new Date(NOW.getTime() + 3600_000);
     expect(can({ ...so, restrictedUntil: until }, "audit.read", {}, NOW)).toEqual({

@@ -128,14 +128,19 @@ describe("can(): one place decides who may do what", () => {
   });
 
   it("lets a Security Official decide for their organization only, the help desk decide first Security Officials, and nobody decide their own", () => {
-    const so = actor({ roles: [role({ isSecurityOfficial: true, organizationId: 7 })] });
-    expect(can(so, "request.decide", { organizationId: 7, ownerUserId: "u2" }, NOW).ok).toBe(true);
-    expect(can(so, "request.decide", { organizationId: 8, ownerUserId: "u2" }, NOW)).toEqual({
+    const so = actor({ roles: [role({ isSecurityOfficial: true, programId: 3, organizationId: 7 })] });
+    expect(can(so, "request.decide", { organizationId: 7, programId: 3, ownerUserId: "u2" }, NOW).ok).toBe(true);
+    expect(can(so, "request.decide", { organizationId: 8, programId: 3, ownerUserId: "u2" }, NOW)).toEqual({
       ok: false,
       reason: "forbidden",
     });
     expect(
-      can(so, "request.decide", { organizationId: 7, ownerUserId: "u2", firstSecurityOfficial: true }, NOW),
+      can(
+        so,
+        "request.decide",
+        { organizationId: 7, programId: 3, ownerUserId: "u2", firstSecurityOfficial: true },
+        NOW,
+      ),
     ).toEqual({ ok: false, reason: "forbidden" });
     const desk = actor({ roles: [role({ isHelpDesk: true, programId: 3 })] });
     expect(
@@ -158,29 +163,72 @@ describe("can(): one place decides who may do what", () => {
       ok: false,
       reason: "forbidden",
     });
-    expect(can({ ...so, assurance: "weak" }, "request.decide", { organizationId: 7, ownerUserId: "u2" }, NOW)).toEqual({
+    expect(
+      can({ ...so, assurance: "weak" }, "request.decide", { organizationId: 7, programId: 3, ownerUserId: "u2" }, NOW),
+    ).toEqual({
       ok: false,
       reason: "step_up",
     });
   });
 
+  it("scopes a Security Official by program and organization: not another program at the same organization, and never without both", () => {
+    const so = actor({ roles: [role({ isSecurityOfficial: true, programId: 3, organizationId: 7 })] });
+    for (const action of ["request.read", "request.decide", "role.read", "role.revoke", "role.recertify"] as const) {
+      expect(can(so, action, { organizationId: 7, programId: 3, ownerUserId: "u2" }, NOW).ok).toBe(true);
+      expect(can(so, action, { organizationId: 7, programId: 4, ownerUserId: "u2" }, NOW)).toEqual({
+        ok: false,
+        reason: "forbidden",
+      });
+      expect(can(so, action, { organizationId: 7, ownerUserId: "u2" }, NOW)).toEqual({
+        ok: false,
+        reason: "forbidden",
+      });
+    }
+    // An official's role without a program opens nothing, not even the queue or the roster.
+    const unscoped = actor({ roles: [role({ isSecurityOfficial: true, organizationId: 7 })] });
+    expect(can(unscoped, "request.decide", { organizationId: 7, programId: 3, ownerUserId: "u2" }, NOW).ok).toBe(false);
+    expect(can(unscoped, "request.queue", {}, NOW)).toEqual({ ok: false, reason: "forbidden" });
+    expect(can(unscoped, "organization_roster.read", {}, NOW)).toEqual({ ok: false, reason: "forbidden" });
+    expect(can(so, "organization_roster.read", {}, NOW).ok).toBe(true);
+  });
+
+  it("does not let an official recertify the official role of the person who last recertified their own", () => {
+    const resource = { organizationId: 7, programId: 3, ownerUserId: "u2", securityOfficialRole: true };
+    const recertifiedByHolder = actor({
+      roles: [role({ isSecurityOfficial: true, programId: 3, organizationId: 7, recertifiedByUserId: "u2" })],
+    });
+    expect(can(recertifiedByHolder, "role.recertify", resource, NOW)).toEqual({ ok: false, reason: "forbidden" });
+    // Revoking is not recertifying; an ordinary role is not an official's; a third official may.
+    expect(can(recertifiedByHolder, "role.revoke", resource, NOW).ok).toBe(true);
+    expect(can(recertifiedByHolder, "role.recertify", { ...resource, securityOfficialRole: false }, NOW).ok).toBe(true);
+    const third = actor({
+      roles: [role({ isSecurityOfficial: true, programId: 3, organizationId: 7, recertifiedByUserId: "u9" })],
+    });
+    expect(can(third, "role.recertify", resource, NOW).ok).toBe(true);
+    // The help desk of the program always may.
+    const desk = actor({ roles: [role({ isHelpDesk: true, programId: 3 })] });
+    expect(can(desk, "role.recertify", resource, NOW).ok).toBe(true);
+  });
+
   it("lets the people who may decide a request read it with a strong session, without the 15-minute freshness", () => {
-    const so = actor({ roles: [role({ isSecurityOfficial: true, organizationId: 7 })] });
+    const so = actor({ roles: [role({ isSecurityOfficial: true, programId: 3, organizationId: 7 })] });
     const stale = { ...so, strongFactorAt: new Date(NOW.getTime() - 60 * 60 * 1000) };
-    expect(can(stale, "request.read", { organizationId: 7, ownerUserId: "u2" }, NOW).ok).toBe(true);
-    expect(can(stale, "request.decide", { organizationId: 7, ownerUserId: "u2" }, NOW)).toEqual({
+    expect(can(stale, "request.read", { organizationId: 7, programId: 3, ownerUserId: "u2" }, NOW).ok).toBe(true);
+    expect(can(stale, "request.decide", { organizationId: 7, programId: 3, ownerUserId: "u2" }, NOW)).toEqual({
       ok: false,
       reason: "step_up",
     });
-    expect(can(so, "request.read", { organizationId: 8, ownerUserId: "u2" }, NOW)).toEqual({
+    expect(can(so, "request.read", { organizationId: 8, programId: 3, ownerUserId: "u2" }, NOW)).toEqual({
       ok: false,
       reason: "forbidden",
     });
-    expect(can(so, "request.read", { organizationId: 7, ownerUserId: so.userId }, NOW)).toEqual({
+    expect(can(so, "request.read", { organizationId: 7, programId: 3, ownerUserId: so.userId }, NOW)).toEqual({
       ok: false,
       reason: "forbidden",
     });
-    expect(can({ ...so, assurance: "weak" }, "request.read", { organizationId: 7, ownerUserId: "u2" }, NOW)).toEqual({
+    expect(
+      can({ ...so, assurance: "weak" }, "request.read", { organizationId: 7, programId: 3, ownerUserId: "u2" }, NOW),
+    ).toEqual({
       ok: false,
       reason: "step_up",
     });

@@ -2,6 +2,7 @@ import { and, eq, gte, isNull, lte, or } from "drizzle-orm";
 import { todayEastern } from "~/lib/format";
 import { roles, userRoles, users } from "../db/schema";
 import type { Deps } from "../deps";
+import { reaches, type ScopeGrant } from "./scope";
 
 /**
  * Who may do what, decided in one place (ASVS V4.1): every route and Hono
@@ -28,6 +29,8 @@ export interface ActorRole {
   isSecurityOfficial: boolean;
   isHelpDesk: boolean;
   isAdmin: boolean;
+  /** Who last recertified this grant (an official recertified by someone may not recertify that person's role). */
+  recertifiedByUserId?: string | null;
 }
 
 export interface Actor {
@@ -56,8 +59,10 @@ export interface Resource {
   ownerUserId?: string;
   organizationId?: number | null;
   programId?: number | null;
-  /** The first Security Official of an organization is decided by the help desk. */
+  /** The first Security Official of a program at an organization is decided by the program's help desk. */
   firstSecurityOfficial?: boolean;
+  /** A Security Official role (recertifying it has the rule of app/.server/access/scope.ts). */
+  securityOfficialRole?: boolean;
   /** A help-desk or administrator role: granted and ended in administration only, never by approvers. */
   administeredRole?: boolean;
 }
@@ -125,15 +130,18 @@ export function hasFreshStrongFactor(actor: Pick<Actor, "assurance" | "strongFac
   );
 }
 
-/** Help desk for a program: a help-desk role for that program, or for every program. */
-function isHelpDeskFor(actor: Actor, programId: number | null | undefined): boolean {
-  return actor.roles.some(
-    (r) => r.isHelpDesk && (r.programId === null || programId == null || r.programId === programId),
-  );
-}
+/** A Security Official grant reaches something only with both its program and its organization (scope.ts). */
+const isScopedOfficial = (r: ActorRole) => r.isSecurityOfficial && r.programId != null && r.organizationId != null;
 
-function isSecurityOfficialOf(actor: Actor, organizationId: number | null | undefined): boolean {
-  return organizationId != null && actor.roles.some((r) => r.isSecurityOfficial && r.organizationId === organizationId);
+/** What a request, role or event is, for the scope rules of scope.ts. */
+function targetOf(resource: Resource, ownerUserId?: string) {
+  return {
+    programId: resource.programId ?? null,
+    organizationId: resource.organizationId ?? null,
+    firstSecurityOfficial: Boolean(resource.firstSecurityOfficial),
+    holderUserId: ownerUserId ?? null,
+    securityOfficialRole: Boolean(resource.securityOfficialRole),
+  };
 }
 
 export function can(actor: Actor, action: Action, resource: Resource = {}, now: Date = new Date()): Decision {
@@ -194,13 +202,17 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (resource.ownerUserId === actor.userId) return deny("forbidden");
       if (resource.administeredRole && (action === "role.revoke" || action === "role.recertify"))
         return deny("forbidden");
-      // The help desk acts within a program: a role or request without one is not theirs
+      // Scoped by (program, organization), app/.server/access/scope.ts: an official of that pair
+      // (not for a first official, nor, recertifying an official, one the holder last recertified),
+      // or the program's help desk; a role or request without a program is not theirs
       // (help-desk and administrator roles are managed in administration).
-      const helpDesk = resource.programId != null && isHelpDeskFor(actor, resource.programId);
-      const allowed = resource.firstSecurityOfficial
-        ? helpDesk
-        : isSecurityOfficialOf(actor, resource.organizationId) || helpDesk;
-      if (!allowed) return deny("forbidden");
+      const rule =
+        action === "request.read" || action === "request.decide"
+          ? "request"
+          : action === "role.recertify"
+            ? "recertify"
+            : "role";
+      if (!reaches(rule, actor.roles, targetOf(resource, resource.ownerUserId))) return deny("forbidden");
       if (restricted) return restricted;
       // Reading needs a strong session; deciding, a strong factor from the last 15 minutes.
       if (action === "request.read" || action === "role.read")
@@ -211,8 +223,8 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
     case "organization_roster.read": {
       const approves =
         action === "request.queue"
-          ? actor.roles.some((r) => r.isHelpDesk || (r.isSecurityOfficial && r.organizationId != null))
-          : actor.roles.some((r) => r.isSecurityOfficial && r.organizationId != null);
+          ? actor.roles.some((r) => r.isHelpDesk || isScopedOfficial(r))
+          : actor.roles.some(isScopedOfficial);
       if (!approves) return deny("forbidden");
       if (restricted) return restricted;
       return actor.assurance === "strong" ? ALLOW : deny("step_up");
@@ -241,38 +253,29 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
 
 /**
  * The part of the audit log an actor may read ("approvers and admins, within
- * their scope"), from the roles in force:
+ * their scope"), from the roles in force, by the "audit" rule of scope.ts:
  * - an administrator (roles.is_admin): every event;
  * - a help-desk approver: events whose program is one of the programs of their
- *   help-desk roles (a help-desk role without a program: every event that has a
- *   program), and events of the organizations those roles are held at;
- * - a Security Official: events of the organizations they are Security Official of.
- * An event with neither program nor organization (a sign-in, say) is for
- * administrators only. Null: nothing to read, so the Audit Log is not there.
+ *   help-desk roles (a help-desk role without a program: every event that has a program);
+ * - a Security Official of (program, organization): events of that program at that organization.
+ * An event without a program (a sign-in; an organization's own record changed in
+ * Administration) is for administrators only: no program's official or help desk
+ * has authority over it. Null: nothing to read, so the Audit Log is not there.
  */
-export type AuditScope =
-  | { all: true }
-  | { all: false; allPrograms: boolean; programIds: number[]; organizationIds: number[] };
+export type AuditScope = { all: true } | { all: false; grants: ScopeGrant[] };
 
 export function auditScope(actor: Pick<Actor, "roles">): AuditScope | null {
   if (actor.roles.some((r) => r.isAdmin)) return { all: true };
-  let allPrograms = false;
-  const programIds = new Set<number>();
-  const organizationIds = new Set<number>();
-  for (const r of actor.roles) {
-    if (r.isHelpDesk) {
-      if (r.programId === null) allPrograms = true;
-      else programIds.add(r.programId);
-    }
-    if (r.isSecurityOfficial && r.organizationId !== null) organizationIds.add(r.organizationId);
-  }
-  if (!allPrograms && programIds.size === 0 && organizationIds.size === 0) return null;
-  return {
-    all: false,
-    allPrograms,
-    programIds: [...programIds].sort((a, b) => a - b),
-    organizationIds: [...organizationIds].sort((a, b) => a - b),
-  };
+  const grants = actor.roles
+    .filter((r) => r.isHelpDesk || isScopedOfficial(r))
+    .map((r) => ({
+      programId: r.programId,
+      organizationId: r.organizationId,
+      isSecurityOfficial: r.isSecurityOfficial,
+      isHelpDesk: r.isHelpDesk,
+      isAdmin: false,
+    }));
+  return grants.length === 0 ? null : { all: false, grants };
 }
 
 /** Whether one event (by its organization and program) is in a scope: the same rule the query applies. */
@@ -281,9 +284,10 @@ export function auditEventInScope(
   event: { organizationId?: number | null; programId?: number | null },
 ): boolean {
   if (scope.all) return true;
-  const { organizationId, programId } = event;
-  if (programId != null && (scope.allPrograms || scope.programIds.includes(programId))) return true;
-  return organizationId != null && scope.organizationIds.includes(organizationId);
+  return reaches("audit", scope.grants, {
+    programId: event.programId ?? null,
+    organizationId: event.organizationId ?? null,
+  });
 }
 
 /** Allowed now or after a step-up (or the restriction ends): worth showing the link. */
@@ -315,6 +319,7 @@ export const ACTOR_ROLE_COLUMNS = {
   isSecurityOfficial: roles.isSecurityOfficial,
   isHelpDesk: roles.isHelpDesk,
   isAdmin: roles.isAdmin,
+  recertifiedByUserId: userRoles.recertifiedByUserId,
 };
 
 /**

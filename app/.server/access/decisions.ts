@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { formatDateUS } from "~/lib/access-request";
 import { REJECTION_REASONS, type RejectInput, type RevokeInput } from "~/lib/decisions";
@@ -8,6 +8,7 @@ import type { Deps } from "../deps";
 import type { Client } from "../http";
 import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
 import { type Actor, can, mayEver, type Refusal, type Resource, roleInForce } from "./authorize";
+import { grantsReachSql, type TargetSql, userReachesSql } from "./scope";
 
 /**
  * Deciding access requests and revoking roles (SPEC 2.6). Who may is
@@ -21,29 +22,28 @@ import { type Actor, can, mayEver, type Refusal, type Resource, roleInForce } fr
 /** How many pending requests one page of the queue shows. */
 export const QUEUE_PAGE_SIZE = 25;
 
+/** A pending request as the scope rules see it (app/.server/access/scope.ts). */
+const REQUEST_TARGET: TargetSql = {
+  programId: accessRequests.programId,
+  organizationId: accessRequests.organizationId,
+  firstSecurityOfficial: sql`${accessRequests.approverKind} = 'help_desk'`,
+};
+
 /**
- * The SQL form of `can(actor, "request.decide", …)` for the queue: requests of
- * the organizations the actor is a Security Official of (except the first
- * Security Official's, which the help desk decides), and every request of the
- * programs the actor is help desk for. Never the actor's own. `can()` still
- * checks every row the queue shows and every decision.
+ * The SQL form of `can(actor, "request.decide", …)` for the queue: the "request"
+ * rule of scope.ts over the actor's roles (a Security Official's requests of
+ * their program at their organization, except the first Security Official's,
+ * which the help desk decides; every request of the programs the actor is help
+ * desk for). Never the actor's own. `can()` still checks every row the queue
+ * shows and every decision.
  */
 function decidableBy(actor: Actor): SQL | undefined {
-  const soOrgs = actor.roles
-    .filter((r) => r.isSecurityOfficial && r.organizationId != null)
-    .map((r) => r.organizationId!);
-  const helpDesk = actor.roles.filter((r) => r.isHelpDesk);
-  const helpDeskAll = helpDesk.some((r) => r.programId === null);
-  const helpDeskPrograms = helpDesk.filter((r) => r.programId !== null).map((r) => r.programId!);
-  const scopes: SQL[] = [];
-  if (soOrgs.length > 0)
-    scopes.push(
-      and(eq(accessRequests.approverKind, "security_official"), inArray(accessRequests.organizationId, soOrgs))!,
-    );
-  if (helpDeskAll) scopes.push(sql`1 = 1`);
-  else if (helpDeskPrograms.length > 0) scopes.push(inArray(accessRequests.programId, helpDeskPrograms));
-  if (scopes.length === 0) return undefined;
-  return and(eq(accessRequests.status, "pending"), ne(accessRequests.userId, actor.userId), or(...scopes));
+  if (!approvesRequests(actor)) return undefined;
+  return and(
+    eq(accessRequests.status, "pending"),
+    ne(accessRequests.userId, actor.userId),
+    grantsReachSql("request", actor.roles, REQUEST_TARGET),
+  );
 }
 
 export interface QueueFilters {
@@ -83,7 +83,9 @@ function resourceOf(row: {
 
 /** Whether the actor approves anything at all (the queue and its menu count exist for them). */
 export function approvesRequests(actor: Pick<Actor, "roles">): boolean {
-  return actor.roles.some((r) => r.isHelpDesk || (r.isSecurityOfficial && r.organizationId != null));
+  return actor.roles.some(
+    (r) => r.isHelpDesk || (r.isSecurityOfficial && r.programId != null && r.organizationId != null),
+  );
 }
 
 /**
@@ -94,8 +96,6 @@ export function approvesRequests(actor: Pick<Actor, "roles">): boolean {
  * equals the queue's total.
  */
 export function countPendingStatement(deps: Pick<Deps, "db">, userId: SQL, today: string) {
-  const heldInForce = (kind: SQL) =>
-    sql`SELECT ${userRoles.organizationId} FROM ${userRoles} INNER JOIN ${roles} ON ${roles.id} = ${userRoles.roleId} WHERE ${userRoles.userId} = ${userId} AND ${kind} AND ${roleInForce(today)}`;
   return deps.db
     .select({ n: count() })
     .from(accessRequests)
@@ -103,13 +103,7 @@ export function countPendingStatement(deps: Pick<Deps, "db">, userId: SQL, today
       and(
         eq(accessRequests.status, "pending"),
         sql`${accessRequests.userId} <> ${userId}`,
-        or(
-          and(
-            eq(accessRequests.approverKind, "security_official"),
-            sql`${accessRequests.organizationId} IN (${heldInForce(sql`${roles.isSecurityOfficial} = 1 AND ${userRoles.organizationId} IS NOT NULL`)})`,
-          ),
-          sql`EXISTS (${heldInForce(sql`${roles.isHelpDesk} = 1 AND (${userRoles.programId} IS NULL OR ${userRoles.programId} = ${accessRequests.programId})`)})`,
-        ),
+        userReachesSql("request", userId, today, REQUEST_TARGET),
       ),
     );
 }
@@ -241,6 +235,7 @@ export async function loadRequestForDecision(deps: Pick<Deps, "db">, id: string)
         organizationName: sql<string>`${organizations.name}`.as("organization_name"),
         roleName: sql<string>`${roles.name}`.as("role_name"),
         programName: sql<string>`${programs.name}`.as("program_name"),
+        securityOfficialRole: roles.isSecurityOfficial,
       })
       .from(accessRequests)
       .innerJoin(users, eq(users.id, accessRequests.userId))
@@ -280,7 +275,8 @@ export async function loadRequestForDecision(deps: Pick<Deps, "db">, id: string)
   const r = rows[0];
   if (!r) return null;
   return {
-    resource: resourceOf(r),
+    // The role the request is for (and, once approved, grants): its recertification has the official-role rule.
+    resource: { ...resourceOf(r), securityOfficialRole: r.securityOfficialRole },
     request: {
       ...r,
       createdAt: new Date(r.createdAt),
@@ -321,6 +317,8 @@ export type DecisionResult =
   | { ok: false; code: "not_found" }
   /** Allowed, but needs a fresh strong factor (or waits out a restriction): the door sends the user to step up. */
   | { ok: false; code: "refused"; decision: Refusal }
+  /** Not approved: the organization or the requester is no longer active (a rejection is still possible). */
+  | { ok: false; code: "cannot_approve"; reason: "organization_inactive" | "requester_inactive" }
   | {
       ok: false;
       code: "already_decided";
@@ -394,7 +392,14 @@ export async function decideAccessRequest(
         decisionReasonCode: reasonCode,
         decisionReason: reasonText,
       })
-      .where(and(eq(accessRequests.id, id), eq(accessRequests.status, "pending")))
+      .where(
+        and(
+          eq(accessRequests.id, id),
+          eq(accessRequests.status, "pending"),
+          // An approval grants a role: only while the organization and the requester are still active.
+          approve ? stillGrantable : undefined,
+        ),
+      )
       .returning({ id: accessRequests.id }),
     // changes() is the update just above: 0 when another approver (or the requester, or the expiry job) got there first.
     deps.db.insert(auditEvents).select(
@@ -411,9 +416,32 @@ export async function decideAccessRequest(
       : []),
     outboxInsert(deps, email, decidedHere),
   ]);
-  if (updated.length === 0) return alreadyDecided(deps, id);
+  if (updated.length === 0) return approve ? whyNotApproved(deps, id) : alreadyDecided(deps, id);
   await drainAfterWrite(deps, [email]);
   return { ok: true, status };
+}
+
+/** The organization and the requester of the request being updated are both still active. */
+const stillGrantable = and(
+  sql`EXISTS (SELECT 1 FROM ${organizations} WHERE ${organizations.id} = ${accessRequests.organizationId} AND ${organizations.status} = 'Active')`,
+  sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${accessRequests.userId} AND ${users.status} = 'active')`,
+);
+
+/** An approval that changed nothing: decided meanwhile, or still pending but no longer grantable. */
+async function whyNotApproved(deps: Pick<Deps, "db">, id: string): Promise<DecisionResult> {
+  const row = await deps.db
+    .select({ status: accessRequests.status, organization: organizations.status, requester: users.status })
+    .from(accessRequests)
+    .innerJoin(organizations, eq(organizations.id, accessRequests.organizationId))
+    .innerJoin(users, eq(users.id, accessRequests.userId))
+    .where(eq(accessRequests.id, id))
+    .get();
+  if (row?.status !== "pending") return alreadyDecided(deps, id);
+  return {
+    ok: false,
+    code: "cannot_approve",
+    reason: row.organization !== "Active" ? "organization_inactive" : "requester_inactive",
+  };
 }
 
 async function nameOf(deps: Pick<Deps, "db">, userId: string): Promise<string> {
@@ -474,7 +502,9 @@ export interface RosterOrganization {
 
 /**
  * Security Official tools: for each organization the actor is a Security
- * Official of, the users holding roles there (in force today). One query.
+ * Official of, the users holding roles there (in force today) for the
+ * programs the actor is its official for (the "official" rule of scope.ts).
+ * One query.
  */
 export async function loadOrganizationRoster(
   deps: Pick<Deps, "db" | "now">,
@@ -482,7 +512,9 @@ export async function loadOrganizationRoster(
 ): Promise<RosterOrganization[]> {
   const orgIds = [
     ...new Set(
-      actor.roles.filter((r) => r.isSecurityOfficial && r.organizationId != null).map((r) => r.organizationId!),
+      actor.roles
+        .filter((r) => r.isSecurityOfficial && r.programId != null && r.organizationId != null)
+        .map((r) => r.organizationId!),
     ),
   ];
   if (orgIds.length === 0) return [];
@@ -502,6 +534,7 @@ export async function loadOrganizationRoster(
       roleName: sql<string>`${roles.name}`.as("role_name"),
       programName: sql<string | null>`${programs.name}`.as("program_name"),
       administered: sql<number>`(${roles.isHelpDesk} OR ${roles.isAdmin})`.as("administered"),
+      securityOfficialRole: roles.isSecurityOfficial,
       startDate: userRoles.startDate,
       endDate: userRoles.endDate,
       recertifiedAt: userRoles.recertifiedAt,
@@ -513,7 +546,16 @@ export async function loadOrganizationRoster(
     .innerJoin(users, eq(users.id, userRoles.userId))
     .innerJoin(organizations, eq(organizations.id, userRoles.organizationId))
     .leftJoin(programs, eq(programs.id, userRoles.programId))
-    .where(and(inArray(userRoles.organizationId, orgIds), roleInForce(todayEastern(now))))
+    .where(
+      and(
+        inArray(userRoles.organizationId, orgIds),
+        grantsReachSql("official", actor.roles, {
+          programId: userRoles.programId,
+          organizationId: userRoles.organizationId,
+        }),
+        roleInForce(todayEastern(now)),
+      ),
+    )
     .orderBy(organizations.name, users.lastName, users.firstName, roles.name)
     .limit(2000);
   const byOrg = new Map<number, RosterOrganization>();
@@ -526,6 +568,7 @@ export async function loadOrganizationRoster(
       organizationId: r.organizationId,
       programId: r.programId,
       administeredRole: Boolean(r.administered),
+      securityOfficialRole: r.securityOfficialRole,
     };
     org.entries.push({
       userRoleId: r.userRoleId,

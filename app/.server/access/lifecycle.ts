@@ -28,6 +28,7 @@ import {
   recertificationDueAt,
   recertificationDueIso,
 } from "./recertify";
+import { grantReachesSql, TABLE_GRANT, type TargetSql } from "./scope";
 
 /**
  * The lifecycle of requests and roles (SPEC 2.6), run by the cron every five
@@ -199,8 +200,9 @@ function pendingRequests(deps: Deps, where: SQL | undefined, limit: number) {
 
 /**
  * The people who may decide each request today, as the request form chose
- * them: the organization's Security Officials (other than the requester), or
- * the program's help desk for a first Security Official.
+ * them (the "request_approver" rule of scope.ts): the Security Officials of its
+ * program at its organization (other than the requester), or the program's help
+ * desk for a first Security Official.
  */
 async function requestDeciders(deps: Deps, requestIds: string[]) {
   const today = todayEastern(deps.now());
@@ -231,18 +233,11 @@ async function requestDeciders(deps: Deps, requestIds: string[]) {
             inArray(accessRequests.id, ids),
             mayDecide(today),
             ne(users.id, accessRequests.userId),
-            or(
-              and(
-                eq(accessRequests.approverKind, "security_official"),
-                eq(roles.isSecurityOfficial, true),
-                eq(userRoles.organizationId, accessRequests.organizationId),
-              ),
-              and(
-                eq(accessRequests.approverKind, "help_desk"),
-                eq(roles.isHelpDesk, true),
-                or(isNull(userRoles.programId), eq(userRoles.programId, accessRequests.programId)),
-              ),
-            ),
+            grantReachesSql("request_approver", TABLE_GRANT, {
+              programId: accessRequests.programId,
+              organizationId: accessRequests.organizationId,
+              firstSecurityOfficial: sql`${accessRequests.approverKind} = 'help_desk'`,
+            }),
           ),
         )
         .orderBy(asc(users.lastName), asc(users.firstName), asc(users.id))),
@@ -521,12 +516,21 @@ function endedNow(userRoleId: string, at: number, reason: string) {
 /* ------------------------------------------------------------------------ */
 
 const deciderGrant = alias(userRoles, "decider_grant");
+/** The role to recertify, as the scope rules see it. */
+const recertified: TargetSql = {
+  programId: deciderGrant.programId,
+  organizationId: deciderGrant.organizationId,
+  holderUserId: deciderGrant.userId,
+  securityOfficialRole: sql`(SELECT r.is_security_official FROM ${roles} r WHERE r.id = ${deciderGrant.roleId})`,
+};
 
 /**
- * Who is asked to recertify each role: its organization's Security Officials
- * other than the holder, or, when it has none, the help-desk approvers of its
- * program. Both may (`can(actor, "role.recertify", …)`); asking the help desk
- * only when the organization cannot decide keeps their inbox to what needs them.
+ * Who is asked to recertify each role: the Security Officials of its program at
+ * its organization other than the holder (and, for a Security Official role,
+ * not one whose own role the holder last recertified), or, when there is none,
+ * the help-desk approvers of its program. All of them may (the "recertify" rule
+ * of scope.ts, `can(actor, "role.recertify", …)`); asking the help desk only
+ * when no official can keeps their inbox to what needs them.
  */
 async function recertificationDeciders(deps: Deps, userRoleIds: string[]) {
   const today = todayEastern(deps.now());
@@ -540,7 +544,7 @@ async function recertificationDeciders(deps: Deps, userRoleIds: string[]) {
           email: users.email,
           firstName: users.firstName,
           lastName: users.lastName,
-          asSecurityOfficial: sql<number>`(${roles.isSecurityOfficial} AND ${userRoles.organizationId} = ${deciderGrant.organizationId})`,
+          asSecurityOfficial: sql<number>`${grantReachesSql("official", TABLE_GRANT, recertified)}`,
         })
         .from(deciderGrant)
         .innerJoin(
@@ -558,13 +562,7 @@ async function recertificationDeciders(deps: Deps, userRoleIds: string[]) {
             inArray(deciderGrant.id, ids),
             mayDecide(today),
             ne(users.id, deciderGrant.userId),
-            or(
-              and(eq(roles.isSecurityOfficial, true), eq(userRoles.organizationId, deciderGrant.organizationId)),
-              and(
-                eq(roles.isHelpDesk, true),
-                or(isNull(userRoles.programId), eq(userRoles.programId, deciderGrant.programId)),
-              ),
-            ),
+            grantReachesSql("recertify", TABLE_GRANT, recertified),
           ),
         )
         .orderBy(asc(users.lastName), asc(users.firstName), asc(users.id))),

@@ -1,14 +1,19 @@
 import { and, eq, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
+import { todayEastern } from "~/lib/format";
 import { auditEvents, roles, userRoles } from "../db/schema";
 import type { Deps } from "../deps";
 import type { Client } from "../http";
 import { type Actor, can } from "./authorize";
+import { type TargetSql, userReachesSql } from "./scope";
 
 /**
  * Annual recertification (SPEC 2.6): every role granted through an access
  * request must be certified as still needed by someone who may decide for its
- * organization (`can(actor, "role.recertify", …)`: a Security Official of the
- * organization other than the holder, or a help-desk approver of the program)
+ * program at its organization (`can(actor, "role.recertify", …)`, the
+ * "recertify" rule of scope.ts: a Security Official of that program at that
+ * organization other than the holder, or a help-desk approver of the program;
+ * a Security Official role not by an official whose own role its holder last
+ * recertified, so two officials cannot keep each other's roles alive)
  * within a year of its grant or its last recertification; otherwise the cron
  * lapses it (`lapseUnrecertifiedRoles` in lifecycle.ts). Roles granted by
  * administrators (help desk, administration; no access request) are not
@@ -47,6 +52,11 @@ export type RecertifyRoleRefusal =
   | { ok: false; code: "step_up" }
   /** Closed until `until` after a weak password reset. */
   | { ok: false; code: "restricted"; until: Date }
+  /**
+   * A Security Official role whose holder last recertified the actor's own official role (checked again in
+   * the update): the help desk or another official must recertify it.
+   */
+  | { ok: false; code: "needs_another_official" }
   /** Granted by administrators, not through a request: not recertified. */
   | { ok: false; code: "not_required" }
   /** Ended, revoked, lapsed, or past its due date (the cron lapses it at its next run). */
@@ -77,6 +87,7 @@ async function loadRole(deps: Pick<Deps, "db">, userRoleId: string) {
       base: recertificationBase,
       recertifiedAt: userRoles.recertifiedAt,
       roleCode: roles.code,
+      securityOfficialRole: roles.isSecurityOfficial,
       administered: sql<number>`(${roles.isHelpDesk} OR ${roles.isAdmin})`,
     })
     .from(userRoles)
@@ -110,6 +121,7 @@ export async function recertifyRole(
       organizationId: role.organizationId,
       programId: role.programId,
       administeredRole: Boolean(role.administered),
+      securityOfficialRole: role.securityOfficialRole,
     },
     now,
   );
@@ -121,6 +133,8 @@ export async function recertifyRole(
   if (!role.accessRequestId) return { ok: false, code: "not_required" };
 
   const at = now.getTime();
+  // The rule once more, over the grants as they are now (not as the session read them).
+  const mayRecertify = userReachesSql("recertify", actor.userId, todayEastern(now), ROLE_TARGET);
   const [updated] = await deps.db.batch([
     deps.db
       .update(userRoles)
@@ -132,6 +146,7 @@ export async function recertifyRole(
           recertifiable,
           sql`${recertificationBase} > ${at - RECERTIFICATION_PERIOD_MS}`,
           or(isNull(userRoles.recertifiedAt), lte(userRoles.recertifiedAt, new Date(at - RECERTIFY_REPLAY_MS))),
+          mayRecertify,
         ),
       )
       .returning({ id: userRoles.id }),
@@ -166,5 +181,21 @@ export async function recertifyRole(
       replayed: true,
     };
   }
+  if (after?.status === "active" && after.base > at - RECERTIFICATION_PERIOD_MS) {
+    const check = await deps.db
+      .select({ may: sql<number>`${mayRecertify}` })
+      .from(userRoles)
+      .where(eq(userRoles.id, userRoleId))
+      .get();
+    if (!check?.may) return { ok: false, code: "needs_another_official" };
+  }
   return { ok: false, code: "not_active" };
 }
+
+/** The role being recertified (the row of the statement), as the scope rules see it. */
+const ROLE_TARGET: TargetSql = {
+  programId: userRoles.programId,
+  organizationId: userRoles.organizationId,
+  holderUserId: userRoles.userId,
+  securityOfficialRole: sql`(SELECT ${roles.isSecurityOfficial} FROM ${roles} WHERE ${roles.id} = ${userRoles.roleId})`,
+};

@@ -20,6 +20,7 @@ import type { Client } from "../http";
 import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
 import { roleInForce } from "./authorize";
 import { newRequestId } from "./request-id";
+import { grantReachesSql, TABLE_GRANT } from "./scope";
 
 /**
  * Access requests (SPEC 2.5): what a user may request, from whom, and the
@@ -113,6 +114,7 @@ export async function loadRequestForm(
 ): Promise<RequestFormOptions> {
   const programId = chosen.programId ?? 0;
   const organizationId = chosen.organizationId ?? 0;
+  const chosenTarget = { programId: sql`${programId}`, organizationId: sql`${organizationId}` };
   const [programRows, orgRows, roleRows, officials, helpDesk] = await deps.db.batch([
     deps.db
       .select({ id: programs.id, name: programs.name })
@@ -154,16 +156,9 @@ export async function loadRequestForm(
         ),
       )
       .orderBy(asc(roles.name)),
-    approversWhere(
-      deps,
-      requesterId,
-      and(eq(roles.isSecurityOfficial, true), eq(userRoles.organizationId, organizationId)),
-    ),
-    approversWhere(
-      deps,
-      requesterId,
-      and(eq(roles.isHelpDesk, true), or(isNull(userRoles.programId), eq(userRoles.programId, programId))),
-    ),
+    // The program's Security Officials at the organization, and the program's help desk (scope.ts).
+    approversWhere(deps, requesterId, grantReachesSql("official", TABLE_GRANT, chosenTarget)),
+    approversWhere(deps, requesterId, grantReachesSql("help_desk", TABLE_GRANT, chosenTarget)),
   ]);
   const program = programRows.find((p) => p.id === programId) ?? null;
   const org = orgRows[0];
@@ -182,9 +177,10 @@ export async function loadRequestForm(
       approverRule: r.approverRule,
     });
   }
-  // An organization with Security Officials decides for itself; the help desk
-  // decides the first one (and for organizations that have none), and every
-  // request for a role whose rule is "the help desk only".
+  // An organization with Security Officials for the program decides for itself;
+  // the program's help desk decides the first one (whether or not the
+  // organization has officials for other programs), and every request for a
+  // role whose rule is "the help desk only".
   const role = chosen.roleId ? allowed.get(chosen.roleId) : undefined;
   const approverKind: ApproverKind =
     officials.length > 0 && role?.approverRule !== "help_desk_only" ? "security_official" : "help_desk";
@@ -201,6 +197,11 @@ export async function loadRequestForm(
 }
 
 type FieldErrors = Partial<Record<keyof AccessRequestInput, string[]>>;
+
+/** The user holds this role for this program at this organization, in force today. */
+function holdsRoleSql(userId: string, programId: number, organizationId: number, roleId: number, today: string) {
+  return sql<number>`EXISTS (SELECT 1 FROM ${userRoles} INNER JOIN ${roles} ON ${roles.id} = ${userRoles.roleId} WHERE ${userRoles.userId} = ${userId} AND ${userRoles.programId} = ${programId} AND ${userRoles.organizationId} = ${organizationId} AND ${userRoles.roleId} = ${roleId} AND ${roleInForce(today)})`;
+}
 
 export type SubmitAccessRequestResult =
   | { ok: true; requestId: string; created: boolean }
@@ -329,22 +330,12 @@ export async function submitAccessRequest(
   const [inserted] = await deps.db.batch([
     deps.db
       .insert(accessRequests)
-      .values({
-        id,
-        userId: requester.id,
-        programId: program.id,
-        organizationId: organization.id,
-        roleId: role.id,
-        approverUserId: approver.userId,
-        approverKind: options.approverKind,
-        startDate: input.startDate,
-        endDate: input.endDateNotApplicable ? null : (input.endDate ?? null),
-        additionalInfo: input.additionalInfo ?? "",
-        comments: input.comments ?? "",
-        submissionKey: input.submissionKey,
-        createdAt: now,
-      })
-      // Any unique conflict (the submission key, one open request, the id) inserts nothing.
+      // Columns in the schema's order. Nothing is inserted while the requester holds this role here
+      // (in force); and any unique conflict (the submission key, one open request, the id) inserts nothing.
+      .select(
+        sql`SELECT ${id}, ${requester.id}, ${program.id}, ${organization.id}, ${role.id}, ${approver.userId}, ${options.approverKind}, ${input.startDate}, ${input.endDateNotApplicable ? null : (input.endDate ?? null)}, ${input.additionalInfo ?? ""}, ${input.comments ?? ""}, 'pending', NULL, NULL, NULL, NULL, ${input.submissionKey}, ${now.getTime()}
+            WHERE NOT ${holdsRoleSql(requester.id, program.id, organization.id, role.id, today(deps))}`,
+      )
       .onConflictDoNothing()
       .returning({ id: accessRequests.id }),
     deps.db.insert(auditEvents).select(
@@ -370,6 +361,21 @@ export async function submitAccessRequest(
       )
       .get();
     if (open) return { ok: false, code: "duplicate", existingId: open.id };
+    const held = await deps.db
+      // Wrapped: a single-table select would print its own columns unqualified.
+      .select({ held: sql<number>`${holdsRoleSql(requester.id, program.id, organization.id, role.id, today(deps))}` })
+      .from(sql`(SELECT 1)`)
+      .get();
+    if (held?.held)
+      return {
+        ok: false,
+        code: "invalid",
+        fieldErrors: {
+          roleId: [
+            `You already hold the ${role.name} role for ${program.name} at ${organization.name}. Choose another role, or see My Roles.`,
+          ],
+        },
+      };
     // The improbable Request ID collision: draw again, a few times at most.
     if (attempt >= 3) throw new Error("No free Request ID after 3 draws");
     return submitAccessRequest(deps, requester, input, client, attempt + 1);

@@ -1,10 +1,11 @@
 import { parseWithZod } from "@conform-to/zod/v4";
-import { and, count, desc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { AUDIT_FILTER_FIELDS, type AuditLogFilters, auditLogFilterSchema } from "~/lib/audit-log";
 import { startOfEasternDay } from "~/lib/format";
 import type { AuditScope } from "../access/authorize";
 import { parseRequestId } from "../access/request-id";
+import { grantsReachSql } from "../access/scope";
 import { auditEvents, organizations, programs, users } from "../db/schema";
 import type { Deps } from "../deps";
 
@@ -43,15 +44,13 @@ export function readAuditFilters(params: URLSearchParams) {
   return parseWithZod(fields, { schema: AuditLogFilterSchema });
 }
 
-/** The scope as a condition on audit_events; undefined for everything (administrators). */
+/** The scope as a condition on audit_events (the "audit" rule of scope.ts); undefined for everything (administrators). */
 export function scopeCondition(scope: AuditScope): SQL | undefined {
   if (scope.all) return undefined;
-  const allowed: SQL[] = [];
-  if (scope.allPrograms) allowed.push(isNotNull(auditEvents.programId));
-  else if (scope.programIds.length > 0) allowed.push(inArray(auditEvents.programId, scope.programIds));
-  if (scope.organizationIds.length > 0) allowed.push(inArray(auditEvents.organizationId, scope.organizationIds));
-  // An empty scope reads nothing (auditScope returns null for it, so this is only a guard).
-  return or(...allowed) ?? sql`0 = 1`;
+  return grantsReachSql("audit", scope.grants, {
+    programId: auditEvents.programId,
+    organizationId: auditEvents.organizationId,
+  });
 }
 
 /** The day after an ISO date: "To" includes its whole Eastern day. */

@@ -42,7 +42,7 @@ import { type LocalDb, writeLocalD1 } from "./local-d1";
  *
  *   const user = await createSignedInUser({
  *     firstName: "Avery",
- *     roles: [{ role: "OSO", organization: "REGIONAL OFFICE 5 - CHICAGO" }],
+ *     roles: [{ role: "OSO", organization: "REGIONAL OFFICE 5 - CHICAGO", program: "IQR" }],
  *   });
  *   await context.addCookies(user.cookies);
  *   await page.goto("/my-account");
@@ -61,7 +61,10 @@ export interface RoleGrant {
   role: string;
   /** The organization, by its seed key (`organizations.external_key`, e.g. "cms:hq") or its exact name. */
   organization?: string;
-  /** `programs.code`, e.g. "IQR"; left out, the role covers every program (as the help desk's does). */
+  /**
+   * `programs.code`, e.g. "IQR"; left out, a help-desk role covers every program, while a Security
+   * Official's role reaches nothing (an official's authority is one program at one organization).
+   */
   program?: string;
 }
 
