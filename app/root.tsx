@@ -40,7 +40,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   // The Help Desk Administrator's way in to Administration, with the failed email waiting (counted in the
   // session's batch). Shown to whoever `can()` lets read it, now or after stepping up.
   const admin = session ? can(session.actor, "admin.read", {}, context.deps.now()) : null;
-  const failedEmails = admin && (admin.ok || admin.reason === "step_up") ? session?.failedEmails ?? 0 : null;
+  const failedEmails = admin && (admin.ok || admin.reason === "step_up") ? (session?.failedEmails ?? 0) : null;
   return {
     user: session ? { firstName: session.user.firstName, loginId: session.user.loginId } : null,
     pendingRequests,

@@ -81,7 +81,9 @@ describe("who may use Administration", () => {
     const html = await (await admin.browser.get("/my-account")).text();
     const link = html.match(/<a[^>]*href="\/admin"[^>]*>([\s\S]*?)<\/a>/);
     expect(link).not.toBeNull();
-    expect(link?.[1]).toMatch(/^Administration\s*(<!-- -->)?\s*<span class="count-badge" aria-hidden="true">(\d+)<\/span>/);
+    expect(link?.[1]).toMatch(
+      /^Administration\s*(<!-- -->)?\s*<span class="count-badge" aria-hidden="true">(\d+)<\/span>/,
+    );
     // Its accessible name says what the number is.
     expect(link?.[1]).toContain(`(${failed === 1 ? "1 failed email" : `${failed} failed emails`})`);
     expect(link?.[1]).toContain(`aria-hidden="true">${failed}</span>`);
