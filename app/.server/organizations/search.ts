@@ -100,15 +100,17 @@ export function cityMatchExpression(city: string): string | null {
  * key. A run is written as its length in three digits and its digits without leading zeros, so 2 sorts before 10
  * and a number of any length compares as a number.
  */
-const FIRST_DIGIT = `min(${Array.from({ length: 10 }, (_, d) => `coalesce(nullif(instr(keyed.rest, '${d}'), 0), 1000000)`).join(", ")})`;
+const firstDigit = (text: string) =>
+  `min(${Array.from({ length: 10 }, (_, d) => `coalesce(nullif(instr(${text}, '${d}'), 0), 1000000)`).join(", ")})`;
 const AFTER_RUN = "ltrim(substr(keyed.rest, keyed.p), '0123456789')";
 const RUN_DIGITS = `ltrim(substr(keyed.rest, keyed.p, length(keyed.rest) - keyed.p + 1 - length(${AFTER_RUN})), '0')`;
-const NATURAL_STEP = sql.raw(`keyed.id,
+const NAME_FIRST_DIGIT = sql.raw(firstDigit("organizations.name"));
+const NATURAL_STEP = sql.raw(`keyed.id, keyed.score,
       CASE WHEN keyed.p IS NULL THEN keyed.natural
         WHEN keyed.p > length(keyed.rest) THEN keyed.natural || keyed.rest
         ELSE keyed.natural || substr(keyed.rest, 1, keyed.p - 1) || printf('%03d%s', length(${RUN_DIGITS}), ${RUN_DIGITS}) END,
       CASE WHEN keyed.p IS NULL THEN keyed.rest WHEN keyed.p > length(keyed.rest) THEN '' ELSE ${AFTER_RUN} END,
-      CASE WHEN keyed.p IS NULL THEN ${FIRST_DIGIT} END`);
+      CASE WHEN keyed.p IS NULL THEN ${firstDigit("keyed.rest")} END`);
 
 /**
  * `column LIKE 'prefix%'`, written as a range so an index on the column can serve
@@ -195,28 +197,35 @@ export async function searchOrganizations(
   // One row even when the page is empty (LEFT JOIN to the count), so the total
   // always comes back; the outer ORDER BY is the one SQLite promises to keep.
   // Equal ranks are ordered by the name's natural key (numbers compared as
-  // numbers), built a digit run at a time for the (at most 1,001) matches only.
+  // numbers), built a digit run at a time, and only for the ranks this page
+  // shows (page_scores): the page is those rows, after every better-ranked one.
+  const offset = (page - 1) * PAGE_SIZE;
   const rows = await deps.db.all<OrganizationHit & { total: number; score: number | null; natural: string | null }>(sql`
     WITH RECURSIVE candidates AS MATERIALIZED (${candidates}),
-    keyed(id, natural, rest, p) AS (
-      SELECT candidates.id, '', ${organizations.name}, NULL FROM candidates
+    page_scores AS MATERIALIZED (
+      SELECT DISTINCT score FROM (SELECT score FROM candidates ORDER BY score LIMIT ${PAGE_SIZE} OFFSET ${offset})
+    ),
+    keyed(id, score, natural, rest, p) AS (
+      SELECT candidates.id, candidates.score, '', ${organizations.name}, ${NAME_FIRST_DIGIT} FROM candidates
       CROSS JOIN ${organizations} ON ${organizations.id} = candidates.id
+      WHERE candidates.score IN (SELECT score FROM page_scores) AND (SELECT count(*) FROM candidates) <= ${MAX_RESULTS}
       UNION ALL
       SELECT ${NATURAL_STEP} FROM keyed WHERE keyed.rest <> ''
     )
     SELECT counted.total, hit.* FROM (SELECT count(*) AS total FROM candidates) AS counted
     LEFT JOIN (
-      SELECT candidates.score, keyed.natural, ${organizations.id} AS id, ${organizations.status} AS status,
+      SELECT keyed.score, keyed.natural, ${organizations.id} AS id, ${organizations.status} AS status,
         ${organizations.name} AS name, ${organizationTypes.name} AS orgType,
         ${organizations.address1} AS address1, ${organizations.address2} AS address2,
         ${organizations.city} AS city, ${organizations.state} AS state, ${organizations.zip} AS zip,
         ${organizations.country} AS country
-      FROM candidates
-      CROSS JOIN ${organizations} ON ${organizations.id} = candidates.id
-      JOIN keyed ON keyed.id = candidates.id AND keyed.rest = '' AND keyed.p IS NULL
+      FROM keyed
+      CROSS JOIN ${organizations} ON ${organizations.id} = keyed.id
       JOIN ${organizationTypes} ON ${organizationTypes.id} = ${organizations.orgTypeId}
-      ORDER BY candidates.score, keyed.natural, ${organizations.name}, ${organizations.id}
-      LIMIT ${PAGE_SIZE} OFFSET ${(page - 1) * PAGE_SIZE}
+      WHERE keyed.rest = '' AND keyed.p IS NULL
+      ORDER BY keyed.score, keyed.natural, ${organizations.name}, ${organizations.id}
+      LIMIT ${PAGE_SIZE}
+      OFFSET ${offset} - (SELECT count(*) FROM candidates WHERE score < (SELECT min(score) FROM page_scores))
     ) AS hit ON 1
     ORDER BY hit.score, hit.natural, hit.name, hit.id`);
   const counted = rows[0]?.total ?? 0;
