@@ -14,6 +14,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { type KeyboardEvent, type ReactNode, useEffect, useRef } from "react";
+import { can } from "./.server/access/authorize";
 import { approvesRequests } from "./.server/access/decisions";
 import { getSession } from "./.server/auth/session";
 import { useNonce } from "./components/nonce";
@@ -36,9 +37,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await getSession(context.deps, request);
   // Approvers see how many requests wait for them in the top menu ("Role Requests").
   const pendingRequests = session && approvesRequests(session.actor) ? session.pendingRequests : null;
+  // The Help Desk Administrator's way in to Administration, with the failed email waiting (counted in the
+  // session's batch). Shown to whoever `can()` lets read it, now or after stepping up.
+  const admin = session ? can(session.actor, "admin.read", {}, context.deps.now()) : null;
+  const failedEmails = admin && (admin.ok || admin.reason === "step_up") ? (session?.failedEmails ?? 0) : null;
   return {
     user: session ? { firstName: session.user.firstName, loginId: session.user.loginId } : null,
     pendingRequests,
+    failedEmails,
     // A duration, not a time: the browser's clock may differ from ours.
     idleRemainingMs: session ? session.idleExpiresAt.getTime() - context.deps.now().getTime() : null,
   };
@@ -50,7 +56,14 @@ const NAV = {
   signOut: "Sign Out",
   roleRequests: "Role Requests",
   waiting: (n: number) => (n === 1 ? "1 request waiting" : `${n} requests waiting`),
+  administration: "Administration",
+  failedEmail: (n: number) => (n === 1 ? "1 failed email" : `${n} failed emails`),
 };
+
+/** A number for a top-menu badge: two digits at most, so the menu keeps its width. */
+function badgeNumber(n: number): string {
+  return n > 99 ? "99+" : String(n);
+}
 
 /** "Role Requests" with the number of requests waiting, for those who approve them. */
 function RoleRequestsLink() {
@@ -61,9 +74,25 @@ function RoleRequestsLink() {
     <Link to="/role-requests" className="role-requests-link">
       {NAV.roleRequests}{" "}
       <span className="count-badge" aria-hidden="true">
-        {n > 99 ? "99+" : n}
+        {badgeNumber(n)}
       </span>
       <span className="ds-u-visibility--screen-reader">{` (${NAV.waiting(n)})`}</span>
+    </Link>
+  );
+}
+
+/** "Administration" for the Help Desk Administrator, with the failed email waiting to be resent. */
+function AdministrationLink() {
+  const root = useRouteLoaderData<typeof loader>("root");
+  if (root?.failedEmails == null) return null;
+  const n = root.failedEmails;
+  return (
+    <Link to="/admin" className="role-requests-link">
+      {NAV.administration}{" "}
+      <span className="count-badge" aria-hidden="true">
+        {badgeNumber(n)}
+      </span>
+      <span className="ds-u-visibility--screen-reader">{` (${NAV.failedEmail(n)})`}</span>
     </Link>
   );
 }
@@ -96,6 +125,7 @@ function UserMenu() {
   return (
     <nav aria-label="Account" className="site-nav">
       <RoleRequestsLink />
+      <AdministrationLink />
       <details className="user-menu" key={key} ref={menu} onKeyDown={closeOnEscape}>
         <summary>{NAV.menu}</summary>
         <ul>

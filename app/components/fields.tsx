@@ -170,6 +170,11 @@ export function SelectField<S>({
   options: Option[];
   hint?: string;
   placeholder?: string;
+  /**
+   * The choice, when the screen holds it (with `onChange`): it then stays chosen however often the options are
+   * loaded again, as long as it is one of them. Left out, the select starts from the field's kept input.
+   */
+  value?: string;
 }) {
   return (
     <FieldShell field={field} label={label} hint={hint} className={className}>
@@ -179,7 +184,7 @@ export function SelectField<S>({
           id={field.id}
           name={field.name}
           className={controlClass(field)}
-          defaultValue={(field.initialValue as string | undefined) ?? ""}
+          defaultValue={select.value === undefined ? ((field.initialValue as string | undefined) ?? "") : undefined}
           required={field.required || undefined}
           {...aria}
           {...select}

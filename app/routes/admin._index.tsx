@@ -59,7 +59,7 @@ export default function AdminDashboard() {
         <li className="request-card">
           <h2 className="request-card__title">{COPY.pending}</h2>
           <h3 className="admin-stats__sub">{COPY.byAge}</h3>
-          <dl className="details-list" data-testid="pending-by-age">
+          <dl className="details-list admin-counts" data-testid="pending-by-age">
             <dt>{COPY.underThree}</dt>
             <dd>{d.pendingByAge.underThreeDays}</dd>
             <dt>{COPY.threeToSeven}</dt>
@@ -73,7 +73,7 @@ export default function AdminDashboard() {
           {d.pendingByProgram.length === 0 ? (
             <p>{COPY.noPending}</p>
           ) : (
-            <dl className="details-list" data-testid="pending-by-program">
+            <dl className="details-list admin-counts" data-testid="pending-by-program">
               {d.pendingByProgram.map((p) => (
                 <Fragment key={p.programName}>
                   <dt>{p.programName}</dt>
@@ -88,7 +88,7 @@ export default function AdminDashboard() {
         </li>
         <li className="request-card">
           <h2 className="request-card__title">{COPY.signIns}</h2>
-          <dl className="details-list" data-testid="sign-ins">
+          <dl className="details-list admin-counts" data-testid="sign-ins">
             <dt>{COPY.success}</dt>
             <dd>{d.signIns.success}</dd>
             <dt>{COPY.failure}</dt>
@@ -97,7 +97,7 @@ export default function AdminDashboard() {
         </li>
         <li className="request-card">
           <h2 className="request-card__title">{COPY.locked}</h2>
-          <dl className="details-list" data-testid="locked">
+          <dl className="details-list admin-counts" data-testid="locked">
             <dt>{COPY.lockedAccounts}</dt>
             <dd>{d.locked.accounts}</dd>
             <dt>{COPY.signInLocks}</dt>
@@ -109,7 +109,7 @@ export default function AdminDashboard() {
         </li>
         <li className="request-card">
           <h2 className="request-card__title">{COPY.email}</h2>
-          <dl className="details-list" data-testid="failed-email">
+          <dl className="details-list admin-counts" data-testid="failed-email">
             <dt>{COPY.emailFailed}</dt>
             <dd>{d.failedEmail.failed}</dd>
             <dt>{COPY.emailStuck}</dt>
@@ -121,7 +121,7 @@ export default function AdminDashboard() {
         </li>
         <li className="request-card">
           <h2 className="request-card__title">{COPY.proofing}</h2>
-          <dl className="details-list" data-testid="proofing">
+          <dl className="details-list admin-counts" data-testid="proofing">
             <dt>{COPY.reviews}</dt>
             <dd>{d.proofingReviewsWaiting}</dd>
           </dl>

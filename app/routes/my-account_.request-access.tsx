@@ -48,6 +48,8 @@ const COPY = {
   role: "User Role",
   rolePlaceholder: "Select a role",
   roleHintNoOrg: "Choose a program and an organization to see the roles they allow.",
+  roleNotAllowed: (role: string | undefined, where: string) =>
+    `${role ?? "The User Role you chose"} is not available for ${where}. Choose another User Role.`,
   startDate: "Start Date",
   endDate: "End Date",
   dateHint: "mm/dd/yyyy",
@@ -207,6 +209,11 @@ export default function RequestUserAccess() {
   const [organizationId, setOrganizationId] = useState(String(draft.organizationId ?? ""));
   const [programId, setProgramId] = useState(String(draft.programId ?? ""));
   const [notApplicable, setNotApplicable] = useState(draft.endDateNotApplicable === "on");
+  // The User Role is the screen's own state, not the select's: the roles are loaded again whenever the program or
+  // the organization changes, and a role chosen meanwhile stays chosen as long as the new list still has it.
+  const [roleId, setRoleId] = useState(String(draft.roleId ?? ""));
+  const roleNames = useRef(new Map<string, string>());
+  for (const r of options.roles) roleNames.current.set(String(r.id), r.name);
   const formRef = useRef<HTMLFormElement>(null);
 
   // A new answer from the server (a refresh or a failed check) is the new truth.
@@ -215,6 +222,7 @@ export default function RequestUserAccess() {
     if (!next) return;
     setOrganizationId(String(next.organizationId ?? ""));
     setProgramId(String(next.programId ?? ""));
+    setRoleId(String(next.roleId ?? ""));
     setNotApplicable(next.endDateNotApplicable === "on");
   }, [actionData]);
 
@@ -231,6 +239,12 @@ export default function RequestUserAccess() {
   }, [actionData]);
   if (confirming && !hydrated) return <ConfirmPage draft={draft} options={options} user={user} />;
 
+  // A role the newly chosen program or organization does not offer is not sent (the select shows its placeholder),
+  // and the screen says why; choosing the program and organization back brings it back.
+  const roleAllowed = roleId === "" || options.roles.some((r) => String(r.id) === roleId);
+  const roleWhere = options.organization?.name ?? options.program?.name;
+  const roleNotAllowed =
+    !roleAllowed && options.program && roleWhere ? COPY.roleNotAllowed(roleNames.current.get(roleId), roleWhere) : null;
   const qbicNote = options.roles.some((r) => r.isSecurityOfficial) && options.program !== null;
   // Roles whose rules (Administration) need an End Date.
   const needEndDate = options.roles.filter((r) => r.requiresEndDate).map((r) => r.name);
@@ -322,13 +336,17 @@ export default function RequestUserAccess() {
           )}
         </fieldset>
         <SelectField
-          key={`roles-${options.program?.id ?? 0}-${options.organization?.id ?? 0}`}
           field={fields.roleId}
           label={COPY.role}
           placeholder={COPY.rolePlaceholder}
-          hint={options.organization ? undefined : COPY.roleHintNoOrg}
+          hint={roleNotAllowed ?? (options.organization ? undefined : COPY.roleHintNoOrg)}
           options={options.roles.map((r) => ({ value: String(r.id), label: r.name }))}
+          value={roleAllowed ? roleId : ""}
+          onChange={(e) => setRoleId(e.currentTarget.value)}
         />
+        <p className="ds-u-visibility--screen-reader" role="status">
+          {roleNotAllowed}
+        </p>
         {qbicNote ? (
           <Alert variant="info">
             <p>{QBIC_NOTE}</p>

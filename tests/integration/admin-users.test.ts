@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadDashboard } from "../../app/.server/admin/dashboard";
 import { hashToken } from "../../app/.server/auth/tokens";
 import { createDeps } from "../../app/.server/deps";
+import { failedEmailCount } from "../../app/.server/mail/failed-email";
 import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser, grantRole, signedInWithTotp, totpNow, waitForEmail } from "../factories/users";
@@ -123,6 +124,40 @@ describe("who may use Administration", () => {
       expect(weak.headers.get("Location")).toBe(`/step-up?redirectTo=${encodeURIComponent(path)}`);
     }
     expect(await eventsOf(target.id, "account.deactivated")).toBe(0);
+  });
+
+  it("the top menu leads administrators, and only them, to Administration, with the failed email waiting", async () => {
+    const approver = await signedIn("Abe", "Approver");
+    await grant(approver.user.id, "HELP_DESK_APPROVER");
+    const approverHtml = await (await approver.browser.get("/my-account")).text();
+    expect(approverHtml).toContain('href="/role-requests"');
+    expect(approverHtml).not.toContain('href="/admin"');
+    expect(approverHtml).not.toContain(">Administration");
+
+    const admin = await administrator("Mona");
+    const now = Date.now();
+    await env.DB.prepare(
+      "INSERT INTO email_log (idempotency_key, kind, recipient, subject, status, attempts, created_at, updated_at) VALUES (?, 'test', 'x@example.test', 'x', 'failed', 5, ?, ?)",
+    )
+      .bind(`menu-${now}`, now, now)
+      .run();
+    const failed = await failedEmailCount(createDeps(env));
+    expect(failed).toBeGreaterThan(0);
+    const html = await (await admin.browser.get("/my-account")).text();
+    const link = html.match(/<a[^>]*href="\/admin"[^>]*>([\s\S]*?)<\/a>/);
+    expect(link).not.toBeNull();
+    expect(link?.[1]).toMatch(
+      /^Administration\s*(<!-- -->)?\s*<span class="count-badge" aria-hidden="true">(\d+)<\/span>/,
+    );
+    // Its accessible name says what the number is.
+    expect(link?.[1]).toContain(`(${failed === 1 ? "1 failed email" : `${failed} failed emails`})`);
+    expect(link?.[1]).toContain(`aria-hidden="true">${failed}</span>`);
+
+    // A weak session still finds the way in (Administration then asks it to step up).
+    await env.DB.prepare("UPDATE sessions SET assurance = 'weak', strong_factor_at = NULL WHERE user_id = ?")
+      .bind(admin.user.id)
+      .run();
+    expect(await (await admin.browser.get("/my-account")).text()).toContain('href="/admin"');
   });
 
   it("actions need a strong factor from the last 15 minutes: a stale one steps up and comes back", async () => {

@@ -19,6 +19,13 @@ const deps = () => ({ db: createDb(env.DB) });
 const search = (query: OrganizationSearch) => searchOrganizations(deps(), query);
 const names = (hits: OrganizationHit[]) => hits.map((h) => h.name);
 
+/** A name as people read it: every run of digits compared as a number (its length first, then its digits). */
+const naturalKey = (name: string) =>
+  name.replace(/\d+/g, (run) => {
+    const digits = run.replace(/^0+/, "");
+    return `${String(digits.length).padStart(3, "0")}${digits}`;
+  });
+
 /** Every page of a search, in order. */
 async function allHits(query: OrganizationSearch): Promise<OrganizationHit[]> {
   const first = await search({ ...query, page: 1 });
@@ -320,7 +327,7 @@ describe("organization search: pages and order", () => {
     }
   });
 
-  it("orders by relevance (bm25 over the name), then by name", async () => {
+  it("orders by relevance (bm25 over the name), then by name in the order people read it", async () => {
     const hits = await allHits({ name: "regional" });
     expect(hits.length).toBeGreaterThan(REGIONAL_OFFICES.length);
     const { results } = await env.DB.prepare(
@@ -335,7 +342,8 @@ describe("organization search: pages and order", () => {
       expect(sa, `${a.name} before ${b.name}`).toBeLessThanOrEqual(sb);
       if (sa === sb) {
         ties++;
-        expect(a.name <= b.name, `${a.name} before ${b.name}`).toBe(true);
+        const [ka, kb] = [naturalKey(a.name), naturalKey(b.name)];
+        expect(ka < kb || (ka === kb && a.name <= b.name), `${a.name} before ${b.name}`).toBe(true);
       }
     }
     expect(ties).toBeGreaterThan(0);
@@ -436,6 +444,46 @@ describe("organization search: the name is never FTS5 syntax", () => {
     const regional = await search({ name: "regional" });
     const quoted = await search({ name: `regional ${'"'.repeat(1990)}` });
     expect(quoted.total).toBe(regional.total);
+  });
+});
+
+describe("organization search: equal ranks in the order people read", () => {
+  it("names that rank the same are listed 1, 2, 3 … 10, numbers compared as numbers, on every page and with every filter", async () => {
+    // Ten offices whose names differ only in their number rank the same (same words, same length).
+    const numbers = [7, 10, 3, 1, 9, 2, 8, 5, 4, 6, 12, 11, 20, 100];
+    await env.DB.batch(
+      numbers.map((n) =>
+        env.DB.prepare(
+          "INSERT INTO organizations (external_key, name, org_type_id, city, state, zip, created_at, updated_at) VALUES (?, ?, 1, 'SPRINGFIELD', 'IL', '62701', 0, 0)",
+        ).bind(`test:natural:${n}`, `NATURALIS OFFICE ${n} - ANNEX ${n % 3 === 0 ? 10 : 9}`),
+      ),
+    );
+    const expected = [...numbers]
+      .sort((a, b) => a - b)
+      .map((n) => `NATURALIS OFFICE ${n} - ANNEX ${n % 3 === 0 ? 10 : 9}`);
+    expect(names(await allHits({ name: "naturalis" }))).toEqual(expected);
+    expect(names(await allHits({ name: "naturalis office", state: "IL" }))).toEqual(expected);
+    expect(names(await allHits({ name: "naturalis", city: "spring" }))).toEqual(expected);
+
+    // Numbers after the first compare as numbers too; a number longer than any padding still sorts last.
+    await env.DB.batch(
+      [
+        "NATURALIS WING 2 UNIT 10",
+        "NATURALIS WING 2 UNIT 9",
+        "NATURALIS WING 12345678901234567890123 UNIT 1",
+        "NATURALIS WING 02 UNIT 1",
+      ].map((name, i) =>
+        env.DB.prepare(
+          "INSERT INTO organizations (external_key, name, org_type_id, city, state, zip, created_at, updated_at) VALUES (?, ?, 1, 'SPRINGFIELD', 'IL', '62701', 0, 0)",
+        ).bind(`test:natural:wing:${i}`, name),
+      ),
+    );
+    expect(names(await allHits({ name: "naturalis wing" }))).toEqual([
+      "NATURALIS WING 02 UNIT 1",
+      "NATURALIS WING 2 UNIT 9",
+      "NATURALIS WING 2 UNIT 10",
+      "NATURALIS WING 12345678901234567890123 UNIT 1",
+    ]);
   });
 });
 

@@ -94,6 +94,25 @@ export function cityMatchExpression(city: string): string | null {
 }
 
 /**
+ * One step of a name's natural sort key (the `keyed` CTE below, fixed SQL with no input in it): a step that finds
+ * where the next digit run starts in the rest of the name (`p`; SQLite has no function for it, so the least `instr`
+ * of the ten digits, past the end when there is none), then one that moves the text before it and the run to the
+ * key. A run is written as its length in three digits and its digits without leading zeros, so 2 sorts before 10
+ * and a number of any length compares as a number.
+ */
+const firstDigit = (text: string) =>
+  `min(${Array.from({ length: 10 }, (_, d) => `coalesce(nullif(instr(${text}, '${d}'), 0), 1000000)`).join(", ")})`;
+const AFTER_RUN = "ltrim(substr(keyed.rest, keyed.p), '0123456789')";
+const RUN_DIGITS = `ltrim(substr(keyed.rest, keyed.p, length(keyed.rest) - keyed.p + 1 - length(${AFTER_RUN})), '0')`;
+const NAME_FIRST_DIGIT = sql.raw(firstDigit("organizations.name"));
+const NATURAL_STEP = sql.raw(`keyed.id, keyed.score,
+      CASE WHEN keyed.p IS NULL THEN keyed.natural
+        WHEN keyed.p > length(keyed.rest) THEN keyed.natural || keyed.rest
+        ELSE keyed.natural || substr(keyed.rest, 1, keyed.p - 1) || printf('%03d%s', length(${RUN_DIGITS}), ${RUN_DIGITS}) END,
+      CASE WHEN keyed.p IS NULL THEN keyed.rest WHEN keyed.p > length(keyed.rest) THEN '' ELSE ${AFTER_RUN} END,
+      CASE WHEN keyed.p IS NULL THEN ${firstDigit("keyed.rest")} END`);
+
+/**
  * `column LIKE 'prefix%'`, written as a range so an index on the column can serve
  * it (D1 also refuses LIKE patterns past 50 bytes). U+10FFFF is the largest code
  * point, so every text that starts with the prefix sorts below prefix || U+10FFFF.
@@ -140,7 +159,8 @@ function filters(query: OrganizationSearch): SQL[] {
 
 /**
  * One page of organizations matching the search, best match first (bm25 over
- * the name, then the name, then the id so pages never overlap), and how many
+ * the name; equal ranks by name in the order people read it, REGIONAL OFFICE 2
+ * before REGIONAL OFFICE 10; then the id so pages never overlap), and how many
  * match, in one statement (one round trip).
  *
  * At most `MAX_RESULTS` matches are ranked: the statement stops reading at the
@@ -176,26 +196,44 @@ export async function searchOrganizations(
           WHERE organizations_fts MATCH ${match} AND ${and(...narrowing)} LIMIT ${MAX_RESULTS + 1}`;
   // One row even when the page is empty (LEFT JOIN to the count), so the total
   // always comes back; the outer ORDER BY is the one SQLite promises to keep.
-  const rows = await deps.db.all<OrganizationHit & { total: number; score: number | null }>(sql`
-    WITH candidates AS MATERIALIZED (${candidates})
+  // Equal ranks are ordered by the name's natural key (numbers compared as
+  // numbers), built a digit run at a time, and only for the ranks this page
+  // shows (page_scores): the page is those rows, after every better-ranked one.
+  const offset = (page - 1) * PAGE_SIZE;
+  const rows = await deps.db.all<OrganizationHit & { total: number; score: number | null; natural: string | null }>(sql`
+    WITH RECURSIVE candidates AS MATERIALIZED (${candidates}),
+    page_scores AS MATERIALIZED (
+      SELECT DISTINCT score FROM (SELECT score FROM candidates ORDER BY score LIMIT ${PAGE_SIZE} OFFSET ${offset})
+    ),
+    keyed(id, score, natural, rest, p) AS (
+      SELECT candidates.id, candidates.score, '', ${organizations.name}, ${NAME_FIRST_DIGIT} FROM candidates
+      CROSS JOIN ${organizations} ON ${organizations.id} = candidates.id
+      WHERE candidates.score IN (SELECT score FROM page_scores) AND (SELECT count(*) FROM candidates) <= ${MAX_RESULTS}
+      UNION ALL
+      SELECT ${NATURAL_STEP} FROM keyed WHERE keyed.rest <> ''
+    )
     SELECT counted.total, hit.* FROM (SELECT count(*) AS total FROM candidates) AS counted
     LEFT JOIN (
-      SELECT candidates.score, ${organizations.id} AS id, ${organizations.status} AS status,
+      SELECT keyed.score, keyed.natural, ${organizations.id} AS id, ${organizations.status} AS status,
         ${organizations.name} AS name, ${organizationTypes.name} AS orgType,
         ${organizations.address1} AS address1, ${organizations.address2} AS address2,
         ${organizations.city} AS city, ${organizations.state} AS state, ${organizations.zip} AS zip,
         ${organizations.country} AS country
-      FROM candidates
-      CROSS JOIN ${organizations} ON ${organizations.id} = candidates.id
+      FROM keyed
+      CROSS JOIN ${organizations} ON ${organizations.id} = keyed.id
       JOIN ${organizationTypes} ON ${organizationTypes.id} = ${organizations.orgTypeId}
-      ORDER BY candidates.score, ${organizations.name}, ${organizations.id}
-      LIMIT ${PAGE_SIZE} OFFSET ${(page - 1) * PAGE_SIZE}
+      WHERE keyed.rest = '' AND keyed.p IS NULL
+      ORDER BY keyed.score, keyed.natural, ${organizations.name}, ${organizations.id}
+      LIMIT ${PAGE_SIZE}
+      OFFSET ${offset} - (SELECT count(*) FROM candidates WHERE score < (SELECT min(score) FROM page_scores))
     ) AS hit ON 1
-    ORDER BY hit.score, hit.name, hit.id`);
+    ORDER BY hit.score, hit.natural, hit.name, hit.id`);
   const counted = rows[0]?.total ?? 0;
   const more = counted > MAX_RESULTS;
   const total = Math.min(counted, MAX_RESULTS);
   // The count's columns off; an empty page is the one row of the LEFT JOIN with no organization.
-  const hits = more ? [] : rows.filter((r) => r.id !== null).map(({ total: _, score: __, ...hit }) => hit);
+  const hits = more
+    ? []
+    : rows.filter((r) => r.id !== null).map(({ total: _, score: __, natural: ___, ...hit }) => hit);
   return { hits, total, more, page, pageSize: PAGE_SIZE, pageCount: more ? 0 : Math.ceil(total / PAGE_SIZE) };
 }
