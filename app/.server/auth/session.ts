@@ -93,7 +93,11 @@ export async function createSession(
 export async function rotateSession(
   deps: Pick<Deps, "db" | "now">,
   session: Pick<CurrentSession, "idHash">,
-  change: { strong?: boolean; firstDeviceProof?: "identity_proofing" | "reenrollment_link"; deviceBound?: boolean } = {},
+  change: {
+    strong?: boolean;
+    firstDeviceProof?: "identity_proofing" | "reenrollment_link";
+    deviceBound?: boolean;
+  } = {},
 ): Promise<{ setCookie: string } | null> {
   const token = randomToken();
   const now = deps.now();
