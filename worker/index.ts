@@ -37,6 +37,15 @@ app.use("*", async (c, next) => {
   c.res.headers.set("X-Trace-Id", id);
 });
 
+// A signed-in answer (or one that sets a cookie) is never stored by a browser or
+// a proxy: pages, Remix's `.data` requests, redirects and error pages alike. Set
+// here, in the door every request passes, so no route can forget it. Anonymous
+// requests carry no cookie, so the public pages kept in memory are unaffected.
+app.use("*", async (c, next) => {
+  await next();
+  if (c.req.header("Cookie") || c.res.headers.has("Set-Cookie")) c.res.headers.set("Cache-Control", "no-store");
+});
+
 app.use("*", async (c, next) => {
   // The dev mailbox's HTML preview shows an email as a mail client would, inline
   // styles included; it is served only in development, in a sandboxed document.
