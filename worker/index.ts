@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { createDeps } from "../app/.server/deps";
-import { type Env, isDevelopment } from "../app/.server/env";
+import { type Env, isDevelopment, isProduction } from "../app/.server/env";
 import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
 import { escapeHtml } from "../app/.server/mail/templates";
 import * as build from "../build/server";
@@ -58,7 +58,7 @@ app.use("*", async (c, next) => {
     c.res.headers.set("X-Content-Type-Options", "nosniff");
     return;
   }
-  return securityHeaders({ production: c.env.ENVIRONMENT === "production" })(c, next);
+  return securityHeaders({ production: isProduction(c.env) })(c, next);
 });
 
 // Every state-changing form post must come from this origin (Origin or

@@ -1,6 +1,6 @@
 import { createDb, type Db } from "./db/client";
 import { countRoundTrips } from "./db/round-trips";
-import type { Env } from "./env";
+import { assertKnownEnvironment, type Env } from "./env";
 import type { ImportChunkMessage, QueueMessageBody } from "./mail/messages";
 import { createProofingProvider } from "./proofing/configure";
 import type { IdentityProofingProvider } from "./proofing/provider";
@@ -38,8 +38,9 @@ export interface Deps {
 
 /**
  * Throws a `ProofingConfigurationError` when the configuration is unsafe (the
- * sandbox proofing provider in production): the Worker then answers with its
- * error page instead of serving.
+ * sandbox proofing provider in production), and an `EnvironmentConfigurationError`
+ * when ENVIRONMENT is not a known value: the Worker then answers with its error
+ * page instead of serving.
  */
 export function createDeps(
   env: Env,
@@ -56,6 +57,7 @@ export function createDeps(
     readFrom?: string;
   } = {},
 ): Deps {
+  assertKnownEnvironment(env);
   const session = env.DB.withSession(options.readFrom ?? "first-primary");
   // The Sessions API object has the query methods drizzle uses (prepare, batch).
   const counted = countRoundTrips(session as unknown as D1Database);
