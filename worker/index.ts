@@ -1,5 +1,5 @@
 import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { createDeps } from "../app/.server/deps";
@@ -66,18 +66,39 @@ app.use("*", async (c, next) => {
 app.use("*", csrf());
 
 app.use("*", async (c, next) => {
+  const afterResponse: (() => Promise<unknown>)[] = [];
   const deps = createDeps(c.env, {
     traceId: c.get("traceId"),
     waitUntil: (work) => c.executionCtx.waitUntil(work),
+    afterResponse: (work) => afterResponse.push(work),
     readFrom: readFromFor(c.req.raw),
   });
   c.set("deps", deps);
   await next();
+  if (afterResponse.length > 0) startAfterResponse(c, afterResponse);
   const bookmark = bookmarkCookieFor(c.req.raw, deps.bookmark());
   if (bookmark) c.res.headers.append("Set-Cookie", bookmark);
   // How many times this answer waited on D1 (the performance budget): shown to developers and tests only.
   if (isDevelopment(c.env)) c.res.headers.set("X-D1-Round-Trips", String(deps.roundTrips()));
 });
+
+/**
+ * Starts `deps.afterResponse` work once the answer's body has been sent in full
+ * (so its cost cannot show in the answer's timing), or after a second at most,
+ * should the client stop reading.
+ */
+function startAfterResponse(c: Context<AppEnv>, work: (() => Promise<unknown>)[]) {
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    for (const w of work) c.executionCtx.waitUntil(w());
+  };
+  c.executionCtx.waitUntil(new Promise((resolve) => setTimeout(resolve, 1000)).then(start));
+  const body = c.res.body;
+  if (!body) return start();
+  c.res = new Response(body.pipeThrough(new TransformStream({ flush: start })), c.res);
+}
 
 app.route("/healthz", healthRoutes);
 app.route("/_dev/mailbox", devMailboxRoutes);

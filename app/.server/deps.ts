@@ -34,6 +34,12 @@ export interface Deps {
    * Absent in cron runs and tests that call services directly: the work is awaited.
    */
   waitUntil?: (work: Promise<unknown>) => void;
+  /**
+   * Work started only once the answer is complete (then kept alive with
+   * `waitUntil`): what would make an answer slower for an account that exists.
+   * Absent outside a Worker request: callers fall back to `waitUntil`, or await.
+   */
+  afterResponse?: (work: () => Promise<unknown>) => void;
 }
 
 /**
@@ -49,6 +55,7 @@ export function createDeps(
     now?: () => Date;
     proofing?: IdentityProofingProvider;
     waitUntil?: (work: Promise<unknown>) => void;
+    afterResponse?: (work: () => Promise<unknown>) => void;
     /**
      * Where this request's reads may go (D1's Sessions API, read replicas): a
      * bookmark (at least as new as that), "first-unconstrained" (any replica) or
@@ -78,5 +85,6 @@ export function createDeps(
     traceId: options.traceId ?? crypto.randomUUID(),
     proofing: options.proofing ?? createProofingProvider(env),
     waitUntil: options.waitUntil,
+    afterResponse: options.afterResponse,
   };
 }
