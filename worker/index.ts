@@ -1,9 +1,9 @@
 import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { createDeps } from "../app/.server/deps";
-import { type Env, isDevelopment } from "../app/.server/env";
+import { type Env, isDevelopment, isProduction } from "../app/.server/env";
 import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
 import { escapeHtml } from "../app/.server/mail/templates";
 import * as build from "../build/server";
@@ -37,6 +37,15 @@ app.use("*", async (c, next) => {
   c.res.headers.set("X-Trace-Id", id);
 });
 
+// A signed-in answer (or one that sets a cookie) is never stored by a browser or
+// a proxy: pages, Remix's `.data` requests, redirects and error pages alike. Set
+// here, in the door every request passes, so no route can forget it. Anonymous
+// requests carry no cookie, so the public pages kept in memory are unaffected.
+app.use("*", async (c, next) => {
+  await next();
+  if (c.req.header("Cookie") || c.res.headers.has("Set-Cookie")) c.res.headers.set("Cache-Control", "no-store");
+});
+
 app.use("*", async (c, next) => {
   // The dev mailbox's HTML preview shows an email as a mail client would, inline
   // styles included; it is served only in development, in a sandboxed document.
@@ -49,7 +58,7 @@ app.use("*", async (c, next) => {
     c.res.headers.set("X-Content-Type-Options", "nosniff");
     return;
   }
-  return securityHeaders({ production: c.env.ENVIRONMENT === "production" })(c, next);
+  return securityHeaders({ production: isProduction(c.env) })(c, next);
 });
 
 // Every state-changing form post must come from this origin (Origin or
@@ -57,18 +66,39 @@ app.use("*", async (c, next) => {
 app.use("*", csrf());
 
 app.use("*", async (c, next) => {
+  const afterResponse: (() => Promise<unknown>)[] = [];
   const deps = createDeps(c.env, {
     traceId: c.get("traceId"),
     waitUntil: (work) => c.executionCtx.waitUntil(work),
+    afterResponse: (work) => afterResponse.push(work),
     readFrom: readFromFor(c.req.raw),
   });
   c.set("deps", deps);
   await next();
+  if (afterResponse.length > 0) startAfterResponse(c, afterResponse);
   const bookmark = bookmarkCookieFor(c.req.raw, deps.bookmark());
   if (bookmark) c.res.headers.append("Set-Cookie", bookmark);
   // How many times this answer waited on D1 (the performance budget): shown to developers and tests only.
   if (isDevelopment(c.env)) c.res.headers.set("X-D1-Round-Trips", String(deps.roundTrips()));
 });
+
+/**
+ * Starts `deps.afterResponse` work once the answer's body has been sent in full
+ * (so its cost cannot show in the answer's timing), or after a second at most,
+ * should the client stop reading.
+ */
+function startAfterResponse(c: Context<AppEnv>, work: (() => Promise<unknown>)[]) {
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    for (const w of work) c.executionCtx.waitUntil(w());
+  };
+  c.executionCtx.waitUntil(new Promise((resolve) => setTimeout(resolve, 1000)).then(start));
+  const body = c.res.body;
+  if (!body) return start();
+  c.res = new Response(body.pipeThrough(new TransformStream({ flush: start })), c.res);
+}
 
 app.route("/healthz", healthRoutes);
 app.route("/_dev/mailbox", devMailboxRoutes);

@@ -1,6 +1,6 @@
 import { createDb, type Db } from "./db/client";
 import { countRoundTrips } from "./db/round-trips";
-import type { Env } from "./env";
+import { assertKnownEnvironment, type Env } from "./env";
 import type { ImportChunkMessage, QueueMessageBody } from "./mail/messages";
 import { createProofingProvider } from "./proofing/configure";
 import type { IdentityProofingProvider } from "./proofing/provider";
@@ -34,12 +34,19 @@ export interface Deps {
    * Absent in cron runs and tests that call services directly: the work is awaited.
    */
   waitUntil?: (work: Promise<unknown>) => void;
+  /**
+   * Work started only once the answer is complete (then kept alive with
+   * `waitUntil`): what would make an answer slower for an account that exists.
+   * Absent outside a Worker request: callers fall back to `waitUntil`, or await.
+   */
+  afterResponse?: (work: () => Promise<unknown>) => void;
 }
 
 /**
  * Throws a `ProofingConfigurationError` when the configuration is unsafe (the
- * sandbox proofing provider in production): the Worker then answers with its
- * error page instead of serving.
+ * sandbox proofing provider in production), and an `EnvironmentConfigurationError`
+ * when ENVIRONMENT is not a known value: the Worker then answers with its error
+ * page instead of serving.
  */
 export function createDeps(
   env: Env,
@@ -48,6 +55,7 @@ export function createDeps(
     now?: () => Date;
     proofing?: IdentityProofingProvider;
     waitUntil?: (work: Promise<unknown>) => void;
+    afterResponse?: (work: () => Promise<unknown>) => void;
     /**
      * Where this request's reads may go (D1's Sessions API, read replicas): a
      * bookmark (at least as new as that), "first-unconstrained" (any replica) or
@@ -56,6 +64,7 @@ export function createDeps(
     readFrom?: string;
   } = {},
 ): Deps {
+  assertKnownEnvironment(env);
   const session = env.DB.withSession(options.readFrom ?? "first-primary");
   // The Sessions API object has the query methods drizzle uses (prepare, batch).
   const counted = countRoundTrips(session as unknown as D1Database);
@@ -76,5 +85,6 @@ export function createDeps(
     traceId: options.traceId ?? crypto.randomUUID(),
     proofing: options.proofing ?? createProofingProvider(env),
     waitUntil: options.waitUntil,
+    afterResponse: options.afterResponse,
   };
 }

@@ -8,7 +8,12 @@ export interface Env {
   IMPORT_QUEUE: Queue<ImportChunkMessage>;
   EMAIL?: SendEmail;
   ASSETS?: Fetcher;
-  ENVIRONMENT: "development" | "production" | "test";
+  /**
+   * "development" (`npm run dev`, the dev mailbox) and "test" are the only
+   * non-production values; "staging" and "production" are production. Any other
+   * value is refused at start-up ({@link assertKnownEnvironment}).
+   */
+  ENVIRONMENT: Environment;
   MAIL_FROM: string;
   PUBLIC_ORIGIN: string;
   /** Base64 of 32 bytes: AES-256-GCM key for TOTP secrets at rest. */
@@ -24,6 +29,31 @@ export interface Env {
    * provider. Never set it on the real production deployment.
    */
   ALLOW_SANDBOX_PROOFING?: string;
+}
+
+export const ENVIRONMENTS = ["development", "test", "staging", "production"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** The Worker cannot tell how to behave with this configuration: refuse to serve rather than guess. */
+export class EnvironmentConfigurationError extends Error {
+  override readonly name = "EnvironmentConfigurationError";
+}
+
+/**
+ * Production unless explicitly development or test: a misspelt or missing
+ * ENVIRONMENT must never switch on the sandbox, drop HSTS or open the dev mailbox.
+ */
+export function isProduction(env: Pick<Env, "ENVIRONMENT">): boolean {
+  return env.ENVIRONMENT !== "development" && env.ENVIRONMENT !== "test";
+}
+
+/** Throws for an ENVIRONMENT that is not one of {@link ENVIRONMENTS} ("prod", "", unset): every request then gets the error page. */
+export function assertKnownEnvironment(env: Pick<Env, "ENVIRONMENT">): void {
+  if (!(ENVIRONMENTS as readonly unknown[]).includes(env.ENVIRONMENT))
+    throw new EnvironmentConfigurationError(
+      `ENVIRONMENT ${JSON.stringify(env.ENVIRONMENT ?? null)} is not known (known: ${ENVIRONMENTS.join(", ")}). ` +
+        'Set ENVIRONMENT="production" (or "staging") on a deployment, "development" locally.',
+    );
 }
 
 export function isDevelopment(env: Pick<Env, "ENVIRONMENT">): boolean {

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { recipientKeys } from "../../app/.server/auth/rate-limit";
 import { DEV_HELPDESK } from "../../app/.server/db/seed/build-seed";
 import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
@@ -89,6 +90,93 @@ describe("no User ID enumeration", () => {
     expect(normalise(a)).toBe(normalise(b));
     const mail = await waitForEmail(user.email, "Your QualityNet User ID");
     expect(mail.body_text).toContain(user.loginId);
+  });
+});
+
+describe("per-recipient email caps: 3 an hour, 10 a day, whoever asks", () => {
+  let ip = 0;
+  /** A fresh client on a fresh address each time: a rotating set of IPs. */
+  const rotating = () => new Browser(`203.0.113.${(ip++ % 250) + 1}`);
+  /**
+   * Emails caused since `mark()`: outbox rows, written in the request's own
+   * batch (the queue delivers later, in batches). Tests in a file run one at a time.
+   */
+  const lastOutboxId = async () =>
+    (await env.DB.prepare("SELECT coalesce(max(id), 0) AS id FROM outbox").first<number>("id")) ?? 0;
+  let since = 0;
+  const mark = async () => {
+    since = await lastOutboxId();
+  };
+  const expectMailCount = async (expected: number) =>
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE id > ?").bind(since).first<number>("n")).toBe(
+      expected,
+    );
+  /** An hour passes for the address's hourly counter only. */
+  const anHourLater = (email: string) =>
+    env.DB.prepare("UPDATE rate_limits SET window_starts_at = window_starts_at - 3600001 WHERE key = ?")
+      .bind(recipientKeys({ env }, email).hour)
+      .run();
+  const answer = async (response: Response) => `${response.status} ${normalise(await response.text())}`;
+
+  const screens = {
+    "Forgot User ID?": (user: { email: string }) => rotating().post("/forgot-user-id", { email: user.email }),
+    "Forgot password": (user: { email: string; loginId: string }) =>
+      rotating().post("/forgot-password", { userId: user.loginId, email: user.email }),
+    Registration: (user: { email: string }) =>
+      rotating().post("/register", {
+        firstName: "Casey",
+        lastName: "Jordan",
+        phone: "614-555-0100",
+        email: user.email,
+      }),
+  };
+
+  for (const [name, send] of Object.entries(screens)) {
+    it(`${name}: the 4th within an hour sends nothing and is answered byte for byte as the 3rd`, async () => {
+      const user = await createUser();
+      await mark();
+      const answers: string[] = [];
+      for (let i = 0; i < 4; i++) answers.push(await answer(await send(user)));
+      await expectMailCount(3);
+      expect(answers[3]).toBe(answers[2]);
+      expect(answers[0]).toMatch(/^200 /);
+    });
+  }
+
+  it("Registration of a new address over its cap creates no account, with the answer a registration gets", async () => {
+    const email = `capped.${Date.now()}@example.test`;
+    await mark();
+    for (let i = 0; i < 3; i++) await (await screens["Forgot User ID?"]({ email })).arrayBuffer();
+    const capped = await screens.Registration({ email });
+    expect(capped.status).toBe(200);
+    expect(await capped.text()).toContain(email);
+    expect(await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(email).first()).toBeNull();
+    await expectMailCount(0);
+  });
+
+  it("the 11th within a day sends nothing, across the three screens", async () => {
+    const user = await createUser();
+    await mark();
+    const order = [screens["Forgot User ID?"], screens["Forgot password"], screens.Registration];
+    const answers: string[] = [];
+    // Three an hour for four hours, taking turns between the screens: ten emails.
+    for (let i = 0; i < 10; i++) {
+      if (i > 0 && i % 3 === 0) await anHourLater(user.email);
+      answers.push(await answer(await order[i % 3](user)));
+    }
+    await expectMailCount(10);
+    await anHourLater(user.email);
+    // The 11th is a reset link again (i = 10): answered as the 8th was.
+    expect(await answer(await order[10 % 3](user))).toBe(answers[7]);
+    await expectMailCount(10);
+  });
+
+  it("parallel requests from many addresses send exactly three", async () => {
+    const user = await createUser();
+    await mark();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => screens["Forgot User ID?"](user).then(answer)));
+    expect(new Set(answers).size).toBe(1);
+    await expectMailCount(3);
   });
 });
 

@@ -1,5 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
 import { fetchWorker, get, ORIGIN, postForm } from "../factories/http";
+import { seedDatabase } from "../factories/seed";
+import { signedInWithTotp } from "../factories/users";
+
+beforeAll(async () => {
+  await seedDatabase(env.DB);
+});
 
 describe("security headers", () => {
   it("every page carries a strict CSP whose nonce matches its inline scripts", async () => {
@@ -37,6 +44,38 @@ describe("security headers", () => {
     expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(response.headers.get("X-Trace-Id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(response.headers.get("Cache-Control")).toBe("no-store");
+  });
+});
+
+describe("no signed-in answer is ever stored", () => {
+  it("sends Cache-Control: no-store on a signed-in user's pages, .data requests, redirects and errors", async () => {
+    const { user, browser } = await signedInWithTotp("Uncached");
+    const answers = {
+      page: await browser.get("/my-account"),
+      // Remix's single-fetch data request for the same screen: the user's email, as JSON.
+      data: await browser.get("/my-account.data"),
+      "data of a layout route": await browser.get("/profile.data?_routes=root"),
+      redirect: await browser.get("/login"),
+      "data redirect": await browser.get("/login.data"),
+      "not found": await browser.get("/no-such-page"),
+      "data not found": await browser.get("/no-such-page.data"),
+      "JSON endpoint": await browser.post("/webauthn/registration/options", {}),
+    };
+    expect(await answers.data.clone().text()).toContain(user.email);
+    expect(answers.redirect.status).toBeGreaterThanOrEqual(300);
+    expect(answers.redirect.status).toBeLessThan(400);
+    expect(answers["not found"].status).toBe(404);
+    for (const [name, response] of Object.entries(answers))
+      expect(response.headers.get("Cache-Control"), `${name} (${response.status})`).toBe("no-store");
+  });
+
+  it("sends no-store on an answer that sets a cookie, and keeps the public pages' own headers", async () => {
+    const accepted = await postForm("/terms", { intent: "accept" });
+    expect(accepted.headers.getSetCookie().length).toBeGreaterThan(0);
+    expect(accepted.headers.get("Cache-Control")).toBe("no-store");
+    const home = await get("/");
+    expect(home.status).toBe(200);
+    expect(home.headers.get("Cache-Control")).toBe("no-store");
   });
 });
 

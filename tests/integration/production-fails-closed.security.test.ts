@@ -1,5 +1,5 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import worker from "../../worker/index";
 import { get, HOST, ORIGIN } from "../factories/http";
 
@@ -56,6 +56,56 @@ describe("ASVS 14.1 production fails closed: the deployed configuration", () => 
     const response = await fetchWith(productionVars, "/_dev/components", { headers: { Host: HOST } });
     expect(response.status).toBe(404);
     expect(await response.text()).not.toContain("Design system components");
+  });
+});
+
+describe("ASVS 14.1 anything but development or test is production", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  const sandboxStaging = { PROOFING_PROVIDER: "sandbox", ALLOW_SANDBOX_PROOFING: "staging" };
+
+  it("refuses an unknown ENVIRONMENT on every request, with the error page and one log line naming it", async () => {
+    for (const value of ["prod", "", "Production", "dev", undefined]) {
+      const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+      for (const path of ["/register", "/login", "/healthz", "/_dev/mailbox"]) {
+        const response = await fetchWith({ ...sandboxStaging, ENVIRONMENT: value }, path, { headers: { Host: HOST } });
+        expect(response.status, `${String(value)} ${path}`).toBe(500);
+        expect(await response.text()).toContain("Something went wrong");
+      }
+      expect(logged, String(value)).toHaveBeenCalledTimes(4);
+      const line = JSON.parse(String(logged.mock.calls[0][0])) as { level: string; msg: string };
+      expect(line.level).toBe("error");
+      expect(line.msg).toContain(`ENVIRONMENT ${JSON.stringify(value ?? null)} is not known`);
+      expect(line.msg).toContain("development, test, staging, production");
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("treats staging as production: HSTS, no dev mailbox, and the sandbox only with the staging opt-in", async () => {
+    const refused = await fetchWith({ ENVIRONMENT: "staging", PROOFING_PROVIDER: "sandbox" }, "/", {
+      headers: { Host: HOST },
+    });
+    expect(refused.status).toBe(500);
+    const served = await fetchWith({ ENVIRONMENT: "staging", ...sandboxStaging }, "/register", {
+      headers: { Host: HOST },
+    });
+    expect(served.status).toBe(200);
+    expect(served.headers.get("Strict-Transport-Security")).toContain("max-age=");
+    const mailbox = await fetchWith({ ENVIRONMENT: "staging", ...sandboxStaging }, "/_dev/mailbox", {
+      headers: { Host: HOST },
+    });
+    expect(mailbox.status).toBe(404);
+  });
+
+  it("sends no HSTS in development or test, where the sandbox is the default", async () => {
+    for (const value of ["development", "test"]) {
+      const response = await fetchWith({ ENVIRONMENT: value, PROOFING_PROVIDER: undefined }, "/register", {
+        headers: { Host: HOST },
+      });
+      expect(response.status, value).toBe(200);
+      expect(response.headers.get("Strict-Transport-Security"), value).toBeNull();
+    }
   });
 });
 

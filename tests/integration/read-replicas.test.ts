@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { BOOKMARK_COOKIE, readFromFor } from "../../worker/read-replicas";
 import { get } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
-import { signedInWithTotp } from "../factories/users";
+import { grantRole, signedInWithTotp } from "../factories/users";
 
 /**
  * Read replicas through D1's Sessions API (worker/read-replicas.ts): posts read
@@ -14,8 +14,12 @@ beforeAll(async () => {
   await seedDatabase(env.DB);
 });
 
-const request = (method: string, cookie?: string) =>
-  new Request("http://localhost:8787/my-account", { method, headers: cookie ? { Cookie: cookie } : {} });
+const request = (method: string, cookie?: string, path = "/my-account") =>
+  new Request(`http://localhost:8787${path}`, { method, headers: cookie ? { Cookie: cookie } : {} });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe("where reads go", () => {
   it("posts from the primary, pages after a write from their bookmark, other pages from any replica", () => {
@@ -51,5 +55,55 @@ describe("where reads go", () => {
   it("a page with a forged bookmark cookie is served as any other", async () => {
     const response = await get("/destination", { Cookie: `${BOOKMARK_COOKIE}=ffffffff-ffffffff` });
     expect(response.status).toBe(200);
+  });
+});
+
+describe("revocation is immediate on the screens that show other people's data", () => {
+  const otherPeoples = [
+    "/role-requests",
+    "/role-requests.data",
+    "/role-requests/0b5f4f2e-6a4e-4c1e-9d55-3f1c2f0e2a11",
+    "/role-requests/users",
+    "/role-requests/users.data",
+    "/audit-log",
+    "/audit-log.csv",
+    "/audit-log.data",
+    "/admin",
+    "/admin.data",
+    "/admin/users",
+    "/admin/users/0b5f4f2e-6a4e-4c1e-9d55-3f1c2f0e2a11",
+    "/admin/organizations/import",
+    "/help-desk/proofing",
+    // As the router matches them: any case, escaped letters, doubled slashes.
+    "/ADMIN/users",
+    "/%61dmin/users",
+    "//audit-log",
+  ];
+
+  it("reads them from the primary, with or without a bookmark; the user's own screens may use a replica", () => {
+    const bookmark = `${BOOKMARK_COOKIE}=0000000a-00000001-00004f9c-5f3c0e1a2b`;
+    for (const path of otherPeoples) {
+      expect(readFromFor(request("GET", undefined, path)), path).toBe("first-primary");
+      expect(readFromFor(request("GET", bookmark, path)), path).toBe("first-primary");
+    }
+    for (const path of ["/my-account", "/my-account.data", "/profile", "/welcome", "/administration-help", "/admins"])
+      expect(readFromFor(request("GET", undefined, path)), path).toBe("first-unconstrained");
+  });
+
+  it("a signed-in administrator's roster and audit export are read through a primary session, the bookmark cookie omitted", async () => {
+    const admin = await signedInWithTotp("Primaryread");
+    await grantRole(admin.user.id, "HELP_DESK_ADMINISTRATOR");
+    admin.browser.cookies.delete(BOOKMARK_COOKIE);
+    const opened = vi.spyOn(env.DB, "withSession");
+    const readsFor = async (path: string) => {
+      opened.mockClear();
+      const response = await admin.browser.get(path);
+      await response.arrayBuffer();
+      expect(response.status, path).toBe(200);
+      return opened.mock.calls.map((call) => call[0]);
+    };
+    for (const path of ["/admin/users", "/admin/users.data", "/audit-log", "/audit-log.csv", "/audit-log.data"])
+      expect(await readsFor(path), path).toEqual(["first-primary"]);
+    expect(await readsFor("/my-account")).toEqual(["first-unconstrained"]);
   });
 });

@@ -7,7 +7,7 @@ import type { Deps } from "../deps";
 import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
 import { ok, type Result } from "../result";
 import { hashPassword } from "./password";
-import { hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
+import { hitRateLimit, hitRecipientLimit, ipKey, LIMITS, throttled } from "./rate-limit";
 
 /** SPEC 2.3: temporary passwords expire after 7 days. */
 export const TEMPORARY_PASSWORD_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -68,6 +68,7 @@ const formatDate = (d: Date) =>
 /**
  * "New user registration". The answer is the same whether or not the email is
  * already registered; its owner is emailed instead, so a stranger learns nothing.
+ * The same answer again when the address has had its share of emails.
  */
 export async function registerUser(
   deps: Deps,
@@ -82,6 +83,10 @@ export async function registerUser(
   // must cost the same time as a new one, or the answer's timing tells.
   const temporaryPassword = generateTemporaryPassword();
   const hash = await hashPassword(temporaryPassword);
+  // Over the address's email cap (3 an hour, 10 a day, whoever asks) nothing is
+  // created or sent, and the answer is the one every registration gets: an
+  // account whose temporary password never arrived would be no use to anyone.
+  if (!(await hitRecipientLimit(deps, input.email))) return ok({ email: input.email });
   const existing = await deps.db.select().from(users).where(eq(users.email, input.email)).get();
   if (existing) {
     // The owner is told, and the event recorded, in one write.

@@ -22,7 +22,15 @@ import { isCommonPassword } from "./common-passwords";
 import { consumeEmailToken, createEmailToken, newEmailToken, peekEmailToken } from "./email-tokens";
 import { confirmedKinds, strongFactorsOf, verifySecondFactor } from "./mfa";
 import { hashPassword, verifyPassword } from "./password";
-import { clearAttempts, clearAttemptsWithPrefix, hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
+import {
+  clearAttempts,
+  clearAttemptsWithPrefix,
+  hitRateLimit,
+  hitRecipientLimit,
+  ipKey,
+  LIMITS,
+  throttled,
+} from "./rate-limit";
 import { createSession, endOtherSessions } from "./session";
 import { claimPasswordAttempt, lockedMessage, signInLockPrefix } from "./sign-in";
 
@@ -275,14 +283,17 @@ export async function remindUserId(
 ): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
   if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
+  // Over the address's cap the request is answered as any other, and nothing is sent.
+  const mayEmail = await hitRecipientLimit(deps, email);
   const user = await deps.db.select().from(users).where(eq(users.email, email)).get();
-  const reminder = user
-    ? await outboxEmail(deps, {
-        template: "user_id_reminder",
-        to: user.email,
-        data: { firstName: user.firstName, loginId: user.loginId },
-      })
-    : null;
+  const reminder =
+    user && mayEmail
+      ? await outboxEmail(deps, {
+          template: "user_id_reminder",
+          to: user.email,
+          data: { firstName: user.firstName, loginId: user.loginId },
+        })
+      : null;
   // The request's audit event and its email (if the address is registered) in one write.
   await deps.db.batch([
     auditInsert(deps, {
@@ -291,6 +302,7 @@ export async function remindUserId(
       subjectUserId: user?.id ?? null,
       ip: client.ip,
       userAgent: client.userAgent,
+      ...(mayEmail ? {} : { details: { emailSuppressed: "recipient_limit" } }),
     }),
     ...(reminder ? [outboxInsert(deps, reminder)] : []),
   ]);
@@ -306,6 +318,8 @@ export async function requestPasswordReset(
 ): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
   if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
+  // Over the address's cap the request is answered as any other, and no link is made or sent.
+  const mayEmail = await hitRecipientLimit(deps, input.email);
   const user = await deps.db
     .select()
     .from(users)
@@ -314,7 +328,7 @@ export async function requestPasswordReset(
   // The link's token and its email exist together, with the request's audit event.
   let link: OutboxEntry | null = null;
   let linkWrites: BatchItem<"sqlite">[] = [];
-  if (user) {
+  if (user && mayEmail) {
     const reset = newEmailToken(deps, user.id, "password_reset");
     link = await outboxEmail(deps, {
       template: "password_reset",
@@ -330,7 +344,7 @@ export async function requestPasswordReset(
       subjectUserId: user?.id ?? null,
       ip: client.ip,
       userAgent: client.userAgent,
-      details: { loginId: input.userId },
+      details: { loginId: input.userId, ...(mayEmail ? {} : { emailSuppressed: "recipient_limit" }) },
     }),
     ...linkWrites,
   ]);

@@ -7,8 +7,9 @@ import type { Env } from "../env";
  * HMAC-SHA-256 under a key derived from the portal's secret, one key per
  * purpose. Used where a plain hash would let anyone recompute it: decoy
  * challenge questions for unknown User IDs (an attacker must not be able to
- * predict them), and what is logged of a User ID nobody has (the raw input may
- * be a password typed in the wrong field).
+ * predict them), what is logged of a User ID nobody has (the raw input may
+ * be a password typed in the wrong field), and the per-recipient email counters
+ * (an address is kept only as this hash).
  */
 const keys = new Map<string, Uint8Array>();
 
@@ -25,7 +26,7 @@ function keyFor(env: Pick<Env, "TOTP_ENCRYPTION_KEY">, purpose: string): Uint8Ar
 
 export function keyedHash(
   env: Pick<Env, "TOTP_ENCRYPTION_KEY">,
-  purpose: "login-id" | "decoy-questions",
+  purpose: "login-id" | "decoy-questions" | "email-recipient",
   value: string,
 ): string {
   return encodeHexLowerCase(hmac(SHA256, keyFor(env, purpose), new TextEncoder().encode(value)));

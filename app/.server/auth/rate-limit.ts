@@ -2,6 +2,7 @@ import { and, eq, gte, inArray, lt, lte, or, sql } from "drizzle-orm";
 import { rateLimits } from "../db/schema";
 import type { Deps } from "../deps";
 import { fail } from "../result";
+import { keyedHash } from "./keyed-hash";
 
 /**
  * Per-key counters in D1, shared by every isolate (an in-memory counter would
@@ -17,6 +18,13 @@ export const LIMITS = {
   registrationPerIp: { limit: 20, windowMs: 60 * 60 * 1000 },
   /** Anything that sends email on request (forgot User ID, reset links, codes). */
   emailSendPerIp: { limit: 10, windowMs: 15 * 60 * 1000 },
+  /**
+   * Emails sent on request to one address ("Forgot User ID?", reset links,
+   * registration), whoever asks and from wherever: a rotating set of IP
+   * addresses must not flood an inbox. One counter for the three screens.
+   */
+  emailPerRecipientHour: { limit: 3, windowMs: 60 * 60 * 1000 },
+  emailPerRecipientDay: { limit: 10, windowMs: 24 * 60 * 60 * 1000 },
   /** Password checks of signed-in forms (change password, change questions) per account. */
   passwordFormsPerUser: { limit: 10, windowMs: 15 * 60 * 1000 },
 } as const;
@@ -120,6 +128,25 @@ export function clientKey(ip: string | null): string {
 }
 
 export const ipKey = (scope: string, ip: string | null) => `${scope}:ip:${clientKey(ip)}`;
+
+/** The per-recipient counters' keys: the address only as a keyed hash of its normalised form. */
+export function recipientKeys(deps: Pick<Deps, "env">, email: string) {
+  const hash = keyedHash(deps.env, "email-recipient", email.trim().toLowerCase());
+  return { hour: `email-to:hour:${hash}`, day: `email-to:day:${hash}` };
+}
+
+/**
+ * Whether one more email on request may go to `email` (at most 3 an hour and 10
+ * a day). Counted for every request, whether or not the address is registered,
+ * before anything is looked up: the answer and its cost are the same either
+ * way, and a capped request is answered exactly as a sent one (the caller sends
+ * nothing). The day counts only requests the hour let through.
+ */
+export async function hitRecipientLimit(deps: Pick<Deps, "db" | "now" | "env">, email: string): Promise<boolean> {
+  const keys = recipientKeys(deps, email);
+  if (!(await hitRateLimit(deps, keys.hour, LIMITS.emailPerRecipientHour)).allowed) return false;
+  return (await hitRateLimit(deps, keys.day, LIMITS.emailPerRecipientDay)).allowed;
+}
 
 /** The failure every throttled endpoint returns, in the same words. */
 export function throttled(what: string, retryAfterSeconds: number) {

@@ -10,7 +10,7 @@ import { drainAfterWrite, type OutboxEntry, outboxEmail, outboxInsert } from "..
 import { fail, ok, type Result } from "../result";
 import { newEmailToken } from "./email-tokens";
 import { keyedHash } from "./keyed-hash";
-import { confirmedKinds, sendEmailCode, verifySecondFactor } from "./mfa";
+import { sendEmailCode, verifySecondFactor } from "./mfa";
 import { hashPassword, needsRehash, spendVerifyTime, verifyPassword } from "./password";
 import { claimAttempt, clearAttempts, clientKey, hitRateLimit, ipKey, LIMITS, throttled } from "./rate-limit";
 import { assuranceOf, createSession } from "./session";
@@ -85,6 +85,30 @@ export async function claimPasswordAttempt(
     keys: [clientKeyed, `${prefix}account`],
     lockedUntil: own.lockedUntil ?? account.lockedUntil,
   };
+}
+
+/**
+ * Work whose cost would tell whether an account exists (an email to its owner),
+ * started once the answer is complete (`afterResponse`, worker/index.ts), or
+ * awaited where there is no answer to send first (services called directly).
+ */
+async function afterAnswer(
+  deps: Pick<Deps, "waitUntil" | "afterResponse" | "traceId">,
+  what: string,
+  work: () => Promise<unknown>,
+) {
+  const logged = () =>
+    work().then(
+      () => undefined,
+      (error) => {
+        console.error(
+          JSON.stringify({ level: "error", traceId: deps.traceId, msg: `${what} failed`, error: String(error) }),
+        );
+      },
+    );
+  if (deps.afterResponse) deps.afterResponse(logged);
+  else if (deps.waitUntil) deps.waitUntil(logged());
+  else await logged();
 }
 
 /** The claim's lock just began: tell the owner (once an hour at most), with a link that unlocks. */
@@ -184,7 +208,8 @@ export async function signIn(
   const failed = async (reason: string) => {
     await audit("signin.failure", "failure", { reason });
     if (!claim.lockedUntil) return fail("invalid", { message: GENERIC_FAILURE });
-    if (usable) await announceLock(deps, usable.user, claim.lockedUntil);
+    // Told after the answer: an account that exists must not take longer to say "locked".
+    if (usable) await afterAnswer(deps, "lock announcement", () => announceLock(deps, usable.user, claim.lockedUntil!));
     return fail("locked", { message: lockedMessage(claim.lockedUntil) });
   };
 
@@ -377,11 +402,23 @@ export async function sendSignInEmailCode(
 ): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
   if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
-  const user = await deps.db.select().from(users).where(eq(users.loginId, loginId.toUpperCase())).get();
-  if (user?.status !== "active" || user.heldAt || !(await confirmedKinds(deps, user.id)).includes("email"))
-    return ok(null);
+  // The user and whether they have an email device: one query, whatever the User ID.
+  const [user] = await deps.db
+    .select({ user: users, emailDevice: mfaDevices.id })
+    .from(users)
+    .leftJoin(
+      mfaDevices,
+      and(eq(mfaDevices.userId, users.id), eq(mfaDevices.kind, "email"), isNotNull(mfaDevices.confirmedAt)),
+    )
+    .where(eq(users.loginId, loginId.toUpperCase()))
+    .limit(1)
+    .then((rows) => rows.map((r) => (r.emailDevice ? r.user : null)));
+  if (user?.status !== "active" || user.heldAt) return ok(null);
   const requester = client.deviceToken ? `device:${hashToken(client.deviceToken)}` : clientKey(client.ip);
-  // Refusals stay silent here: the screen says the same for every User ID.
-  await sendEmailCode(deps, user, "email_mfa", { kind: "client", key: requester });
+  // Refusals stay silent here: the screen says the same for every User ID. The
+  // code is made and sent after the answer, so its cost does not tell either.
+  await afterAnswer(deps, "email code send", () =>
+    sendEmailCode(deps, user, "email_mfa", { kind: "client", key: requester }),
+  );
   return ok(null);
 }

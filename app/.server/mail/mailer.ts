@@ -1,6 +1,6 @@
 import { devMailbox } from "../db/schema";
 import type { Deps } from "../deps";
-import { type Env, isDevelopment } from "../env";
+import { type Env, isProduction } from "../env";
 
 export interface OutgoingEmail {
   from: string;
@@ -65,7 +65,7 @@ export function createMailer(
   deps: Pick<Deps, "db" | "now"> & { env: Env },
   makeMessage: (from: string, to: string, raw: string) => EmailMessage,
 ): Mailer {
-  if (isDevelopment(deps.env) || deps.env.ENVIRONMENT === "test") return new SandboxMailer(deps);
+  if (!isProduction(deps.env)) return new SandboxMailer(deps);
   if (!deps.env.EMAIL) throw new Error("The EMAIL send_email binding is missing");
   return new SendEmailBindingMailer(deps.env.EMAIL, makeMessage);
 }

@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import { type Env, isProduction } from "../env";
 import type { IdentityProofingProvider } from "./provider";
 import { SandboxProofingProvider } from "./sandbox";
 
@@ -9,14 +9,14 @@ export class ProofingConfigurationError extends Error {
 
 /**
  * The identity-proofing provider named by `PROOFING_PROVIDER`. Outside
- * production an unset value means the sandbox. In production the sandbox would
+ * production (development and test only: see `isProduction`) an unset value means the sandbox. In production the sandbox would
  * verify anyone who copies a record from the README, so it is refused unless the
  * deployment says it is staging (`ALLOW_SANDBOX_PROOFING="staging"`).
  */
 export function createProofingProvider(
   env: Pick<Env, "ENVIRONMENT" | "PROOFING_PROVIDER" | "ALLOW_SANDBOX_PROOFING">,
 ): IdentityProofingProvider {
-  const production = env.ENVIRONMENT === "production";
+  const production = isProduction(env);
   const name = env.PROOFING_PROVIDER?.trim() || (production ? "" : "sandbox");
   switch (name) {
     case "sandbox":
