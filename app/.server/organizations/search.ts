@@ -53,7 +53,7 @@ export const MAX_NAME_WORDS = 32;
 /*
  * The FTS5 index over organizations (name, city), `organizations_fts`, is created
  * by hand in the migrations (drizzle-kit does not know virtual tables) and named
- * in the SQL below. Its `rank` is bm25(): lower is better.
+ * in the SQL below. It finds the matches; their order comes from the names.
  */
 
 /**
@@ -158,10 +158,10 @@ function filters(query: OrganizationSearch): SQL[] {
 }
 
 /**
- * One page of organizations matching the search, best match first (bm25 over
- * the name; equal ranks by name in the order people read it, REGIONAL OFFICE 2
- * before REGIONAL OFFICE 10; then the id so pages never overlap), and how many
- * match, in one statement (one round trip).
+ * One page of organizations matching the search, names that begin with the typed
+ * words first, then the other matches, each group by name in the order people read
+ * it (REGIONAL OFFICE 2 before REGIONAL OFFICE 10; then the id so pages never
+ * overlap), and how many match, in one statement (one round trip).
  *
  * At most `MAX_RESULTS` matches are ranked: the statement stops reading at the
  * first `MAX_RESULTS + 1`, so a broad word ("center" names 45 % of the
@@ -182,18 +182,17 @@ export async function searchOrganizations(
   const cityWords = query.city?.trim() ? cityMatchExpression(query.city) : null;
   const match = cityWords ? `${names} AND ${cityWords}` : names;
   const narrowing = filters(query);
-  // FTS5's rank sums every phrase's bm25 score; the city's phrase must not move
-  // the order, so the name column alone is weighed (weights: name 1, city 0).
-  const score = sql.raw(cityWords ? "bm25(organizations_fts, 1.0, 0.0)" : "organizations_fts.rank");
+  // The order people expect of a directory: names that begin with what was typed
+  // first, then every other match, each group in natural name order (numbers compared
+  // as numbers). bm25 is not used to order: it ranks a shorter name above a longer
+  // one, so "REGIONAL OFFICE 2 - NEW YORK" fell behind "REGIONAL OFFICE 10 - SEATTLE".
+  const typed = query.name.trim().replace(/\s+/gu, " ").toUpperCase();
+  const score = sql`CASE WHEN ${startsWith(organizations.name, typed)} THEN 0 ELSE 1 END`;
   // CROSS JOIN keeps the full-text index as the outer loop: driven from another
   // index (type, ZIP), FTS5 would expand the prefix query again for every row.
-  const candidates =
-    narrowing.length === 0
-      ? sql`SELECT organizations_fts.rowid AS id, ${score} AS score FROM organizations_fts
-          WHERE organizations_fts MATCH ${match} LIMIT ${MAX_RESULTS + 1}`
-      : sql`SELECT organizations_fts.rowid AS id, ${score} AS score FROM organizations_fts
+  const candidates = sql`SELECT organizations_fts.rowid AS id, ${score} AS score FROM organizations_fts
           CROSS JOIN ${organizations} ON ${organizations.id} = organizations_fts.rowid
-          WHERE organizations_fts MATCH ${match} AND ${and(...narrowing)} LIMIT ${MAX_RESULTS + 1}`;
+          WHERE organizations_fts MATCH ${match}${narrowing.length === 0 ? sql`` : sql` AND ${and(...narrowing)}`} LIMIT ${MAX_RESULTS + 1}`;
   // One row even when the page is empty (LEFT JOIN to the count), so the total
   // always comes back; the outer ORDER BY is the one SQLite promises to keep.
   // Equal ranks are ordered by the name's natural key (numbers compared as
