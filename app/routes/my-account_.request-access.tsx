@@ -59,7 +59,7 @@ const COPY = {
   approverPlaceholder: "Select an approver",
   approverHintSo: "The organization's Security Officials decide this request.",
   approverHintHelpDesk:
-    "This organization has no Security Official yet, so the program's help desk decides this request.",
+    "This organization has no Security Official for this program yet, so the program's help desk decides this request.",
   additional: "User Request Additional Information",
   additionalHint: "Anything that helps the approver, such as your job title or why you need this role.",
   comments: "Comments",

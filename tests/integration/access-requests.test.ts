@@ -253,7 +253,7 @@ describe("approver rules", () => {
 
     const before = await (await browser.get(`${FORM}?program=${qies}&organization=${org}`)).text();
     expect(optionValues(before, "approverUserId")).toContain("Dana Approver");
-    expect(before).toContain("has no Security Official yet");
+    expect(before).toContain("has no Security Official for this program yet");
 
     // Now the organization has a Security Official: only they decide.
     const official = await approver("OSO", { organizationId: org, programId: await programId("QIES") }, "Sasha");
