@@ -96,6 +96,12 @@ for (const javaScript of [true, false]) {
       await search.locator("caption", { hasText: "11 organizations found" }).waitFor();
       for (const [n, city] of REGIONS.entries())
         await search.getByRole("radio", { name: `Select REGIONAL OFFICE ${n + 1} - ${city}`, exact: true }).waitFor();
+      // In the order people read them: 1, 2, 3 … 10 (8 before 8 Lowry).
+      const listed = (await search
+        .getByRole("radio", { name: /^Select REGIONAL OFFICE / })
+        .evaluateAll((radios) => radios.map((r) => r.getAttribute("aria-label") ?? ""))) as string[];
+      const regionsListed = listed.map((label) => Number(/REGIONAL OFFICE (\d+)/.exec(label)?.[1]));
+      expect(regionsListed).toEqual([...regionsListed].sort((a, b) => a - b));
       await check("search-regional");
 
       await search.getByLabel("Org Name").fill("ohio");
