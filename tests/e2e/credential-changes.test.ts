@@ -112,10 +112,12 @@ describe("password reset with a security key (virtual authenticator)", () => {
     const plain = await noScript.newPage();
     await plain.goto(path);
     await plain.getByText("Using a security key needs JavaScript. Turn it on, or use a recovery code.").waitFor();
+    // The key is offered last, so the page starts on the factor it can use.
     expect(await plain.getByLabel("MFA Device Type").locator("option").allTextContents()).toEqual([
-      "Security Key",
       "Recovery Code",
+      "Security Key",
     ]);
+    expect(await plain.getByLabel("MFA Device Type").inputValue()).toBe("recovery");
     await expectNoAxeViolations(plain, { javaScript: false });
     await screenshot(plain, "reset-security-key-nojs");
     await noScript.close();

@@ -358,9 +358,11 @@ export async function getPasswordResetContext(deps: Deps, token: string | null) 
   if (!row) return null;
   const user = await deps.db.select().from(users).where(eq(users.id, row.userId)).get();
   if (user?.status !== "active" || user.heldAt) return null;
-  const [kinds, strongTypes] = await Promise.all([confirmedKinds(deps, user.id), strongFactorsOf(deps, user.id)]);
+  const [kinds, strong] = await Promise.all([confirmedKinds(deps, user.id), strongFactorsOf(deps, user.id)]);
   // Every strong factor counts, security keys and passkeys too (the screen's script asks the key):
-  // an account with one never resets with the link alone.
+  // an account with one never resets with the link alone. The key is offered last, so the choice
+  // a page without JavaScript starts on is one it can use.
+  const strongTypes = [...strong.filter((t) => t !== "webauthn"), ...strong.filter((t) => t === "webauthn")];
   return { user, deviceKinds: kinds, strongTypes, weakOnly: kinds.length > 0 && strongTypes.length === 0 };
 }
 
