@@ -92,7 +92,8 @@ function startAfterResponse(c: Context<AppEnv>, work: (() => Promise<unknown>)[]
   const start = () => {
     if (started) return;
     started = true;
-    for (const w of work) c.executionCtx.waitUntil(w());
+    // A task that throws at once must not break the answer's body: each runs as a promise of its own.
+    for (const w of work) c.executionCtx.waitUntil(Promise.resolve().then(w));
   };
   c.executionCtx.waitUntil(new Promise((resolve) => setTimeout(resolve, 1000)).then(start));
   const body = c.res.body;

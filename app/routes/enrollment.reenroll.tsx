@@ -7,7 +7,7 @@ import {
 } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { peekReenrollmentLink, redeemReenrollmentLink } from "~/.server/auth/reenrollment";
-import { requireSession } from "~/.server/guards";
+import { refuse, requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { Alert, Button } from "~/components/ui";
 
@@ -49,6 +49,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   // Rule: a signed-in session of the account the link was sent to.
   const session = await requireSession(context.deps, request);
+  // Not while a password reset proven by the emailed link alone holds the account (24 hours): the
+  // inbox that reset the password must not also bind the first device (the owner can say "This wasn't me").
+  const restricted = session.actor.restrictedUntil;
+  if (restricted && restricted > context.deps.now())
+    refuse({ ok: false, reason: "restricted", until: restricted }, request);
   const token = tokenOf((await request.formData().catch(() => null))?.get("token") ?? null);
   const used = await redeemReenrollmentLink(context.deps, session, token, await getClient(context, request));
   if (!used.ok) return data({ expired: true }, 410);

@@ -120,6 +120,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const step = stepOf(params.step);
   const formId = FORM_IDS[step];
   const { user, state, session } = await requireEnrollee(context.deps, request);
+  // Identity is proven once: nothing here runs again for a verified account (its proofing
+  // session may bind a first device, so a second proofing would sidestep Reset MFA's link).
+  if (state.identityVerified) throw redirect("/enrollment");
   const deps = context.deps;
   const client = await getClient(context, request);
   const formData = await request.formData();

@@ -143,6 +143,19 @@ describe("per-recipient email caps: 3 an hour, 10 a day, whoever asks", () => {
     });
   }
 
+  it("tagged and dotted spellings of one mailbox share its cap (victim+1@, v.i.c.t.i.m@gmail.com)", async () => {
+    const local = `flood${Date.now()}`;
+    await mark();
+    const spellings = [
+      `${local}+1@gmail.com`,
+      `${local.slice(0, 3)}.${local.slice(3)}@gmail.com`,
+      `${local}+news@googlemail.com`,
+      `${local.toUpperCase()}+4@GMAIL.COM`,
+    ];
+    for (const email of spellings) await (await screens.Registration({ email })).arrayBuffer();
+    await expectMailCount(3);
+  });
+
   it("Registration of a new address over its cap creates no account, with the answer a registration gets", async () => {
     const email = `capped.${Date.now()}@example.test`;
     await mark();

@@ -415,6 +415,67 @@ describe("Users", () => {
     expect((await owner.get("/enrollment/mfa")).status).toBe(200);
   });
 
+  it("after Reset MFA, the password alone cannot go through identity proofing again to earn a proofing session", async () => {
+    const admin = await administrator("Pia");
+    const target = await signedIn("Percy", "Proofed");
+    await admin.browser.post(`/admin/users/${target.user.id}`, { intent: "reset-mfa", reason: "Verified" });
+    const attacker = new Browser();
+    expect((await attacker.signIn(target.user.loginId, target.user.password)).status).toBe(302);
+    const attempts = () => count("SELECT count(*) AS n FROM identity_verifications WHERE user_id = ?", target.user.id);
+    const before = await attempts();
+    // Every proofing step's post, straight at the action, is sent back to enrollment and starts nothing.
+    for (const step of ["consent", "identity", "address", "phone", "questions", "result"]) {
+      const post = await attacker.post(`/enrollment/step/${step}`, { consent: "on", intent: "manual" });
+      expect(post.status, step).toBe(302);
+      expect(post.headers.get("Location"), step).toBe("/enrollment");
+    }
+    expect(await attempts()).toBe(before);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM sessions WHERE user_id = ? AND first_device_proof IS NOT NULL",
+        target.user.id,
+      ),
+    ).toBe(0);
+    await expectNoDeviceBinding(attacker, target.user.id);
+  });
+
+  it("after Reset MFA, a password reset by the emailed link alone is a weak reset: told, restricted, and no re-enrollment link works for 24 hours", async () => {
+    const admin = await administrator("Ivo");
+    const target = await signedIn("Iris", "Inbox");
+    await admin.browser.post(`/admin/users/${target.user.id}`, { intent: "reset-mfa", reason: "Verified" });
+    const token = await linkFromEmail(target.user.email, "MFA devices were reset");
+
+    // Someone with the inbox resets the password with the link alone (the account has no device).
+    const inbox = new Browser();
+    await inbox.post("/forgot-password", { userId: target.user.loginId, email: target.user.email });
+    const reset = (await waitForEmail(target.user.email, "Reset your QualityNet password")).body_text.match(
+      /\/reset-password\?token=([a-z2-7]{32})/,
+    )![1];
+    const newPassword = "copper meadow lantern violet";
+    const done = await inbox.post("/reset-password", { token: reset, newPassword, confirmPassword: newPassword });
+    expect(done.headers.get("Location")).toBe("/login?reset=1");
+    expect(
+      (await one<{ t: number | null }>("SELECT restricted_until AS t FROM users WHERE id = ?", target.user.id)).t,
+    ).toBeGreaterThan(Date.now());
+    await waitForEmail(target.user.email, "password was reset without your MFA device");
+
+    expect((await inbox.signIn(target.user.loginId, newPassword)).status).toBe(302);
+    // The Reset MFA link is refused while restricted, and stays unused; no new link is sent.
+    const used = await inbox.post("/enrollment/reenroll", { token });
+    expect(used.status).toBe(302);
+    expect(used.headers.get("Location")).toMatch(/^\/account-restricted\?/);
+    expect(
+      (await one<{ used_at: number | null }>("SELECT used_at FROM email_tokens WHERE token_hash = ?", hashToken(token)))
+        .used_at,
+    ).toBeNull();
+    const links = () =>
+      count("SELECT count(*) AS n FROM email_tokens WHERE user_id = ? AND purpose = 'reenrollment'", target.user.id);
+    const linksBefore = await links();
+    expect((await inbox.post("/enrollment/link", {})).headers.get("Location")).toBe("/enrollment/link?sent=1");
+    expect(await links()).toBe(linksBefore);
+    await expectNoDeviceBinding(inbox, target.user.id);
+  });
+
   it("Unlock of a This wasn't me hold replaces the password: the old one no longer signs in, the emailed link sets a new one", async () => {
     const admin = await administrator("Ursa");
     const key = crypto.getRandomValues(new Uint8Array(20));

@@ -2,6 +2,7 @@ import { generateHOTP } from "@oslojs/otp";
 import { describe, expect, it } from "vitest";
 import { generateTemporaryPassword, loginIdPrefix } from "../../app/.server/auth/accounts";
 import { commonPasswordCount, isCommonPassword } from "../../app/.server/auth/common-passwords";
+import { canonicalMailbox } from "../../app/.server/auth/rate-limit";
 import { describeUserAgent } from "../../app/.server/auth/sign-in";
 import { matchTotpStep } from "../../app/.server/auth/totp";
 import { safeRedirectPath } from "../../app/.server/http";
@@ -88,5 +89,16 @@ describe("device descriptions", () => {
       ),
     ).toBe("Chrome on Windows");
     expect(describeUserAgent(null)).toBe("an unknown browser");
+  });
+});
+
+describe("canonicalMailbox: one inbox, one key for the per-recipient caps", () => {
+  it("drops a +tag, folds case, and for Gmail drops dots and googlemail.com", () => {
+    expect(canonicalMailbox(" Pat.Lee+news@Example.TEST ")).toBe("pat.lee@example.test");
+    expect(canonicalMailbox("p.a.t+1@gmail.com")).toBe("pat@gmail.com");
+    expect(canonicalMailbox("PAT@googlemail.com")).toBe("pat@gmail.com");
+    // Nothing left before the tag: the address is kept as typed (lower case).
+    expect(canonicalMailbox("+x@example.test")).toBe("+x@example.test");
+    expect(canonicalMailbox("not-an-address")).toBe("not-an-address");
   });
 });

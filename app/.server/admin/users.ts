@@ -1,4 +1,4 @@
-import { type AnyColumn, and, asc, count, desc, eq, gt, gte, isNotNull, lt, or, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { AdminUserIntent } from "~/lib/admin-users";
 import { formatTime } from "~/lib/format";
 import { type Actor, can, type Refusal } from "../access/authorize";
@@ -291,8 +291,14 @@ export async function administerUser(
         gt(users.mfaFailures, 0),
       );
       if (user.heldReason !== "reported_not_me") {
+        // Never a "This wasn't me" hold placed since the account was read: that one replaces the password.
+        const notReported = or(isNull(users.heldReason), ne(users.heldReason, "reported_not_me"));
         [changed] = await deps.db.batch([
-          deps.db.update(users).set(unlocked).where(and(ofUser, locked)).returning({ id: users.id }),
+          deps.db
+            .update(users)
+            .set(unlocked)
+            .where(and(ofUser, locked, notReported))
+            .returning({ id: users.id }),
           audit("account.unlocked"),
           clearLockCounters,
         ]);

@@ -363,7 +363,14 @@ export async function getPasswordResetContext(deps: Deps, token: string | null) 
   // an account with one never resets with the link alone. The key is offered last, so the choice
   // a page without JavaScript starts on is one it can use.
   const strongTypes = [...strong.filter((t) => t !== "webauthn"), ...strong.filter((t) => t === "webauthn")];
-  return { user, deviceKinds: kinds, strongTypes, weakOnly: kinds.length > 0 && strongTypes.length === 0 };
+  return {
+    user,
+    deviceKinds: kinds,
+    strongTypes,
+    // No strong factor (only emailed codes, or no device at all, as after Reset MFA): the link
+    // alone resets, under the weak-reset rules (everyone on file told, 24 hours restricted).
+    weakOnly: strongTypes.length === 0,
+  };
 }
 
 /** A security key needs the page's script; without it, say so and name what else the account has. */

@@ -129,9 +129,25 @@ export function clientKey(ip: string | null): string {
 
 export const ipKey = (scope: string, ip: string | null) => `${scope}:ip:${clientKey(ip)}`;
 
-/** The per-recipient counters' keys: the address only as a keyed hash of its normalised form. */
+/**
+ * The mailbox an address delivers to, for counting: lower case, without a `+tag`
+ * (victim+1@, victim+2@ … reach one inbox), and for Gmail without dots and with
+ * googlemail.com as gmail.com.
+ */
+export function canonicalMailbox(email: string): string {
+  const address = email.trim().toLowerCase();
+  const at = address.lastIndexOf("@");
+  if (at < 1) return address;
+  let local = address.slice(0, at).replace(/\+.*$/u, "");
+  let domain = address.slice(at + 1);
+  if (domain === "googlemail.com") domain = "gmail.com";
+  if (domain === "gmail.com") local = local.replaceAll(".", "");
+  return `${local || address.slice(0, at)}@${domain}`;
+}
+
+/** The per-recipient counters' keys: the mailbox only as a keyed hash of its canonical form. */
 export function recipientKeys(deps: Pick<Deps, "env">, email: string) {
-  const hash = keyedHash(deps.env, "email-recipient", email.trim().toLowerCase());
+  const hash = keyedHash(deps.env, "email-recipient", canonicalMailbox(email));
   return { hour: `email-to:hour:${hash}`, day: `email-to:day:${hash}` };
 }
 

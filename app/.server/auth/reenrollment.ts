@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
 import { auditInsert } from "../audit/record";
-import { auditEvents, emailTokens, sessions, type users } from "../db/schema";
+import { auditEvents, emailTokens, sessions, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { drainAfterWrite, type OutboxEntry, outboxEmail, outboxInsert } from "../mail/outbox";
 import type { TemplateData } from "../mail/templates";
@@ -62,6 +62,8 @@ export async function sendReenrollmentLink(deps: Deps, session: CurrentSession, 
   const perAccount = await hitRateLimit(deps, `reenroll-send:${session.user.id}`, REENROLLMENT_SENDS_PER_ACCOUNT);
   if (!perAccount.allowed) return;
   if (session.actor.hasDevice || !session.user.identityVerifiedAt) return;
+  // Not while a reset proven by the emailed link alone holds the account: that inbox must not bind the first device.
+  if (session.actor.restrictedUntil && session.actor.restrictedUntil > deps.now()) return;
   const link = await reenrollmentLink(deps, session.user, {
     template: "mfa_reenrollment_link",
     data: { firstName: session.user.firstName },
@@ -114,6 +116,10 @@ export async function redeemReenrollmentLink(
           eq(emailTokens.userId, session.user.id),
           isNull(emailTokens.usedAt),
           gt(emailTokens.expiresAt, now),
+          // The session is still there to mark (a concurrent rotation must not spend the link for nothing),
+          // and no reset proven by the emailed link alone holds the account.
+          sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.idHash} = ${session.idHash})`,
+          sql`NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${session.user.id} AND ${users.restrictedUntil} > ${now.getTime()})`,
         ),
       )
       .returning({ userId: emailTokens.userId }),

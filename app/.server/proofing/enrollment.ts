@@ -125,7 +125,10 @@ export async function startAttempt(
   const id = crypto.randomUUID();
   const dataJson = await sealProofingData(deps.env, id, { consentAt: now.toISOString() });
   const iv = identityVerifications;
-  const openOrOverLimit = sql`NOT EXISTS (SELECT 1 FROM ${iv} WHERE ${iv.userId} = ${user.id} AND ${iv.status} = 'in_progress')
+  // Identity is proven once: a verified account never starts another attempt (a session that
+  // completes proofing may bind a first device, so re-proofing would be a way around Reset MFA's link).
+  const openOrOverLimit = sql`NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${user.id} AND ${users.identityVerifiedAt} IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM ${iv} WHERE ${iv.userId} = ${user.id} AND ${iv.status} = 'in_progress')
       AND (SELECT count(*) FROM ${iv} WHERE ${iv.userId} = ${user.id} AND ${iv.status} IN ('failed', 'checking') AND ${iv.startedAt} > ${since.getTime()}) < ${MAX_ATTEMPTS}`;
   const [inserted] = await deps.db.batch([
     deps.db
