@@ -1,8 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
-import { type FormEvent, useState } from "react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { getPasswordResetContext, resetPassword, securityKeyNeedsScript } from "~/.server/auth/credentials";
 import { clearSessionCookie } from "~/.server/auth/session";
 import { formFailure } from "~/.server/forms";
@@ -13,7 +12,7 @@ import { ResetPasswordSchema } from "~/lib/account-schemas";
 import { useSchemaForm } from "~/lib/forms";
 import { SECOND_FACTOR_LABELS, type SecondFactorType } from "~/lib/mfa";
 import { useHydrated } from "~/lib/use-hydrated";
-import { describeWebauthnError, getAssertion } from "~/lib/webauthn-client";
+import { useSecurityKeySubmit } from "~/lib/use-security-key-submit";
 
 const COPY = {
   title: "Choose a new password - CMS.gov | QualityNet",
@@ -96,27 +95,9 @@ function ResetForm({
     actionData,
   });
   const hydrated = useHydrated();
-  const submit = useSubmit();
-  const [keyError, setKeyError] = useState<string | null>(null);
   const onlyKey = strongTypes.length === 1 && strongTypes[0] === "webauthn";
 
-  /** With JavaScript: the security key answers a challenge bound to this account, instead of a typed code. */
-  async function withSecurityKey(formData: FormData) {
-    setKeyError(null);
-    try {
-      formData.set("assertion", await getAssertion(loginId));
-      submit(formData, { method: "post" });
-    } catch (error) {
-      setKeyError(describeWebauthnError(error));
-    }
-  }
-
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    const formData = new FormData(event.currentTarget);
-    if (formData.get("deviceType") !== "webauthn") return form.onSubmit(event);
-    event.preventDefault();
-    void withSecurityKey(formData);
-  }
+  const { keyError, onSubmit } = useSecurityKeySubmit(loginId, form.onSubmit);
 
   return (
     <div className="form-page">

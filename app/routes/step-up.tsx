@@ -1,8 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
-import { type FormEvent, useState } from "react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { strongFactorsOf } from "~/.server/auth/mfa";
 import { stepUp } from "~/.server/auth/step-up";
 import { formFailure } from "~/.server/forms";
@@ -14,7 +13,7 @@ import { useSchemaForm } from "~/lib/forms";
 import { SECOND_FACTOR_LABELS } from "~/lib/mfa";
 import { StepUpSchema } from "~/lib/sign-in-schemas";
 import { useHydrated } from "~/lib/use-hydrated";
-import { describeWebauthnError, getAssertion } from "~/lib/webauthn-client";
+import { useSecurityKeySubmit } from "~/lib/use-security-key-submit";
 
 const COPY = {
   title: "Confirm it is you - CMS.gov | QualityNet",
@@ -74,27 +73,8 @@ export default function StepUp() {
     defaultValue: { deviceType: types[0], redirectTo },
   });
   const hydrated = useHydrated();
-  const submit = useSubmit();
-  const [keyError, setKeyError] = useState<string | null>(null);
 
-  /** With JavaScript: a security key answers instead of a typed code. */
-  async function withSecurityKey(formData: FormData) {
-    setKeyError(null);
-    try {
-      formData.set("assertion", await getAssertion(loginId));
-      submit(formData, { method: "post" });
-    } catch (error) {
-      setKeyError(describeWebauthnError(error));
-    }
-  }
-
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    const formData = new FormData(event.currentTarget);
-    if (formData.get("deviceType") !== "webauthn") return form.onSubmit(event);
-    // The key's answer is the code: nothing to check before the browser asks for it.
-    event.preventDefault();
-    void withSecurityKey(formData);
-  }
+  const { keyError, onSubmit } = useSecurityKeySubmit(loginId, form.onSubmit);
 
   return (
     <div className="form-page">
