@@ -106,7 +106,8 @@ describe("Request User Access with JavaScript on a slow network", () => {
         await route.continue();
       },
     );
-    await page.goto("/my-account/request-access");
+    // Loaded and hydrated (networkidle) before the first choice: until its script runs, the form reloads only on submit.
+    await page.goto("/my-account/request-access", { waitUntil: "networkidle" });
     await page.getByRole("heading", { level: 1, name: "Request User Access" }).waitFor();
     const role = page.getByLabel("User Role");
 
