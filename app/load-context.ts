@@ -1,6 +1,6 @@
 import type { Deps } from "~/.server/deps";
 
-declare module "@remix-run/cloudflare" {
+declare module "react-router" {
   interface AppLoadContext {
     deps: Deps;
     /** Per-request CSP nonce for Remix's inline scripts. */

@@ -1,4 +1,5 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { type KeyboardEvent, type ReactNode, useEffect, useRef } from "react";
+import type { LinksFunction, MetaFunction } from "react-router";
 import {
   Form,
   isRouteErrorResponse,
@@ -12,8 +13,8 @@ import {
   useMatches,
   useRouteError,
   useRouteLoaderData,
-} from "@remix-run/react";
-import { type KeyboardEvent, type ReactNode, useEffect, useRef } from "react";
+} from "react-router";
+import type { LoaderArgs } from "~/web/.server/route-args";
 import { can } from "./.server/access/authorize";
 import { approvesRequests } from "./.server/access/decisions";
 import { getSession } from "./.server/auth/session";
@@ -33,7 +34,7 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [{ title: "CMS.gov | QualityNet" }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const session = await getSession(context.deps, request);
   // Approvers see how many requests wait for them in the top menu ("Role Requests").
   const pendingRequests = session && approvesRequests(session.actor) ? session.pendingRequests : null;
@@ -158,11 +159,15 @@ function TimeoutWarning() {
  */
 export type RouteHandle = { scripts?: boolean };
 
+/** Whether a page ships JavaScript: its leaf route's handle and whether someone is signed in. */
+export function shipsScripts(leaf: RouteHandle | undefined, signedIn: boolean): boolean {
+  return leaf?.scripts !== false || signedIn;
+}
+
 function useScripts(): boolean {
   const matches = useMatches();
   const root = useRouteLoaderData<typeof loader>("root");
-  const leaf = matches[matches.length - 1]?.handle as RouteHandle | undefined;
-  return leaf?.scripts !== false || Boolean(root?.user);
+  return shipsScripts(matches[matches.length - 1]?.handle as RouteHandle | undefined, Boolean(root?.user));
 }
 
 export function Layout({ children }: { children: ReactNode }) {

@@ -1,5 +1,5 @@
 declare module "*/build/server" {
-  import type { ServerBuild } from "@remix-run/cloudflare";
+  import type { ServerBuild } from "react-router";
 
   const build: ServerBuild;
   export = build;

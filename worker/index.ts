@@ -1,7 +1,7 @@
-import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
 import { type Context, Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
+import { createRequestHandler, type ServerBuild } from "react-router";
 import { createDeps } from "../app/.server/deps";
 import { type Env, isDevelopment, isProduction } from "../app/.server/env";
 import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
@@ -17,7 +17,7 @@ import { runScheduledJobs } from "./scheduled";
 import { securityHeaders } from "./security-headers";
 import type { AppEnv } from "./types";
 
-const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
+const handleRouterRequest = createRequestHandler(build as unknown as ServerBuild);
 
 export const app = new Hono<AppEnv>();
 
@@ -107,7 +107,7 @@ app.route("/webauthn", webauthnRoutes);
 
 // `all`, not `get`: Remix actions answer POSTs.
 app.all("*", (c) =>
-  handleRemixRequest(c.req.raw, {
+  handleRouterRequest(c.req.raw, {
     deps: c.get("deps"),
     cspNonce: c.get("secureHeadersNonce") ?? "",
     clientIp: c.req.header("CF-Connecting-IP") ?? null,

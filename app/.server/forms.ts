@@ -1,4 +1,4 @@
-import { data } from "@remix-run/cloudflare";
+import { data } from "react-router";
 import { type AnySubmission, type FormActionData, type ReplyErrors, replyWithoutSecrets } from "~/lib/forms";
 
 /**

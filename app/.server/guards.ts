@@ -1,4 +1,4 @@
-import { redirect } from "@remix-run/cloudflare";
+import { redirect } from "react-router";
 import { type Action, can, type Refusal, type Resource } from "./access/authorize";
 import { type CurrentSession, clearSessionCookie, getSession, hasSessionCookie } from "./auth/session";
 import type { Deps } from "./deps";

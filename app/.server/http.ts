@@ -1,4 +1,4 @@
-import { type AppLoadContext, createCookie } from "@remix-run/cloudflare";
+import { type AppLoadContext, createCookie } from "react-router";
 
 /** Long-lived random id of this browser, for "new device" alerts (its hash is stored). */
 export const deviceCookie = createCookie("__Host-sp-device", {

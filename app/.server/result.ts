@@ -1,15 +1,50 @@
-/** Expected failures are values; exceptions are for the unexpected. */
-export type Result<T, Code extends string = string> =
-  | { ok: true; value: T }
-  | { ok: false; code: Code; message?: string; fieldErrors?: Record<string, string[]> };
+import type { Refusal } from "./access/authorize";
+
+/**
+ * The one outcome shape of the domain. Expected failures are values; exceptions
+ * are for the unexpected. A failure carries a code (and the facts a screen's
+ * words need, never the words: copy lives with each screen, `app/routes/*`),
+ * or the standard `refused` case carrying `can()`'s `Refusal`, which each door
+ * maps to a response in one place (`app/web/.server/guards.ts` for screens,
+ * `worker/index.ts` for the Hono routes).
+ */
+export type Result<T, Code extends string = never> = { ok: true; value: T } | Failure<Code> | Refused;
+
+/** A failure the caller words: `field` names the form field it belongs to; `detail` holds the facts (dates, counts). */
+export type Failure<Code extends string> = {
+  ok: false;
+  code: Code;
+  field?: string;
+  detail?: FailureDetail;
+  /** @deprecated Being moved to each screen's copy; removed once no service sets it. */
+  message?: string;
+  /** @deprecated Being moved to each screen's copy; removed once no service sets it. */
+  fieldErrors?: Record<string, string[]>;
+};
+
+export type FailureDetail = Readonly<Record<string, string | number | boolean | Date | null>>;
+
+/** `can()` said no. */
+export type Refused = {
+  ok: false;
+  code: "refused";
+  refusal: Refusal;
+  /** @deprecated Transitional, as on `Failure`. */
+  message?: undefined;
+  /** @deprecated Transitional, as on `Failure`. */
+  fieldErrors?: undefined;
+  field?: undefined;
+  detail?: undefined;
+};
 
 export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
 
 export const fail = <Code extends string>(
   code: Code,
-  extra: { message?: string; fieldErrors?: Record<string, string[]> } = {},
-): { ok: false; code: Code; message?: string; fieldErrors?: Record<string, string[]> } => ({
-  ok: false,
-  code,
-  ...extra,
-});
+  extra: Omit<Failure<Code>, "ok" | "code"> = {},
+): Failure<Code> => ({ ok: false, code, ...extra });
+
+export const refused = (refusal: Refusal): Refused => ({ ok: false, code: "refused", refusal });
+
+/** The failure codes of a Result type (for a screen's copy table). */
+export type CodeOf<R> = R extends Failure<infer C> ? C : never;

@@ -1,5 +1,5 @@
-import { Link } from "@remix-run/react";
 import { Fragment, type ReactNode, useId } from "react";
+import { Link } from "react-router";
 import { paginationItems } from "~/lib/pagination";
 import { ArrowIcon } from "./ds-icons";
 

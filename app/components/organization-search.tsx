@@ -1,7 +1,7 @@
 import { getFormProps } from "@conform-to/react";
-import { useFetcher } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { createPortal } from "react-dom";
+import { useFetcher } from "react-router";
 import type { FormReply } from "~/lib/forms";
 import { useSchemaForm } from "~/lib/forms";
 import { MAX_RESULTS, type OrganizationHit, OrganizationSearchSchema } from "~/lib/organization-search";

@@ -1,5 +1,5 @@
 import { getFormProps } from "@conform-to/react";
-import { Form, useActionData } from "@remix-run/react";
+import { Form, useActionData } from "react-router";
 import { ErrorSummary, TextArea } from "~/components/fields";
 import { Alert } from "~/components/ui";
 import { DECISION_DETAILS_MAX, RevokeSchema } from "~/lib/decisions";

@@ -1,5 +1,5 @@
-import { useFetcher, useNavigate } from "@remix-run/react";
 import { useEffect, useState } from "react";
+import { useFetcher, useNavigate } from "react-router";
 import { Dialog } from "./ds";
 
 /** Issue: warn two minutes before the idle timeout. */

@@ -1,5 +1,5 @@
-import { Link } from "@remix-run/react";
 import type { ComponentProps, ReactNode } from "react";
+import { Link } from "react-router";
 import { AlertCircleIcon, CheckCircleIcon, InfoCircleIcon, WarningIcon } from "./ds-icons";
 
 type Variant = "primary" | "secondary" | "transparent";

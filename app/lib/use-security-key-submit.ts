@@ -1,5 +1,5 @@
-import { useSubmit } from "@remix-run/react";
 import { type FormEvent, useState } from "react";
+import { useSubmit } from "react-router";
 import { describeWebauthnError, getAssertion } from "./webauthn-client";
 
 /**

@@ -1,6 +1,6 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useState } from "react";
+import type { MetaFunction } from "react-router";
+import { Form, Link, useLoaderData } from "react-router";
 import { isDevelopment } from "~/.server/env";
 import { Dialog } from "~/components/ds";
 import { DateField } from "~/components/ds-date-field";
@@ -8,6 +8,7 @@ import { Pagination } from "~/components/ds-pagination";
 import { Table, type TableColumn } from "~/components/ds-table";
 import { Button } from "~/components/ui";
 import { parseDateField } from "~/lib/dates";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * /_dev/components: the design-system components the screens build on, with
@@ -87,7 +88,7 @@ const COLUMNS: TableColumn<Org>[] = [
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   if (!isDevelopment(context.deps.env)) throw new Response(null, { status: 404 });
   const url = new URL(request.url);
   const totalPages = Math.ceil(ORGS.length / PAGE_SIZE);

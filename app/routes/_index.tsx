@@ -1,7 +1,8 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Link, useLoaderData } from "react-router";
 import { Alert, LinkButton } from "~/components/ui";
 import type { RouteHandle } from "~/root";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "CMS.gov | QualityNet",
@@ -26,7 +27,7 @@ export const handle: RouteHandle = { scripts: false };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request }: LoaderArgs) {
   return { declined: new URL(request.url).searchParams.get("declined") === "1" };
 }
 

@@ -1,8 +1,9 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Link, useLoaderData } from "react-router";
 import { requireSession } from "~/.server/guards";
 import { Alert } from "~/components/ui";
 import { formatTime } from "~/lib/format";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Not available yet - CMS.gov | QualityNet",
@@ -17,7 +18,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   // Rule: any signed-in user; it only explains their own restriction.
   const session = await requireSession(context.deps, request);
   const until = session.user.restrictedUntil;

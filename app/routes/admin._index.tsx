@@ -1,8 +1,9 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
 import { Fragment } from "react";
+import type { MetaFunction } from "react-router";
+import { Link, useLoaderData } from "react-router";
 import { loadDashboard } from "~/.server/admin/dashboard";
 import { requireCapability } from "~/.server/guards";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Administration → Dashboard (SPEC 2.8): what waits for someone and what went
@@ -44,7 +45,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   // Rule: admin.read (Help Desk Administrator, strong session).
   await requireCapability(context.deps, request, "admin.read");
   return loadDashboard(context.deps);

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { formFailure } from "~/.server/forms";
 import { requireCapability } from "~/.server/guards";
 import { listFailedEmail, resendFailedEmail } from "~/.server/mail/failed-email";
@@ -11,6 +10,7 @@ import { Alert, Button } from "~/components/ui";
 import { ResendEmailSchema } from "~/lib/admin-schemas";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Administration, Failed email (SPEC 2.8): emails the queue gave up on (dead
@@ -46,7 +46,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   // Rule: admin.read.
   await requireCapability(context.deps, request, "admin.read");
   const { deadLetters, retired } = await listFailedEmail(context.deps);
@@ -58,7 +58,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   // Rule: admin.manage (a strong factor from the last 15 minutes), asked again by the service.
   const session = await requireCapability(
     context.deps,

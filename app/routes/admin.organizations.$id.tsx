@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { formFailure } from "~/.server/forms";
 import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
@@ -10,6 +9,7 @@ import { ErrorSummary } from "~/components/fields";
 import { ORGANIZATION_FORM_ID, OrganizationFields, useOrganizationForm } from "~/components/organization-form";
 import { Alert, Button, FormActions } from "~/components/ui";
 import { ORGANIZATION_MESSAGES, OrganizationSchema, valuesOf } from "~/lib/organization-admin";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Administration › Organizations › Edit (SPEC 2.8): change an organization's
@@ -47,7 +47,7 @@ function idOf(raw: string | undefined): number {
   return id;
 }
 
-export async function loader({ request, params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderArgs) {
   await requireCapability(context.deps, request, "admin.read");
   const organization = await getOrganization(context.deps, idOf(params.id));
   if (!organization) throw new Response("Not Found", { status: 404 });
@@ -59,7 +59,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   };
 }
 
-export async function action({ request, params, context }: ActionFunctionArgs) {
+export async function action({ request, params, context }: ActionArgs) {
   const { user } = await requireCapability(context.deps, request, "admin.manage");
   const id = idOf(params.id);
   const form = await request.formData().catch(() => null);

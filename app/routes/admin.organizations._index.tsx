@@ -1,7 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Form, Link, useLoaderData } from "react-router";
 import { requireCapability } from "~/.server/guards";
 import { orgTypeNames } from "~/.server/organizations/admin";
 import { searchOrganizations } from "~/.server/organizations/search";
@@ -18,6 +18,7 @@ import {
 import { LinkButton } from "~/components/ui";
 import { replyWithoutSecrets } from "~/lib/forms";
 import { type OrganizationHit, OrganizationSearchSchema } from "~/lib/organization-search";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Administration › Organizations (SPEC 2.8): find an organization to edit,
@@ -39,7 +40,7 @@ const COPY = {
   results: "Results",
 };
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   await requireCapability(context.deps, request, "admin.read");
   const params = new URL(request.url).searchParams;
   const orgTypes = await orgTypeNames(context.deps);

@@ -1,13 +1,22 @@
 import {
-  type ActionFunctionArgs,
+  type FileUpload,
+  FormDataParseError,
+  MaxFileSizeExceededError,
+  MultipartParseError,
+  parseFormData,
+} from "@mjackson/form-data-parser";
+import { useEffect } from "react";
+import {
   data,
-  type LoaderFunctionArgs,
+  Form,
+  Link,
   type MetaFunction,
   redirect,
-  unstable_parseMultipartFormData,
-} from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
-import { useEffect } from "react";
+  useActionData,
+  useLoaderData,
+  useNavigation,
+  useRevalidator,
+} from "react-router";
 import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import {
@@ -17,7 +26,6 @@ import {
   previewImport,
   type RowError,
   startImport,
-  streamOf,
 } from "~/.server/organizations/import";
 import { Table } from "~/components/ds-table";
 import { Alert, Button } from "~/components/ui";
@@ -28,6 +36,7 @@ import {
   MAX_IMPORT_BYTES,
   MAX_IMPORT_ROWS,
 } from "~/lib/organization-admin";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Administration › Organizations › Import (SPEC 2.8): upload a CSV file, see
@@ -89,7 +98,7 @@ const COPY = {
 
 type ActionError = { message: string };
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   await requireCapability(context.deps, request, "admin.read");
   const id = new URL(request.url).searchParams.get("import");
   if (!id) return { progress: null, missing: false };
@@ -99,17 +108,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 /** Room for the multipart envelope around the file. */
 const ENVELOPE_BYTES = 16 * 1024;
-/** Non-file fields of the upload form are short. */
-const FIELD_BYTES = 1024;
 
-async function readField(data: AsyncIterable<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  for await (const chunk of data) if (text.length < FIELD_BYTES) text += decoder.decode(chunk, { stream: true });
-  return text.slice(0, FIELD_BYTES);
-}
-
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const { user } = await requireCapability(context.deps, request, "admin.manage");
   const refuse = (message: string, status = 400) => data<ActionError>({ message }, { status });
   const page = (id: string) => redirect(`/admin/organizations/import?import=${id}`, 303);
@@ -119,17 +119,21 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (!/;\s*boundary=/.test(request.headers.get("Content-Type") ?? "")) return refuse(IMPORT_MESSAGES.noFile);
     let previewed: string | null = null;
     try {
-      // The file is read as it arrives (see previewImport): never held whole in memory.
-      await unstable_parseMultipartFormData(request, async ({ name, filename, data: bytes }) => {
-        if (name !== "file" || previewed !== null || !filename) return readField(bytes);
-        // Reads the file part to its end (see parseImport), so the form's next part can be read.
-        previewed = await previewImport(context.deps, { userId: user.id }, streamOf(bytes), filename);
-        return undefined;
+      // The streaming parser the React Router docs recommend: the body is read as it
+      // arrives and refused mid-stream once a part passes the cap, whatever the
+      // request declared; one file at most.
+      await parseFormData(request, { maxFileSize: MAX_IMPORT_BYTES, maxFiles: 1 }, async (upload: FileUpload) => {
+        if (upload.fieldName !== "file" || previewed !== null || !upload.name) return null;
+        previewed = await previewImport(context.deps, { userId: user.id }, upload.stream(), upload.name);
+        return null;
       });
     } catch (error) {
-      if (error instanceof ImportTooLarge) return refuse(IMPORT_MESSAGES.tooLarge(MB), 413);
-      // A body that is not the multipart form it claims to be (cut short, no closing boundary).
-      if (error instanceof Error && /multipart/i.test(error.message)) return refuse(IMPORT_MESSAGES.noFile);
+      if (error instanceof ImportTooLarge || error instanceof MaxFileSizeExceededError) {
+        return refuse(IMPORT_MESSAGES.tooLarge(MB), 413);
+      }
+      // A body that is not the multipart form it claims to be (cut short, no closing boundary, more than one file).
+      if (error instanceof MultipartParseError || error instanceof FormDataParseError)
+        return refuse(IMPORT_MESSAGES.noFile);
       throw error;
     }
     return previewed ? page(previewed) : refuse(IMPORT_MESSAGES.noFile);

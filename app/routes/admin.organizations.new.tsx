@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { formFailure } from "~/.server/forms";
 import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
@@ -10,6 +9,7 @@ import { ErrorSummary } from "~/components/fields";
 import { ORGANIZATION_FORM_ID, OrganizationFields, useOrganizationForm } from "~/components/organization-form";
 import { FormActions } from "~/components/ui";
 import { OrganizationSchema, valuesOf } from "~/lib/organization-admin";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Administration › Organizations › Add an organization (SPEC 2.8).
@@ -22,12 +22,12 @@ export const meta: MetaFunction = () => [{ title: "Add an organization - Adminis
 
 const COPY = { heading: "Add an organization", submit: "Add organization", cancel: "Cancel" };
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   await requireCapability(context.deps, request, "admin.read");
   return { orgTypes: await orgTypeNames(context.deps) };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const { user } = await requireCapability(context.deps, request, "admin.manage");
   const form = await request.formData().catch(() => null);
   if (!form) throw new Response("Bad Request", { status: 400 });

@@ -1,12 +1,12 @@
-import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { requireCapability } from "~/.server/guards";
 import { IMPORT_TEMPLATE } from "~/lib/organization-admin";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * The CSV import's template (/admin/organizations/template.csv): the header row
  * and one example row. Rule: `can(actor, "admin.read")`.
  */
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   await requireCapability(context.deps, request, "admin.read");
   return new Response(IMPORT_TEMPLATE, {
     headers: {

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { listProgramRoleRules, updateRoleRules } from "~/.server/access/role-rules";
 import { formFailure } from "~/.server/forms";
 import { requireCapability } from "~/.server/guards";
@@ -10,6 +9,7 @@ import { CheckboxField, ErrorSummary, firstError, RadioGroup } from "~/component
 import { Alert, Button } from "~/components/ui";
 import { APPROVER_RULES, RoleRulesSchema } from "~/lib/admin-schemas";
 import { useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Administration, Programs and roles (SPEC 2.8): per program, the roles it
@@ -39,7 +39,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   // Rule: admin.read.
   await requireCapability(context.deps, request, "admin.read");
   const url = new URL(request.url);
@@ -51,7 +51,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   // Rule: admin.manage (asked again by the service).
   const session = await requireCapability(context.deps, request, "admin.manage", {}, { returnTo: "/admin/programs" });
   const formData = await request.formData();

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { formFailure } from "~/.server/forms";
 import { requireCapability } from "~/.server/guards";
 import {
@@ -20,6 +19,7 @@ import {
 } from "~/lib/admin-schemas";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Administration, Manual proofing (SPEC 2.8): people who could not be verified
@@ -61,7 +61,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   // Rule: admin.read.
   await requireCapability(context.deps, request, "admin.read");
   const [requests, recent] = await context.deps.db.batch([
@@ -75,7 +75,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   // Rule: admin.manage; never one's own request (checked per request by the service).
   const session = await requireCapability(context.deps, request, "admin.manage", {}, { returnTo: "/admin/proofing" });
   const formData = await request.formData();

@@ -1,7 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Form, useActionData, useLoaderData } from "react-router";
 import {
   currentTermsQuery,
   listTermsVersionsQuery,
@@ -18,6 +18,7 @@ import { Alert } from "~/components/ui";
 import { TERMS_BODY_MAX, TermsPublishSchema } from "~/lib/admin-terms";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Terms and Conditions (Administration, SPEC 2.8): the version in force, the
@@ -51,7 +52,7 @@ const FORM_ID = "terms-publish";
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   await requireCapability(context.deps, request, "admin.read");
   // One round trip for the screen's data.
   const [current, versionRows] = await context.deps.db.batch([
@@ -66,7 +67,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const session = await requireCapability(context.deps, request, "admin.read");
   const form = await request.formData().catch(() => null);
   if (!form) throw new Response("Bad Request", { status: 400 });

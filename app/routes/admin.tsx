@@ -1,6 +1,6 @@
-import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { NavLink, Outlet, useLoaderData } from "react-router";
 import { requireCapability } from "~/.server/guards";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * The Administration area (SPEC 2.8): its navigation, around every `/admin/*`
@@ -25,7 +25,7 @@ const COPY = {
   ],
 };
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const session = await requireCapability(context.deps, request, "admin.read");
   // Counted in the session's own batch (no round trip of its own).
   return { failedEmail: session.failedEmails };

@@ -1,7 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Form, Link, useActionData, useLoaderData } from "react-router";
 import { can, mayEver } from "~/.server/access/authorize";
 import { administerUser, loadUserDetail } from "~/.server/admin/users";
 import { formFailure, formSuccess } from "~/.server/forms";
@@ -13,6 +13,7 @@ import { formatDateUS } from "~/lib/access-request";
 import { ADMIN_REASON_MAX, ADMIN_USER_SCHEMAS, type AdminUserIntent, isAdminUserIntent } from "~/lib/admin-users";
 import { formatTime } from "~/lib/format";
 import { type FormActionData, useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Administration → Users → one account (SPEC 2.8): its status (active or
@@ -131,7 +132,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: COPY.title(data ? `${data.user.firstName} ${data.user.lastName}` : "User") },
 ];
 
-export async function loader({ request, context, params }: LoaderFunctionArgs) {
+export async function loader({ request, context, params }: LoaderArgs) {
   // Rule: admin.read (Help Desk Administrator, strong session); actions ask admin.manage.
   const session = await requireCapability(context.deps, request, "admin.read");
   const userId = String(params.userId ?? "").slice(0, 100);
@@ -141,7 +142,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   return { ...detail, own: userId === session.user.id, mayManage: mayEver(manage) };
 }
 
-export async function action({ request, context, params }: ActionFunctionArgs) {
+export async function action({ request, context, params }: ActionArgs) {
   const userId = String(params.userId ?? "").slice(0, 100);
   // Rule: admin.manage about this account (fresh strong factor; never one's own: a 404).
   const session = await requireCapability(context.deps, request, "admin.manage", { ownerUserId: userId });

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { data, Form, Link, type MetaFunction, useLoaderData } from "react-router";
 import { searchUsers } from "~/.server/admin/users";
 import { requireCapability } from "~/.server/guards";
 import { Pagination } from "~/components/ds-pagination";
@@ -11,6 +10,7 @@ import { ADMIN_SEARCH_MAX, ADMIN_USERS_PAGE_SIZE, UserSearchSchema } from "~/lib
 import { readPage } from "~/lib/audit-log";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * Administration → Users (SPEC 2.8): find an account by User ID (exact), name
@@ -45,7 +45,7 @@ const FORM_ID = "user-search";
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   // Rule: admin.read (Help Desk Administrator, strong session).
   await requireCapability(context.deps, request, "admin.read");
   const params = new URL(request.url).searchParams;

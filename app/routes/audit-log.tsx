@@ -1,6 +1,5 @@
 import { getFormProps } from "@conform-to/react";
-import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { data, Form, Link, type MetaFunction, useLoaderData } from "react-router";
 import { auditScope } from "~/.server/access/authorize";
 import { type AuditLogRow, readAuditFilters, searchAuditLog } from "~/.server/audit/query";
 import { requireCapability } from "~/.server/guards";
@@ -19,6 +18,7 @@ import {
 } from "~/lib/audit-log";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * The Audit Log (SPEC: every security-relevant event goes to an append-only
@@ -74,7 +74,7 @@ function filterQuery(params: URLSearchParams): string {
   return kept.toString();
 }
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   // Rule: an approver or administrator (audit.read), strong session; the scope comes from their roles.
   const session = await requireCapability(context.deps, request, "audit.read");
   const scope = auditScope(session.actor);

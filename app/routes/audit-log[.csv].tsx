@@ -1,4 +1,3 @@
-import type { LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { auditScope } from "~/.server/access/authorize";
 import { csvLine } from "~/.server/audit/csv";
 import { exportAuditLog, readAuditFilters } from "~/.server/audit/query";
@@ -7,6 +6,7 @@ import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { AUDIT_CSV_ROW_LIMIT, AUDIT_OUTCOME_LABELS } from "~/lib/audit-log";
 import { todayEastern } from "~/lib/format";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * /audit-log.csv: the Audit Log's "Download CSV", with the page's filters and
@@ -33,7 +33,7 @@ const HEADER = [
 const truncatedNote = (limit: number) =>
   `Only the newest ${limit.toLocaleString("en-US")} events are included. Narrow the filters to download the rest.`;
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const url = new URL(request.url);
   // Rule: as /audit-log; after a step-up the reader lands back on the page with the same filters.
   const session = await requireCapability(

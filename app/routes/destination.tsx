@@ -1,7 +1,8 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Link, useLoaderData } from "react-router";
 import { listDestinationPrograms } from "~/.server/programs";
 import type { RouteHandle } from "~/root";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Choose Your QualityNet Destination - CMS.gov | QualityNet",
@@ -16,7 +17,7 @@ export const handle: RouteHandle = { scripts: false };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ context }: LoaderFunctionArgs) {
+export async function loader({ context }: LoaderArgs) {
   return { programs: await listDestinationPrograms(context.deps) };
 }
 

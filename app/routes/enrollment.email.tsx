@@ -1,8 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { and, eq } from "drizzle-orm";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { beginEmailDevice, confirmDevice, verifyEmailCode } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { mfaDevices } from "~/.server/db/schema";
@@ -13,6 +12,7 @@ import { ErrorSummary, PasswordField } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
 import { EmailSendSchema, EmailVerifySchema } from "~/lib/enrollment-schemas";
 import { useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Use email for security codes - CMS.gov | QualityNet",
@@ -28,7 +28,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const { user } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const url = new URL(request.url);
   return {
@@ -41,7 +41,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 const SEND_FORM = "email-send";
 const VERIFY_FORM = "email-verify";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const { user, session } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const formData = await request.formData();
   if (formData.get("intent") === "send") {

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { type Actor, can } from "~/.server/access/authorize";
 import { issueRecoveryCodes } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
@@ -14,6 +13,7 @@ import { RecoveryCodes } from "~/components/recovery-codes";
 import { Alert, Button } from "~/components/ui";
 import { FinishEnrollmentSchema } from "~/lib/enrollment-schemas";
 import { useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Finish enrollment - CMS.gov | QualityNet",
@@ -28,7 +28,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const { state, session } = await requireEnrollee(context.deps, request, { verified: true });
   if (!state.hasDevice) throw redirect("/enrollment/mfa");
   if (state.completed) throw redirect("/welcome");
@@ -43,7 +43,7 @@ function mayIssueCodes(deps: { now: () => Date }, session: { actor: Actor }, req
   if (!decision.ok) refuse(decision, request, "/enrollment/finish");
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const { user, state, session } = await requireEnrollee(context.deps, request, { verified: true });
   if (!state.hasDevice) throw redirect("/enrollment/mfa");
   // Recovery codes are issued here only during enrollment; afterwards replacing them

@@ -1,10 +1,10 @@
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useLoaderData, useNavigation } from "react-router";
 import { can } from "~/.server/access/authorize";
 import { sendReenrollmentLink } from "~/.server/auth/reenrollment";
 import { requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { Alert, Button } from "~/components/ui";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * "Use the link we emailed you": where `can(actor, "device.add")` sends a
@@ -30,7 +30,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   // Rule: any signed-in user (their own account only).
   const session = await requireSession(context.deps, request);
   // Nothing to ask for: a device exists, identity is not proven yet, or this session may bind one.
@@ -39,7 +39,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { sent: new URL(request.url).searchParams.get("sent") === "1" };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   // Rule: any signed-in user; the link goes to their own address of record.
   const session = await requireSession(context.deps, request);
   await sendReenrollmentLink(context.deps, session, await getClient(context, request));

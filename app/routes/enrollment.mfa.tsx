@@ -1,7 +1,8 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Link, useLoaderData } from "react-router";
 import { can } from "~/.server/access/authorize";
 import { refuse, requireEnrollee } from "~/.server/guards";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Register an MFA Device - CMS.gov | QualityNet",
@@ -28,7 +29,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const { state, session } = await requireEnrollee(context.deps, request, { verified: true });
   // Rule: the first device is device.add (a session that proved more than the password:
   // identity proofing or the emailed re-enrollment link); otherwise the screen that sends the link.

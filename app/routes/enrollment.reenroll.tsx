@@ -1,15 +1,9 @@
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { data, Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { peekReenrollmentLink, redeemReenrollmentLink } from "~/.server/auth/reenrollment";
 import { refuse, requireSession } from "~/.server/guards";
 import { getClient } from "~/.server/http";
 import { Alert, Button } from "~/components/ui";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * The re-enrollment link emailed by Reset MFA, a manual-proofing approval or
@@ -38,7 +32,7 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 const tokenOf = (value: FormDataEntryValue | string | null) => (typeof value === "string" ? value.slice(0, 64) : "");
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   // Rule: signed in (else log in and come back); the link must be this account's. Nothing is used up here.
   const session = await requireSession(context.deps, request);
   const token = tokenOf(new URL(request.url).searchParams.get("token"));
@@ -46,7 +40,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { token: usable ? token : null };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   // Rule: a signed-in session of the account the link was sent to.
   const session = await requireSession(context.deps, request);
   // Not while a password reset proven by the emailed link alone holds the account (24 hours): the

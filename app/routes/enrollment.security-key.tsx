@@ -1,8 +1,16 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import { useRef, useState } from "react";
+import {
+  Form,
+  Link,
+  type MetaFunction,
+  redirect,
+  useActionData,
+  useLoaderData,
+  useNavigation,
+  useSubmit,
+} from "react-router";
 import { confirmDevice } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { verifyRegistration } from "~/.server/auth/webauthn";
@@ -15,6 +23,7 @@ import { SecurityKeySchema } from "~/lib/enrollment-schemas";
 import { useSchemaForm } from "~/lib/forms";
 import { useHydrated } from "~/lib/use-hydrated";
 import { createCredential, describeWebauthnError, webauthnSupported } from "~/lib/webauthn-client";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Register a security key or passkey - CMS.gov | QualityNet",
@@ -36,14 +45,14 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   return { from: new URL(request.url).searchParams.get("from") === "profile" ? "profile" : "enrollment" };
 }
 
 const FORM_ID = "security-key";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const { user, session } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const submission = parseWithZod(await request.formData(), { schema: SecurityKeySchema });
   if (submission.status !== "success") return formFailure(FORM_ID, submission);

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { rotateSession } from "~/.server/auth/session";
 import { formFailure } from "~/.server/forms";
 import { requireEnrollee } from "~/.server/guards";
@@ -27,6 +26,7 @@ import {
 } from "~/lib/enrollment-schemas";
 import { type AnySubmission, useSchemaForm } from "~/lib/forms";
 import { STATES } from "~/lib/states";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: (step: string) => `New User Enrollment: ${step} - CMS.gov | QualityNet`,
@@ -84,7 +84,7 @@ function stepOf(param: string | undefined): StepName {
   return step;
 }
 
-export async function loader({ request, context, params }: LoaderFunctionArgs) {
+export async function loader({ request, context, params }: LoaderArgs) {
   const step = stepOf(params.step);
   const { user, state } = await requireEnrollee(context.deps, request);
   if (state.identityVerified && step !== "result") throw redirect("/enrollment");
@@ -116,7 +116,7 @@ const FORM_IDS = {
   result: "manual",
 } as const satisfies Record<StepName, string>;
 
-export async function action({ request, context, params }: ActionFunctionArgs) {
+export async function action({ request, context, params }: ActionArgs) {
   const step = stepOf(params.step);
   const formId = FORM_IDS[step];
   const { user, state, session } = await requireEnrollee(context.deps, request);

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { renderSVG } from "uqr";
 import { beginTotpEnrollment, confirmTotpEnrollment, pendingTotp } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
@@ -12,6 +11,7 @@ import { ErrorSummary, PasswordField, TextField } from "~/components/fields";
 import { Button } from "~/components/ui";
 import { TotpBeginSchema, TotpConfirmSchema } from "~/lib/enrollment-schemas";
 import { useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Set up an authenticator app - CMS.gov | QualityNet",
@@ -31,7 +31,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const { user } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const url = new URL(request.url);
   const deviceId = url.searchParams.get("device");
@@ -56,7 +56,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 const BEGIN_FORM = "totp-begin";
 const CONFIRM_FORM = "totp-confirm";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const { user, session } = await requireEnrollee(context.deps, request, { verified: true, addsDevice: true });
   const formData = await request.formData();
   if (formData.get("intent") === "begin") {

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { completeFirstSignIn } from "~/.server/auth/credentials";
 import { firstSignInNeeds } from "~/.server/auth/session";
 import { formFailure } from "~/.server/forms";
@@ -12,6 +11,7 @@ import { ErrorSummary, NewPasswordFields } from "~/components/fields";
 import { Button } from "~/components/ui";
 import { firstSignInSchema } from "~/lib/account-schemas";
 import { useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Set up your account - CMS.gov | QualityNet",
@@ -26,7 +26,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const session = await requireSession(context.deps, request, { allowIncompleteSetup: true });
   const needs = await firstSignInNeeds(context.deps, session.user.id);
   if (!needs.password && !needs.questions) throw redirect("/welcome");
@@ -35,7 +35,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 const FORM_ID = "first-sign-in";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const session = await requireSession(context.deps, request, { allowIncompleteSetup: true });
   const needs = await firstSignInNeeds(context.deps, session.user.id);
   const submission = parseWithZod(await request.formData(), { schema: firstSignInSchema(needs) });

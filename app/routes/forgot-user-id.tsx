@@ -1,7 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import type { ActionFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, useActionData, useNavigation } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Form, useActionData, useNavigation } from "react-router";
 import { remindUserId } from "~/.server/auth/credentials";
 import { formFailure, formSuccess } from "~/.server/forms";
 import { getClient } from "~/.server/http";
@@ -9,6 +9,7 @@ import { ErrorSummary, TextField } from "~/components/fields";
 import { Alert, FormActions, LinkButton } from "~/components/ui";
 import { useSchemaForm } from "~/lib/forms";
 import { ForgotUserIdSchema } from "~/lib/schemas";
+import type { ActionArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Forgot User ID - CMS.gov | QualityNet",
@@ -25,7 +26,7 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 const FORM_ID = "forgot-user-id";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: ForgotUserIdSchema });
   if (submission.status !== "success") return formFailure(FORM_ID, submission);
   const result = await remindUserId(context.deps, submission.value, await getClient(context, request));

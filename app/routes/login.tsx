@@ -1,8 +1,16 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import { type FormEvent, useState } from "react";
+import {
+  Form,
+  Link,
+  type MetaFunction,
+  redirect,
+  useActionData,
+  useLoaderData,
+  useNavigation,
+  useSubmit,
+} from "react-router";
 import { hitRateLimit, ipKey, LIMITS, throttled } from "~/.server/auth/rate-limit";
 import { getSession, needsFirstSignInSetup } from "~/.server/auth/session";
 import { sendSignInEmailCode, signIn, signInWithPasskey } from "~/.server/auth/sign-in";
@@ -18,6 +26,7 @@ import { LoginIdSchema } from "~/lib/schemas";
 import { LoginSchema, LoginStartSchema, PasskeyLoginSchema } from "~/lib/sign-in-schemas";
 import { useHydrated } from "~/lib/use-hydrated";
 import { describeWebauthnError, getAssertion, webauthnSupported } from "~/lib/webauthn-client";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Log In - CMS.gov | QualityNet",
@@ -62,7 +71,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-async function requireTerms(context: LoaderFunctionArgs["context"], request: Request) {
+async function requireTerms(context: LoaderArgs["context"], request: Request) {
   const acceptance = await getTermsAcceptance(context.deps, request);
   // Sign-in comes after the Terms and Conditions (SPEC 2.1).
   if (!acceptance) {
@@ -78,7 +87,7 @@ async function requireTerms(context: LoaderFunctionArgs["context"], request: Req
   return acceptance;
 }
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   if (await getSession(context.deps, request)) throw redirect("/welcome");
   const acceptance = await requireTerms(context, request);
   const program = await getDestinationProgram(context.deps, acceptance.programCode);
@@ -106,7 +115,7 @@ const PASSKEY_FORM = "passkey";
 /** Where step 2 starts: the User ID it is for, the device type to preselect, a notice to show. */
 type Step2 = { loginId: string; deviceType?: string; info?: string };
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const acceptance = await requireTerms(context, request);
   const formData = await request.formData();
   const intent = formData.get("intent");
@@ -179,12 +188,7 @@ async function signedInHeaders(success: { setCookie: string; newDeviceToken: str
   return headers;
 }
 
-async function landingFor(
-  context: ActionFunctionArgs["context"],
-  userId: string,
-  form: FormData,
-  acceptanceId: string,
-) {
+async function landingFor(context: ActionArgs["context"], userId: string, form: FormData, acceptanceId: string) {
   // The acceptance this browser made becomes the account's record of the version it accepted.
   await linkTermsAcceptance(context.deps, acceptanceId, userId);
   return (await needsFirstSignInSetup(context.deps, userId))

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { answerChallengeQuestions, challengeQuestionsFor } from "~/.server/auth/challenge-recovery";
 import { formFailure } from "~/.server/forms";
 import { getClient } from "~/.server/http";
@@ -11,6 +10,7 @@ import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
 import { useSchemaForm } from "~/lib/forms";
 import { LoginIdSchema } from "~/lib/schemas";
 import { RECOVERY_ANSWER_FIELDS, RecoverWithQuestionsSchema } from "~/lib/sign-in-schemas";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Unable to Access Security Code? - CMS.gov | QualityNet",
@@ -24,7 +24,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const parsed = LoginIdSchema.safeParse(new URL(request.url).searchParams.get("userId") ?? "");
   if (!parsed.success) throw redirect("/login");
   const keys = await challengeQuestionsFor(context.deps, parsed.data);
@@ -33,7 +33,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 const FORM_ID = "recover";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: RecoverWithQuestionsSchema });
   if (submission.status !== "success") {
     if (submission.error?.userId) throw redirect("/login");

@@ -1,5 +1,5 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Form, Link, useActionData, useLoaderData } from "react-router";
 import { can } from "~/.server/access/authorize";
 import { parseRequestId } from "~/.server/access/request-id";
 import { cancelMyRequest, loadMyTasks, removeMyRole } from "~/.server/access/requests";
@@ -8,6 +8,7 @@ import { getClient } from "~/.server/http";
 import { Alert } from "~/components/ui";
 import { formatDateUS, REQUEST_STATUS_LABELS } from "~/lib/access-request";
 import { formatTime } from "~/lib/format";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * "My Account": "Quality Report Systems: My Tasks" (SPEC 2.5) with the group
@@ -58,7 +59,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const session = await requireSession(context.deps, request);
   const { user } = session;
   const tasks = await loadMyTasks(context.deps, user.id);
@@ -74,7 +75,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   await requireSession(context.deps, request);
   const form = await request.formData().catch(() => null);
   if (!form) throw new Response("Bad Request", { status: 400 });

@@ -1,14 +1,17 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
+import { useEffect, useRef, useState } from "react";
 import {
-  type ActionFunctionArgs,
   data,
-  type LoaderFunctionArgs,
+  Form,
+  Link,
   type MetaFunction,
   redirect,
-} from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
-import { useEffect, useRef, useState } from "react";
+  useActionData,
+  useFetcher,
+  useLoaderData,
+  useNavigation,
+} from "react-router";
 import { checkRequest, loadRequestForm, submitAccessRequest } from "~/.server/access/requests";
 import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
@@ -20,6 +23,7 @@ import { AccessRequestSchema, ADDITIONAL_INFO_MAX, COMMENTS_MAX, formatDateUS, Q
 import { todayEastern } from "~/lib/format";
 import { type FormReply, type ReplyErrors, replyWithoutSecrets, useSchemaForm } from "~/lib/forms";
 import { useHydrated } from "~/lib/use-hydrated";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * "Request User Access" (SPEC 2.5). One route, one form, four intents:
@@ -93,11 +97,11 @@ function submissionKey(): string {
     .replaceAll("/", "_");
 }
 
-async function gate(context: LoaderFunctionArgs["context"], request: Request) {
+async function gate(context: LoaderArgs["context"], request: Request) {
   return requireCapability(context.deps, request, "request.create", {}, { returnTo: RETURN_TO });
 }
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const { user } = await gate(context, request);
   const url = new URL(request.url);
   const chosen = {
@@ -146,7 +150,7 @@ function draftOf(form: FormData): Record<string, string> {
   );
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const { user } = await gate(context, request);
   const form = await request.formData().catch(() => null);
   if (!form) throw new Response("Bad Request", { status: 400 });

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { data, Form, type MetaFunction, useActionData, useLoaderData } from "react-router";
 import { hitRateLimit } from "~/.server/auth/rate-limit";
 import type { Deps } from "~/.server/deps";
 import { requireCapability } from "~/.server/guards";
@@ -20,6 +19,7 @@ import {
 import { AccessRequestSchema } from "~/lib/access-request";
 import { replyWithoutSecrets } from "~/lib/forms";
 import { OrganizationSearchSchema } from "~/lib/organization-search";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * "Search Organizations". With JavaScript the request form's dialog calls the
@@ -64,7 +64,7 @@ async function runSearch(
   };
 }
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const { user } = await requireCapability(
     context.deps,
     request,
@@ -102,7 +102,7 @@ function draftFrom(form: FormData): string {
   return JSON.stringify(draft).slice(0, DRAFT_MAX);
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const { user } = await requireCapability(
     context.deps,
     request,

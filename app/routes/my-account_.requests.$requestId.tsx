@@ -1,10 +1,11 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Form, Link, useLoaderData } from "react-router";
 import { parseRequestId } from "~/.server/access/request-id";
 import { getMyRequest } from "~/.server/access/requests";
 import { requireSession } from "~/.server/guards";
 import { RequestDetails } from "~/components/request-details";
 import { Alert } from "~/components/ui";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * One of the signed-in user's own access requests: the confirmation after
@@ -26,7 +27,7 @@ const COPY = {
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: COPY.title(data?.request.id ?? "") }];
 
-export async function loader({ request, context, params }: LoaderFunctionArgs) {
+export async function loader({ request, context, params }: LoaderArgs) {
   const { user } = await requireSession(context.deps, request);
   const id = parseRequestId(params.requestId);
   const found = id ? await getMyRequest(context.deps, user.id, id) : null;

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import type { Action } from "~/.server/access/authorize";
 import { recordAuditEvent } from "~/.server/audit/record";
 import {
@@ -28,6 +27,7 @@ import {
 import { CHALLENGE_QUESTIONS, type ChallengeQuestionKey } from "~/lib/challenge-questions";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Profile - CMS.gov | QualityNet",
@@ -75,7 +75,7 @@ const EVENT_LABELS: Record<string, string> = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const session = await requireSession(context.deps, request);
   // One round trip for the screen's data.
   const [sessions, events, answers] = await context.deps.db.batch([
@@ -125,7 +125,7 @@ const CREDENTIAL_RULES: Record<string, { action: Action; returnTo: string }> = {
   "change-questions": { action: "challenge_questions.change", returnTo: "/profile#questions" },
 };
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const deps = context.deps;
   const formData = await request.formData();
   const rule = CREDENTIAL_RULES[String(formData.get("intent"))];
@@ -139,7 +139,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       if (submission.status !== "success") return formFailure(PASSWORD_FORM, submission);
       const result = await changePassword(deps, session.actor, session.user, submission.value, client, session);
       if (!result.ok) {
-        if (result.code === "refused") refuse(result.decision, request, "/profile#password");
+        if (result.code === "refused") refuse(result.refusal, request, "/profile#password");
         return formFailure(PASSWORD_FORM, submission, { fieldErrors: result.fieldErrors });
       }
       return redirect("/profile?done=password#password", { headers: { "Set-Cookie": result.value.setCookie } });
@@ -149,7 +149,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       if (submission.status !== "success") return formFailure(QUESTIONS_FORM, submission);
       const result = await changeChallengeQuestions(deps, session.actor, session.user, submission.value, client);
       if (!result.ok) {
-        if (result.code === "refused") refuse(result.decision, request, "/profile#questions");
+        if (result.code === "refused") refuse(result.refusal, request, "/profile#questions");
         return formFailure(QUESTIONS_FORM, submission, { fieldErrors: result.fieldErrors });
       }
       // The questions are a way back in: a new session id after changing them (ASVS 3.3.x).

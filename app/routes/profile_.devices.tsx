@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { holdsApprovingRole } from "~/.server/access/authorize";
 import {
   issueRecoveryCodes,
@@ -25,6 +24,7 @@ import {
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
 import { MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "MFA devices - CMS.gov | QualityNet",
@@ -57,7 +57,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const { user } = await requireSession(context.deps, request);
   // One round trip for the screen's data.
   const [devices, codes] = await context.deps.db.batch([
@@ -90,7 +90,7 @@ const renameFormId = (deviceId: string) => `rename-${deviceId}`;
 const removeFormId = (deviceId: string) => `remove-${deviceId}`;
 const CODES_FORM = "regenerate";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const formData = await request.formData();
   const client = await getClient(context, request);
   const back = { returnTo: "/profile/devices" };

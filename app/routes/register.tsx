@@ -1,7 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import type { ActionFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Form, Link, useActionData, useNavigation } from "react-router";
 import { registerUser } from "~/.server/auth/accounts";
 import { formFailure, formSuccess } from "~/.server/forms";
 import { getClient } from "~/.server/http";
@@ -9,6 +9,7 @@ import { ErrorSummary, TextField } from "~/components/fields";
 import { Alert, FormActions, LinkButton } from "~/components/ui";
 import { useSchemaForm } from "~/lib/forms";
 import { RegistrationSchema } from "~/lib/schemas";
+import type { ActionArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "New user registration - CMS.gov | QualityNet",
@@ -35,7 +36,7 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 
 const FORM_ID = "register";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: RegistrationSchema });
   if (submission.status !== "success") return formFailure(FORM_ID, submission);
   const result = await registerUser(context.deps, submission.value, await getClient(context, request));

@@ -1,7 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, redirect, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Form, Link, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { can, mayEver } from "~/.server/access/authorize";
 import { decideAccessRequest, loadRequestForDecision, type RequestHistoryEntry } from "~/.server/access/decisions";
 import { RECERTIFICATION_PERIOD_MS } from "~/.server/access/recertify";
@@ -18,6 +18,7 @@ import { formatDateUS } from "~/lib/access-request";
 import { ApproveSchema, DECISION_DETAILS_MAX, REJECTION_REASONS, RejectSchema } from "~/lib/decisions";
 import { formatAge, formatTime, todayEastern } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * An access request as its approvers see it, and where they decide it (SPEC
@@ -106,7 +107,7 @@ const FORM_ID = "decision";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: COPY.title(data?.request.id ?? "") }];
 
-async function loadOr404(context: LoaderFunctionArgs["context"], request: Request, raw: string | undefined) {
+async function loadOr404(context: LoaderArgs["context"], request: Request, raw: string | undefined) {
   // Signed out: sign in first and come back here; nothing about the request is looked up before.
   await requireSession(context.deps, request);
   const id = parseRequestId(raw);
@@ -115,7 +116,7 @@ async function loadOr404(context: LoaderFunctionArgs["context"], request: Reques
   return found;
 }
 
-export async function loader({ request, context, params }: LoaderFunctionArgs) {
+export async function loader({ request, context, params }: LoaderArgs) {
   const found = await loadOr404(context, request, params.requestId);
   const session = await requireCapability(context.deps, request, "request.read", found.resource);
   const url = new URL(request.url);
@@ -179,7 +180,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   };
 }
 
-export async function action({ request, context, params }: ActionFunctionArgs) {
+export async function action({ request, context, params }: ActionArgs) {
   const found = await loadOr404(context, request, params.requestId);
   const form = await request.formData().catch(() => null);
   if (!form) throw new Response("Bad Request", { status: 400 });

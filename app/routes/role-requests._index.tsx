@@ -1,10 +1,11 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Form, Link, useLoaderData } from "react-router";
 import { loadPendingQueue } from "~/.server/access/decisions";
 import { requireCapability } from "~/.server/guards";
 import { Pagination } from "~/components/ds-pagination";
 import { formatDateUS } from "~/lib/access-request";
 import { formatAge, formatTime } from "~/lib/format";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * "Role Requests" → "Pending Requests" (SPEC 2.6): the requests the signed-in
@@ -51,7 +52,7 @@ const positiveInt = (value: string | null) => {
   return Number.isSafeInteger(n) && n > 0 && n < 1e9 ? n : undefined;
 };
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const session = await requireCapability(context.deps, request, "request.queue");
   const url = new URL(request.url);
   const filters = {

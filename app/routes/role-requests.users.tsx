@@ -1,5 +1,5 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Link, useLoaderData } from "react-router";
 import { loadOrganizationRoster, type RosterEntry } from "~/.server/access/decisions";
 import { requireCapability } from "~/.server/guards";
 import { getClient } from "~/.server/http";
@@ -7,6 +7,7 @@ import { handleRoleAction } from "~/.server/role-actions";
 import { RoleActionOutcome, RoleActions } from "~/components/role-actions";
 import { formatDateUS } from "~/lib/access-request";
 import { formatTime, todayEastern } from "~/lib/format";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
  * "Users at My Organizations" (Security Official tools): for each organization
@@ -43,13 +44,13 @@ const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const session = await requireCapability(context.deps, request, "organization_roster.read");
   const organizations = await loadOrganizationRoster(context.deps, session.actor);
   return { organizations, me: session.user.id };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const session = await requireCapability(context.deps, request, "organization_roster.read");
   const form = await request.formData().catch(() => null);
   if (!form) throw new Response("Bad Request", { status: 400 });

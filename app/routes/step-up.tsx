@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { strongFactorsOf } from "~/.server/auth/mfa";
 import { stepUp } from "~/.server/auth/step-up";
 import { formFailure } from "~/.server/forms";
@@ -14,6 +13,7 @@ import { SECOND_FACTOR_LABELS } from "~/lib/mfa";
 import { StepUpSchema } from "~/lib/sign-in-schemas";
 import { useHydrated } from "~/lib/use-hydrated";
 import { useSecurityKeySubmit } from "~/lib/use-security-key-submit";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Confirm it is you - CMS.gov | QualityNet",
@@ -34,7 +34,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   // Rule: any signed-in user, for their own session.
   const session = await requireSession(context.deps, request);
   const url = new URL(request.url);
@@ -47,7 +47,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 const FORM_ID = "step-up";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const session = await requireSession(context.deps, request);
   const submission = parseWithZod(await request.formData(), { schema: StepUpSchema });
   if (submission.status !== "success") return formFailure(FORM_ID, submission);

@@ -1,7 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, type MetaFunction, redirect, useActionData, useLoaderData } from "react-router";
 import { acceptTerms, currentTerms, termsSetCookie } from "~/.server/auth/terms";
 import { formFailure } from "~/.server/forms";
 import { safeRedirectPath } from "~/.server/http";
@@ -12,6 +11,7 @@ import { Button } from "~/components/ui";
 import { useSchemaForm } from "~/lib/forms";
 import { TermsSchema } from "~/lib/schemas";
 import type { RouteHandle } from "~/root";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Terms and Conditions - CMS.gov | QualityNet",
@@ -30,7 +30,7 @@ export const handle: RouteHandle = { scripts: false };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const url = new URL(request.url);
   const program = await getDestinationProgram(context.deps, url.searchParams.get("program"));
   const terms = await currentTerms(context.deps);
@@ -44,7 +44,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 const FORM_ID = "terms";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: TermsSchema });
   if (submission.status !== "success") return formFailure(FORM_ID, submission);
   if (submission.value.intent === "decline") return redirect("/?declined=1");

@@ -1,13 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import {
-  type ActionFunctionArgs,
-  data,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  redirect,
-} from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { data, Form, type MetaFunction, redirect, useActionData, useLoaderData } from "react-router";
 import { reportNotMe } from "~/.server/auth/credentials";
 import { peekEmailToken } from "~/.server/auth/email-tokens";
 import { clearSessionCookie } from "~/.server/auth/session";
@@ -16,6 +9,7 @@ import { getClient } from "~/.server/http";
 import { Alert, Button, LinkButton } from "~/components/ui";
 import { useSchemaForm } from "~/lib/forms";
 import { NotMeSchema } from "~/lib/schemas";
+import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "This wasn't me - CMS.gov | QualityNet",
@@ -34,7 +28,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const token = new URL(request.url).searchParams.get("token");
   // A GET changes nothing (mail scanners follow links); the button does.
   if (await peekEmailToken(context.deps, token, "weak_reset_not_me")) return { token, afterWeakReset: true };
@@ -43,7 +37,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 const FORM_ID = "not-me";
 
-export async function action({ request, context }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: NotMeSchema });
   if (submission.status !== "success") return formFailure(FORM_ID, submission, { formErrors: [COPY.expired] }, 410);
   const result = await reportNotMe(context.deps, submission.value, await getClient(context, request));

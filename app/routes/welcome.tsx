@@ -1,9 +1,10 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { MetaFunction } from "react-router";
+import { Link, useLoaderData } from "react-router";
 import { can, mayEver } from "~/.server/access/authorize";
 import { requireSession } from "~/.server/guards";
 import { CheckCircleIcon, InfoCircleIcon } from "~/components/ds-icons";
 import { LinkButton } from "~/components/ui";
+import type { LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
   title: "Welcome - CMS.gov | QualityNet",
@@ -21,7 +22,7 @@ const COPY = {
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderArgs) {
   const session = await requireSession(context.deps, request);
   const { user } = session;
   return {

@@ -133,6 +133,7 @@ for (const javaScript of [true, false]) {
       const { page } = await openPage(context);
       await page.goto("/welcome", { waitUntil: javaScript ? "networkidle" : "load" });
       await page.getByRole("heading", { level: 1, name: "Welcome" }).waitFor();
+      // biome-ignore lint/performance/useDomNodeTextContent: the text as shown, not hidden text
       const focusedText = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText.trim());
       const outline = () => page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
       for (let i = 0; i < 10 && (await focusedText()) !== "User Profile"; i++) await page.keyboard.press("Tab");

@@ -122,6 +122,7 @@ describe("per-recipient email caps: 3 an hour, 10 a day, whoever asks", () => {
     "Forgot User ID?": (user: { email: string }) => rotating().post("/forgot-user-id", { email: user.email }),
     "Forgot password": (user: { email: string; loginId: string }) =>
       rotating().post("/forgot-password", { userId: user.loginId, email: user.email }),
+    // biome-ignore lint/correctness/noComponentHookFactories: a screen's name, not a component
     Registration: (user: { email: string }) =>
       rotating().post("/register", {
         firstName: "Casey",

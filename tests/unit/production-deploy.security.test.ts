@@ -14,7 +14,7 @@ import { unstable_readConfig } from "wrangler";
 const require = createRequire(import.meta.url);
 const outdir = mkdtempSync(join(tmpdir(), "secure-portal-dry-run-"));
 let printed = "";
-/** The little of Miniflare 4's API used here (the top-level `miniflare` package is another major version). */
+/** The little of Miniflare's API used here (the copy that ships with wrangler). */
 interface LocalWorker {
   dispatchFetch(url: string): Promise<{ status: number; text(): Promise<string> }>;
   dispose(): Promise<void>;
@@ -31,31 +31,34 @@ beforeAll(async () => {
   });
   const config = unstable_readConfig({ config: "wrangler.toml" });
   // The Miniflare that ships with the pinned wrangler, i.e. the workerd that runs `wrangler dev`.
-  const { Miniflare } = (await import(require.resolve("miniflare", { paths: [require.resolve("wrangler")] }))) as {
-    Miniflare: new (options: Record<string, unknown>) => LocalWorker;
+  const { Miniflare, convertV4MiniflareOptions } = (await import(
+    require.resolve("miniflare", { paths: [require.resolve("wrangler")] })
+  )) as {
+    Miniflare: new (options: unknown) => LocalWorker;
+    /** Miniflare 5 takes options in its own shape; the flat (v4) form below is converted. */
+    convertV4MiniflareOptions: (options: Record<string, unknown>) => unknown;
   };
   const script = resolve(outdir, "index.js");
-  mf = new Miniflare({
-    modulesRoot: outdir,
-    modules: [{ type: "ESModule", path: script, contents: readFileSync(script, "utf8") }],
-    compatibilityDate: config.compatibility_date,
-    compatibilityFlags: config.compatibility_flags,
-    // Run as a staging deployment of the production configuration: production
-    // itself refuses to serve until an identity-proofing vendor is configured.
-    bindings: {
-      ...(config.vars as Record<string, string>),
-      PROOFING_PROVIDER: "sandbox",
-      ALLOW_SANDBOX_PROOFING: "staging",
-      TOTP_ENCRYPTION_KEY: "dGVzdC1vbmx5LXRvdHAta2V5LTMyLWJ5dGVzLWxvbmc=",
-    },
-    d1Databases: config.d1_databases.map((d: { binding: string }) => d.binding),
-    queueProducers: Object.fromEntries(
-      (config.queues.producers ?? []).map((q: { binding: string; queue: string }) => [
-        q.binding,
-        { queueName: q.queue },
-      ]),
-    ),
-  });
+  mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modulesRoot: outdir,
+      modules: [{ type: "ESModule", path: script, contents: readFileSync(script, "utf8") }],
+      compatibilityDate: config.compatibility_date,
+      compatibilityFlags: config.compatibility_flags,
+      // Run as a staging deployment of the production configuration: production
+      // itself refuses to serve until an identity-proofing vendor is configured.
+      bindings: {
+        ...(config.vars as Record<string, string>),
+        PROOFING_PROVIDER: "sandbox",
+        ALLOW_SANDBOX_PROOFING: "staging",
+        TOTP_ENCRYPTION_KEY: "dGVzdC1vbmx5LXRvdHAta2V5LTMyLWJ5dGVzLWxvbmc=",
+      },
+      d1Databases: config.d1_databases.map((d: { binding: string }) => d.binding),
+      queueProducers: Object.fromEntries(
+        (config.queues.producers ?? []).map((q) => [q.binding, { queueName: q.queue ?? q.binding }]),
+      ),
+    }),
+  );
 }, 120_000);
 
 afterAll(async () => {

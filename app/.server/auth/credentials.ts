@@ -17,7 +17,7 @@ import { auditInsert } from "../audit/record";
 import { auditEvents, challengeAnswers, passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { drainAfterWrite, type OutboxEntry, outboxEmail, outboxInsert } from "../mail/outbox";
-import { fail, ok, type Result } from "../result";
+import { fail, ok, type Refused, type Result, refused } from "../result";
 import { isCommonPassword } from "./common-passwords";
 import { consumeEmailToken, createEmailToken, newEmailToken, peekEmailToken } from "./email-tokens";
 import { confirmedKinds, strongFactorsOf, verifySecondFactor } from "./mfa";
@@ -190,13 +190,10 @@ async function checkCurrentPassword(
   return ok(null);
 }
 
-/** A refusal of `can()`, for the door to map (step up and back, the restriction page, a 404). */
-type Refused = { ok: false; code: "refused"; decision: Refusal; message?: undefined; fieldErrors?: undefined };
-
 /** Asks `can()` for a change to the user's own credentials (the door asked too: defence in depth). */
 function refusal(deps: Deps, actor: Actor, action: Action, user: User): Refused | null {
   const decision = can(actor, action, { ownerUserId: user.id }, deps.now());
-  return decision.ok ? null : { ok: false, code: "refused", decision };
+  return decision.ok ? null : refused(decision);
 }
 
 /**

@@ -29,6 +29,7 @@ export async function stepUp(
     details: { deviceType: input.type },
   });
   if (!verified.ok) {
+    if (verified.code === "refused") return verified;
     return fail(verified.code, {
       fieldErrors: {
         code: [

@@ -112,22 +112,6 @@ function hex(buffer: ArrayBuffer): string {
 }
 
 /**
- * An upload's bytes as a stream, from the multipart parser's async iterable.
- * The stream is its only reader, one `next()` at a time: the parser cannot
- * serve two. Cancelling leaves the part alone (the request is refused then).
- */
-export function streamOf(data: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
-  const iterator = data[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-  });
-}
-
-/**
  * Reads and checks a CSV upload row by row; each valid row goes to `onValid` as
  * it is read (see the top of this file). Never holds the file.
  */

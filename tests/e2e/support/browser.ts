@@ -134,6 +134,7 @@ export async function tabTo(page: Page, name: string, maxPresses = 40) {
       const el = document.activeElement as HTMLElement | null;
       if (!el) return "";
       const labelled = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null;
+      // biome-ignore lint/performance/useDomNodeTextContent: the text as shown, not hidden text
       return (labelled ?? el.innerText ?? el.getAttribute("aria-label") ?? "").trim();
     });
     if (focused === name) return;
