@@ -77,7 +77,9 @@ describe("production mailer (Email Service send())", () => {
     const { binding, calls } = recordingBinding(refusal);
     const sent = new SendEmailBindingMailer(binding).send(email);
     await expect(sent).rejects.toBeInstanceOf(MailerError);
-    await expect(sent).rejects.toThrow("Email Service refused the message: (E_RATE_LIMIT_EXCEEDED) Sending rate limit reached");
+    await expect(sent).rejects.toThrow(
+      "Email Service refused the message: (E_RATE_LIMIT_EXCEEDED) Sending rate limit reached",
+    );
     expect(calls).toHaveLength(1);
   });
 
