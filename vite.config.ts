@@ -10,7 +10,7 @@ export default defineConfig({
   ssr: {
     // The Worker bundles everything; workerd has no node_modules at run time.
     noExternal: true,
-    external: ["node:crypto", "node:buffer", "cloudflare:email"],
+    external: ["node:crypto", "node:buffer"],
     target: "webworker",
     resolve: {
       conditions: ["workerd", "worker", "browser"],

@@ -1,4 +1,3 @@
-import { EmailMessage } from "cloudflare:email";
 import { createDeps } from "../app/.server/deps";
 import type { Env } from "../app/.server/env";
 import { deliverEmail, recordDeadLetter, retryDelaySeconds } from "../app/.server/mail/deliver";
@@ -29,7 +28,7 @@ export async function handleQueueBatch(
     }
     return;
   }
-  const mailer = options.mailer ?? createMailer(deps, (from, to, raw) => new EmailMessage(from, to, raw));
+  const mailer = options.mailer ?? createMailer(deps);
   for (const message of batch.messages) {
     if (message.body?.type !== "email") {
       // Unknown message: keep it for inspection in the dead-letter queue rather than drop it.

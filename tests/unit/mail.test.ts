@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { retryDelaySeconds } from "../../app/.server/mail/deliver";
-import { buildMimeMessage } from "../../app/.server/mail/mailer";
 import { escapeHtml, renderEmail } from "../../app/.server/mail/templates";
 
 describe("email templates", () => {
@@ -40,24 +39,5 @@ describe("retry back-off", () => {
   it("doubles from 10 seconds and stops growing at an hour", () => {
     expect([1, 2, 3, 4, 5].map(retryDelaySeconds)).toEqual([10, 20, 40, 80, 160]);
     expect(retryDelaySeconds(30)).toBe(3600);
-  });
-});
-
-describe("MIME message for the send_email binding", () => {
-  it("is multipart/alternative with base64 text and HTML parts and encoded non-ASCII subjects", () => {
-    const raw = buildMimeMessage({
-      from: "noreply@example.gov",
-      to: "thomas@example.test",
-      subject: "Código de seguridad",
-      text: "plain body",
-      html: "<p>html body</p>",
-      idempotencyKey: "test:1",
-    });
-    expect(raw).toContain("From: noreply@example.gov\r\n");
-    expect(raw).toContain("Subject: =?UTF-8?B?");
-    expect(raw).toMatch(/Content-Type: multipart\/alternative; boundary="sp-[0-9a-f-]+"/);
-    expect(raw).toContain(btoa("plain body"));
-    expect(raw).toContain(btoa("<p>html body</p>"));
-    expect(raw).toContain("Message-ID: <test-1@example.gov>");
   });
 });

@@ -19,18 +19,40 @@ export interface Mailer {
 export class MailerError extends Error {}
 
 /**
- * Production: Cloudflare Email Routing's `send_email` binding, with a
- * multipart/alternative MIME message built here.
+ * The header that carries the idempotency key, so a message sent twice (a
+ * consumer that died after the send, before its claim was marked sent) can be
+ * told apart from two messages. Email Service sets `Message-ID` itself and
+ * refuses it in `headers` (E_HEADER_NOT_ALLOWED); any `X-` header is allowed
+ * (https://developers.cloudflare.com/email-service/reference/headers/).
+ */
+export const IDEMPOTENCY_HEADER = "X-Idempotency-Key";
+
+/**
+ * Production: Cloudflare Email Service's structured `send()` on the
+ * `send_email` binding (https://developers.cloudflare.com/email-service/api/send-emails/workers-api/).
+ * Email Service builds the MIME message, encodes the subject and signs with
+ * DKIM. A refused send throws an Error with a `code` (E_RATE_LIMIT_EXCEEDED,
+ * E_DELIVERY_FAILED …); it is passed on as a MailerError naming that code, so
+ * the consumer records it and retries.
  */
 export class SendEmailBindingMailer implements Mailer {
-  constructor(
-    private readonly binding: SendEmail,
-    private readonly makeMessage: (from: string, to: string, raw: string) => EmailMessage,
-  ) {}
+  constructor(private readonly binding: SendEmail) {}
 
   async send(email: OutgoingEmail): Promise<void> {
-    const raw = buildMimeMessage(email);
-    await this.binding.send(this.makeMessage(email.from, email.to, raw));
+    try {
+      await this.binding.send({
+        from: email.from,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        headers: { [IDEMPOTENCY_HEADER]: email.idempotencyKey },
+      });
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      const reason = `${typeof code === "string" ? `(${code}) ` : ""}${error instanceof Error ? error.message : String(error)}`;
+      throw new MailerError(`Email Service refused the message: ${reason}`, { cause: error });
+    }
   }
 }
 
@@ -61,54 +83,8 @@ export class SandboxMailer implements Mailer {
   }
 }
 
-export function createMailer(
-  deps: Pick<Deps, "db" | "now"> & { env: Env },
-  makeMessage: (from: string, to: string, raw: string) => EmailMessage,
-): Mailer {
+export function createMailer(deps: Pick<Deps, "db" | "now"> & { env: Env }): Mailer {
   if (!isProduction(deps.env)) return new SandboxMailer(deps);
   if (!deps.env.EMAIL) throw new Error("The EMAIL send_email binding is missing");
-  return new SendEmailBindingMailer(deps.env.EMAIL, makeMessage);
-}
-
-function encodeHeader(value: string): string {
-  // RFC 2047 encoded-word when the header is not plain ASCII.
-  return /^[\x20-\x7e]*$/.test(value) ? value : `=?UTF-8?B?${base64Utf8(value)}?=`;
-}
-
-function base64Utf8(value: string): string {
-  const bytes = new TextEncoder().encode(value);
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
-
-function wrap76(value: string): string {
-  return value.replace(/.{1,76}/g, "$&\r\n");
-}
-
-export function buildMimeMessage(email: OutgoingEmail): string {
-  const boundary = `sp-${crypto.randomUUID()}`;
-  const domain = email.from.split("@")[1] ?? "localhost";
-  return [
-    `From: ${email.from}`,
-    `To: ${email.to}`,
-    `Subject: ${encodeHeader(email.subject)}`,
-    `Message-ID: <${email.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, "-")}@${domain}>`,
-    `Date: ${new Date().toUTCString()}`,
-    "MIME-Version: 1.0",
-    `Content-Type: multipart/alternative; boundary="${boundary}"`,
-    "",
-    `--${boundary}`,
-    "Content-Type: text/plain; charset=utf-8",
-    "Content-Transfer-Encoding: base64",
-    "",
-    wrap76(base64Utf8(email.text)),
-    `--${boundary}`,
-    "Content-Type: text/html; charset=utf-8",
-    "Content-Transfer-Encoding: base64",
-    "",
-    wrap76(base64Utf8(email.html)),
-    `--${boundary}--`,
-    "",
-  ].join("\r\n");
+  return new SendEmailBindingMailer(deps.env.EMAIL);
 }
