@@ -18,7 +18,7 @@ import { unstable_readConfig } from "wrangler";
 /** The part of a wrangler configuration that names queues. */
 export interface QueuesConfig {
   queues?: {
-    producers?: readonly { queue: string }[];
+    producers?: readonly { queue?: string }[];
     consumers?: readonly { queue: string; dead_letter_queue?: string }[];
   };
 }
@@ -26,7 +26,7 @@ export interface QueuesConfig {
 /** Every queue named in the configuration, once each, sorted. */
 export function namedQueues(config: QueuesConfig): string[] {
   const names = new Set<string>();
-  for (const producer of config.queues?.producers ?? []) names.add(producer.queue);
+  for (const producer of config.queues?.producers ?? []) if (producer.queue) names.add(producer.queue);
   for (const consumer of config.queues?.consumers ?? []) {
     names.add(consumer.queue);
     if (consumer.dead_letter_queue) names.add(consumer.dead_letter_queue);

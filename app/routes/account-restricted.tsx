@@ -1,8 +1,8 @@
 import type { MetaFunction } from "react-router";
 import { Link, useLoaderData } from "react-router";
-import { requireSession } from "~/.server/guards";
 import { Alert } from "~/components/ui";
 import { formatTime } from "~/lib/format";
+import { requireSession } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

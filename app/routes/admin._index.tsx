@@ -2,7 +2,7 @@ import { Fragment } from "react";
 import type { MetaFunction } from "react-router";
 import { Link, useLoaderData } from "react-router";
 import { loadDashboard } from "~/.server/admin/dashboard";
-import { requireCapability } from "~/.server/guards";
+import { requireCapability } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**

@@ -1,8 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
-import { formFailure } from "~/.server/forms";
-import { requireCapability } from "~/.server/guards";
 import { listFailedEmail, resendFailedEmail } from "~/.server/mail/failed-email";
 import { Table } from "~/components/ds-table";
 import { ErrorSummary } from "~/components/fields";
@@ -10,6 +8,8 @@ import { Alert, Button } from "~/components/ui";
 import { ResendEmailSchema } from "~/lib/admin-schemas";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import { formFailure } from "~/web/.server/forms";
+import { requireCapability } from "~/web/.server/guards";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

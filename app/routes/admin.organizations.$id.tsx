@@ -1,14 +1,14 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
-import { formFailure } from "~/.server/forms";
-import { requireCapability } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { editOrganization, getOrganization, orgTypeNames, setOrganizationStatus } from "~/.server/organizations/admin";
 import { ErrorSummary } from "~/components/fields";
 import { ORGANIZATION_FORM_ID, OrganizationFields, useOrganizationForm } from "~/components/organization-form";
 import { Alert, Button, FormActions } from "~/components/ui";
 import { ORGANIZATION_MESSAGES, OrganizationSchema, valuesOf } from "~/lib/organization-admin";
+import { formFailure } from "~/web/.server/forms";
+import { requireCapability } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

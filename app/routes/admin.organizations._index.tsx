@@ -2,7 +2,6 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import type { MetaFunction } from "react-router";
 import { Form, Link, useLoaderData } from "react-router";
-import { requireCapability } from "~/.server/guards";
 import { orgTypeNames } from "~/.server/organizations/admin";
 import { searchOrganizations } from "~/.server/organizations/search";
 import { Pagination } from "~/components/ds-pagination";
@@ -18,6 +17,7 @@ import {
 import { LinkButton } from "~/components/ui";
 import { replyWithoutSecrets } from "~/lib/forms";
 import { type OrganizationHit, OrganizationSearchSchema } from "~/lib/organization-search";
+import { requireCapability } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**

@@ -17,8 +17,6 @@ import {
   useNavigation,
   useRevalidator,
 } from "react-router";
-import { requireCapability } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import {
   type ImportProgress,
   ImportTooLarge,
@@ -36,6 +34,8 @@ import {
   MAX_IMPORT_BYTES,
   MAX_IMPORT_ROWS,
 } from "~/lib/organization-admin";
+import { requireCapability } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

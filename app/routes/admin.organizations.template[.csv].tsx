@@ -1,5 +1,5 @@
-import { requireCapability } from "~/.server/guards";
 import { IMPORT_TEMPLATE } from "~/lib/organization-admin";
+import { requireCapability } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**

@@ -2,13 +2,13 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { listProgramRoleRules, updateRoleRules } from "~/.server/access/role-rules";
-import { formFailure } from "~/.server/forms";
-import { requireCapability } from "~/.server/guards";
 import { InlineError } from "~/components/ds";
 import { CheckboxField, ErrorSummary, firstError, RadioGroup } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
 import { APPROVER_RULES, RoleRulesSchema } from "~/lib/admin-schemas";
 import { useSchemaForm } from "~/lib/forms";
+import { formFailure } from "~/web/.server/forms";
+import { requireCapability } from "~/web/.server/guards";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

@@ -1,8 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
-import { formFailure } from "~/.server/forms";
-import { requireCapability } from "~/.server/guards";
 import {
   decideManualProofing,
   listManualProofingRequests,
@@ -19,6 +17,8 @@ import {
 } from "~/lib/admin-schemas";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import { formFailure } from "~/web/.server/forms";
+import { requireCapability } from "~/web/.server/guards";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

@@ -9,15 +9,15 @@ import {
   termsInForce,
   termsVersionsOf,
 } from "~/.server/auth/terms";
-import { formFailure, formSuccess } from "~/.server/forms";
-import { refuse, requireCapability } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { CheckboxField, ErrorSummary, TextArea, TextField } from "~/components/fields";
 import { Markdown } from "~/components/markdown";
 import { Alert } from "~/components/ui";
 import { TERMS_BODY_MAX, TermsPublishSchema } from "~/lib/admin-terms";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import { formFailure, formSuccess } from "~/web/.server/forms";
+import { refuse, requireCapability } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

@@ -1,5 +1,5 @@
 import { NavLink, Outlet, useLoaderData } from "react-router";
-import { requireCapability } from "~/.server/guards";
+import { requireCapability } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**

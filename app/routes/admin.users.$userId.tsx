@@ -4,15 +4,15 @@ import type { MetaFunction } from "react-router";
 import { Form, Link, useActionData, useLoaderData } from "react-router";
 import { can, mayEver } from "~/.server/access/authorize";
 import { administerUser, loadUserDetail } from "~/.server/admin/users";
-import { formFailure, formSuccess } from "~/.server/forms";
-import { refuse, requireCapability } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { ErrorSummary, TextArea } from "~/components/fields";
 import { Alert } from "~/components/ui";
 import { formatDateUS } from "~/lib/access-request";
 import { ADMIN_REASON_MAX, ADMIN_USER_SCHEMAS, type AdminUserIntent, isAdminUserIntent } from "~/lib/admin-users";
 import { formatTime } from "~/lib/format";
 import { type FormActionData, useSchemaForm } from "~/lib/forms";
+import { formFailure, formSuccess } from "~/web/.server/forms";
+import { refuse, requireCapability } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

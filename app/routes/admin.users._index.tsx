@@ -2,7 +2,6 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, Form, Link, type MetaFunction, useLoaderData } from "react-router";
 import { searchUsers } from "~/.server/admin/users";
-import { requireCapability } from "~/.server/guards";
 import { Pagination } from "~/components/ds-pagination";
 import { ErrorSummary, TextField } from "~/components/fields";
 import { Button } from "~/components/ui";
@@ -10,6 +9,7 @@ import { ADMIN_SEARCH_MAX, ADMIN_USERS_PAGE_SIZE, UserSearchSchema } from "~/lib
 import { readPage } from "~/lib/audit-log";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import { requireCapability } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**

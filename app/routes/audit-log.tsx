@@ -2,7 +2,6 @@ import { getFormProps } from "@conform-to/react";
 import { data, Form, Link, type MetaFunction, useLoaderData } from "react-router";
 import { auditScope } from "~/.server/access/authorize";
 import { type AuditLogRow, readAuditFilters, searchAuditLog } from "~/.server/audit/query";
-import { requireCapability } from "~/.server/guards";
 import { DateField } from "~/components/ds-date-field";
 import { Pagination } from "~/components/ds-pagination";
 import { Table, type TableColumn } from "~/components/ds-table";
@@ -18,6 +17,7 @@ import {
 } from "~/lib/audit-log";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import { requireCapability } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**

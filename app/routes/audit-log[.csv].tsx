@@ -2,10 +2,10 @@ import { auditScope } from "~/.server/access/authorize";
 import { csvLine } from "~/.server/audit/csv";
 import { exportAuditLog, readAuditFilters } from "~/.server/audit/query";
 import { recordAuditEvent } from "~/.server/audit/record";
-import { requireCapability } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { AUDIT_CSV_ROW_LIMIT, AUDIT_OUTCOME_LABELS } from "~/lib/audit-log";
 import { todayEastern } from "~/lib/format";
+import { requireCapability } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**

@@ -1,6 +1,6 @@
 import { redirect } from "react-router";
-import { requireEnrollee } from "~/.server/guards";
 import { nextPath } from "~/.server/proofing/enrollment";
+import { requireEnrollee } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 /** "Start/Complete New User Enrollment": resumes where the user stopped. */

@@ -5,13 +5,13 @@ import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNav
 import { beginEmailDevice, confirmDevice, verifyEmailCode } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { mfaDevices } from "~/.server/db/schema";
-import { formFailure } from "~/.server/forms";
-import { requireEnrollee } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { ErrorSummary, PasswordField } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
 import { EmailSendSchema, EmailVerifySchema } from "~/lib/enrollment-schemas";
 import { useSchemaForm } from "~/lib/forms";
+import { formFailure } from "~/web/.server/forms";
+import { requireEnrollee } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

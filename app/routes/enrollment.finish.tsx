@@ -4,15 +4,15 @@ import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNav
 import { type Actor, can } from "~/.server/access/authorize";
 import { issueRecoveryCodes } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
-import { formFailure, formSuccess } from "~/.server/forms";
-import { refuse, requireEnrollee } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { completeEnrollment } from "~/.server/proofing/enrollment";
 import { ErrorSummary } from "~/components/fields";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { Alert, Button } from "~/components/ui";
 import { FinishEnrollmentSchema } from "~/lib/enrollment-schemas";
 import { useSchemaForm } from "~/lib/forms";
+import { formFailure, formSuccess } from "~/web/.server/forms";
+import { refuse, requireEnrollee } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -1,9 +1,9 @@
 import { Form, type MetaFunction, redirect, useLoaderData, useNavigation } from "react-router";
 import { can } from "~/.server/access/authorize";
 import { sendReenrollmentLink } from "~/.server/auth/reenrollment";
-import { requireSession } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { Alert, Button } from "~/components/ui";
+import { requireSession } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

@@ -1,7 +1,7 @@
 import type { MetaFunction } from "react-router";
 import { Link, useLoaderData } from "react-router";
 import { can } from "~/.server/access/authorize";
-import { refuse, requireEnrollee } from "~/.server/guards";
+import { refuse, requireEnrollee } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -1,8 +1,8 @@
 import { data, Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { peekReenrollmentLink, redeemReenrollmentLink } from "~/.server/auth/reenrollment";
-import { refuse, requireSession } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { Alert, Button } from "~/components/ui";
+import { refuse, requireSession } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

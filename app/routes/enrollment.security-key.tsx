@@ -14,15 +14,15 @@ import {
 import { confirmDevice } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { verifyRegistration } from "~/.server/auth/webauthn";
-import { formFailure } from "~/.server/forms";
-import { requireEnrollee } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { ErrorSummary, TextField } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
 import { SecurityKeySchema } from "~/lib/enrollment-schemas";
 import { useSchemaForm } from "~/lib/forms";
 import { useHydrated } from "~/lib/use-hydrated";
 import { createCredential, describeWebauthnError, webauthnSupported } from "~/lib/webauthn-client";
+import { formFailure } from "~/web/.server/forms";
+import { requireEnrollee } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -2,9 +2,6 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { rotateSession } from "~/.server/auth/session";
-import { formFailure } from "~/.server/forms";
-import { requireEnrollee } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import {
   ALREADY_CHECKING_MESSAGE,
   requestManualProofing,
@@ -26,6 +23,9 @@ import {
 } from "~/lib/enrollment-schemas";
 import { type AnySubmission, useSchemaForm } from "~/lib/forms";
 import { STATES } from "~/lib/states";
+import { formFailure } from "~/web/.server/forms";
+import { requireEnrollee } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

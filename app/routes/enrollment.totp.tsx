@@ -4,13 +4,13 @@ import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNav
 import { renderSVG } from "uqr";
 import { beginTotpEnrollment, confirmTotpEnrollment, pendingTotp } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
-import { formFailure } from "~/.server/forms";
-import { requireEnrollee } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { ErrorSummary, PasswordField, TextField } from "~/components/fields";
 import { Button } from "~/components/ui";
 import { TotpBeginSchema, TotpConfirmSchema } from "~/lib/enrollment-schemas";
 import { useSchemaForm } from "~/lib/forms";
+import { formFailure } from "~/web/.server/forms";
+import { requireEnrollee } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

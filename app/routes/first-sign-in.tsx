@@ -3,14 +3,14 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { completeFirstSignIn } from "~/.server/auth/credentials";
 import { firstSignInNeeds } from "~/.server/auth/session";
-import { formFailure } from "~/.server/forms";
-import { requireSession } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
 import { ErrorSummary, NewPasswordFields } from "~/components/fields";
 import { Button } from "~/components/ui";
 import { firstSignInSchema } from "~/lib/account-schemas";
 import { useSchemaForm } from "~/lib/forms";
+import { formFailure } from "~/web/.server/forms";
+import { requireSession } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -15,9 +15,8 @@ import { hitRateLimit, ipKey, LIMITS, throttled } from "~/.server/auth/rate-limi
 import { getSession, needsFirstSignInSetup } from "~/.server/auth/session";
 import { sendSignInEmailCode, signIn, signInWithPasskey } from "~/.server/auth/sign-in";
 import { getTermsAcceptance, linkTermsAcceptance } from "~/.server/auth/terms";
-import { formFailure, formSuccess } from "~/.server/forms";
-import { deviceCookie, getClient, safeRedirectPath } from "~/.server/http";
 import { getDestinationProgram } from "~/.server/programs";
+import { safeRedirectPath } from "~/.server/safe-redirect";
 import { ErrorSummary, PasswordField, SelectField, TextField } from "~/components/fields";
 import { Alert, Button, FormActions, LinkButton } from "~/components/ui";
 import { type FormReply, resultFor, useSchemaForm } from "~/lib/forms";
@@ -26,6 +25,8 @@ import { LoginIdSchema } from "~/lib/schemas";
 import { LoginSchema, LoginStartSchema, PasskeyLoginSchema } from "~/lib/sign-in-schemas";
 import { useHydrated } from "~/lib/use-hydrated";
 import { describeWebauthnError, getAssertion, webauthnSupported } from "~/lib/webauthn-client";
+import { formFailure, formSuccess } from "~/web/.server/forms";
+import { deviceCookie, getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -2,14 +2,14 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { answerChallengeQuestions, challengeQuestionsFor } from "~/.server/auth/challenge-recovery";
-import { formFailure } from "~/.server/forms";
-import { getClient } from "~/.server/http";
 import { ErrorSummary, PasswordField } from "~/components/fields";
 import { FormActions } from "~/components/ui";
 import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
 import { useSchemaForm } from "~/lib/forms";
 import { LoginIdSchema } from "~/lib/schemas";
 import { RECOVERY_ANSWER_FIELDS, RecoverWithQuestionsSchema } from "~/lib/sign-in-schemas";
+import { formFailure } from "~/web/.server/forms";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -3,11 +3,11 @@ import { Form, Link, useActionData, useLoaderData } from "react-router";
 import { can } from "~/.server/access/authorize";
 import { parseRequestId } from "~/.server/access/request-id";
 import { cancelMyRequest, loadMyTasks, removeMyRole } from "~/.server/access/requests";
-import { requireCapability, requireSession } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { Alert } from "~/components/ui";
 import { formatDateUS, REQUEST_STATUS_LABELS } from "~/lib/access-request";
 import { formatTime } from "~/lib/format";
+import { requireCapability, requireSession } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

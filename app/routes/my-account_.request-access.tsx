@@ -13,8 +13,6 @@ import {
   useNavigation,
 } from "react-router";
 import { checkRequest, loadRequestForm, submitAccessRequest } from "~/.server/access/requests";
-import { requireCapability } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { Dialog } from "~/components/ds";
 import { ErrorSummary, SelectField, TextArea, TextField } from "~/components/fields";
 import { OrganizationSearchDialog } from "~/components/organization-search";
@@ -23,6 +21,8 @@ import { AccessRequestSchema, ADDITIONAL_INFO_MAX, COMMENTS_MAX, formatDateUS, Q
 import { todayEastern } from "~/lib/format";
 import { type FormReply, type ReplyErrors, replyWithoutSecrets, useSchemaForm } from "~/lib/forms";
 import { useHydrated } from "~/lib/use-hydrated";
+import { requireCapability } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

@@ -3,7 +3,6 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, Form, type MetaFunction, useActionData, useLoaderData } from "react-router";
 import { hitRateLimit } from "~/.server/auth/rate-limit";
 import type { Deps } from "~/.server/deps";
-import { requireCapability } from "~/.server/guards";
 import { orgTypeNames } from "~/.server/organizations/admin";
 import { searchOrganizations } from "~/.server/organizations/search";
 import { ErrorSummary } from "~/components/fields";
@@ -19,6 +18,7 @@ import {
 import { AccessRequestSchema } from "~/lib/access-request";
 import { replyWithoutSecrets } from "~/lib/forms";
 import { OrganizationSearchSchema } from "~/lib/organization-search";
+import { requireCapability } from "~/web/.server/guards";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

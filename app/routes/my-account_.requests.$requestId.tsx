@@ -2,9 +2,9 @@ import type { MetaFunction } from "react-router";
 import { Form, Link, useLoaderData } from "react-router";
 import { parseRequestId } from "~/.server/access/request-id";
 import { getMyRequest } from "~/.server/access/requests";
-import { requireSession } from "~/.server/guards";
 import { RequestDetails } from "~/components/request-details";
 import { Alert } from "~/components/ui";
+import { requireSession } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**

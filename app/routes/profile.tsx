@@ -11,9 +11,6 @@ import {
 } from "~/.server/auth/credentials";
 import { endOtherSessions, endSession, listSessions, rotateSession } from "~/.server/auth/session";
 import { describeUserAgent } from "~/.server/auth/sign-in";
-import { formFailure } from "~/.server/forms";
-import { refuse, requireCapability, requireSession } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
 import { ErrorSummary, NewPasswordFields, PasswordField } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
@@ -27,6 +24,9 @@ import {
 import { CHALLENGE_QUESTIONS, type ChallengeQuestionKey } from "~/lib/challenge-questions";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import { formFailure } from "~/web/.server/forms";
+import { refuse, requireCapability, requireSession } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

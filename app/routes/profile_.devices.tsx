@@ -9,9 +9,6 @@ import {
   removeDevice,
   renameDevice,
 } from "~/.server/auth/mfa";
-import { formFailure, formSuccess } from "~/.server/forms";
-import { refuse, requireCapability, requireSession } from "~/.server/guards";
-import { getClient } from "~/.server/http";
 import { ErrorSummary, TextField } from "~/components/fields";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { Alert, Button } from "~/components/ui";
@@ -24,6 +21,9 @@ import {
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
 import { MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
+import { formFailure, formSuccess } from "~/web/.server/forms";
+import { refuse, requireCapability, requireSession } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -3,12 +3,12 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import type { MetaFunction } from "react-router";
 import { Form, Link, useActionData, useNavigation } from "react-router";
 import { registerUser } from "~/.server/auth/accounts";
-import { formFailure, formSuccess } from "~/.server/forms";
-import { getClient } from "~/.server/http";
 import { ErrorSummary, TextField } from "~/components/fields";
 import { Alert, FormActions, LinkButton } from "~/components/ui";
 import { useSchemaForm } from "~/lib/forms";
 import { RegistrationSchema } from "~/lib/schemas";
+import { formFailure, formSuccess } from "~/web/.server/forms";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -3,8 +3,6 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { getPasswordResetContext, resetPassword, securityKeyNeedsScript } from "~/.server/auth/credentials";
 import { clearSessionCookie } from "~/.server/auth/session";
-import { formFailure } from "~/.server/forms";
-import { getClient } from "~/.server/http";
 import { ErrorSummary, NewPasswordFields, PasswordField, SelectField } from "~/components/fields";
 import { Alert, Button, LinkButton } from "~/components/ui";
 import { ResetPasswordSchema } from "~/lib/account-schemas";
@@ -12,6 +10,8 @@ import { useSchemaForm } from "~/lib/forms";
 import { SECOND_FACTOR_LABELS, type SecondFactorType } from "~/lib/mfa";
 import { useHydrated } from "~/lib/use-hydrated";
 import { useSecurityKeySubmit } from "~/lib/use-security-key-submit";
+import { formFailure } from "~/web/.server/forms";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

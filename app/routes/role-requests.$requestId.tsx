@@ -6,10 +6,6 @@ import { can, mayEver } from "~/.server/access/authorize";
 import { decideAccessRequest, loadRequestForDecision, type RequestHistoryEntry } from "~/.server/access/decisions";
 import { RECERTIFICATION_PERIOD_MS } from "~/.server/access/recertify";
 import { parseRequestId } from "~/.server/access/request-id";
-import { formFailure } from "~/.server/forms";
-import { requireCapability, requireSession } from "~/.server/guards";
-import { getClient } from "~/.server/http";
-import { handleRoleAction } from "~/.server/role-actions";
 import { ErrorSummary, RadioGroup, TextArea } from "~/components/fields";
 import { RequestDetails } from "~/components/request-details";
 import { RoleActionOutcome, RoleActions } from "~/components/role-actions";
@@ -18,6 +14,10 @@ import { formatDateUS } from "~/lib/access-request";
 import { ApproveSchema, DECISION_DETAILS_MAX, REJECTION_REASONS, RejectSchema } from "~/lib/decisions";
 import { formatAge, formatTime, todayEastern } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import { formFailure } from "~/web/.server/forms";
+import { requireCapability, requireSession } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
+import { handleRoleAction } from "~/web/.server/role-actions";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

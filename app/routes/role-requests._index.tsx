@@ -1,10 +1,10 @@
 import type { MetaFunction } from "react-router";
 import { Form, Link, useLoaderData } from "react-router";
 import { loadPendingQueue } from "~/.server/access/decisions";
-import { requireCapability } from "~/.server/guards";
 import { Pagination } from "~/components/ds-pagination";
 import { formatDateUS } from "~/lib/access-request";
 import { formatAge, formatTime } from "~/lib/format";
+import { requireCapability } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 /**

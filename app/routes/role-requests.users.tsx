@@ -1,12 +1,12 @@
 import type { MetaFunction } from "react-router";
 import { Link, useLoaderData } from "react-router";
 import { loadOrganizationRoster, type RosterEntry } from "~/.server/access/decisions";
-import { requireCapability } from "~/.server/guards";
-import { getClient } from "~/.server/http";
-import { handleRoleAction } from "~/.server/role-actions";
 import { RoleActionOutcome, RoleActions } from "~/components/role-actions";
 import { formatDateUS } from "~/lib/access-request";
 import { formatTime, todayEastern } from "~/lib/format";
+import { requireCapability } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
+import { handleRoleAction } from "~/web/.server/role-actions";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**

@@ -3,9 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, Link, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { strongFactorsOf } from "~/.server/auth/mfa";
 import { stepUp } from "~/.server/auth/step-up";
-import { formFailure } from "~/.server/forms";
-import { requireSession } from "~/.server/guards";
-import { getClient, safeRedirectPath } from "~/.server/http";
+import { safeRedirectPath } from "~/.server/safe-redirect";
 import { ErrorSummary, PasswordField, SelectField } from "~/components/fields";
 import { Alert, Button, LinkButton } from "~/components/ui";
 import { useSchemaForm } from "~/lib/forms";
@@ -13,6 +11,9 @@ import { SECOND_FACTOR_LABELS } from "~/lib/mfa";
 import { StepUpSchema } from "~/lib/sign-in-schemas";
 import { useHydrated } from "~/lib/use-hydrated";
 import { useSecurityKeySubmit } from "~/lib/use-security-key-submit";
+import { formFailure } from "~/web/.server/forms";
+import { requireSession } from "~/web/.server/guards";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -2,15 +2,15 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData } from "react-router";
 import { acceptTerms, currentTerms, termsSetCookie } from "~/.server/auth/terms";
-import { formFailure } from "~/.server/forms";
-import { safeRedirectPath } from "~/.server/http";
 import { getDestinationProgram } from "~/.server/programs";
+import { safeRedirectPath } from "~/.server/safe-redirect";
 import { ErrorSummary } from "~/components/fields";
 import { Markdown } from "~/components/markdown";
 import { Button } from "~/components/ui";
 import { useSchemaForm } from "~/lib/forms";
 import { TermsSchema } from "~/lib/schemas";
 import type { RouteHandle } from "~/root";
+import { formFailure } from "~/web/.server/forms";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -4,11 +4,11 @@ import { data, Form, type MetaFunction, redirect, useActionData, useLoaderData }
 import { reportNotMe } from "~/.server/auth/credentials";
 import { peekEmailToken } from "~/.server/auth/email-tokens";
 import { clearSessionCookie } from "~/.server/auth/session";
-import { formFailure, formSuccess } from "~/.server/forms";
-import { getClient } from "~/.server/http";
 import { Alert, Button, LinkButton } from "~/components/ui";
 import { useSchemaForm } from "~/lib/forms";
 import { NotMeSchema } from "~/lib/schemas";
+import { formFailure, formSuccess } from "~/web/.server/forms";
+import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

@@ -1,9 +1,9 @@
 import type { MetaFunction } from "react-router";
 import { Link, useLoaderData } from "react-router";
 import { can, mayEver } from "~/.server/access/authorize";
-import { requireSession } from "~/.server/guards";
 import { CheckCircleIcon, InfoCircleIcon } from "~/components/ds-icons";
 import { LinkButton } from "~/components/ui";
+import { requireSession } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {

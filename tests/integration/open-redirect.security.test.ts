@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { safeRedirectPath } from "../../app/.server/http";
+import { safeRedirectPath } from "../../app/.server/safe-redirect";
 import { Browser } from "../factories/http";
 import { seedDatabase } from "../factories/seed";
 import { createUser } from "../factories/users";

@@ -5,7 +5,7 @@ import { commonPasswordCount, isCommonPassword } from "../../app/.server/auth/co
 import { canonicalMailbox } from "../../app/.server/auth/rate-limit";
 import { describeUserAgent } from "../../app/.server/auth/sign-in";
 import { matchTotpStep } from "../../app/.server/auth/totp";
-import { safeRedirectPath } from "../../app/.server/http";
+import { safeRedirectPath } from "../../app/.server/safe-redirect";
 import { normaliseAnswer } from "../../app/lib/challenge-questions";
 import { checkPasswordShape } from "../../app/lib/password-policy";
 

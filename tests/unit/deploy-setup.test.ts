@@ -54,7 +54,7 @@ describe("npm run deploy:setup creates every queue of the production Worker", ()
   it("picks up a queue added to the configuration, whichever key names it", () => {
     const added = {
       queues: {
-        producers: [...config.queues.producers, { binding: "AUDIT_EXPORT", queue: "secure-portal-audit" }],
+        producers: [...(config.queues.producers ?? []), { binding: "AUDIT_EXPORT", queue: "secure-portal-audit" }],
         consumers: [
           ...(config.queues.consumers ?? []),
           { queue: "secure-portal-reports", dead_letter_queue: "secure-portal-reports-dlq" },
@@ -105,7 +105,7 @@ describe("the README's deploy steps name what wrangler.toml binds", () => {
 
   it("names no queue that wrangler.toml does not", () => {
     const named = new Set(deploySteps.match(/secure-portal-[a-z-]*[a-z]/g) ?? []);
-    named.delete(config.d1_databases[0].database_name);
+    named.delete(config.d1_databases[0].database_name ?? "");
     for (const name of named) expect(queuesInTomlText(), name).toContain(name);
   });
 
@@ -125,7 +125,7 @@ describe("the README's deploy steps name what wrangler.toml binds", () => {
   it("puts every secret the Worker requires and wrangler.toml does not provide, and no other", () => {
     const provided = new Set([
       ...config.d1_databases.map((d: { binding: string }) => d.binding),
-      ...config.queues.producers.map((q: { binding: string }) => q.binding),
+      ...(config.queues.producers ?? []).map((q: { binding: string }) => q.binding),
       ...config.send_email.map((s: { name: string }) => s.name),
       ...(config.assets?.binding ? [config.assets.binding] : []),
       ...Object.keys(config.vars),

@@ -1,8 +1,8 @@
 import { and, eq, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import { todayEastern } from "~/lib/format";
+import type { Client } from "../client";
 import { auditEvents, roles, userRoles } from "../db/schema";
 import type { Deps } from "../deps";
-import type { Client } from "../http";
 import { type Actor, can } from "./authorize";
 import { type TargetSql, userReachesSql } from "./scope";
 

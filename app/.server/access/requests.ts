@@ -3,6 +3,7 @@ import { type AnySQLiteColumn, alias } from "drizzle-orm/sqlite-core";
 import type { AccessRequestInput, RequestStatus } from "~/lib/access-request";
 import { todayEastern } from "~/lib/format";
 import { hitRateLimit } from "../auth/rate-limit";
+import type { Client } from "../client";
 import {
   accessRequests,
   mfaDevices,
@@ -16,7 +17,6 @@ import {
 } from "../db/schema";
 import { auditEvents } from "../db/schema/audit";
 import type { Deps } from "../deps";
-import type { Client } from "../http";
 import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
 import { roleInForce } from "./authorize";
 import { newRequestId } from "./request-id";

@@ -8,6 +8,7 @@ import { hashPassword } from "../auth/password";
 import { reenrollmentLink } from "../auth/reenrollment";
 import { ACCOUNT_CEILING, SIGN_IN_LOCK, signInLockPrefix } from "../auth/sign-in";
 import { randomToken } from "../auth/tokens";
+import type { Client } from "../client";
 import {
   accessRequests,
   auditEvents,
@@ -25,7 +26,6 @@ import {
   webauthnChallenges,
 } from "../db/schema";
 import type { Deps } from "../deps";
-import type { Client } from "../http";
 import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
 
 /**

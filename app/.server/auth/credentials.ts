@@ -12,7 +12,7 @@ import { formatTime } from "~/lib/format";
 import type { SecondFactorType } from "~/lib/mfa";
 import { checkPasswordShape } from "~/lib/password-policy";
 import type { ForgotPasswordInput, ForgotUserIdInput, NotMeInput } from "~/lib/schemas";
-import { type Action, type Actor, type Assurance, can, type Refusal } from "../access/authorize";
+import { type Action, type Actor, type Assurance, can } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { auditEvents, challengeAnswers, passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";

@@ -6,9 +6,9 @@ import {
   ORGANIZATION_MESSAGES,
   type OrganizationValues,
 } from "~/lib/organization-admin";
+import type { Client } from "../client";
 import { auditEvents, organizations, organizationTypes } from "../db/schema";
 import type { Deps } from "../deps";
-import type { Client } from "../http";
 
 /**
  * Administration › Organizations (SPEC 2.8): create, edit, deactivate and

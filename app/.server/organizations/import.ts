@@ -17,6 +17,7 @@ import {
   valuesOf,
 } from "~/lib/organization-admin";
 import { auditInsert } from "../audit/record";
+import type { Client } from "../client";
 import {
   auditEvents,
   organizationImportChunks as chunks,
@@ -24,7 +25,6 @@ import {
   organizations,
 } from "../db/schema";
 import type { Deps } from "../deps";
-import type { Client } from "../http";
 import type { ImportChunkMessage } from "../mail/messages";
 import {
   differences,

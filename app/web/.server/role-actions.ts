@@ -1,14 +1,14 @@
 import { parseWithZod } from "@conform-to/zod/v4";
+import type { Actor } from "~/.server/access/authorize";
+import { revokeRole } from "~/.server/access/decisions";
+import { recertifyRole } from "~/.server/access/recertify";
+import type { Client } from "~/.server/client";
+import type { Deps } from "~/.server/deps";
 import { formatDateUS } from "~/lib/access-request";
 import { RevokeSchema } from "~/lib/decisions";
 import { todayEastern } from "~/lib/format";
-import type { Actor } from "./access/authorize";
-import { revokeRole } from "./access/decisions";
-import { recertifyRole } from "./access/recertify";
-import type { Deps } from "./deps";
 import { formFailure, formSuccess } from "./forms";
 import { refuse } from "./guards";
-import type { Client } from "./http";
 
 /**
  * The Remix door for "Recertify" and "Revoke" (`~/components/role-actions`):

@@ -1,31 +1,3 @@
-import { type AppLoadContext, createCookie } from "react-router";
-
-/** Long-lived random id of this browser, for "new device" alerts (its hash is stored). */
-export const deviceCookie = createCookie("__Host-sp-device", {
-  httpOnly: true,
-  secure: true,
-  sameSite: "lax",
-  path: "/",
-  maxAge: 400 * 24 * 60 * 60,
-});
-
-export interface Client {
-  ip: string | null;
-  userAgent: string | null;
-  location: string | null;
-  deviceToken: string | null;
-}
-
-export async function getClient(context: AppLoadContext, request: Request): Promise<Client> {
-  const device = await deviceCookie.parse(request.headers.get("Cookie"));
-  return {
-    ip: context.clientIp,
-    userAgent: request.headers.get("User-Agent"),
-    location: context.clientLocation,
-    deviceToken: typeof device === "string" && /^[a-z2-7]{32}$/.test(device) ? device : null,
-  };
-}
-
 /**
  * Any fixed origin works as the base: only the result's origin is compared with
  * it, and only its path, query and fragment are returned. A reserved name, so it

@@ -1,8 +1,8 @@
 import { redirect } from "react-router";
-import { type Action, can, type Refusal, type Resource } from "./access/authorize";
-import { type CurrentSession, clearSessionCookie, getSession, hasSessionCookie } from "./auth/session";
-import type { Deps } from "./deps";
-import { getEnrollmentState } from "./proofing/enrollment";
+import { type Action, can, type Refusal, type Resource } from "~/.server/access/authorize";
+import { type CurrentSession, clearSessionCookie, getSession, hasSessionCookie } from "~/.server/auth/session";
+import type { Deps } from "~/.server/deps";
+import { getEnrollmentState } from "~/.server/proofing/enrollment";
 
 /**
  * The Remix door's guards: they ask the domain (`getSession`, `can()`) and map
