@@ -3,7 +3,6 @@ import {
   FormDataParseError,
   MaxFileSizeExceededError,
   MultipartParseError,
-  parseFormData,
 } from "@mjackson/form-data-parser";
 import { useEffect } from "react";
 import {
@@ -37,6 +36,7 @@ import {
 import { requireCapability } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
+import { parseMultipartForm } from "~/web/.server/uploads";
 
 /**
  * Administration › Organizations › Import (SPEC 2.8): upload a CSV file, see
@@ -122,7 +122,7 @@ export async function action({ request, context }: ActionArgs) {
       // The streaming parser the React Router docs recommend: the body is read as it
       // arrives and refused mid-stream once a part passes the cap, whatever the
       // request declared; one file at most.
-      await parseFormData(request, { maxFileSize: MAX_IMPORT_BYTES, maxFiles: 1 }, async (upload: FileUpload) => {
+      await parseMultipartForm(request, { maxFileSize: MAX_IMPORT_BYTES, maxFiles: 1 }, async (upload: FileUpload) => {
         if (upload.fieldName !== "file" || previewed !== null || !upload.name) return null;
         previewed = await previewImport(context.deps, { userId: user.id }, upload.stream(), upload.name);
         return null;
