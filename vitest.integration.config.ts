@@ -45,6 +45,8 @@ export default defineConfig(async () => {
       include: ["tests/integration/**/*.test.ts"],
       // Journeys through several emails take a few seconds; on a busy 2-core machine, more.
       testTimeout: 30_000,
+      // Seeding in a beforeAll likewise (the default of 10 s is not enough under load).
+      hookTimeout: 60_000,
       setupFiles: ["./tests/setup/apply-migrations.ts"],
       provide: { productionVars: production.vars as Record<string, string> },
     },
