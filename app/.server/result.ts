@@ -6,7 +6,7 @@ import type { Refusal } from "./access/authorize";
  * words need, never the words: copy lives with each screen, `app/routes/*`),
  * or the standard `refused` case carrying `can()`'s `Refusal`, which each door
  * maps to a response in one place (`app/web/.server/guards.ts` for screens,
- * `worker/index.ts` for the Hono routes).
+ * `worker/capability.ts` for the Hono routes).
  */
 export type Result<T, Code extends string = never> = { ok: true; value: T } | Failure<Code> | Refused;
 

@@ -128,8 +128,12 @@ async function expectSafePage({ page, javaScript, problems }: Watched) {
       for (const attribute of el.attributes)
         if (/^on/i.test(attribute.name)) found.push(`<${el.localName} ${attribute.name}>`);
     for (const img of document.querySelectorAll("img")) if (img.getAttribute("src") === "x") found.push("<img src=x>");
+    // React Router's own data scripts carry the stored values as escaped JSON strings.
     for (const script of document.querySelectorAll("script"))
-      if (script.textContent?.includes("__hostile=1") && !script.textContent.trimStart().startsWith("window.__remix"))
+      if (
+        script.textContent?.includes("__hostile=1") &&
+        !script.textContent.trimStart().startsWith("window.__reactRouter")
+      )
         found.push("<script> from the corpus");
     // @ts-expect-error set only by the corpus
     if (window.__hostile !== undefined) found.push("window.__hostile was set");

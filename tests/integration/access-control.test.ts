@@ -171,7 +171,7 @@ type BuiltRoute = {
 };
 
 /** Every route of the built Remix app, with its full URL pattern from its parents. */
-function remixRoutes(): Found[] {
+function screenRoutes(): Found[] {
   const routes = build.routes as unknown as Record<string, BuiltRoute>;
   const patternOf = (id: string): string => {
     const route = routes[id];
@@ -208,7 +208,7 @@ function honoRoutes(): Found[] {
   return [...seen.values()];
 }
 
-const ALL = [...remixRoutes(), ...honoRoutes()];
+const ALL = [...screenRoutes(), ...honoRoutes()];
 const entryOf = (r: Found) => (r.hono ? HONO_RULES : RULES)[r.key];
 const urlOf = (r: Found, f: Fixture) => entryOf(r).url?.(f) ?? r.pattern;
 const capability = (r: Found) => {
@@ -377,17 +377,17 @@ const pages = (routes: Found[]) => routes.filter((r) => r.hasLoader);
 
 describe("every route has a rule", () => {
   it("finds the routes of the built app and of the Worker", () => {
-    expect(remixRoutes().length).toBeGreaterThan(40);
+    expect(screenRoutes().length).toBeGreaterThan(40);
     expect(honoRoutes().map((r) => r.key)).toContain("GET /healthz");
   });
 
   it("has a rule for every route, and no rule for a route that is gone", () => {
     const missing = ALL.filter((r) => !entryOf(r)).map((r) => `${r.key} (${r.pattern})`);
     expect(missing, `routes without a rule in access-control.test.ts: ${missing.join(", ")}`).toEqual([]);
-    const remixKeys = new Set(remixRoutes().map((r) => r.key));
+    const screenKeys = new Set(screenRoutes().map((r) => r.key));
     const honoKeys = new Set(honoRoutes().map((r) => r.key));
     const gone = [
-      ...Object.keys(RULES).filter((k) => !remixKeys.has(k)),
+      ...Object.keys(RULES).filter((k) => !screenKeys.has(k)),
       ...Object.keys(HONO_RULES).filter((k) => !honoKeys.has(k)),
     ];
     expect(gone, `rules for routes that no longer exist: ${gone.join(", ")}`).toEqual([]);
