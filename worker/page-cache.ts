@@ -35,6 +35,10 @@ interface Entry {
 }
 
 const entries = new Map<string, Entry>();
+// `npm run dev` (vite.dev.config.ts): a saved change reaches the running Worker as
+// a hot update that keeps this module, so pages rendered by the old code go with
+// it. `import.meta.hot` exists only there; the deployed Worker never has it.
+import.meta.hot?.on("vite:beforeUpdate", () => entries.clear());
 const decoder = new TextDecoder();
 
 /** The cache key of a request that may be served from memory, or null. */

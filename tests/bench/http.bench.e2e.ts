@@ -136,7 +136,7 @@ beforeAll(async () => {
       String(await freePort()),
       "--show-interactive-dev-session=false",
     ],
-    { stdio: "ignore" },
+    { stdio: "ignore", env: { ...process.env, ...localServerEnv } },
   );
   for (let i = 0; i < 120; i++) {
     try {
