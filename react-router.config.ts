@@ -9,4 +9,5 @@ export default {
   appDirectory: "app",
   buildDirectory: "build",
   ssr: true,
+  future: { v8_viteEnvironmentApi: true },
 } satisfies Config;

@@ -21,7 +21,12 @@ const handleRouterRequest = createRequestHandler(build as unknown as ServerBuild
 
 export const app = new Hono<AppEnv>();
 
-/** "Columbus, Ohio, US" from Cloudflare's metadata; null locally, where it is a placeholder. */
+/**
+ * "Columbus, Ohio, US" from Cloudflare's metadata, or null without it. Local
+ * servers never download the real metadata (CLOUDFLARE_CF_FETCH_ENABLED=false,
+ * scripts/local.ts): there every request carries miniflare's fixed placeholder
+ * ("Austin, Texas, US"), which is not where the developer is.
+ */
 function describeLocation(cf: Request["cf"]): string | null {
   const parts = [cf?.city, cf?.region, cf?.country].filter((p): p is string => typeof p === "string" && p.length > 0);
   return parts.length > 0 ? parts.join(", ") : null;

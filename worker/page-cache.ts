@@ -109,7 +109,12 @@ export async function withPageCache(
   return respond(entry, "miss", response.headers.get("X-Trace-Id"), tell);
 }
 
-/** For tests: forget every page. */
+/** Forgets every page: for tests, and on every saved change in development (below). */
 export function clearPageCache() {
   entries.clear();
 }
+
+// `npm run dev` (vite.dev.config.ts): a saved change reaches the running Worker as
+// a hot update that keeps this module, so the pages the old code rendered go.
+// `import.meta.hot` exists only there; the deployed Worker never has it.
+import.meta.hot?.on("vite:beforeUpdate", clearPageCache);

@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { Pool } from "undici";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { buildSeedStatements, seedOrganizationsOfSize } from "../../app/.server/db/seed/build-seed";
+import { localServerEnv } from "../../scripts/local.ts";
 import { baseURL } from "../e2e/support/browser";
 import { createSignedInUser } from "../e2e/support/signed-in-user";
 import { freePort } from "../setup/free-port";
@@ -136,7 +137,7 @@ beforeAll(async () => {
       String(await freePort()),
       "--show-interactive-dev-session=false",
     ],
-    { stdio: "ignore" },
+    { stdio: "ignore", env: { ...process.env, ...localServerEnv } },
   );
   for (let i = 0; i < 120; i++) {
     try {

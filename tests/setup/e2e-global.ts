@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { localServerEnv } from "../../scripts/local.ts";
 import { hashFactorySecrets } from "../e2e/support/factory-secrets";
 import { localD1File } from "../e2e/support/local-d1";
 import { freePort } from "./free-port";
@@ -64,7 +65,7 @@ export default async function setup(project: TestProject) {
       `PUBLIC_ORIGIN:${baseURL}`,
       "--show-interactive-dev-session=false",
     ],
-    { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+    { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, ...localServerEnv } },
   );
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));
