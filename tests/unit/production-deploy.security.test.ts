@@ -81,5 +81,5 @@ describe("ASVS 14.1 `wrangler deploy --dry-run` (no --env) produces the producti
     }
     const health = await mf!.dispatchFetch("http://localhost:8787/healthz");
     expect(health.status).toBe(200);
-  });
+  }, 60_000); // the first request starts workerd, which takes a while on a busy machine
 });
