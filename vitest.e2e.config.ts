@@ -13,7 +13,9 @@ export default defineConfig({
     include: ["tests/e2e/**/*.test.ts"],
     environment: "node",
     globalSetup: ["./tests/setup/e2e-global.ts"],
-    testTimeout: 60_000,
+    // The longest journeys (registration to sign-out, request to both emails) take 30-45 s on
+    // the 2-core machine and about twice that when it is loaded 8 times over.
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     // One wrangler dev, one browser at a time: the machine has two cores.
     fileParallelism: false,
