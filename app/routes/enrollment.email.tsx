@@ -27,7 +27,7 @@ const COPY = {
   code: "Security Code",
   verify: "Verify and Add Device",
   wrong: "That code is not right, or it has expired. Send a new one if you need to.",
-  sendFailures: EMAIL_CODE_LIMITS satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof beginEmailDevice>>["sent"]>>,
+  sendFailures: EMAIL_CODE_LIMITS satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof beginEmailDevice>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -52,9 +52,9 @@ export async function action({ request, context }: ActionArgs) {
     const submission = parseWithZod(formData, { schema: EmailSendSchema });
     if (submission.status !== "success") return formFailure(SEND_FORM, submission);
     const begun = await beginEmailDevice(context.deps, user);
-    if (!begun.sent.ok) {
-      if (begun.sent.code === "refused") return refuse(begun.sent.refusal, request);
-      return formFailure(SEND_FORM, submission, { formErrors: [wordsFor(COPY.sendFailures, begun.sent)] }, 429);
+    if (!begun.ok) {
+      if (begun.code === "refused") return refuse(begun.refusal, request);
+      return formFailure(SEND_FORM, submission, { formErrors: [wordsFor(COPY.sendFailures, begun)] }, 429);
     }
     throw redirect(`/enrollment/email?sent=1${submission.value.from === "profile" ? "&from=profile" : ""}`);
   }

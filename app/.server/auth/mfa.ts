@@ -614,8 +614,11 @@ export async function removeDevice(
   return ok(null);
 }
 
-/** An email device: proven by a code sent to the profile address. */
-export async function beginEmailDevice(deps: Deps, user: User) {
+/** An email device: proven by a code sent to the profile address (the code's send limits apply). */
+export async function beginEmailDevice(
+  deps: Deps,
+  user: User,
+): Promise<Result<{ id: string; alreadyConfirmed: boolean }, "throttled" | "throttled_today">> {
   const existing = await deps.db
     .select()
     .from(mfaDevices)
@@ -633,5 +636,6 @@ export async function beginEmailDevice(deps: Deps, user: User) {
     });
   }
   const sent = await sendEmailCode(deps, user, "email_enrollment");
-  return { id, alreadyConfirmed: Boolean(existing?.confirmedAt), sent };
+  if (!sent.ok) return sent;
+  return ok({ id, alreadyConfirmed: Boolean(existing?.confirmedAt) });
 }

@@ -76,14 +76,14 @@ export function termsVersionsOf(
 }
 
 /**
- * Records an acceptance of the version the person read, refused (null) if it is
- * no longer the one in force. The screen always sends its version; a post
+ * Records an acceptance of the version the person read (its id), or `changed` if
+ * it is no longer the one in force. The screen always sends its version; a post
  * without one accepts the version in force.
  */
 export async function acceptTerms(
   deps: Pick<Deps, "db" | "now">,
   input: { programCode: string | null; version: string | null; userId?: string | null },
-): Promise<string | null> {
+): Promise<Result<string, "changed">> {
   const id = crypto.randomUUID();
   const version = input.version ? sql`${input.version}` : currentVersion;
   const inserted = await deps.db
@@ -92,7 +92,7 @@ export async function acceptTerms(
       sql`SELECT ${id}, ${input.userId ?? null}, ${version}, ${input.programCode}, ${deps.now().getTime()} WHERE ${version} = ${currentVersion}`,
     )
     .returning({ id: termsAcceptances.id });
-  return inserted.length > 0 ? id : null;
+  return inserted.length > 0 ? ok(id) : fail("changed");
 }
 
 /** The acceptance of the version in force behind the request's cookie, or null. */
