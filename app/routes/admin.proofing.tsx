@@ -6,19 +6,16 @@ import {
   listManualProofingRequests,
   listRecentProofingDecisions,
 } from "~/.server/proofing/enrollment";
+import type { CodeOf } from "~/.server/result";
 import { Table } from "~/components/ds-table";
 import { ErrorSummary, SelectField, TextArea, TextField } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
-import {
-  AdminProofingDecisionSchema,
-  evidenceLabel,
-  PROOFING_EVIDENCE_TYPES,
-  PROOFING_MESSAGES,
-} from "~/lib/admin-schemas";
+import { AdminProofingDecisionSchema, evidenceLabel, PROOFING_EVIDENCE_TYPES } from "~/lib/admin-schemas";
+import { type FailureCopy, wordsFor } from "~/lib/failure-words";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
 import { formFailure } from "~/web/.server/forms";
-import { requireCapability } from "~/web/.server/guards";
+import { refuse, requireCapability } from "~/web/.server/guards";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
@@ -57,6 +54,11 @@ const COPY = {
   when: "When",
   verified: "Verified",
   rejected: "Not verified",
+  failures: {
+    not_found: "No such request.",
+    own_request: "You cannot decide your own request.",
+    already_decided: "Someone already decided this request.",
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof decideManualProofing>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -83,8 +85,10 @@ export async function action({ request, context }: ActionArgs) {
   const formId = decisionFormId(String(formData.get("reviewId") ?? ""));
   if (submission.status !== "success") return formFailure(formId, submission);
   const result = await decideManualProofing(context.deps, session.actor, submission.value);
-  if (!result.ok)
-    return formFailure(formId, submission, { formErrors: [result.message ?? PROOFING_MESSAGES.undecided] }, 409);
+  if (!result.ok) {
+    if (result.code === "refused") return refuse(result.refusal, request, "/admin/proofing");
+    return formFailure(formId, submission, { formErrors: [wordsFor(COPY.failures, result)] }, 409);
+  }
   throw redirect("/admin/proofing?decided=1");
 }
 

@@ -85,9 +85,8 @@ export async function action({ request, context }: ActionArgs) {
     await getClient(context, request),
   );
   if (outcome.ok) return formSuccess(FORM_ID, submission, { published: submission.value.version });
-  if (outcome.code === "version_taken")
-    return formFailure(FORM_ID, submission, { fieldErrors: { version: [COPY.taken] } }, 409);
-  return refuse(outcome.decision, request, "/admin/terms");
+  if (outcome.code === "refused") return refuse(outcome.refusal, request, "/admin/terms");
+  return formFailure(FORM_ID, submission, { fieldErrors: { version: [COPY.taken] } }, 409);
 }
 
 export default function AdminTerms() {

@@ -5,12 +5,15 @@ import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNav
 import { beginEmailDevice, confirmDevice, verifyEmailCode } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { mfaDevices } from "~/.server/db/schema";
+import type { CodeOf } from "~/.server/result";
 import { ErrorSummary, PasswordField } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
+import { EMAIL_CODE_LIMITS } from "~/lib/auth-copy";
 import { EmailSendSchema, EmailVerifySchema } from "~/lib/enrollment-schemas";
+import { type FailureCopy, wordsFor } from "~/lib/failure-words";
 import { useSchemaForm } from "~/lib/forms";
 import { formFailure } from "~/web/.server/forms";
-import { requireEnrollee } from "~/web/.server/guards";
+import { refuse, requireEnrollee } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -24,6 +27,7 @@ const COPY = {
   code: "Security Code",
   verify: "Verify and Add Device",
   wrong: "That code is not right, or it has expired. Send a new one if you need to.",
+  sendFailures: EMAIL_CODE_LIMITS satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof beginEmailDevice>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -48,7 +52,10 @@ export async function action({ request, context }: ActionArgs) {
     const submission = parseWithZod(formData, { schema: EmailSendSchema });
     if (submission.status !== "success") return formFailure(SEND_FORM, submission);
     const begun = await beginEmailDevice(context.deps, user);
-    if (!begun.sent.ok) return formFailure(SEND_FORM, submission, { formErrors: [begun.sent.message ?? ""] }, 429);
+    if (!begun.ok) {
+      if (begun.code === "refused") return refuse(begun.refusal, request);
+      return formFailure(SEND_FORM, submission, { formErrors: [wordsFor(COPY.sendFailures, begun)] }, 429);
+    }
     throw redirect(`/enrollment/email?sent=1${submission.value.from === "profile" ? "&from=profile" : ""}`);
   }
   const submission = parseWithZod(formData, { schema: EmailVerifySchema });

@@ -58,7 +58,7 @@ export async function action({ request, context }: ActionArgs) {
     throw redirect("/welcome?enrolled=1", rotated ? { headers: { "Set-Cookie": rotated.setCookie } } : undefined);
   }
   const issued = await issueRecoveryCodes(context.deps, session.actor, user, await getClient(context, request));
-  if (!issued.ok) refuse(issued.decision, request, "/enrollment/finish");
+  if (!issued.ok) return refuse(issued.refusal, request, "/enrollment/finish");
   return formSuccess(FORM_ID, submission, { codes: issued.value, loginId: user.loginId });
 }
 

@@ -14,14 +14,16 @@ import {
 import { confirmDevice } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
 import { verifyRegistration } from "~/.server/auth/webauthn";
+import type { CodeOf } from "~/.server/result";
 import { ErrorSummary, TextField } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
 import { SecurityKeySchema } from "~/lib/enrollment-schemas";
+import { type FailureCopy, wordsFor } from "~/lib/failure-words";
 import { useSchemaForm } from "~/lib/forms";
 import { useHydrated } from "~/lib/use-hydrated";
 import { createCredential, describeWebauthnError, webauthnSupported } from "~/lib/webauthn-client";
 import { formFailure } from "~/web/.server/forms";
-import { requireEnrollee } from "~/web/.server/guards";
+import { refuse, requireEnrollee } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -41,6 +43,10 @@ const COPY = {
     { to: "/enrollment/email", label: "Email" },
   ],
   noCredential: "Your browser did not send a security key. Try again.",
+  failures: {
+    challenge: "That request expired. Try again.",
+    invalid: "The security key's answer could not be verified. Try again.",
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof verifyRegistration>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -59,7 +65,10 @@ export async function action({ request, context }: ActionArgs) {
   const { from, name, credential } = submission.value;
   if (!credential) return formFailure(FORM_ID, submission, { formErrors: [COPY.noCredential] });
   const result = await verifyRegistration(context.deps, user, { ...credential, name });
-  if (!result.ok) return formFailure(FORM_ID, submission, { formErrors: [result.message ?? "Try again."] });
+  if (!result.ok) {
+    if (result.code === "refused") return refuse(result.refusal, request);
+    return formFailure(FORM_ID, submission, { formErrors: [wordsFor(COPY.failures, result)] });
+  }
   await confirmDevice(context.deps, user, result.value.deviceId, "webauthn", await getClient(context, request));
   // A new session id; proving a security key makes this session strong, and it bound a device.
   const rotated = await rotateSession(context.deps, session, { strong: true, deviceBound: true });

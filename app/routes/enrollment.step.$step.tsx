@@ -3,13 +3,13 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { rotateSession } from "~/.server/auth/session";
 import {
-  ALREADY_CHECKING_MESSAGE,
   requestManualProofing,
   saveStep,
   startAttempt,
   submitAnswers,
   submitApplicant,
 } from "~/.server/proofing/enrollment";
+import type { CodeOf } from "~/.server/result";
 import { CheckboxField, ErrorSummary, PasswordField, RadioGroup, SelectField, TextField } from "~/components/fields";
 import { Alert, Button, LinkButton } from "~/components/ui";
 import { MAX_ATTEMPTS, NOT_VERIFIED_MESSAGE, STEPS, type StepName } from "~/lib/enrollment";
@@ -21,10 +21,11 @@ import {
   ManualProofingSchema,
   PhoneSsnSchema,
 } from "~/lib/enrollment-schemas";
+import { type FailureCopy, factNumber, wordsFor } from "~/lib/failure-words";
 import { type AnySubmission, useSchemaForm } from "~/lib/forms";
 import { STATES } from "~/lib/states";
 import { formFailure } from "~/web/.server/forms";
-import { requireEnrollee } from "~/web/.server/guards";
+import { refuse, requireEnrollee } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -72,6 +73,13 @@ const COPY = {
   manualSubmit: "Request Manual Proofing",
   manualOpen:
     "Your request for manual proofing is with the help desk. They will contact you at the email address and phone number on your profile.",
+  /** Told to every request but the one that claimed the attempt. */
+  alreadyChecking: "Your information is already being checked. Wait a moment, then continue.",
+  chooseAnswer: "Choose an answer.",
+  manualFailures: {
+    not_eligible: (facts) => `Manual proofing is offered after ${factNumber(facts, "after")} unsuccessful attempts.`,
+    already_open: "Your request is already with the help desk.",
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof requestManualProofing>>>>,
 };
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -129,7 +137,7 @@ export async function action({ request, context, params }: ActionArgs) {
   const attemptId = state.attempt?.status === "in_progress" ? state.attempt.id : null;
   /** 409: the attempt is being checked by another request; nothing was sent to the provider. */
   const busy = (submission: AnySubmission) =>
-    formFailure(formId, submission, { formErrors: [ALREADY_CHECKING_MESSAGE] }, 409);
+    formFailure(formId, submission, { formErrors: [COPY.alreadyChecking] }, 409);
 
   if (step === "consent") {
     const submission = parseWithZod(formData, { schema: ConsentSchema });
@@ -144,7 +152,10 @@ export async function action({ request, context, params }: ActionArgs) {
       const submission = parseWithZod(formData, { schema: ManualProofingSchema });
       if (submission.status !== "success") return formFailure(formId, submission);
       const requested = await requestManualProofing(deps, user, submission.value);
-      if (!requested.ok) return formFailure(formId, submission, { formErrors: [requested.message ?? ""] });
+      if (!requested.ok) {
+        if (requested.code === "refused") return refuse(requested.refusal, request);
+        return formFailure(formId, submission, { formErrors: [wordsFor(COPY.manualFailures, requested)] });
+      }
     }
     throw redirect("/enrollment/step/result");
   }
@@ -181,8 +192,12 @@ export async function action({ request, context, params }: ActionArgs) {
   // The choices are the provider's, shown on this page: not secrets, so they are kept.
   if (submission.status !== "success") return formFailure(formId, submission);
   const result = await submitAnswers(deps, user, attemptId, submission.value, client);
-  if (!result.ok && result.code === "invalid")
-    return formFailure(formId, submission, { fieldErrors: result.fieldErrors });
+  if (!result.ok && result.code === "unanswered") {
+    const unanswered: string[] = JSON.parse(String(result.detail?.questions ?? "[]"));
+    return formFailure(formId, submission, {
+      fieldErrors: Object.fromEntries(unanswered.map((id) => [id, [COPY.chooseAnswer]])),
+    });
+  }
   if (!result.ok && result.code === "already_checking") return busy(submission);
   if (!result.ok) throw redirect("/enrollment");
   if (!result.value.verified) throw redirect("/enrollment/step/result");

@@ -4,12 +4,14 @@ import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNav
 import { renderSVG } from "uqr";
 import { beginTotpEnrollment, confirmTotpEnrollment, pendingTotp } from "~/.server/auth/mfa";
 import { rotateSession } from "~/.server/auth/session";
+import type { CodeOf } from "~/.server/result";
 import { ErrorSummary, PasswordField, TextField } from "~/components/fields";
 import { Button } from "~/components/ui";
 import { TotpBeginSchema, TotpConfirmSchema } from "~/lib/enrollment-schemas";
+import { type FailureCopy, failureErrors } from "~/lib/failure-words";
 import { useSchemaForm } from "~/lib/forms";
 import { formFailure } from "~/web/.server/forms";
-import { requireEnrollee } from "~/web/.server/guards";
+import { refuse, requireEnrollee } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -27,6 +29,10 @@ const COPY = {
   code: "Security Code",
   verify: "Verify and Add Device",
   qrAlt: "QR code for your authenticator app. The same key is shown as text below.",
+  failures: {
+    not_found: "That set-up has expired. Start again.",
+    invalid: "That code is not right. Check the time on your phone and enter the code now shown.",
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof confirmTotpEnrollment>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -71,8 +77,10 @@ export async function action({ request, context }: ActionArgs) {
   const from = submission.value.from;
   const result = await confirmTotpEnrollment(context.deps, user, submission.value, await getClient(context, request));
   if (!result.ok) {
+    // The set-up expired: start again.
     if (result.code === "not_found") throw redirect("/enrollment/totp");
-    return formFailure(CONFIRM_FORM, submission, { fieldErrors: result.fieldErrors });
+    if (result.code === "refused") return refuse(result.refusal, request);
+    return formFailure(CONFIRM_FORM, submission, failureErrors(COPY.failures, result));
   }
   // A new session id; proving an authenticator app makes this session strong, and it bound a device.
   const rotated = await rotateSession(context.deps, session, { strong: true, deviceBound: true });

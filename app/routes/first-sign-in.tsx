@@ -3,13 +3,16 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { completeFirstSignIn } from "~/.server/auth/credentials";
 import { firstSignInNeeds } from "~/.server/auth/session";
+import type { CodeOf } from "~/.server/result";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
 import { ErrorSummary, NewPasswordFields } from "~/components/fields";
 import { Button } from "~/components/ui";
 import { firstSignInSchema } from "~/lib/account-schemas";
+import { type FailureCopy, failureErrors } from "~/lib/failure-words";
 import { useSchemaForm } from "~/lib/forms";
+import { PASSWORD_PROBLEMS } from "~/lib/password-policy";
 import { formFailure } from "~/web/.server/forms";
-import { requireSession } from "~/web/.server/guards";
+import { refuse, requireSession } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -22,6 +25,11 @@ const COPY = {
   questionsHeading: "Choose your challenge questions",
   questionsHint: "Pick answers you will remember exactly; case and punctuation do not matter.",
   submit: "Save and Continue",
+  failures: {
+    ...PASSWORD_PROBLEMS,
+    same_as_temporary: "Choose a new password, not your temporary one.",
+    questions_missing: "Choose your challenge questions.",
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof completeFirstSignIn>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -48,11 +56,10 @@ export async function action({ request, context }: ActionArgs) {
     needs,
     session,
   );
-  if (!result.ok)
-    return formFailure(FORM_ID, submission, {
-      formErrors: result.message ? [result.message] : undefined,
-      fieldErrors: result.fieldErrors,
-    });
+  if (!result.ok) {
+    if (result.code === "refused") return refuse(result.refusal, request);
+    return formFailure(FORM_ID, submission, failureErrors(COPY.failures, result));
+  }
   return redirect("/welcome", { headers: { "Set-Cookie": result.value.setCookie } });
 }
 

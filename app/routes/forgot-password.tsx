@@ -3,11 +3,15 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import type { MetaFunction } from "react-router";
 import { Form, useActionData, useNavigation } from "react-router";
 import { requestPasswordReset } from "~/.server/auth/credentials";
+import type { CodeOf } from "~/.server/result";
 import { ErrorSummary, TextField } from "~/components/fields";
 import { Alert, FormActions, LinkButton } from "~/components/ui";
+import { tooManyFromNetwork } from "~/lib/auth-copy";
+import { type FailureCopy, wordsFor } from "~/lib/failure-words";
 import { useSchemaForm } from "~/lib/forms";
 import { ForgotPasswordSchema } from "~/lib/schemas";
 import { formFailure, formSuccess } from "~/web/.server/forms";
+import { refuse } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs } from "~/web/.server/route-args";
 
@@ -22,6 +26,9 @@ const COPY = {
   cancel: "Cancel",
   sent: "If the User ID and email address match an account, we have emailed a reset link. It works once, for one hour.",
   back: "Back to log in",
+  failures: {
+    throttled: tooManyFromNetwork("requests"),
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof requestPasswordReset>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -32,7 +39,10 @@ export async function action({ request, context }: ActionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: ForgotPasswordSchema });
   if (submission.status !== "success") return formFailure(FORM_ID, submission);
   const result = await requestPasswordReset(context.deps, submission.value, await getClient(context, request));
-  if (!result.ok) return formFailure(FORM_ID, submission, { formErrors: [result.message ?? ""] }, 429);
+  if (!result.ok) {
+    if (result.code === "refused") return refuse(result.refusal, request);
+    return formFailure(FORM_ID, submission, { formErrors: [wordsFor(COPY.failures, result)] }, 429);
+  }
   return formSuccess(FORM_ID, submission, { sent: true });
 }
 

@@ -3,11 +3,15 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import type { MetaFunction } from "react-router";
 import { Form, useActionData, useNavigation } from "react-router";
 import { remindUserId } from "~/.server/auth/credentials";
+import type { CodeOf } from "~/.server/result";
 import { ErrorSummary, TextField } from "~/components/fields";
 import { Alert, FormActions, LinkButton } from "~/components/ui";
+import { tooManyFromNetwork } from "~/lib/auth-copy";
+import { type FailureCopy, wordsFor } from "~/lib/failure-words";
 import { useSchemaForm } from "~/lib/forms";
 import { ForgotUserIdSchema } from "~/lib/schemas";
 import { formFailure, formSuccess } from "~/web/.server/forms";
+import { refuse } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs } from "~/web/.server/route-args";
 
@@ -20,6 +24,9 @@ const COPY = {
   cancel: "Cancel",
   sent: "If that address belongs to an account, we have emailed its User ID. Check your inbox and spam folder.",
   back: "Back to log in",
+  failures: {
+    throttled: tooManyFromNetwork("requests"),
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof remindUserId>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -30,7 +37,10 @@ export async function action({ request, context }: ActionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: ForgotUserIdSchema });
   if (submission.status !== "success") return formFailure(FORM_ID, submission);
   const result = await remindUserId(context.deps, submission.value, await getClient(context, request));
-  if (!result.ok) return formFailure(FORM_ID, submission, { formErrors: [result.message ?? ""] }, 429);
+  if (!result.ok) {
+    if (result.code === "refused") return refuse(result.refusal, request);
+    return formFailure(FORM_ID, submission, { formErrors: [wordsFor(COPY.failures, result)] }, 429);
+  }
   return formSuccess(FORM_ID, submission, { sent: true });
 }
 

@@ -11,14 +11,17 @@ import {
   useNavigation,
   useSubmit,
 } from "react-router";
-import { hitRateLimit, ipKey, LIMITS, throttled } from "~/.server/auth/rate-limit";
+import { hitRateLimit, ipKey, LIMITS } from "~/.server/auth/rate-limit";
 import { getSession, needsFirstSignInSetup } from "~/.server/auth/session";
 import { sendSignInEmailCode, signIn, signInWithPasskey } from "~/.server/auth/sign-in";
 import { getTermsAcceptance, linkTermsAcceptance } from "~/.server/auth/terms";
 import { getDestinationProgram } from "~/.server/programs";
+import type { CodeOf } from "~/.server/result";
 import { safeRedirectPath } from "~/.server/safe-redirect";
 import { ErrorSummary, PasswordField, SelectField, TextField } from "~/components/fields";
 import { Alert, Button, FormActions, LinkButton } from "~/components/ui";
+import { lockedMessage, tooManyFromNetwork } from "~/lib/auth-copy";
+import { type FailureCopy, factDate, wordsFor } from "~/lib/failure-words";
 import { type FormReply, resultFor, useSchemaForm } from "~/lib/forms";
 import { SECOND_FACTOR_LABELS, SECOND_FACTOR_TYPES } from "~/lib/mfa";
 import { LoginIdSchema } from "~/lib/schemas";
@@ -26,6 +29,7 @@ import { LoginSchema, LoginStartSchema, PasskeyLoginSchema } from "~/lib/sign-in
 import { useHydrated } from "~/lib/use-hydrated";
 import { describeWebauthnError, getAssertion, webauthnSupported } from "~/lib/webauthn-client";
 import { formFailure, formSuccess } from "~/web/.server/forms";
+import { refuse } from "~/web/.server/guards";
 import { deviceCookie, getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -68,7 +72,28 @@ const COPY = {
   passkey: "Log In with a Passkey",
   passkeyOr: "Or, if you registered a passkey:",
   passkeyFailed: "That passkey could not be used to log in. Log in with your User ID instead.",
+  tooManyAttempts: tooManyFromNetwork("log-in attempts"),
+  tooManyRequests: tooManyFromNetwork("requests"),
 };
+
+/** Why step 2 did not sign in: one answer for every wrong User ID, password or code (SPEC 2.2). */
+const SIGN_IN_FAILURES = {
+  invalid: "The User ID, password or security code is not correct.",
+  locked: (facts) => lockedMessage(factDate(facts, "until")),
+  throttled: COPY.tooManyAttempts,
+  temporary_expired:
+    'Your temporary password has expired or was already used. Use "Forgot your password?" to get a new one.',
+} satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof signIn>>>>;
+
+const PASSKEY_FAILURES = {
+  invalid: COPY.passkeyFailed,
+  locked: COPY.passkeyFailed,
+  throttled: COPY.tooManyAttempts,
+} satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof signInWithPasskey>>>>;
+
+const SEND_CODE_FAILURES = {
+  throttled: COPY.tooManyRequests,
+} satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof sendSignInEmailCode>>>>;
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
@@ -123,12 +148,13 @@ export async function action({ request, context }: ActionArgs) {
 
   if (intent === "passkey") {
     const submission = parseWithZod(formData, { schema: PasskeyLoginSchema });
-    const result =
-      submission.status === "success"
-        ? await signInWithPasskey(context.deps, submission.value.assertion, await getClient(context, request))
-        : ({ ok: false, message: COPY.passkeyFailed } as const);
-    if (!result.ok)
-      return formFailure(PASSKEY_FORM, submission, { formErrors: [result.message ?? COPY.passkeyFailed] }, 401);
+    if (submission.status !== "success")
+      return formFailure(PASSKEY_FORM, submission, { formErrors: [COPY.passkeyFailed] }, 401);
+    const result = await signInWithPasskey(context.deps, submission.value.assertion, await getClient(context, request));
+    if (!result.ok) {
+      if (result.code === "refused") return refuse(result.refusal, request);
+      return formFailure(PASSKEY_FORM, submission, { formErrors: [wordsFor(PASSKEY_FAILURES, result)] }, 401);
+    }
     return redirect(await landingFor(context, result.value.userId, formData, acceptance.id), {
       headers: await signedInHeaders(result.value),
     });
@@ -143,7 +169,7 @@ export async function action({ request, context }: ActionArgs) {
       return formFailure(
         START_FORM,
         submission,
-        { formErrors: [throttled("log-in attempts", throttle.retryAfterSeconds).message!] },
+        { formErrors: [COPY.tooManyAttempts({ retryAfterSeconds: throttle.retryAfterSeconds })] },
         429,
       );
     return formSuccess(START_FORM, submission, { loginId: submission.value.userId } satisfies Step2);
@@ -158,10 +184,11 @@ export async function action({ request, context }: ActionArgs) {
 
   if (submission.value.intent === "send-code") {
     const sent = await sendSignInEmailCode(context.deps, loginId, await getClient(context, request));
+    if (!sent.ok && sent.code === "refused") return refuse(sent.refusal, request);
     return formSuccess(LOGIN_FORM, submission, {
       loginId,
       deviceType: "email",
-      info: sent.ok ? COPY.sent : sent.message,
+      info: sent.ok ? COPY.sent : wordsFor(SEND_CODE_FAILURES, sent),
     } satisfies Step2);
   }
 
@@ -171,13 +198,15 @@ export async function action({ request, context }: ActionArgs) {
     { loginId, password, deviceType: deviceType ?? null, code: secondFactor },
     client,
   );
-  if (!result.ok)
+  if (!result.ok) {
+    if (result.code === "refused") return refuse(result.refusal, request);
     return formFailure(
       LOGIN_FORM,
       submission,
-      { formErrors: [result.message ?? ""] },
+      { formErrors: [wordsFor(SIGN_IN_FAILURES, result)] },
       result.code === "throttled" ? 429 : 401,
     );
+  }
   return redirect(await landingFor(context, result.value.userId, formData, acceptance.id), {
     headers: await signedInHeaders(result.value),
   });

@@ -2,13 +2,17 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { answerChallengeQuestions, challengeQuestionsFor } from "~/.server/auth/challenge-recovery";
+import type { CodeOf } from "~/.server/result";
 import { ErrorSummary, PasswordField } from "~/components/fields";
 import { FormActions } from "~/components/ui";
+import { EMAIL_CODE_LIMITS } from "~/lib/auth-copy";
 import { CHALLENGE_QUESTIONS } from "~/lib/challenge-questions";
+import { type FailureCopy, factNumber, wordsFor } from "~/lib/failure-words";
 import { useSchemaForm } from "~/lib/forms";
 import { LoginIdSchema } from "~/lib/schemas";
 import { RECOVERY_ANSWER_FIELDS, RecoverWithQuestionsSchema } from "~/lib/sign-in-schemas";
 import { formFailure } from "~/web/.server/forms";
+import { refuse } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -20,6 +24,12 @@ const COPY = {
   userId: "User ID:",
   submit: "Email My One-Time Security Code",
   cancel: "Back to log in",
+  failures: {
+    wrong: "One or more answers do not match what you gave when you set up your account.",
+    exhausted: (facts) =>
+      `You have used all ${factNumber(facts, "limit")} tries for today. Contact the help desk to verify who you are and reset your MFA device.`,
+    ...EMAIL_CODE_LIMITS,
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof answerChallengeQuestions>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -41,13 +51,15 @@ export async function action({ request, context }: ActionArgs) {
   }
   const { loginId } = submission.value;
   const result = await answerChallengeQuestions(context.deps, submission.value, await getClient(context, request));
-  if (!result.ok)
+  if (!result.ok) {
+    if (result.code === "refused") return refuse(result.refusal, request);
     return formFailure(
       FORM_ID,
       submission,
-      { formErrors: [result.message ?? ""], hideFields: RECOVERY_ANSWER_FIELDS },
+      { formErrors: [wordsFor(COPY.failures, result)], hideFields: RECOVERY_ANSWER_FIELDS },
       result.code === "wrong" ? 401 : 429,
     );
+  }
   return redirect(`/login?step=2&userId=${encodeURIComponent(loginId)}&device=otc&codeSent=1`);
 }
 

@@ -11,6 +11,7 @@ import {
 } from "~/.server/auth/credentials";
 import { endOtherSessions, endSession, listSessions, rotateSession } from "~/.server/auth/session";
 import { describeUserAgent } from "~/.server/auth/sign-in";
+import type { CodeOf } from "~/.server/result";
 import { ChallengeQuestionFields } from "~/components/challenge-fields";
 import { ErrorSummary, NewPasswordFields, PasswordField } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
@@ -21,9 +22,12 @@ import {
   EndSessionSchema,
   ProfileIntentSchema,
 } from "~/lib/account-schemas";
+import { lockedMessage } from "~/lib/auth-copy";
 import { CHALLENGE_QUESTIONS, type ChallengeQuestionKey } from "~/lib/challenge-questions";
+import { type FailureCopy, factDate, factNumber, failureErrors } from "~/lib/failure-words";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import { PASSWORD_PROBLEMS } from "~/lib/password-policy";
 import { formFailure } from "~/web/.server/forms";
 import { refuse, requireCapability, requireSession } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
@@ -52,6 +56,19 @@ const COPY = {
   eventsHeading: "Recent security events",
   noEvents: "No events yet.",
 };
+
+/** Next to Current Password (both forms ask for it), or next to the new password. */
+const CURRENT_PASSWORD_FAILURES = {
+  throttled: (facts) =>
+    `Too many tries. Try again in ${Math.ceil(factNumber(facts, "retryAfterSeconds") / 60)} minutes.`,
+  locked: (facts) => lockedMessage(factDate(facts, "until")),
+  wrong_password: "Your current password is not correct.",
+} satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof changeChallengeQuestions>>>>;
+
+const PASSWORD_FAILURES = {
+  ...CURRENT_PASSWORD_FAILURES,
+  ...PASSWORD_PROBLEMS,
+} satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof changePassword>>>>;
 
 const EVENT_LABELS: Record<string, string> = {
   "signin.success": "Signed in",
@@ -140,7 +157,7 @@ export async function action({ request, context }: ActionArgs) {
       const result = await changePassword(deps, session.actor, session.user, submission.value, client, session);
       if (!result.ok) {
         if (result.code === "refused") refuse(result.refusal, request, "/profile#password");
-        return formFailure(PASSWORD_FORM, submission, { fieldErrors: result.fieldErrors });
+        return formFailure(PASSWORD_FORM, submission, failureErrors(PASSWORD_FAILURES, result));
       }
       return redirect("/profile?done=password#password", { headers: { "Set-Cookie": result.value.setCookie } });
     }
@@ -150,7 +167,7 @@ export async function action({ request, context }: ActionArgs) {
       const result = await changeChallengeQuestions(deps, session.actor, session.user, submission.value, client);
       if (!result.ok) {
         if (result.code === "refused") refuse(result.refusal, request, "/profile#questions");
-        return formFailure(QUESTIONS_FORM, submission, { fieldErrors: result.fieldErrors });
+        return formFailure(QUESTIONS_FORM, submission, failureErrors(CURRENT_PASSWORD_FAILURES, result));
       }
       // The questions are a way back in: a new session id after changing them (ASVS 3.3.x).
       const rotated = await rotateSession(deps, session);

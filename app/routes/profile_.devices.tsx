@@ -9,6 +9,7 @@ import {
   removeDevice,
   renameDevice,
 } from "~/.server/auth/mfa";
+import type { CodeOf } from "~/.server/result";
 import { ErrorSummary, TextField } from "~/components/fields";
 import { RecoveryCodes } from "~/components/recovery-codes";
 import { Alert, Button } from "~/components/ui";
@@ -18,6 +19,7 @@ import {
   RemoveDeviceSchema,
   RenameDeviceSchema,
 } from "~/lib/enrollment-schemas";
+import { type FailureCopy, failureErrors } from "~/lib/failure-words";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
 import { MFA_DEVICE_TYPES, type MfaKind } from "~/lib/mfa";
@@ -42,6 +44,15 @@ const COPY = {
   removeHint:
     "Removing a device asks for a code from your authenticator app or security key (or a recovery code) if you have not given one in the last 15 minutes.",
   lastDevice: "This is your only device: add another before removing it.",
+  renameFailures: {
+    not_found: "That device is not on your account.",
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof renameDevice>>>>,
+  removeFailures: {
+    not_found: "That device is not on your account.",
+    last_device: "You cannot remove your only MFA device. Add another one first.",
+    last_strong_device:
+      "Approvers must keep an authenticator app or security key. Add another one before removing this one.",
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof removeDevice>>>>,
   addHeading: "Add a device",
   add: [
     { to: "/enrollment/totp?from=profile", label: "Authenticator app" },
@@ -102,7 +113,10 @@ export async function action({ request, context }: ActionArgs) {
       const submission = parseWithZod(formData, { schema: RenameDeviceSchema });
       if (submission.status !== "success") return formFailure(renameFormId(deviceId), submission);
       const result = await renameDevice(context.deps, user, submission.value);
-      if (!result.ok) return formFailure(renameFormId(deviceId), submission, { fieldErrors: result.fieldErrors });
+      if (!result.ok) {
+        if (result.code === "refused") return refuse(result.refusal, request, back.returnTo);
+        return formFailure(renameFormId(deviceId), submission, failureErrors(COPY.renameFailures, result));
+      }
       throw redirect("/profile/devices?renamed=1");
     }
     case "remove": {
@@ -113,7 +127,10 @@ export async function action({ request, context }: ActionArgs) {
       const result = await removeDevice(context.deps, user, submission.value.deviceId, client, {
         keepStrongDevice: holdsApprovingRole(actor),
       });
-      if (!result.ok) return formFailure(removeFormId(deviceId), submission, { formErrors: [result.message ?? ""] });
+      if (!result.ok) {
+        if (result.code === "refused") return refuse(result.refusal, request, back.returnTo);
+        return formFailure(removeFormId(deviceId), submission, failureErrors(COPY.removeFailures, result));
+      }
       throw redirect("/profile/devices?removed=1");
     }
     case "regenerate": {
@@ -122,7 +139,7 @@ export async function action({ request, context }: ActionArgs) {
       const submission = parseWithZod(formData, { schema: RegenerateCodesSchema });
       if (submission.status !== "success") return formFailure(CODES_FORM, submission);
       const issued = await issueRecoveryCodes(context.deps, actor, user, client);
-      if (!issued.ok) refuse(issued.decision, request, back.returnTo);
+      if (!issued.ok) return refuse(issued.refusal, request, back.returnTo);
       return formSuccess(CODES_FORM, submission, { codes: issued.value, loginId: user.loginId });
     }
     default: {

@@ -3,11 +3,15 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import type { MetaFunction } from "react-router";
 import { Form, Link, useActionData, useNavigation } from "react-router";
 import { registerUser } from "~/.server/auth/accounts";
+import type { CodeOf } from "~/.server/result";
 import { ErrorSummary, TextField } from "~/components/fields";
 import { Alert, FormActions, LinkButton } from "~/components/ui";
+import { tooManyFromNetwork } from "~/lib/auth-copy";
+import { type FailureCopy, wordsFor } from "~/lib/failure-words";
 import { useSchemaForm } from "~/lib/forms";
 import { RegistrationSchema } from "~/lib/schemas";
 import { formFailure, formSuccess } from "~/web/.server/forms";
+import { refuse } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs } from "~/web/.server/route-args";
 
@@ -29,7 +33,9 @@ const COPY = {
     `We sent an email to ${email}. If this is a new account, it contains your User ID and a temporary password that expires in 7 days. If you do not see it within a few minutes, check your spam folder.`,
   login: "Go to log in",
   already: "Already registered?",
-  tryLater: "Please try again later.",
+  failures: {
+    throttled: tooManyFromNetwork("registrations"),
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof registerUser>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -40,7 +46,10 @@ export async function action({ request, context }: ActionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: RegistrationSchema });
   if (submission.status !== "success") return formFailure(FORM_ID, submission);
   const result = await registerUser(context.deps, submission.value, await getClient(context, request));
-  if (!result.ok) return formFailure(FORM_ID, submission, { formErrors: [result.message ?? COPY.tryLater] }, 429);
+  if (!result.ok) {
+    if (result.code === "refused") return refuse(result.refusal, request);
+    return formFailure(FORM_ID, submission, { formErrors: [wordsFor(COPY.failures, result)] }, 429);
+  }
   return formSuccess(FORM_ID, submission, { email: result.value.email });
 }
 

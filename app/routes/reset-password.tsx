@@ -1,16 +1,21 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
-import { getPasswordResetContext, resetPassword, securityKeyNeedsScript } from "~/.server/auth/credentials";
+import { getPasswordResetContext, resetPassword } from "~/.server/auth/credentials";
 import { clearSessionCookie } from "~/.server/auth/session";
+import type { CodeOf } from "~/.server/result";
 import { ErrorSummary, NewPasswordFields, PasswordField, SelectField } from "~/components/fields";
 import { Alert, Button, LinkButton } from "~/components/ui";
 import { ResetPasswordSchema } from "~/lib/account-schemas";
+import { mfaLockedMessage, securityKeyNeedsScript, tooManyFromNetwork } from "~/lib/auth-copy";
+import { type FailureCopy, failureErrors } from "~/lib/failure-words";
 import { useSchemaForm } from "~/lib/forms";
 import { SECOND_FACTOR_LABELS, type SecondFactorType } from "~/lib/mfa";
+import { PASSWORD_PROBLEMS } from "~/lib/password-policy";
 import { useHydrated } from "~/lib/use-hydrated";
 import { useSecurityKeySubmit } from "~/lib/use-security-key-submit";
 import { formFailure } from "~/web/.server/forms";
+import { refuse } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -25,6 +30,16 @@ const COPY = {
   codeHint: "Enter a current code from your authenticator app, or one of your recovery codes.",
   keyHint: "For Security Key, select Change Password and use your key when the browser asks.",
   submit: "Change Password",
+  failures: {
+    throttled: tooManyFromNetwork("attempts"),
+    expired: "This reset link has expired or was already used. Ask for a new one.",
+    ...PASSWORD_PROBLEMS,
+    key_needs_script: (facts) => securityKeyNeedsScript(String(facts.strongTypes).split(",") as SecondFactorType[]),
+    key_not_verified: "Your security key's answer could not be verified. Try again, or use another MFA Device Type.",
+    wrong_code:
+      "The security code is not correct. Enter a current code from your authenticator app, or a recovery code.",
+    mfa_locked: mfaLockedMessage,
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof resetPassword>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -50,12 +65,13 @@ export async function action({ request, context }: ActionArgs) {
   if (submission.status !== "success") return formFailure(FORM_ID, submission);
   const result = await resetPassword(context.deps, submission.value, await getClient(context, request));
   if (!result.ok) {
-    if (result.code === "expired")
-      return formFailure(FORM_ID, submission, { formErrors: [result.message ?? COPY.expired] }, 410);
-    return formFailure(FORM_ID, submission, {
-      formErrors: result.message ? [result.message] : undefined,
-      fieldErrors: result.fieldErrors,
-    });
+    if (result.code === "refused") return refuse(result.refusal, request);
+    return formFailure(
+      FORM_ID,
+      submission,
+      failureErrors(COPY.failures, result),
+      result.code === "expired" ? 410 : 400,
+    );
   }
   return redirect("/login?reset=1", { headers: { "Set-Cookie": await clearSessionCookie() } });
 }

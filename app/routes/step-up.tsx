@@ -3,16 +3,19 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, Link, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { strongFactorsOf } from "~/.server/auth/mfa";
 import { stepUp } from "~/.server/auth/step-up";
+import type { CodeOf } from "~/.server/result";
 import { safeRedirectPath } from "~/.server/safe-redirect";
 import { ErrorSummary, PasswordField, SelectField } from "~/components/fields";
 import { Alert, Button, LinkButton } from "~/components/ui";
+import { mfaLockedMessage } from "~/lib/auth-copy";
+import { type FailureCopy, failureErrors } from "~/lib/failure-words";
 import { useSchemaForm } from "~/lib/forms";
 import { SECOND_FACTOR_LABELS } from "~/lib/mfa";
 import { StepUpSchema } from "~/lib/sign-in-schemas";
 import { useHydrated } from "~/lib/use-hydrated";
 import { useSecurityKeySubmit } from "~/lib/use-security-key-submit";
 import { formFailure } from "~/web/.server/forms";
-import { requireSession } from "~/web/.server/guards";
+import { refuse, requireSession } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -31,6 +34,11 @@ const COPY = {
   submit: "Continue",
   cancel: "Cancel",
   none: "Your account has no authenticator app, security key or recovery codes. Contact the help desk to verify who you are and set one up.",
+  failures: {
+    invalid: "That code is not right. Enter the code your authenticator app shows now, or a recovery code.",
+    mfa_locked: mfaLockedMessage,
+    expired: "Your session ended. Log in again.",
+  } satisfies FailureCopy<CodeOf<Awaited<ReturnType<typeof stepUp>>>>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -56,9 +64,8 @@ export async function action({ request, context }: ActionArgs) {
   const result = await stepUp(context.deps, session, submission.value, await getClient(context, request));
   if (!result.ok) {
     if (result.code === "expired") throw redirect("/login?expired=1");
-    return formFailure(FORM_ID, submission, {
-      fieldErrors: { code: [result.fieldErrors?.code?.[0] ?? "That code is not right."] },
-    });
+    if (result.code === "refused") return refuse(result.refusal, request);
+    return formFailure(FORM_ID, submission, failureErrors(COPY.failures, result));
   }
   throw redirect(redirectTo, { headers: { "Set-Cookie": result.value.setCookie } });
 }

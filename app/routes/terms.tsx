@@ -11,6 +11,7 @@ import { useSchemaForm } from "~/lib/forms";
 import { TermsSchema } from "~/lib/schemas";
 import type { RouteHandle } from "~/root";
 import { formFailure } from "~/web/.server/forms";
+import { refuse } from "~/web/.server/guards";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 const COPY = {
@@ -50,11 +51,15 @@ export async function action({ request, context }: ActionArgs) {
   if (submission.value.intent === "decline") return redirect("/?declined=1");
   const program = await getDestinationProgram(context.deps, submission.value.program ?? null);
   // The version the person read: if another was published meanwhile, they read that one first.
-  const acceptanceId = await acceptTerms(context.deps, {
+  const accepted = await acceptTerms(context.deps, {
     programCode: program?.code ?? null,
     version: submission.value.version ?? null,
   });
-  if (!acceptanceId) return formFailure(FORM_ID, submission, { formErrors: [COPY.changed] }, 409);
+  if (!accepted.ok) {
+    if (accepted.code === "refused") return refuse(accepted.refusal, request);
+    return formFailure(FORM_ID, submission, { formErrors: [COPY.changed] }, 409);
+  }
+  const acceptanceId = accepted.value;
   const next = new URLSearchParams();
   if (program) next.set("program", program.code);
   const redirectTo = safeRedirectPath(submission.value.redirectTo, "");

@@ -77,7 +77,7 @@ export async function registerUser(
 ): Promise<Result<{ email: string }, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("register", client.ip), LIMITS.registrationPerIp);
   if (!throttle.allowed) {
-    return throttled("registrations", throttle.retryAfterSeconds);
+    return throttled(throttle.retryAfterSeconds);
   }
   // The password is hashed before the address is looked up: a taken address
   // must cost the same time as a new one, or the answer's timing tells.

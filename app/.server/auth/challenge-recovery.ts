@@ -45,18 +45,14 @@ export async function answerChallengeQuestions(
   deps: Deps,
   { loginId, answers }: RecoverWithQuestionsInput,
   client: { ip: string | null; userAgent: string | null },
-): Promise<Result<null, "wrong" | "exhausted" | "throttled">> {
+): Promise<Result<null, "wrong" | "exhausted" | "throttled" | "throttled_today">> {
   // Per User ID and client: a stranger's wrong answers do not use up the owner's tries.
   const tries = await hitRateLimit(
     deps,
     `challenge:${keyedHash(deps.env, "login-id", loginId)}:${clientKey(client.ip)}`,
     CHALLENGE_TRIES,
   );
-  if (!tries.allowed)
-    return fail("exhausted", {
-      message:
-        "You have used all 3 tries for today. Contact the help desk to verify who you are and reset your MFA device.",
-    });
+  if (!tries.allowed) return fail("exhausted", { detail: { limit: CHALLENGE_TRIES.limit } });
   const user = await deps.db.select().from(users).where(eq(users.loginId, loginId)).get();
   const stored = user ? await deps.db.select().from(challengeAnswers).where(eq(challengeAnswers.userId, user.id)) : [];
   let allRight = stored.length > 0;
@@ -76,9 +72,7 @@ export async function answerChallengeQuestions(
     userAgent: client.userAgent,
     details: loggedLoginId(deps.env, loginId, Boolean(user)),
   });
-  if (!allRight || !user || user.status !== "active" || user.heldAt)
-    return fail("wrong", { message: "One or more answers do not match what you gave when you set up your account." });
-  const sent = await sendEmailCode(deps, user, "challenge_recovery", { kind: "client", key: clientKey(client.ip) });
-  if (!sent.ok) return fail("throttled", { message: sent.message });
-  return ok(null);
+  if (!allRight || !user || user.status !== "active" || user.heldAt) return fail("wrong");
+  // The code's own limits (per 15 minutes, per day) pass through.
+  return sendEmailCode(deps, user, "challenge_recovery", { kind: "client", key: clientKey(client.ip) });
 }

@@ -10,7 +10,7 @@ import type {
 import { type ChallengeQuestionKey, normaliseAnswer } from "~/lib/challenge-questions";
 import { formatTime } from "~/lib/format";
 import type { SecondFactorType } from "~/lib/mfa";
-import { checkPasswordShape } from "~/lib/password-policy";
+import { type PasswordProblem, passwordShapeProblem } from "~/lib/password-policy";
 import type { ForgotPasswordInput, ForgotUserIdInput, NotMeInput } from "~/lib/schemas";
 import { type Action, type Actor, type Assurance, can } from "../access/authorize";
 import { auditInsert } from "../audit/record";
@@ -32,7 +32,7 @@ import {
   throttled,
 } from "./rate-limit";
 import { createSession, endOtherSessions } from "./session";
-import { claimPasswordAttempt, lockedMessage, signInLockPrefix } from "./sign-in";
+import { claimPasswordAttempt, signInLockPrefix } from "./sign-in";
 
 type User = typeof users.$inferSelect;
 type Client = { ip: string | null; userAgent: string | null };
@@ -41,13 +41,15 @@ type Client = { ip: string | null; userAgent: string | null };
 export async function checkNewPassword(
   password: string,
   user: Pick<User, "loginId" | "firstName" | "lastName">,
-): Promise<string | null> {
-  const shape = checkPasswordShape(password, user);
+): Promise<PasswordProblem | null> {
+  const shape = passwordShapeProblem(password, user);
   if (shape) return shape;
-  if (await isCommonPassword(password))
-    return "That password is too common and easy to guess. Choose a different one, such as a few unrelated words.";
+  if (await isCommonPassword(password)) return "password_common";
   return null;
 }
+
+/** A new password's problem, next to its field. */
+const newPasswordFailure = (problem: PasswordProblem) => fail(problem, { field: "newPassword" });
 
 /** Sets the password and records it; `also` joins the same batch (the emails about it, say). */
 async function setPassword(
@@ -105,21 +107,21 @@ export async function completeFirstSignIn(
   client: Client & { location: string | null },
   needs: { password: boolean; questions: boolean },
   session: { assurance: Assurance },
-): Promise<Result<{ setCookie: string }, "invalid">> {
+): Promise<Result<{ setCookie: string }, PasswordProblem | "same_as_temporary" | "questions_missing">> {
   const newPassword = input.newPassword ?? "";
   if (needs.password) {
     const problem = await checkNewPassword(newPassword, user);
-    if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
+    if (problem) return newPasswordFailure(problem);
     const credential = await deps.db
       .select()
       .from(passwordCredentials)
       .where(eq(passwordCredentials.userId, user.id))
       .get();
     if (credential && (await verifyPassword(newPassword, credential.hash)))
-      return fail("invalid", { fieldErrors: { newPassword: ["Choose a new password, not your temporary one."] } });
+      return fail("same_as_temporary", { field: "newPassword" });
   }
   const answers = input.answers ?? [];
-  if (needs.questions && answers.length === 0) return fail("invalid", { message: "Choose your challenge questions." });
+  if (needs.questions && answers.length === 0) return fail("questions_missing");
 
   if (needs.password) await setPassword(deps, user, newPassword, client, "password.set_at_first_sign_in");
   if (needs.questions) {
@@ -145,6 +147,9 @@ export async function completeFirstSignIn(
   return ok({ setCookie: next.setCookie });
 }
 
+/** Why the current password on a signed-in form was not accepted (a `field: "currentPassword"` failure). */
+type CurrentPasswordCode = "throttled" | "locked" | "wrong_password";
+
 /**
  * The current password on a signed-in form: throttled per account, and a wrong
  * one counts toward the sign-in lockout like a wrong one at sign-in (a stolen
@@ -156,17 +161,12 @@ async function checkCurrentPassword(
   password: string,
   client: Client,
   failureEvent: string,
-): Promise<Result<null, "throttled" | "locked" | "invalid">> {
-  const wrong = { fieldErrors: { currentPassword: ["Your current password is not correct."] } };
+): Promise<Result<null, CurrentPasswordCode>> {
+  const field = "currentPassword";
   const throttle = await hitRateLimit(deps, `password-forms:${user.id}`, LIMITS.passwordFormsPerUser);
-  if (!throttle.allowed)
-    return fail("throttled", {
-      fieldErrors: {
-        currentPassword: [`Too many tries. Try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minutes.`],
-      },
-    });
+  if (!throttle.allowed) return fail("throttled", { field, detail: { retryAfterSeconds: throttle.retryAfterSeconds } });
   const claim = await claimPasswordAttempt(deps, user.loginId, client, null);
-  if (!claim.allowed) return fail("locked", { fieldErrors: { currentPassword: [lockedMessage(claim.lockedUntil)] } });
+  if (!claim.allowed) return fail("locked", { field, detail: { until: claim.lockedUntil } });
   const credential = await deps.db
     .select()
     .from(passwordCredentials)
@@ -181,10 +181,10 @@ async function checkCurrentPassword(
       ip: client.ip,
       userAgent: client.userAgent,
     });
-    return fail(
-      "invalid",
-      claim.lockedUntil ? { fieldErrors: { currentPassword: [lockedMessage(claim.lockedUntil)] } } : wrong,
-    );
+    // The wrong password that reached the lock says so.
+    return claim.lockedUntil
+      ? fail("locked", { field, detail: { until: claim.lockedUntil } })
+      : fail("wrong_password", { field });
   }
   await clearAttempts(deps, claim.keys);
   return ok(null);
@@ -207,13 +207,13 @@ export async function changePassword(
   { currentPassword, newPassword }: ChangePasswordInput,
   client: Client & { location: string | null },
   was: { assurance: Assurance },
-): Promise<Result<{ setCookie: string }, "throttled" | "locked" | "invalid"> | Refused> {
+): Promise<Result<{ setCookie: string }, CurrentPasswordCode | PasswordProblem>> {
   const refused = refusal(deps, actor, "password.change", user);
   if (refused) return refused;
   const current = await checkCurrentPassword(deps, user, currentPassword, client, "password.change_failed");
   if (!current.ok) return current;
   const problem = await checkNewPassword(newPassword, user);
-  if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
+  if (problem) return newPasswordFailure(problem);
   const email = await outboxEmail(deps, {
     template: "password_changed",
     to: user.email,
@@ -241,7 +241,7 @@ export async function changeChallengeQuestions(
   user: User,
   { answers, currentPassword }: ChangeQuestionsInput,
   client: Client,
-): Promise<Result<null, "throttled" | "locked" | "invalid"> | Refused> {
+): Promise<Result<null, CurrentPasswordCode>> {
   const refused = refusal(deps, actor, "challenge_questions.change", user);
   if (refused) return refused;
   const current = await checkCurrentPassword(deps, user, currentPassword, client, "challenge_questions.change_failed");
@@ -279,7 +279,7 @@ export async function remindUserId(
   client: Client,
 ): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
-  if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
+  if (!throttle.allowed) return throttled(throttle.retryAfterSeconds);
   // Over the address's cap the request is answered as any other, and nothing is sent.
   const mayEmail = await hitRecipientLimit(deps, email);
   const user = await deps.db.select().from(users).where(eq(users.email, email)).get();
@@ -314,7 +314,7 @@ export async function requestPasswordReset(
   client: Client,
 ): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
-  if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
+  if (!throttle.allowed) return throttled(throttle.retryAfterSeconds);
   // Over the address's cap the request is answered as any other, and no link is made or sent.
   const mayEmail = await hitRecipientLimit(deps, input.email);
   const user = await deps.db
@@ -370,14 +370,18 @@ export async function getPasswordResetContext(deps: Deps, token: string | null) 
   };
 }
 
-/** A security key needs the page's script; without it, say so and name what else the account has. */
-export function securityKeyNeedsScript(strongTypes: readonly SecondFactorType[]): string {
-  const others = strongTypes.filter((t) => t !== "webauthn");
-  if (others.length === 0)
-    return "Using a security key needs JavaScript. Turn it on in this browser, or call the help desk.";
-  const names = others.map((t) => (t === "totp" ? "an authenticator app code" : "a recovery code"));
-  return `Using a security key needs JavaScript. Turn it on, or use ${names.join(" or ")}.`;
-}
+/**
+ * Why a reset did not happen: the link, the new password, the security key's
+ * missing answer (`strongTypes`: what else the account has), the second factor.
+ */
+type ResetPasswordCode =
+  | "throttled"
+  | "expired"
+  | PasswordProblem
+  | "key_needs_script"
+  | "key_not_verified"
+  | "wrong_code"
+  | "mfa_locked";
 
 /** A reset proven only by the emailed link: sensitive changes stay closed this long (Login.gov's account reset). */
 export const WEAK_RESET_RESTRICTION_MS = 24 * 60 * 60 * 1000;
@@ -396,20 +400,19 @@ export async function resetPassword(
   deps: Deps,
   { token, newPassword, deviceType, code, assertion }: ResetPasswordInput,
   client: Client,
-): Promise<Result<null, "invalid" | "expired" | "throttled">> {
+): Promise<Result<null, ResetPasswordCode>> {
   const throttle = await hitRateLimit(deps, ipKey("reset", client.ip), RESET_FORM_PER_IP);
-  if (!throttle.allowed) return throttled("attempts", throttle.retryAfterSeconds);
+  if (!throttle.allowed) return throttled(throttle.retryAfterSeconds);
   const context = await getPasswordResetContext(deps, token);
-  if (!context)
-    return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
+  if (!context) return fail("expired");
   const { user, strongTypes, weakOnly } = context;
   const problem = await checkNewPassword(newPassword, user);
-  if (problem) return fail("invalid", { fieldErrors: { newPassword: [problem] } });
+  if (problem) return newPasswordFailure(problem);
   if (strongTypes.length > 0) {
     const type = deviceType || strongTypes[0];
     // No answer from a security key (the script did not run): nothing was tried, so nothing is counted.
     if (type === "webauthn" && strongTypes.includes("webauthn") && !assertion?.trim())
-      return fail("invalid", { fieldErrors: { deviceType: [securityKeyNeedsScript(strongTypes)] } });
+      return fail("key_needs_script", { field: "deviceType", detail: { strongTypes: strongTypes.join(",") } });
     const answer = type === "webauthn" ? (assertion ?? "") : code;
     const verified = await verifySecondFactor(deps, user, type, answer, { allowed: strongTypes });
     if (!verified.ok) {
@@ -421,20 +424,12 @@ export async function resetPassword(
         userAgent: client.userAgent,
       });
       // Next to what was used: the typed code, or the choice of the security key.
-      return fail("invalid", {
-        fieldErrors: {
-          [type === "webauthn" ? "deviceType" : "code"]: [
-            verified.message ??
-              (type === "webauthn"
-                ? "Your security key's answer could not be verified. Try again, or use another MFA Device Type."
-                : "The security code is not correct. Enter a current code from your authenticator app, or a recovery code."),
-          ],
-        },
-      });
+      const field = type === "webauthn" ? "deviceType" : "code";
+      if (verified.code === "mfa_locked") return fail("mfa_locked", { field, detail: verified.detail });
+      return fail(type === "webauthn" ? "key_not_verified" : "wrong_code", { field });
     }
   }
-  if (!(await consumeEmailToken(deps, token, "password_reset")))
-    return fail("expired", { message: "This reset link has expired or was already used. Ask for a new one." });
+  if (!(await consumeEmailToken(deps, token, "password_reset"))) return fail("expired");
   const now = deps.now();
   // The new password, the restriction after a weak reset (with its "This
   // wasn't me" token), their audit events and the emails: one batch.
@@ -501,7 +496,7 @@ export async function reportNotMe(
   const afterWeakReset = await consumeEmailToken(deps, token, "weak_reset_not_me");
   if (afterWeakReset) return ok(await holdForHelpDesk(deps, afterWeakReset, client));
   const userId = await consumeEmailToken(deps, token, "not_me");
-  if (!userId) return fail("expired", { message: "This link has expired or was already used." });
+  if (!userId) return fail("expired");
   await endOtherSessions(deps, userId, null);
   await auditInsert(deps, {
     eventType: "account.reported_not_me",

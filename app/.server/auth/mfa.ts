@@ -13,12 +13,12 @@ import {
   type SecondFactorType,
   STRONG_TYPES,
 } from "~/lib/mfa";
-import { type Actor, can, type Refusal } from "../access/authorize";
+import { type Actor, can } from "../access/authorize";
 import { auditInsert, recordAuditEvent } from "../audit/record";
 import { mfaDevices, oneTimeCodes, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
-import { fail, ok, type Result } from "../result";
+import { fail, ok, type Refused, type Result, refused } from "../result";
 import { hitRateLimit } from "./rate-limit";
 import { openSecret, sealSecret } from "./secret-box";
 import { hashToken, timingSafeEqualString } from "./tokens";
@@ -141,7 +141,7 @@ export async function confirmTotpEnrollment(
     .from(mfaDevices)
     .where(and(eq(mfaDevices.id, deviceId), eq(mfaDevices.userId, user.id), isNull(mfaDevices.confirmedAt)))
     .get();
-  if (!pending) return fail("not_found", { message: "That set-up has expired. Start again." });
+  if (!pending) return fail("not_found");
   if (!(await verifyTotpDevice(deps, pending, code))) {
     await recordAuditEvent(deps, {
       eventType: "mfa.enroll_failed",
@@ -151,9 +151,7 @@ export async function confirmTotpEnrollment(
       ip: client.ip,
       details: { kind: "totp" },
     });
-    return fail("invalid", {
-      fieldErrors: { code: ["That code is not right. Check the time on your phone and enter the code now shown."] },
-    });
+    return fail("invalid", { field: "code" });
   }
   return ok(await confirmDevice(deps, user, deviceId, "totp", client));
 }
@@ -229,15 +227,16 @@ function recoveryCode(): string {
  * Codes are a strong factor, so every path that issues them asks
  * `can(actor, "recovery_codes.issue")` (a fresh strong factor, or enrollment's
  * end in the session that bound the device): a weak session cannot mint its own.
+ * It cannot fail otherwise: the outcome is the codes or the standard `refused`.
  */
 export async function issueRecoveryCodes(
   deps: Deps,
   actor: Actor,
   user: User,
   client: { ip: string | null },
-): Promise<{ ok: true; value: string[] } | { ok: false; code: "refused"; decision: Refusal }> {
+): Promise<{ ok: true; value: string[] } | Refused> {
   const decision = can(actor, "recovery_codes.issue", { ownerUserId: user.id }, deps.now());
-  if (!decision.ok) return { ok: false, code: "refused", decision };
+  if (!decision.ok) return refused(decision);
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
   const now = deps.now();
   await deps.db.batch([
@@ -336,22 +335,15 @@ export async function sendEmailCode(
   user: User,
   purpose: CodePurpose,
   requester: CodeRequester = { kind: "owner" },
-): Promise<Result<null, "throttled">> {
+): Promise<Result<null, "throttled" | "throttled_today">> {
   const now = deps.now();
   const who = requester.kind === "owner" ? "owner" : requester.key;
   const budget = await hitRateLimit(deps, `code-send:${user.id}:${purpose}:${who}`, EMAIL_CODE_SENDS);
-  if (!budget.allowed) {
-    return fail("throttled", {
-      message: "We have already sent 3 codes in the last 15 minutes. Use the latest one, or wait before asking again.",
-    });
-  }
+  if (!budget.allowed) return fail("throttled");
   if (requester.kind !== "owner") {
     // Refused silently by the caller's same-for-everyone answer; the owner's own sends are not affected.
     const daily = await hitRateLimit(deps, `code-send:${user.id}:strangers`, EMAIL_CODE_DAILY);
-    if (!daily.allowed)
-      return fail("throttled", {
-        message: "Too many codes were sent to this account today. Try again tomorrow or contact the help desk.",
-      });
+    if (!daily.allowed) return fail("throttled_today");
   }
   const code = sixDigits();
   const email = await outboxEmail(deps, {
@@ -429,13 +421,6 @@ export async function verifyEmailCode(
 }
 
 // ---------------------------------------------------------------- second factor at sign-in
-
-export function mfaLockedMessage(until: Date): string {
-  return `Too many wrong security codes. Security codes are locked until ${formatTime(until)}. Try again then, or use "Unable to Access Security Code?".`;
-}
-
-export const MFA_HELD_MESSAGE =
-  "After too many wrong security codes this account is on hold. Contact the help desk to verify who you are.";
 
 /**
  * Claims one code attempt before the code is checked (one statement): refused
@@ -517,8 +502,8 @@ export async function verifySecondFactor(
   options: { allowed?: readonly SecondFactorType[] } = {},
 ): Promise<Result<{ kind: SecondFactorType }, "invalid" | "mfa_locked">> {
   const claim = await claimCodeAttempt(deps, user.id);
-  if (!claim.ok)
-    return fail("mfa_locked", { message: claim.held ? MFA_HELD_MESSAGE : mfaLockedMessage(claim.until ?? deps.now()) });
+  // Locked until `until`, or `held` for the help desk (the screen words it).
+  if (!claim.ok) return fail("mfa_locked", { detail: { held: claim.held, until: claim.until ?? deps.now() } });
   const trimmed = code.trim();
   const allowed = options.allowed ?? SECOND_FACTOR_TYPES;
   let okKind: SecondFactorType | null = null;
@@ -548,7 +533,7 @@ export async function verifySecondFactor(
   }
   if (claim.failures % MFA_FAILURES_PER_LOCK === 0) {
     const lock = await lockCodes(deps, user, claim.failures);
-    return fail("mfa_locked", { message: lock.held ? MFA_HELD_MESSAGE : mfaLockedMessage(lock.until) });
+    return fail("mfa_locked", { detail: { held: lock.held, until: lock.until } });
   }
   return fail("invalid");
 }
@@ -566,7 +551,7 @@ export async function renameDevice(
     .where(and(eq(mfaDevices.id, deviceId), eq(mfaDevices.userId, user.id)))
     .returning({ id: mfaDevices.id });
   // Another user's device (or none): nothing changed, nothing to record.
-  if (!renamed) return fail("not_found", { fieldErrors: { name: ["That device is not on your account."] } });
+  if (!renamed) return fail("not_found", { field: "name" });
   await recordAuditEvent(deps, {
     eventType: "mfa.device_renamed",
     outcome: "success",
@@ -591,15 +576,10 @@ export async function removeDevice(
 ): Promise<Result<null, "not_found" | "last_device" | "last_strong_device">> {
   const devices = await listDevices(deps, user.id);
   const target = devices.find((d) => d.id === deviceId);
-  if (!target) return fail("not_found", { message: "That device is not on your account." });
-  if (devices.length <= 1)
-    return fail("last_device", { message: "You cannot remove your only MFA device. Add another one first." });
+  if (!target) return fail("not_found");
+  if (devices.length <= 1) return fail("last_device");
   const strongLeft = devices.filter((d) => d.id !== deviceId && d.kind !== "email").length;
-  if (options.keepStrongDevice && strongLeft === 0) {
-    return fail("last_strong_device", {
-      message: "Approvers must keep an authenticator app or security key. Add another one before removing this one.",
-    });
-  }
+  if (options.keepStrongDevice && strongLeft === 0) return fail("last_strong_device");
   const email = await outboxEmail(deps, {
     template: "mfa_device_changed",
     to: user.email,
@@ -634,8 +614,11 @@ export async function removeDevice(
   return ok(null);
 }
 
-/** An email device: proven by a code sent to the profile address. */
-export async function beginEmailDevice(deps: Deps, user: User) {
+/** An email device: proven by a code sent to the profile address (the code's send limits apply). */
+export async function beginEmailDevice(
+  deps: Deps,
+  user: User,
+): Promise<Result<{ id: string; alreadyConfirmed: boolean }, "throttled" | "throttled_today">> {
   const existing = await deps.db
     .select()
     .from(mfaDevices)
@@ -653,5 +636,6 @@ export async function beginEmailDevice(deps: Deps, user: User) {
     });
   }
   const sent = await sendEmailCode(deps, user, "email_enrollment");
-  return { id, alreadyConfirmed: Boolean(existing?.confirmedAt), sent };
+  if (!sent.ok) return sent;
+  return ok({ id, alreadyConfirmed: Boolean(existing?.confirmedAt) });
 }

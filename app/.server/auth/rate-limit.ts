@@ -164,9 +164,7 @@ export async function hitRecipientLimit(deps: Pick<Deps, "db" | "now" | "env">, 
   return (await hitRateLimit(deps, keys.day, LIMITS.emailPerRecipientDay)).allowed;
 }
 
-/** The failure every throttled endpoint returns, in the same words. */
-export function throttled(what: string, retryAfterSeconds: number) {
-  return fail("throttled", {
-    message: `Too many ${what} from your network. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`,
-  });
+/** The failure every throttled endpoint returns: how long until the client may try again (the screen words it). */
+export function throttled(retryAfterSeconds: number) {
+  return fail("throttled", { detail: { retryAfterSeconds } });
 }

@@ -100,7 +100,7 @@ export async function redeemReenrollmentLink(
   token: string,
   client: Client,
 ): Promise<Result<{ setCookie: string }, "expired">> {
-  const expired = () => fail("expired", { message: "This link has expired or was already used." });
+  const expired = () => fail("expired");
   if (!/^[a-z2-7]{32}$/.test(token)) return expired();
   const now = deps.now();
   const next = randomToken();

@@ -46,12 +46,6 @@ export interface SignInSuccess {
   newDeviceToken: string | null;
 }
 
-export function lockedMessage(until: Date): string {
-  return `Your account is locked until ${formatTime(until)} after too many failed attempts. We emailed a link that unlocks it (reset your password with your second factor); or wait until then.`;
-}
-
-const GENERIC_FAILURE = "The User ID, password or security code is not correct.";
-
 /** The prefix of every sign-in lock counter of a User ID (known or not: the key is the same kind). */
 export function signInLockPrefix(env: Deps["env"], loginId: string): string {
   return `signin-fail:${keyedHash(env, "login-id", loginId.trim().toUpperCase())}:`;
@@ -159,7 +153,7 @@ export async function signIn(
       ip: client.ip,
       userAgent: client.userAgent,
     });
-    return throttled("log-in attempts", throttle.retryAfterSeconds);
+    return throttled(throttle.retryAfterSeconds);
   }
 
   const now = deps.now();
@@ -203,14 +197,15 @@ export async function signIn(
   const claim = await claimPasswordAttempt(deps, loginId, client, trusted.length > 0 ? deviceHash : null);
   if (!claim.allowed) {
     await audit("signin.failure", "failure", { reason: "locked" });
-    return fail("locked", { message: lockedMessage(claim.lockedUntil) });
+    return fail("locked", { detail: { until: claim.lockedUntil } });
   }
   const failed = async (reason: string) => {
     await audit("signin.failure", "failure", { reason });
-    if (!claim.lockedUntil) return fail("invalid", { message: GENERIC_FAILURE });
+    // One answer for every wrong User ID, password or code (the screen words it).
+    if (!claim.lockedUntil) return fail("invalid");
     // Told after the answer: an account that exists must not take longer to say "locked".
     if (usable) await afterAnswer(deps, "lock announcement", () => announceLock(deps, usable.user, claim.lockedUntil!));
-    return fail("locked", { message: lockedMessage(claim.lockedUntil) });
+    return fail("locked", { detail: { until: claim.lockedUntil } });
   };
 
   if (!usable?.credential) {
@@ -232,9 +227,7 @@ export async function signIn(
 
   if (credential.isTemporary && credential.expiresAt && credential.expiresAt <= now) {
     await audit("signin.failure", "failure", { reason: "temporary_password_expired" });
-    return fail("temporary_expired", {
-      message: 'Your temporary password has expired or was already used. Use "Forgot your password?" to get a new one.',
-    });
+    return fail("temporary_expired");
   }
 
   await clearAttempts(deps, claim.keys);
@@ -296,7 +289,7 @@ export async function signInWithPasskey(
   client: ClientInfo,
 ): Promise<Result<SignInSuccess, "invalid" | "locked" | "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("signin", client.ip), LIMITS.signInPerIp);
-  if (!throttle.allowed) return throttled("log-in attempts", throttle.retryAfterSeconds);
+  if (!throttle.allowed) return throttled(throttle.retryAfterSeconds);
   const verified = await verifyAuthentication(deps, assertion, null);
   if (!verified.ok) {
     await recordAuditEvent(deps, {
@@ -306,12 +299,11 @@ export async function signInWithPasskey(
       userAgent: client.userAgent,
       details: { reason: "passkey", code: verified.code },
     });
-    return fail("invalid", { message: "That passkey could not be used to log in. Log in with your User ID instead." });
+    return fail("invalid");
   }
   const user = await deps.db.select().from(users).where(eq(users.id, verified.value.userId)).get();
   // A passkey is phishing-resistant and proves both factors: a password lockout does not stop it.
-  if (user?.status !== "active" || user.heldAt)
-    return fail("invalid", { message: "That passkey could not be used to log in. Log in with your User ID instead." });
+  if (user?.status !== "active" || user.heldAt) return fail("invalid");
   return ok(await finishSignIn(deps, user, client, "passkey"));
 }
 
@@ -401,7 +393,7 @@ export async function sendSignInEmailCode(
   client: ClientInfo,
 ): Promise<Result<null, "throttled">> {
   const throttle = await hitRateLimit(deps, ipKey("email-send", client.ip), LIMITS.emailSendPerIp);
-  if (!throttle.allowed) return throttled("requests", throttle.retryAfterSeconds);
+  if (!throttle.allowed) return throttled(throttle.retryAfterSeconds);
   // The user and whether they have an email device: one query, whatever the User ID.
   const [user] = await deps.db
     .select({ user: users, emailDevice: mfaDevices.id })

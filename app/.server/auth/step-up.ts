@@ -30,16 +30,9 @@ export async function stepUp(
   });
   if (!verified.ok) {
     if (verified.code === "refused") return verified;
-    return fail(verified.code, {
-      fieldErrors: {
-        code: [
-          verified.message ??
-            "That code is not right. Enter the code your authenticator app shows now, or a recovery code.",
-        ],
-      },
-    });
+    return fail(verified.code, { field: "code", detail: verified.detail });
   }
   const rotated = await rotateSession(deps, session, { strong: true });
-  if (!rotated) return fail("expired", { message: "Your session ended. Log in again." });
+  if (!rotated) return fail("expired");
   return ok(rotated);
 }

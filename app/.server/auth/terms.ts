@@ -1,10 +1,11 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { type Actor, can, type Refusal } from "../access/authorize";
+import { type Actor, can } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { readCookie, serializeCookie } from "../cookies";
 import { termsAcceptances, termsVersions, users } from "../db/schema";
 import type { Deps } from "../deps";
+import { fail, ok, type Result, refused } from "../result";
 
 /**
  * The Terms and Conditions (SPEC 2.1, 2.8). Their text and version live in D1
@@ -75,14 +76,14 @@ export function termsVersionsOf(
 }
 
 /**
- * Records an acceptance of the version the person read, refused (null) if it is
- * no longer the one in force. The screen always sends its version; a post
+ * Records an acceptance of the version the person read (its id), or `changed` if
+ * it is no longer the one in force. The screen always sends its version; a post
  * without one accepts the version in force.
  */
 export async function acceptTerms(
   deps: Pick<Deps, "db" | "now">,
   input: { programCode: string | null; version: string | null; userId?: string | null },
-): Promise<string | null> {
+): Promise<Result<string, "changed">> {
   const id = crypto.randomUUID();
   const version = input.version ? sql`${input.version}` : currentVersion;
   const inserted = await deps.db
@@ -91,7 +92,7 @@ export async function acceptTerms(
       sql`SELECT ${id}, ${input.userId ?? null}, ${version}, ${input.programCode}, ${deps.now().getTime()} WHERE ${version} = ${currentVersion}`,
     )
     .returning({ id: termsAcceptances.id });
-  return inserted.length > 0 ? id : null;
+  return inserted.length > 0 ? ok(id) : fail("changed");
 }
 
 /** The acceptance of the version in force behind the request's cookie, or null. */
@@ -114,11 +115,6 @@ export async function linkTermsAcceptance(deps: Pick<Deps, "db">, acceptanceId: 
     .where(and(eq(termsAcceptances.id, acceptanceId), isNull(termsAcceptances.userId)));
 }
 
-export type PublishTermsResult =
-  | { ok: true }
-  | { ok: false; code: "refused"; decision: Refusal }
-  | { ok: false; code: "version_taken" };
-
 /**
  * Publishes a new version (administrators, a strong factor from the last 15
  * minutes). The version and its audit event are one batch; a version name is
@@ -129,9 +125,9 @@ export async function publishTerms(
   actor: Actor,
   input: { version: string; bodyMarkdown: string },
   client: { ip: string | null; userAgent: string | null },
-): Promise<PublishTermsResult> {
+): Promise<Result<null, "version_taken">> {
   const decision = can(actor, "admin.manage", {}, deps.now());
-  if (!decision.ok) return { ok: false, code: "refused", decision };
+  if (!decision.ok) return refused(decision);
   const now = deps.now();
   const [inserted] = await deps.db.batch([
     deps.db
@@ -157,5 +153,5 @@ export async function publishTerms(
       sql`changes() > 0`,
     ),
   ]);
-  return inserted.length > 0 ? { ok: true } : { ok: false, code: "version_taken" };
+  return inserted.length > 0 ? ok(null) : fail("version_taken", { field: "version" });
 }

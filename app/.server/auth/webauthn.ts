@@ -105,7 +105,7 @@ export async function verifyRegistration(
   input: { challengeId: string; response: RegistrationResponseJSON; name: string },
 ): Promise<Result<{ deviceId: string }, "challenge" | "invalid">> {
   const challenge = await consumeChallenge(deps, input.challengeId, "register", user.id);
-  if (!challenge) return fail("challenge", { message: "That request expired. Try again." });
+  if (!challenge) return fail("challenge");
   const { origin, rpID } = relyingParty(deps.env);
   let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
@@ -117,10 +117,9 @@ export async function verifyRegistration(
       requireUserVerification: false,
     });
   } catch {
-    return fail("invalid", { message: "The security key's answer could not be verified. Try again." });
+    return fail("invalid");
   }
-  if (!verification.verified)
-    return fail("invalid", { message: "The security key's answer could not be verified. Try again." });
+  if (!verification.verified) return fail("invalid");
   const { credential } = verification.registrationInfo;
   const id = crypto.randomUUID();
   await deps.db.insert(mfaDevices).values({
@@ -174,7 +173,7 @@ export async function verifyAuthentication(
   userId: string | null,
 ): Promise<Result<{ userId: string; deviceId: string }, "challenge" | "unknown_credential" | "invalid">> {
   const challenge = await consumeChallenge(deps, input.challengeId, "authenticate", userId);
-  if (!challenge) return fail("challenge", { message: "That request expired. Try again." });
+  if (!challenge) return fail("challenge");
   const device = await deps.db
     .select()
     .from(mfaDevices)
@@ -186,8 +185,7 @@ export async function verifyAuthentication(
       ),
     )
     .get();
-  if (!device || (userId && device.userId !== userId))
-    return fail("unknown_credential", { message: "That security key is not registered to this account." });
+  if (!device || (userId && device.userId !== userId)) return fail("unknown_credential");
   const { origin, rpID } = relyingParty(deps.env);
   let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
@@ -205,9 +203,9 @@ export async function verifyAuthentication(
       requireUserVerification: userId === null,
     });
   } catch {
-    return fail("invalid", { message: "The security key's answer could not be verified." });
+    return fail("invalid");
   }
-  if (!verification.verified) return fail("invalid", { message: "The security key's answer could not be verified." });
+  if (!verification.verified) return fail("invalid");
   await deps.db
     .update(mfaDevices)
     .set({ webauthnCounter: verification.authenticationInfo.newCounter, lastUsedAt: deps.now() })

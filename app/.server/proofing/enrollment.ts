@@ -6,7 +6,7 @@ import { reenrollmentLink } from "../auth/reenrollment";
 import { auditEvents, identityVerifications, mfaDevices, proofingReviews, recoveryCodes, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { drainAfterWrite, type OutboxEntry, outboxEmail, outboxInsert } from "../mail/outbox";
-import { fail, ok, type Result } from "../result";
+import { fail, ok, type Result, refused } from "../result";
 import { decidedProofingData, openProofingData, type ProofingData, sealProofingData } from "./attempt-data";
 import { sameLegalName } from "./names";
 
@@ -24,9 +24,6 @@ import type {
 } from "~/lib/enrollment-schemas";
 
 export type { ProofingData } from "./attempt-data";
-
-/** Told to every request but the one that claimed the attempt. */
-export const ALREADY_CHECKING_MESSAGE = "Your information is already being checked. Wait a moment, then continue.";
 
 /**
  * Attempts that count toward the daily limit: failed ones, and ones being
@@ -148,7 +145,7 @@ export async function startAttempt(
   const state = await getEnrollmentState(deps, user);
   // An open attempt (a second click on consent, say) simply continues.
   if (state.attempt?.status === "in_progress") return ok({ started: false });
-  return fail("exhausted", { message: `You have used all ${MAX_ATTEMPTS} attempts in the last 24 hours.` });
+  return fail("exhausted", { detail: { limit: MAX_ATTEMPTS } });
 }
 
 /** Steps 2 and 3: saves what was entered (sealed) and moves on. */
@@ -206,7 +203,7 @@ async function claimAttempt(
     .from(identityVerifications)
     .where(eq(identityVerifications.id, attemptId))
     .get();
-  if (row?.status === "checking") return fail("already_checking", { message: ALREADY_CHECKING_MESSAGE });
+  if (row?.status === "checking") return fail("already_checking");
   return fail("not_in_progress");
 }
 
@@ -351,18 +348,22 @@ export async function submitAnswers(
   attemptId: string,
   answers: KbaAnswersInput,
   client: Client,
-): Promise<Result<{ verified: boolean }, "already_checking" | "not_in_progress" | "invalid">> {
+): Promise<Result<{ verified: boolean }, "already_checking" | "not_in_progress" | "unanswered">> {
   const row = await deps.db
     .select()
     .from(identityVerifications)
     .where(and(eq(identityVerifications.id, attemptId), eq(identityVerifications.userId, user.id)))
     .get();
-  if (row?.status === "checking") return fail("already_checking", { message: ALREADY_CHECKING_MESSAGE });
+  if (row?.status === "checking") return fail("already_checking");
   if (row?.status !== "in_progress" || row.step !== 5 || !row.providerReference) return fail("not_in_progress");
   const data = await openProofingData(deps.env, row.id, row.dataJson);
   const missing = (data.questions ?? []).filter((q) => !answers[q.id]);
+  // The first question left out, and all of them (`questions`, a JSON list of ids).
   if (missing.length > 0)
-    return fail("invalid", { fieldErrors: Object.fromEntries(missing.map((q) => [q.id, ["Choose an answer."]])) });
+    return fail("unanswered", {
+      field: missing[0].id,
+      detail: { questions: JSON.stringify(missing.map((q) => q.id)) },
+    });
   const claimed = await claimAttempt(deps, user, attemptId, 5);
   if (!claimed.ok) return claimed;
   const reference = claimed.value.providerReference ?? row.providerReference;
@@ -385,9 +386,8 @@ export async function requestManualProofing(
 ): Promise<Result<null, "not_eligible" | "already_open">> {
   const state = await getEnrollmentState(deps, user);
   if (state.identityVerified || state.attemptsLeft > 0)
-    return fail("not_eligible", { message: "Manual proofing is offered after 3 unsuccessful attempts." });
-  if (state.manualRequest?.status === "open")
-    return fail("already_open", { message: "Your request is already with the help desk." });
+    return fail("not_eligible", { detail: { after: MAX_ATTEMPTS } });
+  if (state.manualRequest?.status === "open") return fail("already_open");
   const reviewId = crypto.randomUUID();
   const emails: OutboxEntry[] = [];
   for (const [n, to] of (await administratorEmails(deps)).entries()) {
@@ -477,18 +477,15 @@ export async function decideManualProofing(
   deps: Deps,
   actor: Actor,
   input: AdminProofingDecisionInput,
-): Promise<Result<null, "not_found" | "forbidden" | "step_up" | "already_decided">> {
+): Promise<Result<null, "not_found" | "own_request" | "already_decided">> {
   const { reviewId, verified } = input;
   const now = deps.now();
   const pending = await deps.db.select().from(proofingReviews).where(eq(proofingReviews.id, reviewId)).get();
-  if (!pending) return fail("not_found", { message: "No such request." });
+  if (!pending) return fail("not_found");
   // Nobody verifies themselves.
-  if (pending.userId === actor.userId) return fail("forbidden", { message: "You cannot decide your own request." });
+  if (pending.userId === actor.userId) return fail("own_request");
   const decision = can(actor, "admin.manage", {}, now);
-  if (!decision.ok)
-    return fail(decision.reason === "forbidden" ? "forbidden" : "step_up", {
-      message: "Confirm it is you with a code from your authenticator app first.",
-    });
+  if (!decision.ok) return refused(decision);
   const person = await deps.db.select().from(users).where(eq(users.id, pending.userId)).get();
   // One batch decides: everything before the update is written only while the
   // review is still open, that is, only if this batch's update wins.
@@ -556,7 +553,7 @@ export async function decideManualProofing(
       .returning({ userId: proofingReviews.userId }),
   ]);
   const decided = results.at(-1) as { userId: string }[];
-  if (decided.length === 0) return fail("already_decided", { message: "Someone already decided this request." });
+  if (decided.length === 0) return fail("already_decided");
   if (email) await drainAfterWrite(deps, [email]);
   return ok(null);
 }
