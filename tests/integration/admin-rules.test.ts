@@ -385,7 +385,24 @@ describe("Programs, roles and rules", () => {
       } as Parameters<typeof checkRequest>[1],
       today,
     );
-    expect(errors?.endDate?.[0]).toContain("needs an End Date");
+    expect(errors?.endDate).toBe("end_date_required");
+    // The request screen words it next to the End Date.
+    const asker = await signedIn({ admin: false });
+    const [y, m, d] = today.split("-");
+    const reviewed = await asker.browser.post("/my-account/request-access", {
+      intent: "review",
+      submissionKey: crypto.randomUUID(),
+      programId: String(role.program_id),
+      organizationId: String(otherOrg.id),
+      roleId: String(role.id),
+      startDate: `${m}/${d}/${y}`,
+      endDateNotApplicable: "on",
+      approverUserId: options.approvers[0]?.userId ?? "",
+      additionalInfo: "",
+      comments: "",
+    });
+    expect(reviewed.status).toBe(400);
+    expect(await reviewed.text()).toContain(`A ${role.name} role needs an End Date. Enter one.`);
 
     // Put the seed's rules back for other tests.
     const restore = new URLSearchParams();
