@@ -10,7 +10,7 @@ import { type FormActionData, useSchemaForm } from "~/lib/forms";
  * "Recertify" (it is still needed: a new year starts) and "Revoke" with a
  * reason, behind a <details> that states the consequence. Used by "Users at My
  * Organizations" and by the request page that granted the role; both routes
- * answer these forms with `handleRoleAction` (app/.server/role-actions.ts).
+ * answer these forms with `handleRoleAction` (app/web/.server/role-actions.ts).
  */
 
 const COPY = {

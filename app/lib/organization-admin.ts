@@ -125,6 +125,16 @@ export const ORGANIZATION_FIELDS = [
 export const IDENTIFIERS = ["npi", "ccn", "tin"] as const;
 export const IDENTIFIER_LABELS = { ccn: "CCN", npi: "NPI", tin: "TIN" } as const;
 
+/** Next to each identifier another organization already holds: which one holds it (names by identifier). */
+export function takenIdentifierErrors(holders: Readonly<Record<string, unknown>>): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  for (const key of IDENTIFIERS) {
+    const name = holders[key];
+    if (typeof name === "string") errors[key] = [ORGANIZATION_MESSAGES.duplicate(IDENTIFIER_LABELS[key], name)];
+  }
+  return errors;
+}
+
 /**
  * The CSV import's columns: the header row names them (any order, any case;
  * spaces, hyphens and underscores ignored, so "Org Type", "org_type" and

@@ -1,7 +1,12 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
-import { listFailedEmail, resendFailedEmail } from "~/.server/mail/failed-email";
+import {
+  type FailedEmailSource,
+  listFailedEmail,
+  type ResendError,
+  resendFailedEmail,
+} from "~/.server/mail/failed-email";
 import { Table } from "~/components/ds-table";
 import { ErrorSummary } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
@@ -9,7 +14,7 @@ import { ResendEmailSchema } from "~/lib/admin-schemas";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
 import { formFailure } from "~/web/.server/forms";
-import { requireCapability } from "~/web/.server/guards";
+import { refuse, requireCapability } from "~/web/.server/guards";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
@@ -42,6 +47,14 @@ const COPY = {
   sealed: "sealed",
   notKept: "Not kept",
   resent: "Resent. The email is back on the queue.",
+  /** Why Resend did nothing (`resendFailedEmail`'s failures); "not kept" says it by where the email failed. */
+  problem: {
+    not_failed: "That email is no longer failed: someone resent it, or it was sent.",
+    not_kept: (source: FailedEmailSource) =>
+      source === "dead_letter"
+        ? "That email failed before messages were kept, so it cannot be resent."
+        : "That email's message is no longer kept, so it cannot be resent.",
+  } satisfies Record<ResendError, string | ((source: FailedEmailSource) => string)>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -72,7 +85,12 @@ export async function action({ request, context }: ActionArgs) {
   const formId = resendFormId(String(formData.get("idempotencyKey") ?? ""));
   if (submission.status !== "success") return formFailure(formId, submission);
   const result = await resendFailedEmail(context.deps, session.actor, submission.value);
-  if (!result.ok) return formFailure(formId, submission, { formErrors: [result.message ?? COPY.resend] }, 409);
+  if (!result.ok) {
+    if (result.code === "refused") return refuse(result.refusal, request, "/admin/failed-email");
+    const problem =
+      result.code === "not_kept" ? COPY.problem.not_kept(submission.value.source) : COPY.problem[result.code];
+    return formFailure(formId, submission, { formErrors: [problem] }, 409);
+  }
   throw redirect("/admin/failed-email?resent=1");
 }
 

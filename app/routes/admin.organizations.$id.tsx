@@ -5,9 +5,9 @@ import { editOrganization, getOrganization, orgTypeNames, setOrganizationStatus 
 import { ErrorSummary } from "~/components/fields";
 import { ORGANIZATION_FORM_ID, OrganizationFields, useOrganizationForm } from "~/components/organization-form";
 import { Alert, Button, FormActions } from "~/components/ui";
-import { ORGANIZATION_MESSAGES, OrganizationSchema, valuesOf } from "~/lib/organization-admin";
+import { ORGANIZATION_MESSAGES, OrganizationSchema, takenIdentifierErrors, valuesOf } from "~/lib/organization-admin";
 import { formFailure } from "~/web/.server/forms";
-import { requireCapability } from "~/web/.server/guards";
+import { refuse, requireCapability } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -84,8 +84,14 @@ export async function action({ request, params, context }: ActionArgs) {
   switch (result.code) {
     case "not_found":
       throw new Response("Not Found", { status: 404 });
-    case "invalid":
-      return formFailure(ORGANIZATION_FORM_ID, submission, { fieldErrors: result.fieldErrors });
+    case "refused":
+      return refuse(result.refusal, request);
+    case "unknown_org_type":
+      return formFailure(ORGANIZATION_FORM_ID, submission, {
+        fieldErrors: { orgType: [ORGANIZATION_MESSAGES.orgType] },
+      });
+    case "identifier_taken":
+      return formFailure(ORGANIZATION_FORM_ID, submission, { fieldErrors: takenIdentifierErrors(result.detail ?? {}) });
     case "unchanged":
       return formFailure(ORGANIZATION_FORM_ID, submission, { formErrors: [ORGANIZATION_MESSAGES.unchanged] });
     case "changed":

@@ -18,7 +18,6 @@ import {
 } from "react-router";
 import {
   type ImportProgress,
-  ImportTooLarge,
   loadImport,
   previewImport,
   type RowError,
@@ -106,6 +105,9 @@ export async function loader({ request, context }: LoaderArgs) {
   return { progress, missing: progress === null };
 }
 
+/** Stops the multipart parser when `previewImport` finds the upload too large. */
+class UploadTooLarge extends Error {}
+
 /** Room for the multipart envelope around the file. */
 const ENVELOPE_BYTES = 16 * 1024;
 
@@ -124,11 +126,14 @@ export async function action({ request, context }: ActionArgs) {
       // request declared; one file at most.
       await parseMultipartForm(request, { maxFileSize: MAX_IMPORT_BYTES, maxFiles: 1 }, async (upload: FileUpload) => {
         if (upload.fieldName !== "file" || previewed !== null || !upload.name) return null;
-        previewed = await previewImport(context.deps, { userId: user.id }, upload.stream(), upload.name);
+        const preview = await previewImport(context.deps, { userId: user.id }, upload.stream(), upload.name);
+        // Too large: stop reading the body here, as the parser does past its own cap.
+        if (!preview.ok) throw new UploadTooLarge();
+        previewed = preview.value;
         return null;
       });
     } catch (error) {
-      if (error instanceof ImportTooLarge || error instanceof MaxFileSizeExceededError) {
+      if (error instanceof UploadTooLarge || error instanceof MaxFileSizeExceededError) {
         return refuse(IMPORT_MESSAGES.tooLarge(MB), 413);
       }
       // A body that is not the multipart form it claims to be (cut short, no closing boundary, more than one file).

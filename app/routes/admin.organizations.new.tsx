@@ -5,9 +5,9 @@ import { createOrganization, orgTypeNames } from "~/.server/organizations/admin"
 import { ErrorSummary } from "~/components/fields";
 import { ORGANIZATION_FORM_ID, OrganizationFields, useOrganizationForm } from "~/components/organization-form";
 import { FormActions } from "~/components/ui";
-import { OrganizationSchema, valuesOf } from "~/lib/organization-admin";
+import { ORGANIZATION_MESSAGES, OrganizationSchema, takenIdentifierErrors, valuesOf } from "~/lib/organization-admin";
 import { formFailure } from "~/web/.server/forms";
-import { requireCapability } from "~/web/.server/guards";
+import { refuse, requireCapability } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -20,7 +20,12 @@ import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 export const meta: MetaFunction = () => [{ title: "Add an organization - Administration - CMS.gov | QualityNet" }];
 
-const COPY = { heading: "Add an organization", submit: "Add organization", cancel: "Cancel" };
+const COPY = {
+  heading: "Add an organization",
+  submit: "Add organization",
+  cancel: "Cancel",
+  notAdded: "The organization could not be added.",
+};
 
 export async function loader({ request, context }: LoaderArgs) {
   await requireCapability(context.deps, request, "admin.read");
@@ -39,10 +44,13 @@ export async function action({ request, context }: ActionArgs) {
     valuesOf(submission.value),
     await getClient(context, request),
   );
-  if (result.ok) return redirect(`/admin/organizations/${result.id}?saved=created`);
-  if (result.code === "invalid")
-    return formFailure(ORGANIZATION_FORM_ID, submission, { fieldErrors: result.fieldErrors });
-  return formFailure(ORGANIZATION_FORM_ID, submission, { formErrors: ["The organization could not be added."] }, 409);
+  if (result.ok) return redirect(`/admin/organizations/${result.value.id}?saved=created`);
+  if (result.code === "refused") return refuse(result.refusal, request);
+  if (result.code === "unknown_org_type")
+    return formFailure(ORGANIZATION_FORM_ID, submission, { fieldErrors: { orgType: [ORGANIZATION_MESSAGES.orgType] } });
+  if (result.code === "identifier_taken")
+    return formFailure(ORGANIZATION_FORM_ID, submission, { fieldErrors: takenIdentifierErrors(result.detail ?? {}) });
+  return formFailure(ORGANIZATION_FORM_ID, submission, { formErrors: [COPY.notAdded] }, 409);
 }
 
 export default function NewOrganization() {

@@ -1,14 +1,14 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
-import { listProgramRoleRules, updateRoleRules } from "~/.server/access/role-rules";
+import { listProgramRoleRules, type RoleRulesCode, updateRoleRules } from "~/.server/access/role-rules";
 import { InlineError } from "~/components/ds";
 import { CheckboxField, ErrorSummary, firstError, RadioGroup } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
 import { APPROVER_RULES, RoleRulesSchema } from "~/lib/admin-schemas";
 import { useSchemaForm } from "~/lib/forms";
 import { formFailure } from "~/web/.server/forms";
-import { requireCapability } from "~/web/.server/guards";
+import { refuse, requireCapability } from "~/web/.server/guards";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
 /**
@@ -35,6 +35,11 @@ const COPY = {
   save: "Save rules",
   saved: "Saved.",
   unchanged: "Nothing changed.",
+  /** Why saving did nothing (`updateRoleRules`'s failures). */
+  problem: {
+    not_found: "No such role.",
+    unknown_org_type: "Choose organization types from the list.",
+  } satisfies Record<RoleRulesCode, string>,
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -59,13 +64,16 @@ export async function action({ request, context }: ActionArgs) {
   const formId = roleFormId(String(formData.get("roleId") ?? ""));
   if (submission.status !== "success") return formFailure(formId, submission);
   const result = await updateRoleRules(context.deps, session.actor, submission.value);
-  if (!result.ok)
-    return formFailure(
-      formId,
-      submission,
-      { formErrors: result.message ? [result.message] : [], fieldErrors: result.fieldErrors },
-      result.code === "invalid" ? 400 : 409,
-    );
+  if (!result.ok) {
+    switch (result.code) {
+      case "refused":
+        return refuse(result.refusal, request, "/admin/programs");
+      case "not_found":
+        return formFailure(formId, submission, { formErrors: [COPY.problem.not_found] }, 409);
+      case "unknown_org_type":
+        return formFailure(formId, submission, { fieldErrors: { orgTypeIds: [COPY.problem.unknown_org_type] } });
+    }
+  }
   const { roleId } = submission.value;
   throw redirect(`/admin/programs?saved=${result.value.changed ? "1" : "0"}&role=${roleId}#role-${roleId}`);
 }

@@ -158,9 +158,9 @@ export async function action({ request, context, params }: ActionArgs) {
     { intent, reason: submission.value.reason },
     await getClient(context, request),
   );
-  if (outcome.ok) return { ...formSuccess(intent, submission, null), notice: COPY.done[intent](outcome.name) };
+  if (outcome.ok) return { ...formSuccess(intent, submission, null), notice: COPY.done[intent](outcome.value.name) };
   if (outcome.code === "not_found") throw new Response("Not Found", { status: 404 });
-  if (outcome.code === "refused") return refuse(outcome.decision, request);
+  if (outcome.code === "refused") return refuse(outcome.refusal, request);
   return formFailure(intent, submission, { formErrors: [COPY.unchanged[intent]] }, 409);
 }
 

@@ -1,7 +1,7 @@
 import { getFormProps } from "@conform-to/react";
 import { data, Form, Link, type MetaFunction, useLoaderData } from "react-router";
 import { auditScope } from "~/.server/access/authorize";
-import { type AuditLogRow, readAuditFilters, searchAuditLog } from "~/.server/audit/query";
+import { type AuditLogRow, searchAuditLog } from "~/.server/audit/query";
 import { DateField } from "~/components/ds-date-field";
 import { Pagination } from "~/components/ds-pagination";
 import { Table, type TableColumn } from "~/components/ds-table";
@@ -17,6 +17,7 @@ import {
 } from "~/lib/audit-log";
 import { formatTime } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
+import { readAuditFilters } from "~/web/.server/audit-filters";
 import { requireCapability } from "~/web/.server/guards";
 import type { LoaderArgs } from "~/web/.server/route-args";
 

@@ -1,9 +1,10 @@
 import { auditScope } from "~/.server/access/authorize";
 import { csvLine } from "~/.server/audit/csv";
-import { exportAuditLog, readAuditFilters } from "~/.server/audit/query";
+import { exportAuditLog } from "~/.server/audit/query";
 import { recordAuditEvent } from "~/.server/audit/record";
 import { AUDIT_CSV_ROW_LIMIT, AUDIT_OUTCOME_LABELS } from "~/lib/audit-log";
 import { todayEastern } from "~/lib/format";
+import { readAuditFilters } from "~/web/.server/audit-filters";
 import { requireCapability } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { LoaderArgs } from "~/web/.server/route-args";

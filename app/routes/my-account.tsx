@@ -84,9 +84,10 @@ export async function action({ request, context }: ActionArgs) {
   if (intent === "cancel-request") {
     const { user } = await requireCapability(context.deps, request, "request.cancel");
     const id = parseRequestId(String(form.get("requestId") ?? ""));
-    const outcome = id ? await cancelMyRequest(context.deps, user.id, id, client) : "not_found";
-    if (outcome === "not_found") throw new Response("Not Found", { status: 404 });
-    return { notice: outcome === "cancelled" ? COPY.cancelled(id!) : COPY.notPending(id!) };
+    const outcome = id ? await cancelMyRequest(context.deps, user.id, id, client) : null;
+    if (!id || !outcome || (!outcome.ok && outcome.code !== "not_pending"))
+      throw new Response("Not Found", { status: 404 });
+    return { notice: outcome.ok ? COPY.cancelled(id) : COPY.notPending(id) };
   }
   if (intent === "remove-role") {
     // Giving up a role is a change to access: it needs the same strong session as requesting one.
@@ -97,7 +98,7 @@ export async function action({ request, context }: ActionArgs) {
       String(form.get("userRoleId") ?? "").slice(0, 200),
       client,
     );
-    if (outcome === "not_found") throw new Response("Not Found", { status: 404 });
+    if (!outcome.ok) throw new Response("Not Found", { status: 404 });
     return { notice: COPY.removed };
   }
   throw new Response("Bad Request", { status: 400 });

@@ -12,7 +12,13 @@ import {
   useLoaderData,
   useNavigation,
 } from "react-router";
-import { checkRequest, loadRequestForm, submitAccessRequest } from "~/.server/access/requests";
+import {
+  checkRequest,
+  loadRequestForm,
+  type RequestProblemCode,
+  type RequestProblems,
+  submitAccessRequest,
+} from "~/.server/access/requests";
 import { Dialog } from "~/components/ds";
 import { ErrorSummary, SelectField, TextArea, TextField } from "~/components/fields";
 import { OrganizationSearchDialog } from "~/components/organization-search";
@@ -21,7 +27,7 @@ import { AccessRequestSchema, ADDITIONAL_INFO_MAX, COMMENTS_MAX, formatDateUS, Q
 import { todayEastern } from "~/lib/format";
 import { type FormReply, type ReplyErrors, replyWithoutSecrets, useSchemaForm } from "~/lib/forms";
 import { useHydrated } from "~/lib/use-hydrated";
-import { requireCapability } from "~/web/.server/guards";
+import { refuse as refuseScreen, requireCapability } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 
@@ -76,6 +82,22 @@ const COPY = {
   ok: "OK",
   duplicate: "You already have an open request for this program, organization and role:",
   expiredForm: "This form has expired. Open Request My Access again.",
+  /** What is wrong with a request given the data (`checkRequest`, `submitAccessRequest`), by field. */
+  problem: {
+    program_missing: () => "Select a Program.",
+    organization_missing: () => "Search for and select an Organization.",
+    organization_not_active: (f) =>
+      `${f.organization} is ${f.organizationStatus.toLowerCase()} and cannot be requested. Choose another organization.`,
+    role_not_offered: (f) =>
+      `That role is not available for ${f.orgType} organizations under this program. Choose one of the roles listed.`,
+    role_held: (f) =>
+      `You already hold the ${f.role} role for ${f.program} at ${f.organization}. Choose another role, or see My Roles.`,
+    start_date_past: () => "The Start Date cannot be in the past.",
+    end_date_past: () => "The End Date cannot be in the past.",
+    end_date_required: (f) => `A ${f.role} role needs an End Date. Enter one.`,
+    no_approver: () => "No approver is available for this organization and program. Contact the help desk.",
+    approver_not_listed: () => "Select one of the approvers listed for this request.",
+  } satisfies Record<RequestProblemCode, (facts: ProblemFacts) => string>,
   throttled: (hours: number) =>
     `You have submitted many requests today. Try again in ${hours} hour${hours === 1 ? "" : "s"}, or contact the help desk.`,
 };
@@ -177,20 +199,58 @@ export async function action({ request, context }: ActionArgs) {
     );
   if (submission.status !== "success") return refuse({});
 
+  const wordProblems = (problems: RequestProblems) => problemErrors(problems, options, submission.value.roleId);
   if (intent === "review") {
-    const errors = checkRequest(options, submission.value, todayEastern(context.deps.now()));
-    if (errors) return refuse({ fieldErrors: errors });
+    const problems = checkRequest(options, submission.value, todayEastern(context.deps.now()));
+    if (problems) return refuse({ fieldErrors: wordProblems(problems) });
     return { formId: FORM_ID, result: { initialValue: draft } satisfies FormReply, options, view: "confirm" as const };
   }
 
   const client = await getClient(context, request);
   const result = await submitAccessRequest(context.deps, user, submission.value, client);
-  if (result.ok) throw redirect(`/my-account/requests/${result.requestId}${result.created ? "?submitted=1" : ""}`);
-  if (result.code === "invalid") return refuse({ fieldErrors: result.fieldErrors });
-  if (result.code === "duplicate") return refuse({ formErrors: [COPY.duplicate] }, 409, result.existingId);
-  if (result.code === "throttled")
-    return refuse({ formErrors: [COPY.throttled(Math.ceil(result.retryAfterSeconds / 3600))] }, 429);
-  return refuse({ formErrors: [COPY.expiredForm] }, 409);
+  if (result.ok)
+    throw redirect(`/my-account/requests/${result.value.requestId}${result.value.created ? "?submitted=1" : ""}`);
+  const detail = result.detail ?? {};
+  switch (result.code) {
+    case "invalid":
+      return refuse({ fieldErrors: wordProblems(detail as RequestProblems) });
+    case "duplicate":
+      return refuse({ formErrors: [COPY.duplicate] }, 409, String(detail.existingId));
+    case "throttled":
+      return refuse({ formErrors: [COPY.throttled(Math.ceil(Number(detail.retryAfterSeconds) / 3600))] }, 429);
+    case "expired_form":
+      return refuse({ formErrors: [COPY.expiredForm] }, 409);
+    case "refused":
+      return refuseScreen(result.refusal, request);
+  }
+}
+
+/** The facts a problem's words name, from the options the screen shows with it. */
+interface ProblemFacts {
+  organization: string;
+  organizationStatus: string;
+  orgType: string;
+  role: string;
+  program: string;
+}
+
+/** Each field's problem in the screen's words. */
+function problemErrors(
+  problems: RequestProblems,
+  options: Awaited<ReturnType<typeof loadRequestForm>>,
+  roleId: number,
+): Record<string, string[]> {
+  const facts: ProblemFacts = {
+    organization: options.organization?.name ?? "",
+    organizationStatus: options.organization?.status ?? "",
+    orgType: options.organization?.orgType ?? "",
+    role: options.roles.find((r) => r.id === roleId)?.name ?? "",
+    program: options.program?.name ?? "",
+  };
+  const errors: Record<string, string[]> = {};
+  for (const [field, code] of Object.entries(problems) as [keyof RequestProblems, RequestProblemCode][])
+    errors[field] = [COPY.problem[code](facts)];
+  return errors;
 }
 
 type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;

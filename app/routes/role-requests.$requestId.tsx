@@ -3,9 +3,16 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import type { MetaFunction } from "react-router";
 import { Form, Link, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import { can, mayEver } from "~/.server/access/authorize";
-import { decideAccessRequest, loadRequestForDecision, type RequestHistoryEntry } from "~/.server/access/decisions";
+import {
+  type CannotApproveReason,
+  type DecisionCode,
+  decideAccessRequest,
+  loadRequestForDecision,
+  type RequestHistoryEntry,
+} from "~/.server/access/decisions";
 import { RECERTIFICATION_PERIOD_MS } from "~/.server/access/recertify";
 import { parseRequestId } from "~/.server/access/request-id";
+import type { Failure } from "~/.server/result";
 import { ErrorSummary, RadioGroup, TextArea } from "~/components/fields";
 import { RequestDetails } from "~/components/request-details";
 import { RoleActionOutcome, RoleActions } from "~/components/role-actions";
@@ -15,7 +22,7 @@ import { ApproveSchema, DECISION_DETAILS_MAX, REJECTION_REASONS, RejectSchema } 
 import { formatAge, formatTime, todayEastern } from "~/lib/format";
 import { useSchemaForm } from "~/lib/forms";
 import { formFailure } from "~/web/.server/forms";
-import { requireCapability, requireSession } from "~/web/.server/guards";
+import { refuse, requireCapability, requireSession } from "~/web/.server/guards";
 import { getClient } from "~/web/.server/http";
 import { handleRoleAction } from "~/web/.server/role-actions";
 import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
@@ -70,7 +77,7 @@ const COPY = {
       "This request cannot be approved: its organization is no longer active. Nothing was granted; you can reject it.",
     requester_inactive:
       "This request cannot be approved: the requester's account is no longer active. Nothing was granted; you can reject it.",
-  },
+  } satisfies Record<CannotApproveReason, string>,
   alreadyDecided: (status: string, by: string | null, at: string | null) =>
     `This request was already ${status}${by ? ` by ${by}` : ""}${at ? ` at ${at}` : ""}.`,
   grantHeading: "The granted role",
@@ -211,20 +218,26 @@ export async function action({ request, context, params }: ActionArgs) {
     submission.value,
     await getClient(context, request),
   );
-  if (outcome.ok) return redirect(`/role-requests/${id}?decided=${outcome.status}`);
-  if (outcome.code === "not_found") throw new Response("Not Found", { status: 404 });
-  if (outcome.code === "refused")
-    throw redirect(`/step-up?redirectTo=${encodeURIComponent(`/role-requests/${id}?decide=${intent}`)}`);
-  if (outcome.code === "cannot_approve")
-    return formFailure(FORM_ID, submission, { formErrors: [COPY.cannotApprove[outcome.reason]] }, 409);
-  return formFailure(
-    FORM_ID,
-    submission,
-    {
-      formErrors: [COPY.alreadyDecided(outcome.status, outcome.by, outcome.at ? formatTime(outcome.at) : null)],
-    },
-    409,
-  );
+  if (outcome.ok) return redirect(`/role-requests/${id}?decided=${outcome.value.status}`);
+  if (outcome.code === "refused") return refuse(outcome.refusal, request, `/role-requests/${id}?decide=${intent}`);
+  return formFailure(FORM_ID, submission, { formErrors: [decisionProblem(outcome)] }, 409);
+}
+
+/** The words for a decision that did nothing (`decideAccessRequest`'s failures); an unknown request is a 404. */
+function decisionProblem(failure: Failure<DecisionCode>): string {
+  const d = failure.detail ?? {};
+  switch (failure.code) {
+    case "not_found":
+      throw new Response("Not Found", { status: 404 });
+    case "cannot_approve":
+      return COPY.cannotApprove[d.reason as CannotApproveReason];
+    case "already_decided":
+      return COPY.alreadyDecided(
+        String(d.status),
+        typeof d.by === "string" ? d.by : null,
+        d.at instanceof Date ? formatTime(d.at) : null,
+      );
+  }
 }
 
 export default function ApproverRequestPage() {

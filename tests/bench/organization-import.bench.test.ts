@@ -48,7 +48,9 @@ function streamOfText(text: string): ReadableStream<Uint8Array> {
 async function runOnce(file: string) {
   const deps = { db: createDb(env.DB), now: () => new Date(), traceId: "bench" };
   let t = performance.now();
-  const id = await previewImport(deps, { userId: ADMIN }, streamOfText(file), "bench.csv");
+  const preview = await previewImport(deps, { userId: ADMIN }, streamOfText(file), "bench.csv");
+  if (!preview.ok) throw new Error(`The bench file was refused: ${preview.code}`);
+  const id = preview.value;
   const previewMs = performance.now() - t;
   const sent: ImportChunkMessage[] = [];
   await startImport(

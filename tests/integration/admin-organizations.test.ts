@@ -4,8 +4,15 @@ import { SESSION_COOKIE } from "../../app/.server/auth/session";
 import { hashToken, randomToken } from "../../app/.server/auth/tokens";
 import { createDb } from "../../app/.server/db/client";
 import type { ImportChunkMessage } from "../../app/.server/mail/messages";
-import { resumeImports, STALLED_AFTER_MS, startImport, writeImportChunk } from "../../app/.server/organizations/import";
+import {
+  previewImport,
+  resumeImports,
+  STALLED_AFTER_MS,
+  startImport,
+  writeImportChunk,
+} from "../../app/.server/organizations/import";
 import { searchOrganizations } from "../../app/.server/organizations/search";
+import { MAX_IMPORT_BYTES } from "../../app/lib/organization-admin";
 import { npiCheckDigit } from "../../app/lib/organization-identifiers";
 import { handleImportBatch, IMPORT_QUEUE } from "../../worker/queue";
 import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
@@ -327,6 +334,28 @@ describe("create, edit, deactivate", () => {
 
 describe("CSV import", () => {
   const header = "Name,Org Type,Address1,Address2,City,State,ZIP,Country,CCN,NPI,TIN";
+
+  it("an upload past the size limit is too_large from previewImport, read no further than the limit, and nothing of it is kept", async () => {
+    const { id: adminId } = await admin();
+    const fileName = `too-large-${crypto.randomUUID()}.csv`;
+    const piece = new TextEncoder().encode(`${"A".repeat(1024 * 1024 - 1)}\n`);
+    let sent = 0;
+    const upload = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // Far more than the limit: the reading must stop at it.
+        if (sent >= MAX_IMPORT_BYTES * 4) return controller.close();
+        sent += piece.byteLength;
+        controller.enqueue(piece.slice());
+      },
+    });
+    const deps = { db: createDb(env.DB), now: () => new Date(), traceId: "too-large" };
+    expect(await previewImport(deps, { userId: adminId }, upload, fileName)).toEqual({ ok: false, code: "too_large" });
+    expect(sent).toBeLessThan(MAX_IMPORT_BYTES + 16 * piece.byteLength);
+    const kept = await env.DB.prepare("SELECT count(*) AS n FROM organization_imports WHERE file_name = ?")
+      .bind(fileName)
+      .first<{ n: number }>();
+    expect(kept?.n).toBe(0);
+  });
 
   function file() {
     const word = newWord();

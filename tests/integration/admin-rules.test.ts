@@ -1,7 +1,10 @@
 import { createExecutionContext, createMessageBatch, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../../app/.server/access/authorize";
 import { checkRequest, loadRequestForm } from "../../app/.server/access/requests";
+import { updateRoleRules } from "../../app/.server/access/role-rules";
 import { createDeps } from "../../app/.server/deps";
+import { resendFailedEmail } from "../../app/.server/mail/failed-email";
 import type { EmailQueueMessage, QueueMessageBody } from "../../app/.server/mail/messages";
 import { MAX_OUTBOX_ATTEMPTS, outboxEmail, outboxInsert } from "../../app/.server/mail/outbox";
 import worker from "../../worker/index";
@@ -147,9 +150,9 @@ describe("Failed email", () => {
     ).toBe(1);
     // Sent: no longer listed, and a late Resend changes nothing.
     expect(await (await browser.get("/admin/failed-email")).text()).not.toContain(key);
-    expect((await browser.post("/admin/failed-email", { source: "dead_letter", idempotencyKey: key })).status).toBe(
-      409,
-    );
+    const late = await browser.post("/admin/failed-email", { source: "dead_letter", idempotencyKey: key });
+    expect(late.status).toBe(409);
+    expect(await late.text()).toContain("That email is no longer failed: someone resent it, or it was sent.");
     expect(await mailboxCount(key, 300)).toBe(1);
   });
 
@@ -311,6 +314,50 @@ describe("Manual proofing in Administration", () => {
 });
 
 describe("Programs, roles and rules", () => {
+  it("the services ask can() themselves: a strong factor older than 15 minutes is refused with the step-up refusal, and nothing changes", async () => {
+    const { user: admin } = await signedIn();
+    const stale: Actor = {
+      userId: admin.id,
+      enrollmentCompleted: true,
+      restrictedUntil: null,
+      hasDevice: true,
+      assurance: "strong",
+      strongFactorAt: new Date(Date.now() - 60 * 60 * 1000),
+      roles: [
+        {
+          roleCode: "HELP_DESK_ADMINISTRATOR",
+          programId: null,
+          organizationId: null,
+          isSecurityOfficial: false,
+          isHelpDesk: false,
+          isAdmin: true,
+        },
+      ],
+    };
+    const deps = createDeps(env);
+    const role = await one<{ id: number }>(
+      "SELECT id FROM roles WHERE is_help_desk = 0 AND is_admin = 0 AND active = 1 ORDER BY id LIMIT 1",
+    );
+    const stepUp = { ok: false, code: "refused", refusal: { ok: false, reason: "step_up" } };
+    expect(
+      await updateRoleRules(deps, stale, {
+        roleId: role.id,
+        orgTypeIds: [],
+        requiresEndDate: true,
+        approverRule: "help_desk_only",
+      }),
+    ).toEqual(stepUp);
+    expect(
+      await resendFailedEmail(deps, stale, { source: "dead_letter", idempotencyKey: `never-${crypto.randomUUID()}` }),
+    ).toEqual(stepUp);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM audit_events WHERE actor_user_id = ? AND event_type = 'role.rules_changed'",
+        admin.id,
+      ),
+    ).toBe(0);
+  });
+
   it("a role's organization types, End Date and approver rule apply to the next request at once, audited before and after", async () => {
     const { browser, user: admin } = await signedIn();
     const role = await one<{ id: number; code: string; name: string; program_id: number }>(
@@ -385,7 +432,24 @@ describe("Programs, roles and rules", () => {
       } as Parameters<typeof checkRequest>[1],
       today,
     );
-    expect(errors?.endDate?.[0]).toContain("needs an End Date");
+    expect(errors?.endDate).toBe("end_date_required");
+    // The request screen words it next to the End Date.
+    const asker = await signedIn({ admin: false });
+    const [y, m, d] = today.split("-");
+    const reviewed = await asker.browser.post("/my-account/request-access", {
+      intent: "review",
+      submissionKey: crypto.randomUUID(),
+      programId: String(role.program_id),
+      organizationId: String(otherOrg.id),
+      roleId: String(role.id),
+      startDate: `${m}/${d}/${y}`,
+      endDateNotApplicable: "on",
+      approverUserId: options.approvers[0]?.userId ?? "",
+      additionalInfo: "",
+      comments: "",
+    });
+    expect(reviewed.status).toBe(400);
+    expect(await reviewed.text()).toContain(`A ${role.name} role needs an End Date. Enter one.`);
 
     // Put the seed's rules back for other tests.
     const restore = new URLSearchParams();

@@ -390,7 +390,7 @@ describe("the decision's email goes through the outbox", () => {
         userAgent: null,
       },
     );
-    expect(outcome).toEqual({ ok: true, status: "approved" });
+    expect(outcome).toEqual({ ok: true, value: { status: "approved" } });
     const key = `access_request_decided:${requestId}`;
     const waiting = await one<{ queued_at: number | null; sealed: number[] | null }>(
       "SELECT queued_at, sealed FROM outbox WHERE idempotency_key = ?",
@@ -626,7 +626,7 @@ describe("recertifying and the limits of the help desk", () => {
           userAgent: null,
         },
       );
-      expect(outcome).toEqual({ ok: false, code: "not_found" });
+      expect(outcome).toEqual({ ok: false, code: "refused", refusal: { ok: false, reason: "forbidden" } });
       expect((await one<{ status: string }>("SELECT status FROM user_roles WHERE id = ?", role.id)).status).toBe(
         "active",
       );
@@ -636,7 +636,7 @@ describe("recertifying and the limits of the help desk", () => {
     const adminRole = await one<{ id: string }>("SELECT id FROM user_roles WHERE user_id = ?", admin.id);
     expect(
       await revokeRole(deps, so, { userRoleId: adminRole.id, reason: "No" }, { ip: null, userAgent: null }),
-    ).toEqual({ ok: false, code: "not_found" });
+    ).toEqual({ ok: false, code: "refused", refusal: { ok: false, reason: "forbidden" } });
   });
 
   it("the queue stays closed for a day after a password reset proven only by weak factors", async () => {

@@ -473,14 +473,19 @@ describe("annual recertification", () => {
     });
     expect(await recertifyRole(deps, officialActor(stranger.id, elsewhere, now), roleId, client)).toEqual({
       ok: false,
-      code: "not_found",
+      code: "refused",
+      refusal: { ok: false, reason: "forbidden" },
     });
     expect(await recertifyRole(deps, officialActor(official.id, org, now), "no-such-role", client)).toEqual({
       ok: false,
       code: "not_found",
     });
     const stale = { ...officialActor(official.id, org, now), strongFactorAt: at(now - 60 * 60 * 1000) };
-    expect(await recertifyRole(deps, stale, roleId, client)).toEqual({ ok: false, code: "step_up" });
+    expect(await recertifyRole(deps, stale, roleId, client)).toEqual({
+      ok: false,
+      code: "refused",
+      refusal: { ok: false, reason: "step_up" },
+    });
     expect(await recertifyRole(deps, officialActor(official.id, org, now), adminGranted, client)).toEqual({
       ok: false,
       code: "not_required",
@@ -492,8 +497,11 @@ describe("annual recertification", () => {
       Array.from({ length: 10 }, () => recertifyRole(deps, officialActor(official.id, org, now), roleId, client)),
     );
     for (const r of results)
-      expect(r).toMatchObject({ ok: true, recertifiedAt: at(now), dueAt: at(now + RECERTIFICATION_PERIOD_MS) });
-    expect(results.filter((r) => r.ok && !r.replayed)).toHaveLength(1);
+      expect(r).toMatchObject({
+        ok: true,
+        value: { recertifiedAt: at(now), dueAt: at(now + RECERTIFICATION_PERIOD_MS) },
+      });
+    expect(results.filter((r) => r.ok && !r.value.replayed)).toHaveLength(1);
     expect(await auditCount("user_role.recertified", holder.id)).toBe(1);
     expect(await roleRow(roleId)).toMatchObject({
       status: "active",
@@ -521,7 +529,7 @@ describe("annual recertification", () => {
       await recertifyRole(later, officialActor(official.id, org, newDue - 30 * DAY), roleId, client),
     ).toMatchObject({
       ok: true,
-      replayed: false,
+      value: { replayed: false },
     });
     expect(await auditCount("user_role.recertified", holder.id)).toBe(2);
 

@@ -7,7 +7,8 @@ import type { Client } from "../client";
 import { accessRequests, auditEvents, organizations, programs, roles, userRoles, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
-import { type Actor, can, mayEver, type Refusal, type Resource, roleInForce } from "./authorize";
+import { fail, ok, type Result, refused } from "../result";
+import { type Actor, can, mayEver, type Resource, roleInForce } from "./authorize";
 import { grantsReachSql, type TargetSql, userReachesSql } from "./scope";
 
 /**
@@ -312,24 +313,25 @@ function safeJson(text: string): Record<string, unknown> {
 
 export type DecisionInput = { intent: "approve" } | RejectInput;
 
-export type DecisionResult =
-  | { ok: true; status: "approved" | "rejected" }
-  | { ok: false; code: "not_found" }
-  /** Allowed, but needs a fresh strong factor (or waits out a restriction): the door sends the user to step up. */
-  | { ok: false; code: "refused"; decision: Refusal }
-  /** Not approved: the organization or the requester is no longer active (a rejection is still possible). */
-  | { ok: false; code: "cannot_approve"; reason: "organization_inactive" | "requester_inactive" }
-  | {
-      ok: false;
-      code: "already_decided";
-      status: string;
-      by: string | null;
-      at: Date | null;
-    };
+/**
+ * Why a decision did nothing (besides `refused`: `can()` said no, so the door steps up, waits out a restriction,
+ * or answers 404 as for an unknown id):
+ * - `not_found`: no such request;
+ * - `cannot_approve`: the organization or the requester is no longer active (a rejection is still possible);
+ *   `detail.reason` is `organization_inactive` or `requester_inactive`;
+ * - `already_decided`: someone (or the expiry job) got there first; `detail` has `status`, `by` (a name or
+ *   null) and `at` (a Date or null).
+ */
+export type DecisionCode = "not_found" | "cannot_approve" | "already_decided";
+
+export type DecisionResult = Result<{ status: "approved" | "rejected" }, DecisionCode>;
+
+/** The facts of a `cannot_approve` failure. */
+export type CannotApproveReason = "organization_inactive" | "requester_inactive";
 
 /**
- * Approves or rejects a pending request. Anyone `can()` refuses outright gets
- * "not_found" (as for an unknown id). One batch: the conditional update on the
+ * Approves or rejects a pending request. Anyone `can()` refuses gets the refusal
+ * (the door answers a refusal outright with the 404 of an unknown id). One batch: the conditional update on the
  * pending state, then — each only if that update happened in this batch —
  * the audit event, the role (approval), and the requester's email.
  */
@@ -341,12 +343,9 @@ export async function decideAccessRequest(
   client: Pick<Client, "ip" | "userAgent">,
 ): Promise<DecisionResult> {
   const found = await loadRequestForDecision(deps, id);
-  if (!found) return { ok: false, code: "not_found" };
+  if (!found) return fail("not_found");
   const decision = can(actor, "request.decide", found.resource, deps.now());
-  if (!decision.ok)
-    return decision.reason === "forbidden"
-      ? { ok: false, code: "not_found" }
-      : { ok: false, code: "refused", decision };
+  if (!decision.ok) return refused(decision);
   const r = found.request;
   if (r.status !== "pending") return alreadyDecided(deps, id);
 
@@ -418,7 +417,7 @@ export async function decideAccessRequest(
   ]);
   if (updated.length === 0) return approve ? whyNotApproved(deps, id) : alreadyDecided(deps, id);
   await drainAfterWrite(deps, [email]);
-  return { ok: true, status };
+  return ok({ status });
 }
 
 /** The organization and the requester of the request being updated are both still active. */
@@ -437,11 +436,8 @@ async function whyNotApproved(deps: Pick<Deps, "db">, id: string): Promise<Decis
     .where(eq(accessRequests.id, id))
     .get();
   if (row?.status !== "pending") return alreadyDecided(deps, id);
-  return {
-    ok: false,
-    code: "cannot_approve",
-    reason: row.organization !== "Active" ? "organization_inactive" : "requester_inactive",
-  };
+  const reason: CannotApproveReason = row.organization !== "Active" ? "organization_inactive" : "requester_inactive";
+  return fail("cannot_approve", { detail: { reason } });
 }
 
 async function nameOf(deps: Pick<Deps, "db">, userId: string): Promise<string> {
@@ -465,13 +461,13 @@ async function alreadyDecided(deps: Pick<Deps, "db">, id: string): Promise<Decis
     .leftJoin(deciders, eq(deciders.id, accessRequests.decidedByUserId))
     .where(eq(accessRequests.id, id))
     .get();
-  return {
-    ok: false,
-    code: "already_decided",
-    status: row?.status ?? "decided",
-    by: row?.firstName ? `${row.firstName} ${row.lastName}` : null,
-    at: row?.at ?? null,
-  };
+  return fail("already_decided", {
+    detail: {
+      status: row?.status ?? "decided",
+      by: row?.firstName ? `${row.firstName} ${row.lastName}` : null,
+      at: row?.at ?? null,
+    },
+  });
 }
 
 export interface RosterEntry {
@@ -600,10 +596,8 @@ export async function loadOrganizationRoster(
   return [...byOrg.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export type RevokeResult =
-  | { ok: true; roleName: string; holderName: string }
-  | { ok: false; code: "not_found" | "not_active" }
-  | { ok: false; code: "refused"; decision: Refusal };
+/** `not_found`: no such role, or one without an organization (administration's); `not_active`: it had already ended. */
+export type RevokeResult = Result<{ roleName: string; holderName: string }, "not_found" | "not_active">;
 
 /**
  * "Revoke" with a reason: one conditional update on an active role, with its
@@ -640,7 +634,7 @@ export async function revokeRole(
     .where(eq(userRoles.id, input.userRoleId))
     .get();
   // Roles without an organization (help desk, administrators) are managed in administration, not here.
-  if (!row || row.organizationId == null) return { ok: false, code: "not_found" };
+  if (!row || row.organizationId == null) return fail("not_found");
   const decision = can(
     actor,
     "role.revoke",
@@ -652,11 +646,8 @@ export async function revokeRole(
     },
     deps.now(),
   );
-  if (!decision.ok)
-    return decision.reason === "forbidden"
-      ? { ok: false, code: "not_found" }
-      : { ok: false, code: "refused", decision };
-  if (row.status !== "active") return { ok: false, code: "not_active" };
+  if (!decision.ok) return refused(decision);
+  if (row.status !== "active") return fail("not_active");
 
   const now = deps.now();
   const email = await outboxEmail(deps, {
@@ -685,7 +676,7 @@ export async function revokeRole(
     ),
     outboxInsert(deps, email, revokedHere),
   ]);
-  if (updated.length === 0) return { ok: false, code: "not_active" };
+  if (updated.length === 0) return fail("not_active");
   await drainAfterWrite(deps, [email]);
-  return { ok: true, roleName: row.roleName, holderName: `${row.firstName} ${row.lastName}` };
+  return ok({ roleName: row.roleName, holderName: `${row.firstName} ${row.lastName}` });
 }

@@ -3,6 +3,7 @@ import { todayEastern } from "~/lib/format";
 import type { Client } from "../client";
 import { auditEvents, roles, userRoles } from "../db/schema";
 import type { Deps } from "../deps";
+import { fail, ok, type Result, refused } from "../result";
 import { type Actor, can } from "./authorize";
 import { type TargetSql, userReachesSql } from "./scope";
 
@@ -43,37 +44,29 @@ export const recertificationDueIso = sql<string>`(strftime('%Y-%m-%dT%H:%M:%S', 
 /** Roles subject to recertification: granted through an access request. */
 export const recertifiable = isNotNull(userRoles.accessRequestId);
 
-export type RecertifyRoleRefusal =
-  /** No such role, or one the actor may not decide for (doors answer 404). */
-  | { ok: false; code: "not_found" }
-  /** Nobody recertifies their own role. */
-  | { ok: false; code: "own_role" }
-  /** Allowed with a strong factor proven in the last 15 minutes. */
-  | { ok: false; code: "step_up" }
-  /** Closed until `until` after a weak password reset. */
-  | { ok: false; code: "restricted"; until: Date }
-  /**
-   * A Security Official role whose holder last recertified the actor's own official role (checked again in
-   * the update): the help desk or another official must recertify it.
-   */
-  | { ok: false; code: "needs_another_official" }
-  /** Granted by administrators, not through a request: not recertified. */
-  | { ok: false; code: "not_required" }
-  /** Ended, revoked, lapsed, or past its due date (the cron lapses it at its next run). */
-  | { ok: false; code: "not_active" };
+/**
+ * Why a recertification did nothing (besides `refused`: `can()` said no; a
+ * refusal outright becomes a 404 at the door, as for an unknown role):
+ * - `not_found`: no such role (doors answer 404);
+ * - `own_role`: nobody recertifies their own role;
+ * - `needs_another_official`: a Security Official role whose holder last recertified the actor's own
+ *   official role (checked again in the update): the help desk or another official must recertify it;
+ * - `not_required`: granted by administrators, not through a request: not recertified;
+ * - `not_active`: ended, revoked, lapsed, or past its due date (the cron lapses it at its next run).
+ */
+export type RecertifyRoleCode = "not_found" | "own_role" | "needs_another_official" | "not_required" | "not_active";
 
-export type RecertifyRoleResult =
-  | {
-      ok: true;
-      userRoleId: string;
-      /** When the role was recertified (by this call, or by the one it repeats). */
-      recertifiedAt: Date;
-      /** The new due date of the next recertification. */
-      dueAt: Date;
-      /** True when this call repeated a recertification from the last minute and changed nothing. */
-      replayed: boolean;
-    }
-  | RecertifyRoleRefusal;
+export interface Recertified {
+  userRoleId: string;
+  /** When the role was recertified (by this call, or by the one it repeats). */
+  recertifiedAt: Date;
+  /** The new due date of the next recertification. */
+  dueAt: Date;
+  /** True when this call repeated a recertification from the last minute and changed nothing. */
+  replayed: boolean;
+}
+
+export type RecertifyRoleResult = Result<Recertified, RecertifyRoleCode>;
 
 async function loadRole(deps: Pick<Deps, "db">, userRoleId: string) {
   return deps.db
@@ -110,8 +103,8 @@ export async function recertifyRole(
   client: Pick<Client, "ip" | "userAgent">,
 ): Promise<RecertifyRoleResult> {
   const role = await loadRole(deps, userRoleId);
-  if (!role) return { ok: false, code: "not_found" };
-  if (role.userId === actor.userId) return { ok: false, code: "own_role" };
+  if (!role) return fail("not_found");
+  if (role.userId === actor.userId) return fail("own_role");
   const now = deps.now();
   const decision = can(
     actor,
@@ -125,12 +118,8 @@ export async function recertifyRole(
     },
     now,
   );
-  if (!decision.ok) {
-    if (decision.reason === "step_up") return { ok: false, code: "step_up" };
-    if (decision.reason === "restricted") return { ok: false, code: "restricted", until: decision.until };
-    return { ok: false, code: "not_found" };
-  }
-  if (!role.accessRequestId) return { ok: false, code: "not_required" };
+  if (!decision.ok) return refused(decision);
+  if (!role.accessRequestId) return fail("not_required");
 
   const at = now.getTime();
   // The rule once more, over the grants as they are now (not as the session read them).
@@ -156,13 +145,7 @@ export async function recertifyRole(
     ),
   ]);
   if (updated.length > 0) {
-    return {
-      ok: true,
-      userRoleId,
-      recertifiedAt: now,
-      dueAt: new Date(at + RECERTIFICATION_PERIOD_MS),
-      replayed: false,
-    };
+    return ok({ userRoleId, recertifiedAt: now, dueAt: new Date(at + RECERTIFICATION_PERIOD_MS), replayed: false });
   }
 
   // Nothing changed: a recertification from the last minute (answer as it did), or a role no longer active.
@@ -173,13 +156,12 @@ export async function recertifyRole(
     after.recertifiedAt.getTime() > at - RECERTIFY_REPLAY_MS &&
     after.base > at - RECERTIFICATION_PERIOD_MS
   ) {
-    return {
-      ok: true,
+    return ok({
       userRoleId,
       recertifiedAt: after.recertifiedAt,
       dueAt: new Date(after.recertifiedAt.getTime() + RECERTIFICATION_PERIOD_MS),
       replayed: true,
-    };
+    });
   }
   if (after?.status === "active" && after.base > at - RECERTIFICATION_PERIOD_MS) {
     const check = await deps.db
@@ -187,9 +169,9 @@ export async function recertifyRole(
       .from(userRoles)
       .where(eq(userRoles.id, userRoleId))
       .get();
-    if (!check?.may) return { ok: false, code: "needs_another_official" };
+    if (!check?.may) return fail("needs_another_official");
   }
-  return { ok: false, code: "not_active" };
+  return fail("not_active");
 }
 
 /** The role being recertified (the row of the statement), as the scope rules see it. */

@@ -18,6 +18,7 @@ import {
 import { auditEvents } from "../db/schema/audit";
 import type { Deps } from "../deps";
 import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
+import { fail, ok, type Result } from "../result";
 import { roleInForce } from "./authorize";
 import { newRequestId } from "./request-id";
 import { grantReachesSql, TABLE_GRANT } from "./scope";
@@ -196,19 +197,44 @@ export async function loadRequestForm(
   };
 }
 
-type FieldErrors = Partial<Record<keyof AccessRequestInput, string[]>>;
+/**
+ * What is wrong with a request given the data, by form field (the schema has already checked shapes); the
+ * screen words each with the options it shows (the organization, its type, the role, the program):
+ * - `program_missing`, `organization_missing`: not chosen;
+ * - `organization_not_active`: the organization is inactive;
+ * - `role_not_offered`: the program does not offer the role for the organization's type;
+ * - `role_held`: the requester already holds the role there (found when submitting);
+ * - `start_date_past`, `end_date_past`: a date before today;
+ * - `end_date_required`: the role's rules need an End Date;
+ * - `no_approver`: nobody may approve it; `approver_not_listed`: not one of the approvers listed.
+ */
+export interface RequestProblems {
+  programId?: "program_missing";
+  organizationId?: "organization_missing" | "organization_not_active";
+  roleId?: "role_not_offered" | "role_held";
+  startDate?: "start_date_past";
+  endDate?: "end_date_past" | "end_date_required";
+  approverUserId?: "no_approver" | "approver_not_listed";
+}
+
+export type RequestProblemCode = NonNullable<RequestProblems[keyof RequestProblems]>;
 
 /** The user holds this role for this program at this organization, in force today. */
 function holdsRoleSql(userId: string, programId: number, organizationId: number, roleId: number, today: string) {
   return sql<number>`EXISTS (SELECT 1 FROM ${userRoles} INNER JOIN ${roles} ON ${roles.id} = ${userRoles.roleId} WHERE ${userRoles.userId} = ${userId} AND ${userRoles.programId} = ${programId} AND ${userRoles.organizationId} = ${organizationId} AND ${userRoles.roleId} = ${roleId} AND ${roleInForce(today)})`;
 }
 
-export type SubmitAccessRequestResult =
-  | { ok: true; requestId: string; created: boolean }
-  | { ok: false; code: "invalid"; fieldErrors: FieldErrors }
-  | { ok: false; code: "duplicate"; existingId: string }
-  | { ok: false; code: "expired_form" }
-  | { ok: false; code: "throttled"; retryAfterSeconds: number };
+/**
+ * A submitted request (`created` false when this submission key had already made it), or why not:
+ * - `invalid`: `detail` holds the {@link RequestProblems} (form field to problem code);
+ * - `duplicate`: an open request for the same program, organization and role; `detail.existingId` is its id;
+ * - `expired_form`: the submission key belongs to someone else's request (a form from another session);
+ * - `throttled`: too many new requests today; `detail.retryAfterSeconds`.
+ */
+export type SubmitAccessRequestResult = Result<
+  { requestId: string; created: boolean },
+  "invalid" | "duplicate" | "expired_form" | "throttled"
+>;
 
 /** New access requests per user per day (replays of one submission are free). */
 export const SUBMISSIONS_PER_DAY = { limit: 20, windowMs: 24 * 60 * 60 * 1000 } as const;
@@ -234,31 +260,23 @@ export function checkRequest(
   options: RequestFormOptions,
   input: AccessRequestInput,
   todayIso: string,
-): FieldErrors | null {
-  const errors: FieldErrors = {};
-  if (!options.program) errors.programId = ["Select a Program."];
-  if (!options.organization) errors.organizationId = ["Search for and select an Organization."];
-  else if (options.organization.status !== "Active")
-    errors.organizationId = [
-      `${options.organization.name} is ${options.organization.status.toLowerCase()} and cannot be requested. Choose another organization.`,
-    ];
+): RequestProblems | null {
+  const problems: RequestProblems = {};
+  if (!options.program) problems.programId = "program_missing";
+  if (!options.organization) problems.organizationId = "organization_missing";
+  else if (options.organization.status !== "Active") problems.organizationId = "organization_not_active";
   if (options.program && options.organization && !options.roles.some((r) => r.id === input.roleId))
-    errors.roleId = [
-      `That role is not available for ${options.organization.orgType} organizations under this program. Choose one of the roles listed.`,
-    ];
-  if (input.startDate < todayIso) errors.startDate = ["The Start Date cannot be in the past."];
-  if (!input.endDateNotApplicable && input.endDate && input.endDate < todayIso)
-    errors.endDate = ["The End Date cannot be in the past."];
+    problems.roleId = "role_not_offered";
+  if (input.startDate < todayIso) problems.startDate = "start_date_past";
+  if (!input.endDateNotApplicable && input.endDate && input.endDate < todayIso) problems.endDate = "end_date_past";
   const role = options.roles.find((r) => r.id === input.roleId);
-  if (role?.requiresEndDate && (input.endDateNotApplicable || !input.endDate))
-    errors.endDate = [`A ${role.name} role needs an End Date. Enter one.`];
+  if (role?.requiresEndDate && (input.endDateNotApplicable || !input.endDate)) problems.endDate = "end_date_required";
   if (options.program && options.organization) {
-    if (options.approvers.length === 0)
-      errors.approverUserId = ["No approver is available for this organization and program. Contact the help desk."];
+    if (options.approvers.length === 0) problems.approverUserId = "no_approver";
     else if (!options.approvers.some((a) => a.userId === input.approverUserId))
-      errors.approverUserId = ["Select one of the approvers listed for this request."];
+      problems.approverUserId = "approver_not_listed";
   }
-  return Object.keys(errors).length > 0 ? errors : null;
+  return Object.keys(problems).length > 0 ? problems : null;
 }
 
 /**
@@ -275,16 +293,16 @@ export async function submitAccessRequest(
   attempt = 1,
 ): Promise<SubmitAccessRequestResult> {
   const earlier = await bySubmissionKey(deps, input.submissionKey);
-  if (earlier) return earlier.userId === requester.id ? replay(earlier.id) : { ok: false, code: "expired_form" };
+  if (earlier) return earlier.userId === requester.id ? replay(earlier.id) : fail("expired_form");
   // New submissions are budgeted per user, so nobody floods approvers' inboxes by submitting and cancelling.
   if (attempt === 1) {
     const budget = await hitRateLimit(deps, `access-request:user:${requester.id}`, SUBMISSIONS_PER_DAY);
-    if (!budget.allowed) return { ok: false, code: "throttled", retryAfterSeconds: budget.retryAfterSeconds };
+    if (!budget.allowed) return fail("throttled", { detail: { retryAfterSeconds: budget.retryAfterSeconds } });
   }
 
   const options = await loadRequestForm(deps, requester.id, input);
-  const errors = checkRequest(options, input, today(deps));
-  if (errors) return { ok: false, code: "invalid", fieldErrors: errors };
+  const problems = checkRequest(options, input, today(deps));
+  if (problems) return fail("invalid", { detail: { ...problems } });
   const program = options.program!;
   const organization = options.organization!;
   const role = options.roles.find((r) => r.id === input.roleId)!;
@@ -346,7 +364,7 @@ export async function submitAccessRequest(
   ]);
   if (inserted.length === 0) {
     const same = await bySubmissionKey(deps, input.submissionKey);
-    if (same) return same.userId === requester.id ? replay(same.id) : { ok: false, code: "expired_form" };
+    if (same) return same.userId === requester.id ? replay(same.id) : fail("expired_form");
     const open = await deps.db
       .select({ id: accessRequests.id })
       .from(accessRequests)
@@ -360,32 +378,26 @@ export async function submitAccessRequest(
         ),
       )
       .get();
-    if (open) return { ok: false, code: "duplicate", existingId: open.id };
+    if (open) return fail("duplicate", { detail: { existingId: open.id } });
     const held = await deps.db
       // Wrapped: a single-table select would print its own columns unqualified.
       .select({ held: sql<number>`${holdsRoleSql(requester.id, program.id, organization.id, role.id, today(deps))}` })
       .from(sql`(SELECT 1)`)
       .get();
-    if (held?.held)
-      return {
-        ok: false,
-        code: "invalid",
-        fieldErrors: {
-          roleId: [
-            `You already hold the ${role.name} role for ${program.name} at ${organization.name}. Choose another role, or see My Roles.`,
-          ],
-        },
-      };
+    if (held?.held) {
+      const problems: RequestProblems = { roleId: "role_held" };
+      return fail("invalid", { detail: { ...problems } });
+    }
     // The improbable Request ID collision: draw again, a few times at most.
     if (attempt >= 3) throw new Error("No free Request ID after 3 draws");
     return submitAccessRequest(deps, requester, input, client, attempt + 1);
   }
 
   await drainAfterWrite(deps, emails);
-  return { ok: true, requestId: id, created: true };
+  return ok({ requestId: id, created: true });
 }
 
-const replay = (id: string): SubmitAccessRequestResult => ({ ok: true, requestId: id, created: false });
+const replay = (id: string): SubmitAccessRequestResult => ok({ requestId: id, created: false });
 
 export interface MyRequest {
   id: string;
@@ -544,7 +556,7 @@ export async function cancelMyRequest(
   userId: string,
   id: string,
   client: Pick<Client, "ip" | "userAgent">,
-): Promise<"cancelled" | "not_pending" | "not_found"> {
+): Promise<Result<null, "not_pending" | "not_found">> {
   const now = deps.now();
   const [updated] = await deps.db.batch([
     deps.db
@@ -557,13 +569,13 @@ export async function cancelMyRequest(
             FROM ${accessRequests} r WHERE r.id = ${id} AND r.user_id = ${userId} AND r.status = 'cancelled' AND r.decided_at = ${now.getTime()} AND r.decided_by_user_id = ${userId} AND changes() > 0`,
     ),
   ]);
-  if (updated.length > 0) return "cancelled";
+  if (updated.length > 0) return ok(null);
   const exists = await deps.db
     .select({ id: accessRequests.id })
     .from(accessRequests)
     .where(and(eq(accessRequests.id, id), eq(accessRequests.userId, userId)))
     .get();
-  return exists ? "not_pending" : "not_found";
+  return fail(exists ? "not_pending" : "not_found");
 }
 
 /** The holder gives up one of their own active roles; the same one-statement rule as cancelling. */
@@ -572,7 +584,7 @@ export async function removeMyRole(
   userId: string,
   userRoleId: string,
   client: Pick<Client, "ip" | "userAgent">,
-): Promise<"removed" | "not_found"> {
+): Promise<Result<null, "not_found">> {
   const now = deps.now();
   const [updated] = await deps.db.batch([
     deps.db
@@ -585,5 +597,5 @@ export async function removeMyRole(
             FROM ${userRoles} ur WHERE ur.id = ${userRoleId} AND ur.user_id = ${userId} AND ur.status = 'revoked' AND ur.ended_at = ${now.getTime()} AND ur.ended_by_user_id = ${userId} AND changes() > 0`,
     ),
   ]);
-  return updated.length > 0 ? "removed" : "not_found";
+  return updated.length > 0 ? ok(null) : fail("not_found");
 }

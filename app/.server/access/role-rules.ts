@@ -3,7 +3,7 @@ import type { ApproverRule, RoleRulesInput } from "~/lib/admin-schemas";
 import { auditInsert } from "../audit/record";
 import { organizationTypes, programs, roleOrgTypeRules, roles } from "../db/schema";
 import type { Deps } from "../deps";
-import { fail, ok, type Result } from "../result";
+import { fail, ok, type Result, refused } from "../result";
 import { type Actor, can } from "./authorize";
 
 /**
@@ -70,6 +70,12 @@ export async function listProgramRoleRules(
 }
 
 /**
+ * Why a change of rules did nothing (besides `refused`): `not_found`, no such requestable role;
+ * `unknown_org_type`, an organization type that is not in the list (`field` "orgTypeIds").
+ */
+export type RoleRulesCode = "not_found" | "unknown_org_type";
+
+/**
  * Changes one role's rules: its organization types, End Date and approver rule,
  * and an audit event with the rules before and after, in one batch.
  */
@@ -77,12 +83,9 @@ export async function updateRoleRules(
   deps: Pick<Deps, "db" | "now" | "traceId">,
   actor: Actor,
   input: RoleRulesInput,
-): Promise<Result<{ changed: boolean }, "forbidden" | "step_up" | "not_found" | "invalid">> {
+): Promise<Result<{ changed: boolean }, RoleRulesCode>> {
   const decision = can(actor, "admin.manage", {}, deps.now());
-  if (!decision.ok)
-    return fail(decision.reason === "forbidden" ? "forbidden" : "step_up", {
-      message: "Confirm it is you with a code from your authenticator app first.",
-    });
+  if (!decision.ok) return refused(decision);
   const [roleRows, ruleRows, typeRows] = await deps.db.batch([
     deps.db
       .select({
@@ -98,15 +101,14 @@ export async function updateRoleRules(
     deps.db.select({ id: organizationTypes.id }).from(organizationTypes),
   ]);
   const role = roleRows[0];
-  if (!role) return fail("not_found", { message: "No such role." });
+  if (!role) return fail("not_found");
   const known = new Set(typeRows.map((t) => t.id));
   const after = {
     orgTypeIds: [...new Set(input.orgTypeIds)].sort((a, b) => a - b),
     requiresEndDate: input.requiresEndDate,
     approverRule: input.approverRule,
   };
-  if (after.orgTypeIds.some((id) => !known.has(id)))
-    return fail("invalid", { fieldErrors: { orgTypeIds: ["Choose organization types from the list."] } });
+  if (after.orgTypeIds.some((id) => !known.has(id))) return fail("unknown_org_type", { field: "orgTypeIds" });
   const before = {
     orgTypeIds: ruleRows.map((r) => r.orgTypeId).sort((a, b) => a - b),
     requiresEndDate: role.requiresEndDate,

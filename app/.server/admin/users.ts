@@ -1,7 +1,7 @@
 import { type AnyColumn, and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { AdminUserIntent } from "~/lib/admin-users";
 import { formatTime } from "~/lib/format";
-import { type Actor, can, type Refusal } from "../access/authorize";
+import { type Actor, can } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { newEmailToken } from "../auth/email-tokens";
 import { hashPassword } from "../auth/password";
@@ -27,6 +27,7 @@ import {
 } from "../db/schema";
 import type { Deps } from "../deps";
 import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
+import { fail, ok, type Result, refused } from "../result";
 
 /**
  * Administration → Users (SPEC 2.8): find an account, see its state, and the
@@ -230,15 +231,16 @@ export async function loadUserDetail(deps: Pick<Deps, "db" | "env" | "now">, use
   };
 }
 
-export type AdminUserOutcome =
-  | { ok: true; intent: AdminUserIntent; name: string }
-  | { ok: false; code: "not_found" }
-  | { ok: false; code: "refused"; decision: Refusal }
-  | { ok: false; code: "unchanged"; intent: AdminUserIntent };
+/**
+ * What an action on an account did: done (the account's name, for the notice), or nothing: `refused`
+ * (`can()` said no; a refusal outright is the 404 of an unknown account), `not_found`, or `unchanged`
+ * (nothing to do: not locked, no factor to reset, already deactivated or active).
+ */
+export type AdminUserOutcome = Result<{ intent: AdminUserIntent; name: string }, "not_found" | "unchanged">;
 
 /**
  * One of the four actions on someone else's account (`intent`), with the
- * administrator's reason. Not found and not allowed look alike (404) to the door.
+ * administrator's reason. Not found and not allowed outright look alike (404) to the door.
  */
 export async function administerUser(
   deps: Pick<Deps, "db" | "env" | "now" | "traceId" | "enqueue" | "waitUntil">,
@@ -248,12 +250,9 @@ export async function administerUser(
   client: Pick<Client, "ip" | "userAgent">,
 ): Promise<AdminUserOutcome> {
   const decision = can(actor, "admin.manage", { ownerUserId: userId }, deps.now());
-  if (!decision.ok)
-    return decision.reason === "forbidden"
-      ? { ok: false, code: "not_found" }
-      : { ok: false, code: "refused", decision };
+  if (!decision.ok) return refused(decision);
   const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
-  if (!user) return { ok: false, code: "not_found" };
+  if (!user) return fail("not_found");
 
   const now = deps.now();
   const name = `${user.firstName} ${user.lastName}`;
@@ -394,7 +393,5 @@ export async function administerUser(
       ]);
       break;
   }
-  return changed.length > 0
-    ? { ok: true, intent: input.intent, name }
-    : { ok: false, code: "unchanged", intent: input.intent };
+  return changed.length > 0 ? ok({ intent: input.intent, name }) : fail("unchanged");
 }

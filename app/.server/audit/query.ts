@@ -1,7 +1,6 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { and, count, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { AUDIT_FILTER_FIELDS, type AuditLogFilters, auditLogFilterSchema } from "~/lib/audit-log";
+import { type AuditLogFilters, auditLogFilterSchema } from "~/lib/audit-log";
 import { startOfEasternDay } from "~/lib/format";
 import type { AuditScope } from "../access/authorize";
 import { parseRequestId } from "../access/request-id";
@@ -13,7 +12,8 @@ import type { Deps } from "../deps";
  * Reading the audit log within a reader's scope (`auditScope` in
  * app/.server/access/authorize.ts decides the scope; this module only turns it
  * into SQL). The page and the CSV ask the same two functions, so they never
- * show different events for the same filters.
+ * show different events for the same filters. They take filters already read
+ * (`readAuditFilters` in app/web/.server/audit-filters.ts reads the form).
  */
 
 /** One event as the Audit Log shows it: people by User ID, places by name. */
@@ -32,17 +32,6 @@ export interface AuditLogRow {
 
 /** The filter schema as the server runs it: Request IDs checked by the access module's own rule. */
 export const AuditLogFilterSchema = auditLogFilterSchema((value) => parseRequestId(value));
-
-/** The filter form's query string, read as the page and the CSV both read it. */
-export function readAuditFilters(params: URLSearchParams) {
-  // Only the filter fields: the page number and anything else stay out of the form's reply.
-  const fields = new URLSearchParams();
-  for (const name of AUDIT_FILTER_FIELDS) {
-    const value = params.get(name);
-    if (value !== null) fields.set(name, value);
-  }
-  return parseWithZod(fields, { schema: AuditLogFilterSchema });
-}
 
 /** The scope as a condition on audit_events (the "audit" rule of scope.ts); undefined for everything (administrators). */
 export function scopeCondition(scope: AuditScope): SQL | undefined {

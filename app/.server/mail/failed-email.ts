@@ -3,7 +3,7 @@ import { type Actor, can } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { emailLog, outbox } from "../db/schema";
 import type { Deps } from "../deps";
-import { fail, ok, type Result } from "../result";
+import { fail, ok, type Result, refused } from "../result";
 import { drainAfterWrite, MAX_OUTBOX_ATTEMPTS, openEmailMessage } from "./outbox";
 
 /**
@@ -139,7 +139,13 @@ export async function listFailedEmail(
   };
 }
 
-export type ResendError = "forbidden" | "step_up" | "not_failed" | "not_kept";
+/**
+ * Why a resend did nothing (besides `refused`: `can()` said no):
+ * - `not_failed`: the email is no longer failed (someone resent it, or it was sent);
+ * - `not_kept`: its message is not kept, so it cannot be resent (a dead letter from before messages were
+ *   kept, or a retired outbox row whose message is gone).
+ */
+export type ResendError = "not_failed" | "not_kept";
 
 /**
  * Resends one failed email (see the top of this module for why exactly once).
@@ -153,10 +159,7 @@ export async function resendFailedEmail(
 ): Promise<Result<null, ResendError>> {
   const now = deps.now();
   const decision = can(actor, "admin.manage", {}, now);
-  if (!decision.ok)
-    return fail(decision.reason === "forbidden" ? "forbidden" : "step_up", {
-      message: "Confirm it is you with a code from your authenticator app first.",
-    });
+  if (!decision.ok) return refused(decision);
   const key = input.idempotencyKey;
 
   if (input.source === "dead_letter") {
@@ -165,10 +168,8 @@ export async function resendFailedEmail(
       .from(emailLog)
       .where(eq(emailLog.idempotencyKey, key))
       .get();
-    if (row?.status !== "failed")
-      return fail("not_failed", { message: "That email is no longer failed: someone resent it, or it was sent." });
-    if (!row.kept)
-      return fail("not_kept", { message: "That email failed before messages were kept, so it cannot be resent." });
+    if (row?.status !== "failed") return fail("not_failed");
+    if (!row.kept) return fail("not_kept");
     const stillFailed = sql`EXISTS (SELECT 1 FROM ${emailLog} WHERE ${emailLog.idempotencyKey} = ${key} AND ${emailLog.status} = 'failed' AND ${emailLog.sealed} IS NOT NULL)`;
     const results = await deps.db.batch([
       auditInsert(
@@ -198,8 +199,7 @@ export async function resendFailedEmail(
         .where(and(eq(emailLog.idempotencyKey, key), eq(emailLog.status, "failed"), isNotNull(emailLog.sealed)))
         .returning({ key: emailLog.idempotencyKey }),
     ]);
-    if ((results.at(-1) as { key: string }[]).length === 0)
-      return fail("not_failed", { message: "That email is no longer failed: someone resent it, or it was sent." });
+    if ((results.at(-1) as { key: string }[]).length === 0) return fail("not_failed");
     await drainAfterWrite(deps, [key]);
     return ok(null);
   }
@@ -209,10 +209,8 @@ export async function resendFailedEmail(
     .from(outbox)
     .where(and(eq(outbox.idempotencyKey, key), retiredOutbox))
     .get();
-  if (!row)
-    return fail("not_failed", { message: "That email is no longer failed: someone resent it, or it was sent." });
-  if (!row.kept)
-    return fail("not_kept", { message: "That email's message is no longer kept, so it cannot be resent." });
+  if (!row) return fail("not_failed");
+  if (!row.kept) return fail("not_kept");
   const stillRetired = sql`EXISTS (SELECT 1 FROM ${outbox} WHERE ${outbox.idempotencyKey} = ${key} AND ${outbox.queuedAt} IS NULL AND ${outbox.attempts} >= ${MAX_OUTBOX_ATTEMPTS})`;
   const results = await deps.db.batch([
     auditInsert(
@@ -231,8 +229,7 @@ export async function resendFailedEmail(
       .where(and(eq(outbox.idempotencyKey, key), retiredOutbox))
       .returning({ key: outbox.idempotencyKey }),
   ]);
-  if ((results.at(-1) as { key: string }[]).length === 0)
-    return fail("not_failed", { message: "That email is no longer failed: someone resent it, or it was sent." });
+  if ((results.at(-1) as { key: string }[]).length === 0) return fail("not_failed");
   await drainAfterWrite(deps, [key]);
   return ok(null);
 }

@@ -1,14 +1,9 @@
 import { and, asc, eq, ne, or, type SQL, sql } from "drizzle-orm";
-import {
-  IDENTIFIER_LABELS,
-  IDENTIFIERS,
-  ORGANIZATION_FIELDS,
-  ORGANIZATION_MESSAGES,
-  type OrganizationValues,
-} from "~/lib/organization-admin";
+import { IDENTIFIERS, ORGANIZATION_FIELDS, type OrganizationValues } from "~/lib/organization-admin";
 import type { Client } from "../client";
 import { auditEvents, organizations, organizationTypes } from "../db/schema";
 import type { Deps } from "../deps";
+import { fail, ok, type Result } from "../result";
 
 /**
  * Administration › Organizations (SPEC 2.8): create, edit, deactivate and
@@ -35,14 +30,14 @@ export interface OrganizationRecord extends OrganizationValues {
   externalKey: string;
 }
 
-export type ChangeFailure =
-  | { ok: false; code: "invalid"; fieldErrors: Record<string, string[]> }
-  | { ok: false; code: "not_found" }
-  /** Someone else changed the organization since it was read. */
-  | { ok: false; code: "changed" }
-  | { ok: false; code: "unchanged" };
-
-const m = ORGANIZATION_MESSAGES;
+/**
+ * Why a change did nothing:
+ * - `unknown_org_type`: not a type from the list (`field` "orgType");
+ * - `identifier_taken`: another organization holds a CCN, NPI or TIN given; `detail` names the holder by
+ *   identifier (`{ npi: "ITS NAME" }`), empty when the holder could not be read again;
+ * - `not_found`; `changed`: someone else changed the organization since it was read; `unchanged`: nothing to do.
+ */
+export type ChangeCode = "unknown_org_type" | "identifier_taken" | "not_found" | "changed" | "unchanged";
 
 /**
  * The organization types, for search forms: reference data no screen edits
@@ -130,23 +125,23 @@ export function heldElsewhere(values: Partial<Identifiers>, exceptId?: number | 
   return sql`EXISTS (SELECT 1 FROM ${organizations} WHERE ${and(or(...held), other)})`;
 }
 
-/** Field errors for identifiers another organization already holds. */
-async function duplicateErrors(
+/** The identifiers another organization already holds, each with the holder's name. */
+async function takenIdentifiers(
   deps: Pick<Deps, "db">,
   values: Partial<Identifiers>,
   exceptId?: number,
-): Promise<Record<string, string[]>> {
+): Promise<Partial<Record<keyof Identifiers, string>>> {
   const holders = await holdersOf(deps, {
     ccn: values.ccn ? [values.ccn] : [],
     npi: values.npi ? [values.npi] : [],
     tin: values.tin ? [values.tin] : [],
   });
-  const errors: Record<string, string[]> = {};
+  const taken: Partial<Record<keyof Identifiers, string>> = {};
   for (const key of IDENTIFIERS) {
     const holder = holders.find((h) => h.id !== exceptId && values[key] && h[key] === values[key]);
-    if (holder) errors[key] = [m.duplicate(IDENTIFIER_LABELS[key], holder.name)];
+    if (holder) taken[key] = holder.name;
   }
-  return errors;
+  return taken;
 }
 
 /** The audit event for the organization `organizationId` (a value or a subquery), written only if the statement before it changed a row. */
@@ -201,11 +196,11 @@ export async function createOrganization(
   actor: Actor,
   values: OrganizationValues,
   client: Who,
-): Promise<{ ok: true; id: number } | ChangeFailure> {
+): Promise<Result<{ id: number }, ChangeCode>> {
   const typeId = (await orgTypeIds(deps)).get(values.orgType);
-  if (typeId === undefined) return { ok: false, code: "invalid", fieldErrors: { orgType: [m.orgType] } };
-  const duplicates = await duplicateErrors(deps, values);
-  if (Object.keys(duplicates).length > 0) return { ok: false, code: "invalid", fieldErrors: duplicates };
+  if (typeId === undefined) return fail("unknown_org_type", { field: "orgType" });
+  const taken = await takenIdentifiers(deps, values);
+  if (Object.keys(taken).length > 0) return fail("identifier_taken", { detail: taken });
   const externalKey = `admin:${crypto.randomUUID()}`;
   const [inserted] = await deps.db.batch([
     insertOrganization(deps, externalKey, values, typeId),
@@ -219,10 +214,9 @@ export async function createOrganization(
   ]);
   if (inserted.length === 0) {
     // Another administrator took one of the identifiers between the check and the write.
-    const fieldErrors = await duplicateErrors(deps, values);
-    return { ok: false, code: "invalid", fieldErrors };
+    return fail("identifier_taken", { detail: await takenIdentifiers(deps, values) });
   }
-  return { ok: true, id: inserted[0].id };
+  return ok({ id: inserted[0].id });
 }
 
 /** The fields whose values differ, with their before and after values. */
@@ -271,19 +265,19 @@ export async function editOrganization(
   id: number,
   values: OrganizationValues,
   client: Who,
-): Promise<{ ok: true; changed: string[] } | ChangeFailure> {
+): Promise<Result<{ changed: string[] }, ChangeCode>> {
   const current = await getOrganization(deps, id);
-  if (!current) return { ok: false, code: "not_found" };
+  if (!current) return fail("not_found");
   const types = await orgTypeIds(deps);
   const typeId = types.get(values.orgType);
-  if (typeId === undefined) return { ok: false, code: "invalid", fieldErrors: { orgType: [m.orgType] } };
+  if (typeId === undefined) return fail("unknown_org_type", { field: "orgType" });
   const beforeTypeId = types.get(current.orgType) as number;
   const diff = differences(current, values);
-  if (diff.changed.length === 0) return { ok: false, code: "unchanged" };
+  if (diff.changed.length === 0) return fail("unchanged");
   const newIdentifiers: Partial<Identifiers> = {};
   for (const key of IDENTIFIERS) if (values[key] && values[key] !== current[key]) newIdentifiers[key] = values[key];
-  const duplicates = await duplicateErrors(deps, newIdentifiers, id);
-  if (Object.keys(duplicates).length > 0) return { ok: false, code: "invalid", fieldErrors: duplicates };
+  const taken = await takenIdentifiers(deps, newIdentifiers, id);
+  if (Object.keys(taken).length > 0) return fail("identifier_taken", { detail: taken });
   const [updated] = await deps.db.batch([
     updateOrganization(deps, id, current, beforeTypeId, values, typeId),
     organizationAudit(deps, {
@@ -295,11 +289,11 @@ export async function editOrganization(
     }),
   ]);
   if (updated.length === 0) {
-    const fieldErrors = await duplicateErrors(deps, newIdentifiers, id);
-    if (Object.keys(fieldErrors).length > 0) return { ok: false, code: "invalid", fieldErrors };
-    return { ok: false, code: "changed" };
+    const takenMeanwhile = await takenIdentifiers(deps, newIdentifiers, id);
+    if (Object.keys(takenMeanwhile).length > 0) return fail("identifier_taken", { detail: takenMeanwhile });
+    return fail("changed");
   }
-  return { ok: true, changed: diff.changed };
+  return ok({ changed: diff.changed });
 }
 
 /** Deactivate (Active → Inactive) or reactivate (Inactive → Active). */
@@ -309,7 +303,7 @@ export async function setOrganizationStatus(
   id: number,
   status: "Active" | "Inactive",
   client: Who,
-): Promise<{ ok: true } | ChangeFailure> {
+): Promise<Result<null, ChangeCode>> {
   const from = status === "Active" ? "Inactive" : "Active";
   const [updated] = await deps.db.batch([
     deps.db
@@ -325,6 +319,6 @@ export async function setOrganizationStatus(
       details: { before: { status: from }, after: { status } },
     }),
   ]);
-  if (updated.length > 0) return { ok: true };
-  return (await getOrganization(deps, id)) ? { ok: false, code: "unchanged" } : { ok: false, code: "not_found" };
+  if (updated.length > 0) return ok(null);
+  return fail((await getOrganization(deps, id)) ? "unchanged" : "not_found");
 }

@@ -26,6 +26,7 @@ import {
 } from "../db/schema";
 import type { Deps } from "../deps";
 import type { ImportChunkMessage } from "../mail/messages";
+import { fail, ok, type Result } from "../result";
 import {
   differences,
   holdersOf,
@@ -257,21 +258,23 @@ function matchRow(
   return { match };
 }
 
-/** Thrown when an upload passes {@link MAX_IMPORT_BYTES}; the route answers 413. */
-export class ImportTooLarge extends Error {}
+/** Stops reading an upload that passes {@link MAX_IMPORT_BYTES}: `previewImport` answers `too_large`. */
+class ImportTooLarge extends Error {}
 
 export type ImportDeps = Pick<Deps, "db" | "now" | "traceId">;
 
 /**
  * The preview: reads the upload, stages its valid rows and records the counts
- * and first errors. Returns the import's id (the page `?import=<id>` shows it).
+ * and first errors. Returns the import's id (the page `?import=<id>` shows it),
+ * or `too_large` when the upload passed {@link MAX_IMPORT_BYTES} (nothing is kept;
+ * the reading stopped there).
  */
 export async function previewImport(
   deps: ImportDeps,
   actor: { userId: string },
   input: ReadableStream<Uint8Array>,
   fileName: string,
-): Promise<string> {
+): Promise<Result<string, "too_large">> {
   const id = crypto.randomUUID();
   const orgTypes = new Set((await orgTypeIds(deps)).keys());
   await deps.db.insert(imports).values({
@@ -310,6 +313,7 @@ export async function previewImport(
   } catch (error) {
     // Nothing of a refused upload is kept.
     await deps.db.delete(imports).where(eq(imports.id, id));
+    if (error instanceof ImportTooLarge) return fail("too_large");
     throw error;
   }
   if (!parsed.fileError) {
@@ -332,7 +336,7 @@ export async function previewImport(
     .where(eq(imports.id, id));
   if (parsed.fileError) await deps.db.batch([deps.db.delete(chunks).where(eq(chunks.importId, id)), record]);
   else await record;
-  return id;
+  return ok(id);
 }
 
 export interface ImportProgress {

@@ -11,9 +11,9 @@ import { formFailure, formSuccess } from "./forms";
 import { refuse } from "./guards";
 
 /**
- * The Remix door for "Recertify" and "Revoke" (`~/components/role-actions`):
- * the services decide with `can()`; a refusal becomes a 404, the step-up
- * screen or the restriction screen, and back to `returnTo`.
+ * The screens' door for "Recertify" and "Revoke" (`~/components/role-actions`):
+ * the services decide with `can()`; a refusal goes to `refuse` (a 404, the
+ * step-up screen or the restriction screen, and back to `returnTo`).
  */
 
 const COPY = {
@@ -37,18 +37,18 @@ export async function handleRoleAction(
   if (intent === "recertify") {
     const userRoleId = String(form.get("userRoleId") ?? "").slice(0, 100);
     const outcome = await recertifyRole(deps, actor, userRoleId, client);
-    if (outcome.ok) return { formId: "recertify", notice: COPY.recertified(formatDateUS(todayEastern(outcome.dueAt))) };
+    if (outcome.ok)
+      return { formId: "recertify", notice: COPY.recertified(formatDateUS(todayEastern(outcome.value.dueAt))) };
     switch (outcome.code) {
+      case "refused":
+        return refuse(outcome.refusal, request, returnTo);
       case "not_found":
       case "own_role":
         throw new Response("Not Found", { status: 404 });
-      case "step_up":
-        return refuse({ ok: false, reason: "step_up" }, request, returnTo);
-      case "restricted":
-        return refuse({ ok: false, reason: "restricted", until: outcome.until }, request, returnTo);
       case "needs_another_official":
         return { formId: "recertify", problem: COPY.needsAnotherOfficial };
-      default:
+      case "not_required":
+      case "not_active":
         return { formId: "recertify", problem: COPY.notRecertifiable };
     }
   }
@@ -58,9 +58,12 @@ export async function handleRoleAction(
     if (submission.status !== "success") return formFailure(formId, submission);
     const outcome = await revokeRole(deps, actor, submission.value, client);
     if (outcome.ok)
-      return { ...formSuccess(formId, submission, null), notice: COPY.revoked(outcome.roleName, outcome.holderName) };
+      return {
+        ...formSuccess(formId, submission, null),
+        notice: COPY.revoked(outcome.value.roleName, outcome.value.holderName),
+      };
     if (outcome.code === "not_found") throw new Response("Not Found", { status: 404 });
-    if (outcome.code === "refused") return refuse(outcome.decision, request, returnTo);
+    if (outcome.code === "refused") return refuse(outcome.refusal, request, returnTo);
     return formFailure(formId, submission, { formErrors: [COPY.notActive] }, 409);
   }
   throw new Response("Bad Request", { status: 400 });
