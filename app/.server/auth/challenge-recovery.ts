@@ -4,7 +4,7 @@ import type { RecoverWithQuestionsInput } from "~/lib/sign-in-schemas";
 import { recordAuditEvent } from "../audit/record";
 import { challengeAnswers, users } from "../db/schema";
 import type { Deps } from "../deps";
-import { fail, ok, type Result } from "../result";
+import { fail, type Result } from "../result";
 import { keyedHash } from "./keyed-hash";
 import { sendEmailCode } from "./mfa";
 import { spendVerifyTime, verifyPassword } from "./password";

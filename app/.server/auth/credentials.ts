@@ -9,7 +9,6 @@ import type {
 } from "~/lib/account-schemas";
 import { type ChallengeQuestionKey, normaliseAnswer } from "~/lib/challenge-questions";
 import { formatTime } from "~/lib/format";
-import type { SecondFactorType } from "~/lib/mfa";
 import { type PasswordProblem, passwordShapeProblem } from "~/lib/password-policy";
 import type { ForgotPasswordInput, ForgotUserIdInput, NotMeInput } from "~/lib/schemas";
 import { type Action, type Actor, type Assurance, can } from "../access/authorize";
