@@ -8,7 +8,9 @@ import type { Refusal } from "./access/authorize";
  * maps to a response in one place (`app/web/.server/guards.ts` for screens,
  * `worker/capability.ts` for the Hono routes).
  */
-export type Result<T, Code extends string = never> = { ok: true; value: T } | Failure<Code> | Refused;
+export type Result<T, Code extends string = never> = [Code] extends [never]
+  ? { ok: true; value: T } | Refused
+  : { ok: true; value: T } | Failure<Code> | Refused;
 
 /** A failure the caller words: `field` names the form field it belongs to; `detail` holds the facts (dates, counts). */
 export type Failure<Code extends string> = {
@@ -16,10 +18,6 @@ export type Failure<Code extends string> = {
   code: Code;
   field?: string;
   detail?: FailureDetail;
-  /** @deprecated Being moved to each screen's copy; removed once no service sets it. */
-  message?: string;
-  /** @deprecated Being moved to each screen's copy; removed once no service sets it. */
-  fieldErrors?: Record<string, string[]>;
 };
 
 export type FailureDetail = Readonly<Record<string, string | number | boolean | Date | null>>;
@@ -29,10 +27,6 @@ export type Refused = {
   ok: false;
   code: "refused";
   refusal: Refusal;
-  /** @deprecated Transitional, as on `Failure`. */
-  message?: undefined;
-  /** @deprecated Transitional, as on `Failure`. */
-  fieldErrors?: undefined;
   field?: undefined;
   detail?: undefined;
 };
@@ -47,4 +41,4 @@ export const fail = <Code extends string>(
 export const refused = (refusal: Refusal): Refused => ({ ok: false, code: "refused", refusal });
 
 /** The failure codes of a Result type (for a screen's copy table). */
-export type CodeOf<R> = R extends Failure<infer C> ? C : never;
+export type CodeOf<R> = R extends Failure<infer C> ? Exclude<C, "refused"> : never;
