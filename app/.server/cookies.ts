@@ -1,6 +1,6 @@
 /**
  * The portal's own cookies, written without a framework so that both doors
- * (Remix and Hono) and the domain services can use them. Every one is
+ * (React Router and Hono) and the domain services can use them. Every one is
  * `__Host-` prefixed: Secure, Path=/, no Domain, so no subdomain can set it.
  */
 export interface CookieOptions {

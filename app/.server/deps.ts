@@ -7,7 +7,7 @@ import type { IdentityProofingProvider } from "./proofing/provider";
 
 /**
  * What every service needs, built once per request (or per queue batch, or per
- * cron run) in the Worker and handed to Remix through the load context and to
+ * cron run) in the Worker and handed to React Router through the load context and to
  * Hono through `c.set("deps", …)`.
  */
 export interface Deps {

@@ -13,7 +13,7 @@
  * 3. Client. The component calls {@link useSchemaForm} with the same schema (as a function
  *    importing it, so zod loads when someone starts filling in the form rather than with the
  *    page: zod is most of a form's JavaScript and pages have a budget) and the action's data,
- *    spreads `getFormProps(form)` on Remix's `<Form>`, renders `<ErrorSummary form>` at the
+ *    spreads `getFormProps(form)` on React Router's `<Form>`, renders `<ErrorSummary form>` at the
  *    top and one field component per field (`~/components/fields`), each taking its Conform
  *    field metadata: id, name, kept input, aria-invalid, aria-describedby and the error text
  *    all come from there. `required` and lengths are written on the inputs, so the browser

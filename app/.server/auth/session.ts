@@ -131,7 +131,7 @@ export function hasSessionCookie(request: Request): boolean {
 
 /**
  * The root loader, layout loaders and the route loader look up the same session
- * once per request: Remix hands each loader its own Request object, but they
+ * once per request: React Router hands each loader its own Request object, but they
  * share the request's `deps` (the Worker's door builds one per request), so the
  * lookup is kept there, by session cookie. Only for reads: after a form post's
  * action (which may change the session, its roles or the pending count), the

@@ -5,8 +5,8 @@ import type { Deps } from "~/.server/deps";
 import { getEnrollmentState } from "~/.server/proofing/enrollment";
 
 /**
- * The Remix door's guards: they ask the domain (`getSession`, `can()`) and map
- * its answers to Remix responses. Domain services never import Remix.
+ * The screens' door guards: they ask the domain (`getSession`, `can()`) and map
+ * its answers to React Router responses. Domain services never import the framework.
  */
 
 /** Where the current screen is, to come back to it after signing in or stepping up. */
@@ -52,7 +52,7 @@ export async function requireCapability(
   return refuse(decision, request, options.returnTo);
 }
 
-/** Maps a refusal of `can()` to the Remix response (for services that check `can()` themselves). */
+/** Maps a refusal of `can()` to the screens' response (for services that check `can()` themselves). */
 export function refuse(decision: Refusal, request: Request, returnTo?: string): never {
   const back = encodeURIComponent(returnTo ?? here(request));
   switch (decision.reason) {
