@@ -4,7 +4,7 @@ import { type CurrentSession, getSession } from "../app/.server/auth/session";
 import type { AppEnv } from "./types";
 
 /**
- * The Hono door's guard: the same `can()` the Remix screens ask, mapped to JSON
+ * The Hono door's guard: the same `can()` the screens ask, mapped to JSON
  * answers (401 signed out, 403 with what to do, 404 when not allowed at all).
  * Every Hono route that acts for a user states its rule with it.
  */

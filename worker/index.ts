@@ -43,7 +43,7 @@ app.use("*", async (c, next) => {
 });
 
 // A signed-in answer (or one that sets a cookie) is never stored by a browser or
-// a proxy: pages, Remix's `.data` requests, redirects and error pages alike. Set
+// a proxy: pages, React Router's `.data` requests, redirects and error pages alike. Set
 // here, in the door every request passes, so no route can forget it. Anonymous
 // requests carry no cookie, so the public pages kept in memory are unaffected.
 app.use("*", async (c, next) => {
@@ -110,7 +110,7 @@ app.route("/healthz", healthRoutes);
 app.route("/_dev/mailbox", devMailboxRoutes);
 app.route("/webauthn", webauthnRoutes);
 
-// `all`, not `get`: Remix actions answer POSTs.
+// `all`, not `get`: React Router actions answer POSTs.
 app.all("*", (c) =>
   handleRouterRequest(c.req.raw, {
     deps: c.get("deps"),

@@ -6,7 +6,7 @@ import type { AppEnv } from "./types";
  * Security headers for every response from the Worker.
  *
  * The Content-Security-Policy allows scripts only from this origin or carrying the
- * per-request nonce (Remix's inline hydration scripts get it through the load
+ * per-request nonce (React Router's inline hydration scripts get it through the load
  * context), no inline styles, nothing from other origins, and no framing.
  * HSTS is sent in production only: on http://localhost it would be ignored anyway,
  * and a developer's browser should not pin localhost to HTTPS.
