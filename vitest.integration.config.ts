@@ -26,6 +26,7 @@ export default defineConfig(async () => {
             ENVIRONMENT: "development",
             // Test-only key (32 bytes, base64); production uses a secret.
             TOTP_ENCRYPTION_KEY: "dGVzdC1vbmx5LXRvdHAta2V5LTMyLWJ5dGVzLWxvbmc=",
+            OIDC_KEY_SECRET: "dGVzdC1vbmx5LW9pZGMta2V5LXNlY3JldC0zMi1ieXQ=",
           },
         },
       }),

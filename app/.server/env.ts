@@ -19,6 +19,11 @@ export interface Env {
   /** Base64 of 32 bytes: AES-256-GCM key for TOTP secrets at rest. */
   TOTP_ENCRYPTION_KEY: string;
   /**
+   * Base64 of 32 bytes, a secret of its own (never the TOTP key): seals the
+   * OpenID Connect signing keys at rest and keys the pairwise subject identifiers.
+   */
+  OIDC_KEY_SECRET: string;
+  /**
    * Which identity-proofing provider New User Enrollment uses. "sandbox" (the
    * documented fictional records) is the only one today; it is the default
    * outside production. Production refuses the sandbox (see ALLOW_SANDBOX_PROOFING).

@@ -29,6 +29,10 @@ export interface CurrentSession {
   idleExpiresAt: Date;
   assurance: Assurance;
   strongFactorAt: Date | null;
+  /** The session's stable id (the `sid` of ID and logout tokens); the cookie's hash changes on rotation. */
+  sid: string;
+  /** How the session was authenticated (RFC 8176 values, see oidc/config.ts `amrOfFactor`). */
+  amr: string[];
   /** Everything `can()` needs about the signed-in user. */
   actor: Actor;
   /** First sign-in is not finished: a temporary password to replace or challenge questions to choose. */
@@ -54,6 +58,8 @@ export interface NewSession {
   userAgent: string | null;
   location?: string | null;
   assurance: Assurance;
+  /** RFC 8176 values for how it was authenticated (oidc/config.ts `amrOfFactor`); ["pwd"] when not given. */
+  amr?: string[];
 }
 
 /** Starts a new session (a new id every time: sign-in and privilege changes rotate). */
@@ -75,6 +81,8 @@ export async function createSession(
       location: input.location ?? null,
       assurance: input.assurance,
       strongFactorAt: input.assurance === "strong" ? now : null,
+      sid: randomToken(),
+      amr: input.amr ?? ["pwd"],
     }),
     // A new session is a sign-in: approvers see it, and the inactivity job (60 days) counts from it.
     deps.db.update(users).set({ lastSignInAt: now }).where(eq(users.id, input.userId)),
@@ -226,6 +234,9 @@ async function lookUpSession(
     idleExpiresAt: new Date(Math.min(lastSeenAt.getTime() + IDLE_TIMEOUT_MS, row.session.expiresAt.getTime())),
     assurance: row.session.assurance,
     strongFactorAt: row.session.strongFactorAt,
+    // Sessions from before migration 0017 have no sid: their cookie hash stands in (it changes on rotation).
+    sid: row.session.sid ?? idHash,
+    amr: row.session.amr ?? ["pwd"],
     actor,
     setupNeeded: setupNeededOf(passwordRows, answerRows).needed,
     pendingRequests: pendingRows[0]?.n ?? 0,

@@ -7,6 +7,7 @@ import { auditInsert, recordAuditEvent } from "../audit/record";
 import { knownDevices, mfaDevices, passwordCredentials, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { drainAfterWrite, type OutboxEntry, outboxEmail, outboxInsert } from "../mail/outbox";
+import { amrOfFactor } from "../oidc/config";
 import { fail, ok, type Result } from "../result";
 import { newEmailToken } from "./email-tokens";
 import { keyedHash } from "./keyed-hash";
@@ -275,6 +276,7 @@ async function finishSignIn(
     userAgent: client.userAgent,
     location: client.location,
     assurance,
+    amr: amrOfFactor(secondFactor),
   });
   return { userId: user.id, setCookie: session.setCookie, newDeviceToken: device.newDeviceToken };
 }

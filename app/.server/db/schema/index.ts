@@ -1,4 +1,5 @@
 export * from "./access";
 export * from "./audit";
+export * from "./oidc";
 export * from "./organizations";
 export * from "./users";

@@ -109,11 +109,18 @@ export const sessions = sqliteTable(
     firstDeviceProof: text("first_device_proof", { enum: ["identity_proofing", "reenrollment_link"] }),
     /** When an MFA device was bound in this session (enrollment's end may issue recovery codes in it). */
     deviceBoundAt: timestamp("device_bound_at"),
+    /**
+     * The session's stable id (the cookie's hash changes on every rotation): the
+     * `sid` of ID and logout tokens. Null only for sessions older than migration 0017.
+     */
+    sid: text("sid"),
+    /** How this session was authenticated, as RFC 8176 values (JSON array): the ID token's `amr`. */
+    amr: text("amr", { mode: "json" }).$type<string[]>(),
     ip: text("ip"),
     userAgent: text("user_agent"),
     location: text("location"),
   },
-  (t) => [index("sessions_user_idx").on(t.userId)],
+  (t) => [index("sessions_user_idx").on(t.userId), uniqueIndex("sessions_sid_unique").on(t.sid)],
 );
 
 export const challengeAnswers = sqliteTable(
