@@ -6,12 +6,14 @@ import { createDeps } from "../app/.server/deps";
 import { type Env, isDevelopment, isProduction } from "../app/.server/env";
 import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
 import { escapeHtml } from "../app/.server/mail/templates";
+import { OIDC_PATHS } from "../app/.server/oidc/config";
 import * as build from "../build/server";
 import { withPageCache } from "./page-cache";
 import { handleImportBatch, handleQueueBatch, IMPORT_QUEUE } from "./queue";
 import { bookmarkCookieFor, readFromFor } from "./read-replicas";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
 import { healthRoutes } from "./routes/health";
+import { authorizationPost } from "./routes/oidc-authorization-post";
 import { webauthnRoutes } from "./routes/webauthn";
 import { runScheduledJobs } from "./scheduled";
 import { securityHeaders } from "./security-headers";
@@ -65,6 +67,10 @@ app.use("*", async (c, next) => {
   }
   return securityHeaders({ production: isProduction(c.env) })(c, next);
 });
+
+// An application's authorization request may be a form POST from its own site: the door
+// turns it into the same request as a GET before the CSRF check (it changes nothing).
+app.post(OIDC_PATHS.authorization, authorizationPost);
 
 // Every state-changing form post must come from this origin (Origin or
 // Sec-Fetch-Site); cookies are also SameSite=Lax. See docs/decisions.

@@ -54,6 +54,7 @@ const COPY = {
     { to: "/profile#questions", label: "Change challenge questions" },
     { to: "/profile#sessions", label: "Active sessions" },
     { to: "/profile#events", label: "Recent security events" },
+    { to: "/profile/applications", label: "Connected Applications" },
   ],
 };
 

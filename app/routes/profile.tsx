@@ -1,6 +1,6 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
-import { Form, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
+import { Form, Link, type MetaFunction, redirect, useActionData, useLoaderData, useNavigation } from "react-router";
 import type { Action } from "~/.server/access/authorize";
 import { recordAuditEvent } from "~/.server/audit/record";
 import {
@@ -54,6 +54,8 @@ const COPY = {
   othersEnded: "Your other sessions were signed out.",
   sessionEnded: "That session was signed out.",
   eventsHeading: "Recent security events",
+  applications: "Connected Applications",
+  applicationsHint: "The programs' applications you allowed to sign you in, and Disconnect.",
   noEvents: "No events yet.",
 };
 
@@ -88,6 +90,8 @@ const EVENT_LABELS: Record<string, string> = {
   "session.ended": "A session was signed out",
   "account.reported_not_me": "Reported a sign-in as not yours",
   "user_id.reminder_requested": "User ID reminder requested",
+  "oidc.consent_granted": "Allowed an application to know who you are",
+  "oidc.disconnected": "Disconnected an application",
 };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
@@ -306,6 +310,13 @@ export default function Profile() {
             <Button variant="secondary">{COPY.endOthers}</Button>
           </Form>
         ) : null}
+      </section>
+
+      <section id="applications" aria-labelledby="applications-heading" className="profile-section">
+        <h2 id="applications-heading">{COPY.applications}</h2>
+        <p>
+          <Link to="/profile/applications">{COPY.applications}</Link>: {COPY.applicationsHint}
+        </p>
       </section>
 
       <section id="events" aria-labelledby="events-heading" className="profile-section">

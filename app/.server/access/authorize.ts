@@ -103,7 +103,11 @@ export type Action =
    * Change anything in Administration (Help Desk Administrator, strong factor from the last 15 minutes);
    * about an account (`ownerUserId`), never the administrator's own; manual-proofing decisions included.
    */
-  | "admin.manage";
+  | "admin.manage"
+  /** Sign in to one of the programs' applications (OpenID Connect), consenting if asked. */
+  | "application.connect"
+  /** "Disconnect" one's own connected application (its grant and tokens end). */
+  | "application.disconnect";
 
 export type Refusal =
   /** Not allowed at all: doors answer 404 so nothing is revealed. */
@@ -248,6 +252,12 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (restricted) return restricted;
       if (action === "admin.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
       return fresh ? ALLOW : deny("step_up");
+    case "application.connect":
+    case "application.disconnect":
+      // One's own sign-in and grants, once enrollment is finished. The assurance an application needs is
+      // its own rule (its Required Assurance and the request's acr_values, app/.server/oidc/authorize.ts).
+      if (!own) return deny("forbidden");
+      return actor.enrollmentCompleted ? ALLOW : deny("enrollment");
   }
 }
 

@@ -105,6 +105,8 @@ export async function rotateSession(
     strong?: boolean;
     firstDeviceProof?: "identity_proofing" | "reenrollment_link";
     deviceBound?: boolean;
+    /** The session's `amr` after this change (a strong factor proven: oidc/config.ts `amrAfterStepUp`). */
+    amr?: string[];
   } = {},
 ): Promise<{ setCookie: string } | null> {
   const token = randomToken();
@@ -117,6 +119,7 @@ export async function rotateSession(
       ...(change.strong ? { assurance: "strong" as const, strongFactorAt: now } : {}),
       ...(change.firstDeviceProof ? { firstDeviceProof: change.firstDeviceProof } : {}),
       ...(change.deviceBound ? { deviceBoundAt: now } : {}),
+      ...(change.amr ? { amr: change.amr } : {}),
     })
     .where(eq(sessions.idHash, session.idHash))
     .returning({ userId: sessions.userId });

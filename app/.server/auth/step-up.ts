@@ -2,6 +2,7 @@ import { STRONG_TYPES } from "~/lib/mfa";
 import type { StepUpInput } from "~/lib/sign-in-schemas";
 import { recordAuditEvent } from "../audit/record";
 import type { Deps } from "../deps";
+import { amrAfterStepUp } from "../oidc/config";
 import { fail, ok, type Result } from "../result";
 import { verifySecondFactor } from "./mfa";
 import { type CurrentSession, rotateSession } from "./session";
@@ -32,7 +33,8 @@ export async function stepUp(
     if (verified.code === "refused") return verified;
     return fail(verified.code, { field: "code", detail: verified.detail });
   }
-  const rotated = await rotateSession(deps, session, { strong: true });
+  // The factor joins the session's amr: an application asking for a security key sees whether one was used.
+  const rotated = await rotateSession(deps, session, { strong: true, amr: amrAfterStepUp(session.amr, input.type) });
   if (!rotated) return fail("expired");
   return ok(rotated);
 }
