@@ -19,7 +19,7 @@ const MAX_BODY = 8 * 1024;
 export async function authorizationPost(c: Context<AppEnv>, next: Next) {
   const type = c.req.header("Content-Type") ?? "";
   if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) return next();
-  const body = await c.req.raw.clone().text();
+  const body = new TextDecoder().decode(await c.req.raw.clone().arrayBuffer());
   if (body.length > MAX_BODY) return next();
   const form = new URLSearchParams(body);
   if (form.has("intent")) return next();

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNotNull, ne, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, isNotNull, ne, type SQL, sql } from "drizzle-orm";
 import { todayEastern } from "~/lib/format";
 import { ACTOR_ROLE_COLUMNS, type Actor, type ActorRole, type Assurance, roleInForce } from "../access/authorize";
 import { countPendingStatement } from "../access/decisions";
@@ -150,6 +150,15 @@ export function hasSessionCookie(request: Request): boolean {
  */
 const perRequest = new WeakMap<object, Map<string, Promise<CurrentSession | null>>>();
 
+/**
+ * A batch's rows reach drizzle as objects keyed by column name, so the join of
+ * sessions and users must not name a column twice: both have `created_at`
+ * (unaliased, the user's value took the session's place, and the auth_time of
+ * ID tokens with it).
+ */
+const { createdAt: _sessionCreatedAt, ...sessionColumns } = getTableColumns(sessions);
+const sessionCreatedAt = sql<Date>`${sessions.createdAt}`.mapWith(sessions.createdAt).as("session_created_at");
+
 /** The signed-in session, or null; expired sessions are deleted on sight. */
 export function getSession(
   deps: Pick<Deps, "db" | "now" | "waitUntil">,
@@ -182,7 +191,7 @@ async function lookUpSession(
   const administrator = sql`EXISTS (SELECT 1 FROM ${userRoles} INNER JOIN ${roles} ON ${roles.id} = ${userRoles.roleId} WHERE ${userRoles.userId} = ${sessionUser} AND ${roles.isAdmin} = 1 AND ${roleInForce(todayEastern(deps.now()))})`;
   const [rows, roleRows, deviceRows, passwordRows, answerRows, pendingRows, failedEmailRows] = await deps.db.batch([
     deps.db
-      .select({ session: sessions, user: users })
+      .select({ session: { ...sessionColumns, createdAt: sessionCreatedAt }, user: users })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(sessions.idHash, idHash)),
