@@ -593,7 +593,9 @@ describe("consent", () => {
       .run();
     const screen = await browser.get(await authorizePath(client, { scope: "openid email", state: "g1" }));
     expect(screen.status).toBe(200);
-    const fields = Object.fromEntries((await authorizeParams(client, { scope: "openid email", state: "g1" })).entries());
+    const fields = Object.fromEntries(
+      (await authorizeParams(client, { scope: "openid email", state: "g1" })).entries(),
+    );
     const row = await expectCode(await browser.post("/oidc/authorize", { ...fields, intent: "allow" }), client, "g1");
     const after = await env.DB.prepare("SELECT id, scope FROM oidc_grants WHERE user_id = ? AND client_id = ?")
       .bind(user.id, client.id)

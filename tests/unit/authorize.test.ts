@@ -251,6 +251,17 @@ describe("can(): one place decides who may do what", () => {
   });
 });
 
+describe("can(): the programs' applications", () => {
+  it("lets an enrolled user connect and disconnect their own applications, whatever the session's strength", () => {
+    for (const action of ["application.connect", "application.disconnect"] as const) {
+      expect(can(actor(), action, { ownerUserId: "u1" }, NOW).ok).toBe(true);
+      expect(can(actor({ assurance: "weak", strongFactorAt: null }), action, {}, NOW).ok).toBe(true);
+      expect(can(actor({ enrollmentCompleted: false }), action, {}, NOW)).toEqual({ ok: false, reason: "enrollment" });
+      expect(can(actor(), action, { ownerUserId: "someone-else" }, NOW)).toEqual({ ok: false, reason: "forbidden" });
+    }
+  });
+});
+
 describe("clientKey: what a limit counts as one client", () => {
   it("keeps IPv4 addresses whole and groups IPv6 by /64, however the address is written", () => {
     expect(clientKey("203.0.113.7")).toBe("203.0.113.7");
