@@ -650,6 +650,19 @@ describe("consent", () => {
   });
 });
 
+describe("the consent form's post", () => {
+  it("answers a post without Allow or Cancel with 400, and a signed-out post with sign-in", async () => {
+    const client = await createClient();
+    const { browser } = await signedInUser();
+    const fields = Object.fromEntries((await authorizeParams(client, { state: "f" })).entries());
+    expect((await browser.post("/oidc/authorize", { ...fields, intent: "approve" })).status).toBe(400);
+    const signedOut = new Browser();
+    const response = await signedOut.post("/oidc/authorize", { ...fields, intent: "allow" });
+    expect(response.status).toBe(302);
+    expect(locationOf(response).pathname).toBe("/terms");
+  });
+});
+
 describe("assurance", () => {
   it("sends a One-Time Security Code session reaching an AAL2 client to Confirm it is you, and back with a code", async () => {
     const client = await createClient({ requiredAssurance: "aal2" });
