@@ -13,6 +13,7 @@ import { purgeSpentCredentials } from "../app/.server/auth/purge";
 import { createDeps } from "../app/.server/deps";
 import type { Env } from "../app/.server/env";
 import { drainOutbox, purgeOutbox } from "../app/.server/mail/outbox";
+import { rotateSigningKeys } from "../app/.server/oidc/keys";
 import { resumeImports } from "../app/.server/organizations/import";
 
 /**
@@ -44,6 +45,7 @@ export async function runScheduledJobs(env: Env, now: () => Date = () => new Dat
   const inactiveUsers = await run("revokeInactiveUsersRoles", () => revokeInactiveUsersRoles(deps));
   const inactivityWarnings = await run("warnInactiveUsers", () => warnInactiveUsers(deps));
   const imports = await run("resumeImports", () => resumeImports(deps));
+  await run("rotateSigningKeys", () => rotateSigningKeys(deps));
   await run("purgeExpiredRecords", () => purgeExpiredRecords(deps));
   await run("purgeOutbox", async () => await purgeOutbox(deps));
   const purged = await run("purgeSpentCredentials", () => purgeSpentCredentials(deps));

@@ -14,7 +14,14 @@ import {
 import { openSecret, sealSecret } from "../auth/secret-box";
 import { oidcSigningKeys } from "../db/schema";
 import type { Deps } from "../deps";
-import { issuerOf, KEY_RETENTION_AFTER_RETIRED_MS, LIFETIMES, SIGNING_ALGS, type SigningAlg } from "./config";
+import {
+  issuerOf,
+  KEY_RETENTION_AFTER_RETIRED_MS,
+  LIFETIMES,
+  OIDC_PATHS,
+  SIGNING_ALGS,
+  type SigningAlg,
+} from "./config";
 
 /**
  * The portal's signing keys (ES256, and RS256 for applications that need it):
@@ -26,6 +33,11 @@ import { issuerOf, KEY_RETENTION_AFTER_RETIRED_MS, LIFETIMES, SIGNING_ALGS, type
 
 type KeyRow = typeof oidcSigningKeys.$inferSelect;
 type KeyDeps = Pick<Deps, "db" | "env" | "now">;
+
+/** Workers' default cache, where the door keeps the JWKS (the DOM's CacheStorage type, also loaded, lacks it). */
+export function edgeCache(): Cache {
+  return (caches as unknown as { default: Cache }).default;
+}
 
 /** The associated data binding a sealed private key to its row. */
 export function sealingContext(kid: string): string {
@@ -161,7 +173,12 @@ export async function signJwt(
     key = currentKey(await keyRows(deps), alg, now);
   }
   if (!key) {
-    await createKey(deps, alg, now, noLiveKey(alg));
+    // Only before the first cron run (which publishes keys a day ahead): the key signs at once, so the
+    // JWKS this data centre cached without it is dropped.
+    if (await createKey(deps, alg, now, noLiveKey(alg)))
+      await edgeCache()
+        .delete(`${issuerOf(deps.env)}${OIDC_PATHS.jwks}`)
+        .catch(() => false);
     key = currentKey(await keyRows(deps), alg, now);
   }
   if (!key) throw new Error(`No ${alg} signing key`);
