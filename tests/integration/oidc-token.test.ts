@@ -2,7 +2,9 @@ import { env } from "cloudflare:test";
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import * as oauth from "oauth4webapi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createDeps } from "../../app/.server/deps";
 import { issuerOf, OIDC_PATHS } from "../../app/.server/oidc/config";
+import { purgeOidcRecords } from "../../app/.server/oidc/purge";
 import { JWT_BEARER } from "../../app/.server/oidc/token";
 import { fetchWorker } from "../factories/http";
 import {
@@ -512,6 +514,27 @@ describe("the door", () => {
       body: "loginId=x",
     });
     expect(response.status).toBe(403);
+  });
+});
+
+describe("housekeeping (cron)", () => {
+  it("keeps codes, tokens and jtis while they matter, and removes them after", async () => {
+    const client = await createClient({ programId });
+    const code = await createCode(client, user.id);
+    const assertion = await clientAssertion(client);
+    expect((await tokenRequest(client, code, { client_assertion: assertion })).status).toBe(200);
+    const count = async () =>
+      (await env.DB.prepare(
+        `SELECT (SELECT COUNT(*) FROM oidc_authorization_codes WHERE client_id = ?1)
+              + (SELECT COUNT(*) FROM oidc_access_tokens WHERE client_id = ?1)
+              + (SELECT COUNT(*) FROM oidc_client_assertions WHERE client_id = ?1) AS n`,
+      )
+        .bind(client.id)
+        .first<number>("n")) as number;
+    await purgeOidcRecords(createDeps(env, { now: () => new Date(Date.now() + 5000) }));
+    expect(await count()).toBe(3);
+    await purgeOidcRecords(createDeps(env, { now: () => new Date(Date.now() + 60 * 60 * 1000) }));
+    expect(await count()).toBe(0);
   });
 });
 
