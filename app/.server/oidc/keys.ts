@@ -118,6 +118,12 @@ async function createKey(deps: KeyDeps, alg: SigningAlg, signsFrom: Date, onlyIf
     .onConflictDoNothing()
     .returning({ kid: oidcSigningKeys.kid });
   forgetRows();
+  // A key that signs at once (only a deployment's first, before any key was published) must not wait for the
+  // JWKS this data centre cached without it.
+  if (inserted.length > 0 && signsFrom <= now)
+    await edgeCache()
+      .delete(`${issuerOf(deps.env)}${OIDC_PATHS.jwks}`)
+      .catch(() => false);
   return inserted.length > 0;
 }
 
@@ -173,12 +179,7 @@ export async function signJwt(
     key = currentKey(await keyRows(deps), alg, now);
   }
   if (!key) {
-    // Only before the first cron run (which publishes keys a day ahead): the key signs at once, so the
-    // JWKS this data centre cached without it is dropped.
-    if (await createKey(deps, alg, now, noLiveKey(alg)))
-      await edgeCache()
-        .delete(`${issuerOf(deps.env)}${OIDC_PATHS.jwks}`)
-        .catch(() => false);
+    await createKey(deps, alg, now, noLiveKey(alg));
     key = currentKey(await keyRows(deps), alg, now);
   }
   if (!key) throw new Error(`No ${alg} signing key`);
