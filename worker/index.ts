@@ -13,6 +13,7 @@ import { handleImportBatch, handleQueueBatch, IMPORT_QUEUE } from "./queue";
 import { bookmarkCookieFor, readFromFor } from "./read-replicas";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
 import { healthRoutes } from "./routes/health";
+import { OIDC_DOOR_PATHS, OIDC_PUBLIC_PATHS, oidcRoutes } from "./routes/oidc";
 import { authorizationPost } from "./routes/oidc-authorization-post";
 import { webauthnRoutes } from "./routes/webauthn";
 import { runScheduledJobs } from "./scheduled";
@@ -48,8 +49,10 @@ app.use("*", async (c, next) => {
 // a proxy: pages, React Router's `.data` requests, redirects and error pages alike. Set
 // here, in the door every request passes, so no route can forget it. Anonymous
 // requests carry no cookie, so the public pages kept in memory are unaffected.
+// The OpenID discovery document and JWKS are public and the same for everyone: never marked.
 app.use("*", async (c, next) => {
   await next();
+  if (OIDC_PUBLIC_PATHS.includes(c.req.path)) return;
   if (c.req.header("Cookie") || c.res.headers.has("Set-Cookie")) c.res.headers.set("Cache-Control", "no-store");
 });
 
@@ -73,21 +76,26 @@ app.use("*", async (c, next) => {
 app.post(OIDC_PATHS.authorization, authorizationPost);
 
 // Every state-changing form post must come from this origin (Origin or
-// Sec-Fetch-Site); cookies are also SameSite=Lax. See docs/decisions.
-app.use("*", csrf());
+// Sec-Fetch-Site); cookies are also SameSite=Lax. See docs/decisions. The OpenID
+// endpoints are called by the applications' servers, authenticated by a client
+// assertion or a bearer token, never by a cookie: they are left out.
+const sameOrigin = csrf();
+app.use("*", (c, next) => (OIDC_DOOR_PATHS.includes(c.req.path) ? next() : sameOrigin(c, next)));
 
 app.use("*", async (c, next) => {
   const afterResponse: (() => Promise<unknown>)[] = [];
+  // The OpenID endpoints read what the previous step just wrote (a code, a token): the primary, no bookmark cookie.
+  const oidc = OIDC_DOOR_PATHS.includes(c.req.path);
   const deps = createDeps(c.env, {
     traceId: c.get("traceId"),
     waitUntil: (work) => c.executionCtx.waitUntil(work),
     afterResponse: (work) => afterResponse.push(work),
-    readFrom: readFromFor(c.req.raw),
+    readFrom: oidc ? "first-primary" : readFromFor(c.req.raw),
   });
   c.set("deps", deps);
   await next();
   if (afterResponse.length > 0) startAfterResponse(c, afterResponse);
-  const bookmark = bookmarkCookieFor(c.req.raw, deps.bookmark());
+  const bookmark = oidc ? null : bookmarkCookieFor(c.req.raw, deps.bookmark());
   if (bookmark) c.res.headers.append("Set-Cookie", bookmark);
   // How many times this answer waited on D1 (the performance budget): shown to developers and tests only.
   if (isDevelopment(c.env)) c.res.headers.set("X-D1-Round-Trips", String(deps.roundTrips()));
@@ -115,6 +123,7 @@ function startAfterResponse(c: Context<AppEnv>, work: (() => Promise<unknown>)[]
 app.route("/healthz", healthRoutes);
 app.route("/_dev/mailbox", devMailboxRoutes);
 app.route("/webauthn", webauthnRoutes);
+app.route("/", oidcRoutes);
 
 // `all`, not `get`: React Router actions answer POSTs.
 app.all("*", (c) =>

@@ -13,6 +13,8 @@ import { purgeSpentCredentials } from "../app/.server/auth/purge";
 import { createDeps } from "../app/.server/deps";
 import type { Env } from "../app/.server/env";
 import { drainOutbox, purgeOutbox } from "../app/.server/mail/outbox";
+import { rotateSigningKeys } from "../app/.server/oidc/keys";
+import { purgeOidcRecords } from "../app/.server/oidc/purge";
 import { resumeImports } from "../app/.server/organizations/import";
 
 /**
@@ -44,6 +46,8 @@ export async function runScheduledJobs(env: Env, now: () => Date = () => new Dat
   const inactiveUsers = await run("revokeInactiveUsersRoles", () => revokeInactiveUsersRoles(deps));
   const inactivityWarnings = await run("warnInactiveUsers", () => warnInactiveUsers(deps));
   const imports = await run("resumeImports", () => resumeImports(deps));
+  await run("rotateSigningKeys", () => rotateSigningKeys(deps));
+  await run("purgeOidcRecords", () => purgeOidcRecords(deps));
   await run("purgeExpiredRecords", () => purgeExpiredRecords(deps));
   await run("purgeOutbox", async () => await purgeOutbox(deps));
   const purged = await run("purgeSpentCredentials", () => purgeSpentCredentials(deps));

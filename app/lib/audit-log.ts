@@ -57,6 +57,7 @@ export const AUDIT_EVENT_TYPES = [
   "mfa.recovery_codes_issued",
   "mfa.reset_by_help_desk",
   "oidc.authorized",
+  "oidc.code_reused",
   "oidc.consent_granted",
   "oidc.consent_refused",
   "oidc.disconnected",

@@ -52,6 +52,7 @@ beforeAll(async () => {
         PROOFING_PROVIDER: "sandbox",
         ALLOW_SANDBOX_PROOFING: "staging",
         TOTP_ENCRYPTION_KEY: "dGVzdC1vbmx5LXRvdHAta2V5LTMyLWJ5dGVzLWxvbmc=",
+        OIDC_KEY_SECRET: "dGVzdC1vbmx5LW9pZGMta2V5LXNlY3JldC0zMi1ieXQ=",
       },
       d1Databases: config.d1_databases.map((d: { binding: string }) => d.binding),
       queueProducers: Object.fromEntries(

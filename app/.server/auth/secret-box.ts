@@ -1,5 +1,5 @@
 /**
- * AES-256-GCM for secrets at rest (TOTP keys). The key comes from a secret
+ * AES-256-GCM for secrets at rest (TOTP keys, OpenID signing keys). The key comes from a secret
  * binding, never from D1, so a copy of the database alone reveals no secret.
  * Output layout: 12-byte IV followed by ciphertext and tag. The associated data
  * binds a ciphertext to its row, so it cannot be moved to another device.
@@ -8,7 +8,7 @@ const IV_LENGTH = 12;
 
 async function importKey(base64Key: string): Promise<CryptoKey> {
   const raw = Uint8Array.from(atob(base64Key), (c) => c.charCodeAt(0)) as Uint8Array<ArrayBuffer>;
-  if (raw.length !== 32) throw new Error("TOTP_ENCRYPTION_KEY must be 32 bytes, base64-encoded");
+  if (raw.length !== 32) throw new Error("A secret-box key must be 32 bytes, base64-encoded");
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
