@@ -56,6 +56,7 @@ export const AUDIT_EVENT_TYPES = [
   "mfa.locked",
   "mfa.recovery_codes_issued",
   "mfa.reset_by_help_desk",
+  "oidc.logout_failed",
   "organization.created",
   "organization.deactivated",
   "organization.imported",

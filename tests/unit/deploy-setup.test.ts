@@ -38,7 +38,13 @@ function envMembers(): { name: string; optional: boolean }[] {
 describe("npm run deploy:setup creates every queue of the production Worker", () => {
   it("would create every queue named at the top level of wrangler.toml: producers, consumers and dead-letter queues", () => {
     const inText = queuesInTomlText();
-    expect(inText).toEqual(["secure-portal-email", "secure-portal-email-dlq", "secure-portal-import"]);
+    expect(inText).toEqual([
+      "secure-portal-email",
+      "secure-portal-email-dlq",
+      "secure-portal-import",
+      "secure-portal-logout",
+      "secure-portal-logout-dlq",
+    ]);
     expect(queuesToCreate(config)).toEqual(inText);
     expect(namedQueues(config)).toEqual(inText);
   });
@@ -47,6 +53,8 @@ describe("npm run deploy:setup creates every queue of the production Worker", ()
     expect(queuesToCreate(config, ["secure-portal-email", "someone-elses-queue"])).toEqual([
       "secure-portal-email-dlq",
       "secure-portal-import",
+      "secure-portal-logout",
+      "secure-portal-logout-dlq",
     ]);
     expect(queuesToCreate(config, queuesInTomlText())).toEqual([]);
   });
