@@ -146,7 +146,7 @@ export async function deliverLogout(
   const delivery = claimed[0];
   if (!delivery) return { outcome: "done" };
   const client = clients[0];
-  if (!client || client.status !== "active" || !client.backchannelLogoutUri) {
+  if (client?.status !== "active" || !client.backchannelLogoutUri) {
     await deps.db
       .update(oidcLogoutDeliveries)
       .set({
