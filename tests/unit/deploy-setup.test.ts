@@ -232,10 +232,21 @@ describe("npm run deploy:setup run twice", () => {
 
   it("creates the missing queues the first time and nothing the second", async () => {
     const first = await deploySetup();
-    expect(created).toEqual(["secure-portal-email-dlq", "secure-portal-import"]);
+    expect(created).toEqual([
+      "secure-portal-email-dlq",
+      "secure-portal-import",
+      "secure-portal-logout",
+      "secure-portal-logout-dlq",
+    ]);
     expect(first.stdout).toContain("Created queue secure-portal-import");
+    expect(first.stdout).toContain("Created queue secure-portal-logout-dlq");
     const second = await deploySetup();
-    expect(created).toEqual(["secure-portal-email-dlq", "secure-portal-import"]);
+    expect(created).toEqual([
+      "secure-portal-email-dlq",
+      "secure-portal-import",
+      "secure-portal-logout",
+      "secure-portal-logout-dlq",
+    ]);
     expect(second.stdout).toContain("Every queue exists already; nothing to create.");
   }, 120_000);
 });
