@@ -230,6 +230,7 @@ describe("npm run deploy:setup run twice", () => {
     });
   }
 
+  // Each wrangler run takes seconds (more on a busy machine); five queues make about a dozen runs.
   it("creates the missing queues the first time and nothing the second", async () => {
     const first = await deploySetup();
     expect(created).toEqual([
@@ -248,5 +249,5 @@ describe("npm run deploy:setup run twice", () => {
       "secure-portal-logout-dlq",
     ]);
     expect(second.stdout).toContain("Every queue exists already; nothing to create.");
-  }, 120_000);
+  }, 300_000);
 });

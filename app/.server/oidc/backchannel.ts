@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { auditInsert } from "../audit/record";
 import { oidcClients, oidcLogoutDeliveries } from "../db/schema";
 import type { Deps } from "../deps";
@@ -243,10 +243,27 @@ export async function recordLogoutDeadLetter(deps: Pick<Deps, "db" | "now" | "tr
   return marked.length > 0;
 }
 
-/** Deliveries that failed every retry (the Administration count). */
-export function failedLogoutCountStatement(deps: Pick<Deps, "db">) {
+/** How many failed deliveries the Administration page lists at most (newest first). */
+export const FAILED_LOGOUTS_SHOWN = 100;
+
+/**
+ * Deliveries that failed every retry, newest first, with their application's
+ * name (Administration → Failed email, beside the emails): an administrator
+ * sees which application may still hold a session the portal ended.
+ */
+export function listFailedLogouts(deps: Pick<Deps, "db">) {
   return deps.db
-    .select({ n: sql<number>`count(*)` })
+    .select({
+      id: oidcLogoutDeliveries.id,
+      clientId: oidcLogoutDeliveries.clientId,
+      application: oidcClients.name,
+      attempts: oidcLogoutDeliveries.attempts,
+      lastError: oidcLogoutDeliveries.lastError,
+      failedAt: oidcLogoutDeliveries.failedAt,
+    })
     .from(oidcLogoutDeliveries)
-    .where(sql`${oidcLogoutDeliveries.failedAt} IS NOT NULL`);
+    .leftJoin(oidcClients, eq(oidcClients.id, oidcLogoutDeliveries.clientId))
+    .where(isNotNull(oidcLogoutDeliveries.failedAt))
+    .orderBy(desc(oidcLogoutDeliveries.failedAt), desc(oidcLogoutDeliveries.id))
+    .limit(FAILED_LOGOUTS_SHOWN);
 }
