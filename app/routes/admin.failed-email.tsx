@@ -36,8 +36,8 @@ const COPY = {
     "Emails that never reached their recipient. Resend puts the original message back on the queue under the same key, so the person gets it once.",
   deadCaption: "Undeliverable after every retry",
   retiredCaption: "Could not be handed to the queue after 10 attempts",
-  logoutCaption: (n: number) =>
-    `Application sign-outs never delivered (${n === FAILED_LOGOUTS_SHOWN ? `newest ${n}` : n}): the application may still show the person signed in`,
+  logoutCaption: (n: number, limited: boolean) =>
+    `Application sign-outs never delivered (${limited ? `newest ${n}` : n}): the application may still show the person signed in`,
   application: "Application",
   none: "None.",
   recipient: "Recipient",
@@ -74,6 +74,7 @@ export async function loader({ request, context }: LoaderArgs) {
   ]);
   const shape = (r: (typeof deadLetters)[number]) => ({ ...r, at: formatTime(r.at) });
   return {
+    logoutsLimited: logouts.length === FAILED_LOGOUTS_SHOWN,
     logouts: logouts.map((r) => ({
       id: r.id,
       application: r.application ?? r.clientId,
@@ -137,7 +138,7 @@ function ResendForm({ source, idempotencyKey }: { source: string; idempotencyKey
 type Row = ReturnType<typeof useLoaderData<typeof loader>>["deadLetters"][number];
 
 export default function FailedEmail() {
-  const { deadLetters, retired, resent, logouts } = useLoaderData<typeof loader>();
+  const { deadLetters, retired, resent, logouts, logoutsLimited } = useLoaderData<typeof loader>();
   const resend = (r: Row) =>
     r.resendable ? <ResendForm source={r.source} idempotencyKey={r.idempotencyKey} /> : COPY.notKept;
   return (
@@ -182,7 +183,7 @@ export default function FailedEmail() {
       />
       <Table
         id="failed-logouts"
-        caption={COPY.logoutCaption(logouts.length)}
+        caption={COPY.logoutCaption(logouts.length, logoutsLimited)}
         rows={logouts}
         rowKey={(r) => String(r.id)}
         emptyMessage={COPY.none}

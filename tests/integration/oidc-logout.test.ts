@@ -577,6 +577,22 @@ describe("back-channel logout delivery: retries and the dead-letter record", () 
     expect(endpoint.calls).toHaveLength(0);
   });
 
+  it("an administrator sees the deliveries that never arrived under Failed email", async () => {
+    const client = await application();
+    const id = await queuedDelivery(client);
+    await consume([id], { fetch: applicationEndpoint(404).fetcher });
+    await consume([id], { queue: LOGOUT_DEAD_LETTER_QUEUE });
+    const admin = await signedInWithTotp("Ada", "Failures");
+    await grantRole(admin.user.id, "HELP_DESK_ADMINISTRATOR");
+    const page = await (await admin.browser.get("/admin/failed-email")).text();
+    expect(page).toContain("Application sign-outs never delivered");
+    const name = (await env.DB.prepare("SELECT name FROM oidc_clients WHERE id = ?").bind(client).first<{
+      name: string;
+    }>())!.name;
+    expect(page).toContain(name);
+    expect(page).toContain("The application answered HTTP 404");
+  });
+
   it("a disabled application, or one without a back-channel URI, is sent nothing", async () => {
     const disabled = await application({ status: "disabled" });
     const withoutUri = await application({ backchannel: null });
