@@ -141,7 +141,7 @@ describe("the README's deploy steps name what wrangler.toml binds", () => {
     const members = envMembers();
     expect(members.map((m) => m.name)).toContain("TOTP_ENCRYPTION_KEY");
     const secrets = members.filter((m) => !m.optional && !provided.has(m.name)).map((m) => m.name);
-    expect(secrets).toEqual(["TOTP_ENCRYPTION_KEY"]);
+    expect(secrets).toEqual(["TOTP_ENCRYPTION_KEY", "OIDC_KEY_SECRET"]);
     const put = [...deploySteps.matchAll(/wrangler secret put (\w+)/g)].map((m) => m[1]);
     expect(put.sort()).toEqual(secrets.sort());
     // Every binding the Worker requires is provided by wrangler.toml or a secret.
