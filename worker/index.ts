@@ -6,10 +6,18 @@ import { createDeps } from "../app/.server/deps";
 import { type Env, isDevelopment, isProduction } from "../app/.server/env";
 import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/messages";
 import { escapeHtml } from "../app/.server/mail/templates";
+import type { LogoutQueueMessage } from "../app/.server/oidc/backchannel";
 import { OIDC_PATHS } from "../app/.server/oidc/config";
 import * as build from "../build/server";
 import { withPageCache } from "./page-cache";
-import { handleImportBatch, handleQueueBatch, IMPORT_QUEUE } from "./queue";
+import {
+  handleImportBatch,
+  handleLogoutBatch,
+  handleQueueBatch,
+  IMPORT_QUEUE,
+  LOGOUT_DEAD_LETTER_QUEUE,
+  LOGOUT_QUEUE,
+} from "./queue";
 import { bookmarkCookieFor, readFromFor } from "./read-replicas";
 import { devMailboxRoutes } from "./routes/dev-mailbox";
 import { healthRoutes } from "./routes/health";
@@ -164,11 +172,13 @@ export default {
   // memory before any middleware (./page-cache.ts); everything else is the app.
   fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
     withPageCache(request, async () => app.fetch(request, env, ctx), { tell: isDevelopment(env) }),
-  async queue(batch: MessageBatch<QueueMessageBody | ImportChunkMessage>, env: Env) {
+  async queue(batch: MessageBatch<QueueMessageBody | ImportChunkMessage | LogoutQueueMessage>, env: Env) {
     if (batch.queue === IMPORT_QUEUE) await handleImportBatch(batch as MessageBatch<ImportChunkMessage>, env);
+    else if (batch.queue === LOGOUT_QUEUE || batch.queue === LOGOUT_DEAD_LETTER_QUEUE)
+      await handleLogoutBatch(batch as MessageBatch<LogoutQueueMessage>, env);
     else await handleQueueBatch(batch as MessageBatch<QueueMessageBody>, env);
   },
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     ctx.waitUntil(runScheduledJobs(env));
   },
-} satisfies ExportedHandler<Env, QueueMessageBody | ImportChunkMessage>;
+} satisfies ExportedHandler<Env, QueueMessageBody | ImportChunkMessage | LogoutQueueMessage>;

@@ -13,6 +13,7 @@ import { purgeSpentCredentials } from "../app/.server/auth/purge";
 import { createDeps } from "../app/.server/deps";
 import type { Env } from "../app/.server/env";
 import { drainOutbox, purgeOutbox } from "../app/.server/mail/outbox";
+import { drainLogoutDeliveries } from "../app/.server/oidc/backchannel";
 import { rotateSigningKeys } from "../app/.server/oidc/keys";
 import { purgeOidcRecords } from "../app/.server/oidc/purge";
 import { resumeImports } from "../app/.server/organizations/import";
@@ -53,6 +54,8 @@ export async function runScheduledJobs(env: Env, now: () => Date = () => new Dat
   const purged = await run("purgeSpentCredentials", () => purgeSpentCredentials(deps));
   // Last, so the emails the jobs above wrote go out in this run.
   const queued = await run("drainOutbox", () => drainOutbox(deps));
+  // Sessions the jobs above ended (expiry), and any a request could not queue: back-channel logout.
+  const logoutsQueued = await run("drainLogoutDeliveries", () => drainLogoutDeliveries(deps));
   return {
     expiredRequests,
     requestReminders,
@@ -65,5 +68,6 @@ export async function runScheduledJobs(env: Env, now: () => Date = () => new Dat
     imports,
     purged,
     queued,
+    logoutsQueued,
   };
 }

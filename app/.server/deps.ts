@@ -2,6 +2,7 @@ import { createDb, type Db } from "./db/client";
 import { countRoundTrips } from "./db/round-trips";
 import { assertKnownEnvironment, type Env } from "./env";
 import type { ImportChunkMessage, QueueMessageBody } from "./mail/messages";
+import type { LogoutQueueMessage } from "./oidc/backchannel";
 import { createProofingProvider } from "./proofing/configure";
 import type { IdentityProofingProvider } from "./proofing/provider";
 
@@ -18,6 +19,8 @@ export interface Deps {
   enqueue: (messages: QueueMessageBody[]) => Promise<void>;
   /** Sends chunk messages to the import queue (app/.server/organizations/import.ts). */
   enqueueImport: (messages: ImportChunkMessage[]) => Promise<void>;
+  /** Sends back-channel logout deliveries to the logout queue (only their drain calls it: app/.server/oidc/backchannel.ts). */
+  enqueueLogout: (messages: LogoutQueueMessage[]) => Promise<void>;
   traceId: string;
   /** D1 round trips made so far with `db` (see ./db/round-trips.ts). */
   roundTrips: () => number;
@@ -81,6 +84,10 @@ export function createDeps(
       // A sendBatch carries at most 100 messages.
       for (let i = 0; i < messages.length; i += 100)
         await env.IMPORT_QUEUE.sendBatch(messages.slice(i, i + 100).map((body) => ({ body, contentType: "json" })));
+    },
+    enqueueLogout: async (messages) => {
+      for (let i = 0; i < messages.length; i += 100)
+        await env.LOGOUT_QUEUE.sendBatch(messages.slice(i, i + 100).map((body) => ({ body, contentType: "json" })));
     },
     traceId: options.traceId ?? crypto.randomUUID(),
     proofing: options.proofing ?? createProofingProvider(env),

@@ -1,4 +1,5 @@
 import type { ImportChunkMessage, QueueMessageBody } from "./mail/messages";
+import type { LogoutQueueMessage } from "./oidc/backchannel";
 
 /** Bindings and variables from wrangler.toml and its secrets. */
 export interface Env {
@@ -6,6 +7,8 @@ export interface Env {
   EMAIL_QUEUE: Queue<QueueMessageBody>;
   /** Organization CSV imports, one message a chunk of rows. */
   IMPORT_QUEUE: Queue<ImportChunkMessage>;
+  /** Back-channel logout deliveries, one message a delivery (app/.server/oidc/backchannel.ts). */
+  LOGOUT_QUEUE: Queue<LogoutQueueMessage>;
   EMAIL?: SendEmail;
   ASSETS?: Fetcher;
   /**

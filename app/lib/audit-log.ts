@@ -61,6 +61,7 @@ export const AUDIT_EVENT_TYPES = [
   "oidc.consent_granted",
   "oidc.consent_refused",
   "oidc.disconnected",
+  "oidc.logout_failed",
   "organization.created",
   "organization.deactivated",
   "organization.imported",

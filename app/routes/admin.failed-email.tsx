@@ -7,6 +7,7 @@ import {
   type ResendError,
   resendFailedEmail,
 } from "~/.server/mail/failed-email";
+import { FAILED_LOGOUTS_SHOWN, listFailedLogouts } from "~/.server/oidc/backchannel";
 import { Table } from "~/components/ds-table";
 import { ErrorSummary } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
@@ -20,7 +21,9 @@ import type { ActionArgs, LoaderArgs } from "~/web/.server/route-args";
 /**
  * Administration, Failed email (SPEC 2.8): emails the queue gave up on (dead
  * letters) and outbox rows that could not be queued after 10 attempts, each
- * with Resend (exactly once: see `app/.server/mail/failed-email.ts`).
+ * with Resend (exactly once: see `app/.server/mail/failed-email.ts`); and
+ * back-channel logout tokens an application never accepted (read only: the
+ * session they announced has ended; the application's owner is to be told).
  * Rule: the page, `can(actor, "admin.read")` (Help Desk Administrator, strong
  * session); Resend, `can(actor, "admin.manage")` (a strong factor from the last
  * 15 minutes). Others get a 404.
@@ -33,6 +36,9 @@ const COPY = {
     "Emails that never reached their recipient. Resend puts the original message back on the queue under the same key, so the person gets it once.",
   deadCaption: "Undeliverable after every retry",
   retiredCaption: "Could not be handed to the queue after 10 attempts",
+  logoutCaption: (n: number, limited: boolean) =>
+    `Application sign-outs never delivered (${limited ? `newest ${n}` : n}): the application may still show the person signed in`,
+  application: "Application",
   none: "None.",
   recipient: "Recipient",
   template: "Template",
@@ -62,9 +68,20 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 export async function loader({ request, context }: LoaderArgs) {
   // Rule: admin.read.
   await requireCapability(context.deps, request, "admin.read");
-  const { deadLetters, retired } = await listFailedEmail(context.deps);
+  const [{ deadLetters, retired }, logouts] = await Promise.all([
+    listFailedEmail(context.deps),
+    listFailedLogouts(context.deps),
+  ]);
   const shape = (r: (typeof deadLetters)[number]) => ({ ...r, at: formatTime(r.at) });
   return {
+    logoutsLimited: logouts.length === FAILED_LOGOUTS_SHOWN,
+    logouts: logouts.map((r) => ({
+      id: r.id,
+      application: r.application ?? r.clientId,
+      lastError: r.lastError,
+      attempts: r.attempts,
+      at: r.failedAt ? formatTime(r.failedAt) : "",
+    })),
     resent: new URL(request.url).searchParams.has("resent"),
     deadLetters: deadLetters.map(shape),
     retired: retired.map(shape),
@@ -121,7 +138,7 @@ function ResendForm({ source, idempotencyKey }: { source: string; idempotencyKey
 type Row = ReturnType<typeof useLoaderData<typeof loader>>["deadLetters"][number];
 
 export default function FailedEmail() {
-  const { deadLetters, retired, resent } = useLoaderData<typeof loader>();
+  const { deadLetters, retired, resent, logouts, logoutsLimited } = useLoaderData<typeof loader>();
   const resend = (r: Row) =>
     r.resendable ? <ResendForm source={r.source} idempotencyKey={r.idempotencyKey} /> : COPY.notKept;
   return (
@@ -162,6 +179,19 @@ export default function FailedEmail() {
           { key: "created", header: COPY.created, cell: (r) => r.at },
           { key: "attempts", header: COPY.attempts, cell: (r) => r.attempts },
           { key: "actions", header: COPY.actions, cell: resend },
+        ]}
+      />
+      <Table
+        id="failed-logouts"
+        caption={COPY.logoutCaption(logouts.length, logoutsLimited)}
+        rows={logouts}
+        rowKey={(r) => String(r.id)}
+        emptyMessage={COPY.none}
+        columns={[
+          { key: "application", header: COPY.application, rowHeader: true, cell: (r) => r.application },
+          { key: "error", header: COPY.lastError, cell: (r) => r.lastError ?? "" },
+          { key: "attempts", header: COPY.attempts, cell: (r) => r.attempts },
+          { key: "when", header: COPY.when, cell: (r) => r.at },
         ]}
       />
     </>

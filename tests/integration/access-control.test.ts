@@ -62,6 +62,8 @@ const RULES: Record<string, Entry> = {
   "routes/login": { rule: "public", action: true },
   "routes/login_.recover": { rule: "public", action: true },
   "routes/logout": { rule: "public", action: true },
+  // RP-initiated logout: ends only the caller's own session, and only with proof (app/routes/oidc.logout.tsx).
+  "routes/oidc.logout": { rule: "public", action: true },
   "routes/register": { rule: "public", action: true },
   "routes/forgot-password": { rule: "public", action: true },
   "routes/forgot-user-id": { rule: "public", action: true },

@@ -38,7 +38,13 @@ function envMembers(): { name: string; optional: boolean }[] {
 describe("npm run deploy:setup creates every queue of the production Worker", () => {
   it("would create every queue named at the top level of wrangler.toml: producers, consumers and dead-letter queues", () => {
     const inText = queuesInTomlText();
-    expect(inText).toEqual(["secure-portal-email", "secure-portal-email-dlq", "secure-portal-import"]);
+    expect(inText).toEqual([
+      "secure-portal-email",
+      "secure-portal-email-dlq",
+      "secure-portal-import",
+      "secure-portal-logout",
+      "secure-portal-logout-dlq",
+    ]);
     expect(queuesToCreate(config)).toEqual(inText);
     expect(namedQueues(config)).toEqual(inText);
   });
@@ -47,6 +53,8 @@ describe("npm run deploy:setup creates every queue of the production Worker", ()
     expect(queuesToCreate(config, ["secure-portal-email", "someone-elses-queue"])).toEqual([
       "secure-portal-email-dlq",
       "secure-portal-import",
+      "secure-portal-logout",
+      "secure-portal-logout-dlq",
     ]);
     expect(queuesToCreate(config, queuesInTomlText())).toEqual([]);
   });
@@ -222,12 +230,24 @@ describe("npm run deploy:setup run twice", () => {
     });
   }
 
+  // Each wrangler run takes seconds (more on a busy machine); five queues make about a dozen runs.
   it("creates the missing queues the first time and nothing the second", async () => {
     const first = await deploySetup();
-    expect(created).toEqual(["secure-portal-email-dlq", "secure-portal-import"]);
+    expect(created).toEqual([
+      "secure-portal-email-dlq",
+      "secure-portal-import",
+      "secure-portal-logout",
+      "secure-portal-logout-dlq",
+    ]);
     expect(first.stdout).toContain("Created queue secure-portal-import");
+    expect(first.stdout).toContain("Created queue secure-portal-logout-dlq");
     const second = await deploySetup();
-    expect(created).toEqual(["secure-portal-email-dlq", "secure-portal-import"]);
+    expect(created).toEqual([
+      "secure-portal-email-dlq",
+      "secure-portal-import",
+      "secure-portal-logout",
+      "secure-portal-logout-dlq",
+    ]);
     expect(second.stdout).toContain("Every queue exists already; nothing to create.");
-  }, 120_000);
+  }, 300_000);
 });

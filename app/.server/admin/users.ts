@@ -27,6 +27,7 @@ import {
 } from "../db/schema";
 import type { Deps } from "../deps";
 import { drainAfterWrite, outboxEmail, outboxInsert } from "../mail/outbox";
+import { drainLogoutsAfterResponse } from "../oidc/backchannel";
 import { fail, ok, type Result, refused } from "../result";
 
 /**
@@ -243,7 +244,7 @@ export type AdminUserOutcome = Result<{ intent: AdminUserIntent; name: string },
  * administrator's reason. Not found and not allowed outright look alike (404) to the door.
  */
 export async function administerUser(
-  deps: Pick<Deps, "db" | "env" | "now" | "traceId" | "enqueue" | "waitUntil">,
+  deps: Pick<Deps, "db" | "env" | "now" | "traceId" | "enqueue" | "enqueueLogout" | "waitUntil" | "afterResponse">,
   actor: Actor,
   userId: string,
   input: { intent: AdminUserIntent; reason: string },
@@ -369,6 +370,8 @@ export async function administerUser(
         clearLockCounters,
       ]);
       if (changed.length > 0) await drainAfterWrite(deps, [email]);
+      // Sessions ended (whichever post ended them): the applications they signed in to are told.
+      await drainLogoutsAfterResponse(deps);
       break;
     }
     case "deactivate":
@@ -381,6 +384,7 @@ export async function administerUser(
         audit("account.deactivated"),
         deps.db.delete(sessions).where(eq(sessions.userId, user.id)),
       ]);
+      await drainLogoutsAfterResponse(deps);
       break;
     case "reactivate":
       [changed] = await deps.db.batch([

@@ -6,6 +6,7 @@ import { readCookie, serializeCookie } from "../cookies";
 import { challengeAnswers, mfaDevices, passwordCredentials, roles, sessions, userRoles, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { failedEmailCountStatement } from "../mail/failed-email";
+import { drainLogoutsAfterResponse } from "../oidc/backchannel";
 import { hashToken, randomToken } from "./tokens";
 
 /** SPEC 2.2 / ASVS V3: 30 minutes idle, 12 hours absolute. */
@@ -300,8 +301,15 @@ export async function touchSession(deps: Pick<Deps, "db" | "now">, session: Curr
   return Math.min(IDLE_TIMEOUT_MS, session.expiresAt.getTime() - now.getTime());
 }
 
-export async function destroySession(deps: Pick<Deps, "db">, idHash: string) {
+/**
+ * What ending sessions needs: the delete fires the back-channel logout trigger
+ * (migration 0017), and the deliveries it wrote are queued after the response.
+ */
+type EndingDeps = Pick<Deps, "db" | "now" | "enqueueLogout" | "traceId" | "waitUntil" | "afterResponse">;
+
+export async function destroySession(deps: EndingDeps, idHash: string) {
   await deps.db.delete(sessions).where(eq(sessions.idHash, idHash));
+  await drainLogoutsAfterResponse(deps);
 }
 
 /** The query (await it, or put it in a batch). */
@@ -309,14 +317,16 @@ export function listSessions(deps: Pick<Deps, "db">, userId: string) {
   return deps.db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(desc(sessions.lastSeenAt));
 }
 
-export async function endOtherSessions(deps: Pick<Deps, "db">, userId: string, keepIdHash: string | null) {
+export async function endOtherSessions(deps: EndingDeps, userId: string, keepIdHash: string | null) {
   await deps.db
     .delete(sessions)
     .where(
       keepIdHash ? and(eq(sessions.userId, userId), ne(sessions.idHash, keepIdHash)) : eq(sessions.userId, userId),
     );
+  await drainLogoutsAfterResponse(deps);
 }
 
-export async function endSession(deps: Pick<Deps, "db">, userId: string, idHash: string) {
+export async function endSession(deps: EndingDeps, userId: string, idHash: string) {
   await deps.db.delete(sessions).where(and(eq(sessions.userId, userId), eq(sessions.idHash, idHash)));
+  await drainLogoutsAfterResponse(deps);
 }
