@@ -8,6 +8,7 @@ import type { ImportChunkMessage, QueueMessageBody } from "../app/.server/mail/m
 import { escapeHtml } from "../app/.server/mail/templates";
 import type { LogoutQueueMessage } from "../app/.server/oidc/backchannel";
 import { OIDC_PATHS } from "../app/.server/oidc/config";
+import { applicationFormOrigin, withFormActionOrigin } from "../app/.server/oidc/form-action";
 import * as build from "../build/server";
 import { withPageCache } from "./page-cache";
 import {
@@ -62,6 +63,18 @@ app.use("*", async (c, next) => {
   await next();
   if (OIDC_PUBLIC_PATHS.includes(c.req.path)) return;
   if (c.req.header("Cookie") || c.res.headers.has("Set-Cookie")) c.res.headers.set("Cache-Control", "no-store");
+});
+
+// A page whose form ends, without JavaScript, with a redirect to a registered
+// application may post towards that application's origin (app/.server/oidc/form-action.ts).
+// Registered before the security headers, so it sees the policy they set.
+app.use("*", async (c, next) => {
+  await next();
+  const policy = c.res.headers.get("Content-Security-Policy");
+  const deps = c.get("deps");
+  if (!policy || !deps || !c.res.headers.get("Content-Type")?.startsWith("text/html")) return;
+  const origin = await applicationFormOrigin(deps, new URL(c.req.url));
+  if (origin) c.res.headers.set("Content-Security-Policy", withFormActionOrigin(policy, origin));
 });
 
 app.use("*", async (c, next) => {
