@@ -30,8 +30,21 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { border: 1px solid #d6d7d9; padding: 6px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+@media (max-width: 40rem) {
+  dl { grid-template-columns: 1fr; gap: 0; }
+  dd { margin-bottom: 8px; }
+  /* The roles table as one card a role: each cell says which column it is. */
+  table, caption, tbody, tr, td { display: block; }
+  table { background: none; }
+  tr { background: #fff; }
+  thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  tr { border: 1px solid #d6d7d9; margin-bottom: 8px; }
+  td { border: 0; padding: 4px 8px; }
+  td::before { content: attr(data-label); display: block; font-weight: 700; }
+}
 .alert { border-left: 6px solid #e31c3d; background: #f9dede; padding: 8px 12px; }
 .note { color: #5b616b; }
+caption { text-align: left; padding-bottom: 4px; }
 `;
 
 function page(title: string, body: string): string {
@@ -112,6 +125,15 @@ export function formatEpoch(value: unknown): string {
   return typeof value === "number" && Number.isFinite(value) ? new Date(value * 1000).toISOString() : text(value);
 }
 
+const ROLE_COLUMNS: [keyof RoleRow, string][] = [
+  ["program", "Program"],
+  ["organizationName", "Organization"],
+  ["organizationType", "Organization Type"],
+  ["organizationId", "Organization ID"],
+  ["role", "Role"],
+  ["endDate", "End Date"],
+];
+
 export interface SignedInView {
   claims: Record<string, unknown>;
   roles: unknown;
@@ -136,12 +158,12 @@ export function signedInPage({ claims, roles, csrf }: SignedInView): string {
   const table = rows.length
     ? `<div class="table-wrap"><table>
 <caption class="note">Your roles in this program (the <code>roles</code> claim)</caption>
-<thead><tr><th scope="col">Program</th><th scope="col">Organization</th><th scope="col">Organization Type</th><th scope="col">Organization ID</th><th scope="col">Role</th><th scope="col">End Date</th></tr></thead>
+<thead><tr>${ROLE_COLUMNS.map(([, label]) => `<th scope="col">${label}</th>`).join("")}</tr></thead>
 <tbody>
 ${rows
   .map(
     (r) =>
-      `<tr><td>${escapeHtml(r.program)}</td><td>${escapeHtml(r.organizationName)}</td><td>${escapeHtml(r.organizationType)}</td><td>${escapeHtml(r.organizationId)}</td><td>${escapeHtml(r.role)}</td><td>${escapeHtml(r.endDate)}</td></tr>`,
+      `<tr>${ROLE_COLUMNS.map(([key, label]) => `<td data-label="${label}">${escapeHtml(r[key])}</td>`).join("")}</tr>`,
   )
   .join("\n")}
 </tbody>
