@@ -64,6 +64,19 @@ async function signInWithAuthenticator(page: Page, user: SignedInUser) {
   await page.getByRole("button", { name: "Log In" }).click();
 }
 
+/**
+ * Waits for the browser to land back at the sample. A redirect the browser refuses (a
+ * Content-Security-Policy `form-action` that does not allow the application's redirect
+ * URI, say) leaves it on the portal: say where, and what the console reported.
+ */
+async function arriveAtSample(page: Page, problems: string[]) {
+  try {
+    await page.waitForURL(`${programAppURL()}/**`);
+  } catch {
+    throw new Error(`The browser never reached the sample; it is at ${page.url()}. Console: ${problems.join(" | ")}`);
+  }
+}
+
 /** Reloads the sample until it shows the signed-out page: back-channel logout goes through a queue. */
 async function waitUntilSignedOutAtSample(page: Page, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -124,7 +137,7 @@ for (const javaScript of [true, false]) {
       await shot(page, `consent-${mode}-360`);
       await page.getByRole("button", { name: "Allow", exact: true }).click();
 
-      await page.waitForURL(`${programAppURL()}/**`);
+      await arriveAtSample(page, problems);
       await claim(page, "sub").waitFor();
       expect(await claim(page, "sub").textContent()).toBe(expectedSub(user));
       expect(await claim(page, "acr").textContent()).toBe(ACR.aal2);
@@ -181,10 +194,17 @@ for (const javaScript of [true, false]) {
 
       await page.getByRole("heading", { name: CONSENT }).waitFor();
       await page.getByRole("button", { name: "Allow", exact: true }).click();
-      await page.waitForURL(`${programAppURL()}/**`);
+      await arriveAtSample(page, problems);
       await claim(page, "acr").waitFor();
       expect(await claim(page, "acr").textContent()).toBe(ACR.aal2);
       expect(await claim(page, "sub").textContent()).toBe(expectedSub(user));
+
+      // "Sign out" at the sample signs out of the portal too (RP-initiated logout) and comes back.
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByText("You signed out of the application and of Secure Portal.").waitFor();
+      expect(new URL(page.url()).origin).toBe(programAppURL());
+      await page.goto(`${baseURL()}/my-account`);
+      expect(new URL(page.url()).pathname).not.toBe("/my-account");
       expect(problems).toEqual([]);
       await context.close();
     }, 240_000);

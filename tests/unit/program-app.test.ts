@@ -250,7 +250,7 @@ describe("sample program application: pages", () => {
         organizationType: "",
         organizationId: "",
         role: "End User",
-        endDate: "",
+        endDate: "None",
       },
     ]);
   });

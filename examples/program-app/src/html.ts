@@ -115,7 +115,7 @@ export function roleRows(roles: unknown): RoleRow[] {
         organizationType: text(org.type ?? r.organization_type),
         organizationId: text(org.id ?? r.organization_id),
         role: role ? text(role.name ?? role.code) : text(r.role ?? r.role_name),
-        endDate: text(r.end_date ?? r.endDate ?? r.expires_at ?? r.ends_at),
+        endDate: text(r.end_date ?? r.endDate ?? r.expires_at ?? r.ends_at) || "None",
       };
     });
 }
