@@ -64,6 +64,18 @@ async function signInWithAuthenticator(page: Page, user: SignedInUser) {
   await page.getByRole("button", { name: "Log In" }).click();
 }
 
+/** Waits for a portal screen by its heading; if it never comes, says where the browser is instead. */
+async function waitForScreen(page: Page, heading: string, problems: string[]) {
+  try {
+    await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+  } catch {
+    const shown = await page.getByRole("heading", { level: 1 }).allTextContents();
+    throw new Error(
+      `"${heading}" never appeared; the browser is at ${page.url()} showing ${JSON.stringify(shown)}. Console: ${problems.join(" | ")}`,
+    );
+  }
+}
+
 /**
  * Waits for the browser to land back at the sample. A redirect the browser refuses (a
  * Content-Security-Policy `form-action` that does not allow the application's redirect
@@ -128,11 +140,11 @@ for (const javaScript of [true, false]) {
       await page.waitForURL("**/destination");
       // The program's link starts at the sample's initiate-login URI, which starts the authorization request.
       await page.getByRole("link", { name: PROGRAM.name, exact: true }).click();
-      await page.getByRole("heading", { level: 1, name: "Terms and Conditions", exact: true }).waitFor();
+      await waitForScreen(page, "Terms and Conditions", problems);
       await page.getByRole("button", { name: "I Accept" }).click();
       await signInWithAuthenticator(page, user);
 
-      await page.getByRole("heading", { name: CONSENT }).waitFor();
+      await waitForScreen(page, CONSENT, problems);
       await expectNoHorizontalScroll(page);
       await shot(page, `consent-${mode}-360`);
       await page.getByRole("button", { name: "Allow", exact: true }).click();
@@ -187,12 +199,12 @@ for (const javaScript of [true, false]) {
 
       await page.goto(`${programAppURL()}/`);
       await page.getByRole("link", { name: "Sign in with Secure Portal" }).click();
-      await page.getByRole("heading", { level: 1, name: "Confirm it is you" }).waitFor();
+      await waitForScreen(page, "Confirm it is you", problems);
       await expectNoHorizontalScroll(page);
       await page.getByLabel("Security Code").fill(user.computeTotp());
       await page.getByRole("button", { name: "Continue" }).click();
 
-      await page.getByRole("heading", { name: CONSENT }).waitFor();
+      await waitForScreen(page, CONSENT, problems);
       await page.getByRole("button", { name: "Allow", exact: true }).click();
       await arriveAtSample(page, problems);
       await claim(page, "acr").waitFor();
