@@ -1,20 +1,27 @@
 /**
  * `npm run db:seed`: writes the seed as SQL and applies it to the local D1 with
  * wrangler. Development accounts are included unless --production is given.
- *   node scripts/seed.ts [--persist-to DIR] [--production] [--remote]
+ *   node scripts/seed.ts [--persist-to DIR] [--production] [--remote] [--program-app-origin URL]
+ *
+ * The development seed also registers the Sample Program Application
+ * (examples/program-app, its key from scripts/program-app-key.ts) at
+ * http://localhost:8788, or at --program-app-origin (the e2e setup runs it on a free port).
  *
  * Local runs target `--env dev`, the database `wrangler dev --env dev` reads;
  * `--remote` targets the top-level (production) database and needs --production.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { buildSeedStatements } from "../app/.server/db/seed/build-seed.ts";
+import { buildSeedStatements, PROGRAM_APP } from "../app/.server/db/seed/build-seed.ts";
 import { readDevVars } from "./dev-vars.ts";
+import { ensureProgramAppKey } from "./program-app-key.ts";
 
 export interface SeedOptions {
   production: boolean;
   remote: boolean;
   persistTo?: string;
+  /** Development seed only: where the sample program application runs. */
+  programAppOrigin: string;
 }
 
 /**
@@ -38,9 +45,17 @@ export function parseSeedArgs(
   }
   if (persistIndex >= 0 && (!persistTo || persistTo.startsWith("--")))
     return { ok: false, message: "--persist-to needs a directory." };
+  const originIndex = args.indexOf("--program-app-origin");
+  const programAppOrigin = originIndex >= 0 ? args[originIndex + 1] : PROGRAM_APP.origin;
+  if (originIndex >= 0) {
+    if (production)
+      return { ok: false, message: "--program-app-origin registers a development application: not with --production." };
+    if (!programAppOrigin || !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\/?$/.test(programAppOrigin))
+      return { ok: false, message: "--program-app-origin needs a local origin, e.g. http://localhost:8788." };
+  }
   if (remote && persistTo)
     return { ok: false, message: "--persist-to applies to a local database only, not with --remote." };
-  return { ok: true, value: { production, remote, persistTo } };
+  return { ok: true, value: { production, remote, persistTo, programAppOrigin } };
 }
 
 /** The `wrangler d1 execute` arguments for a seed file. */
@@ -66,12 +81,17 @@ async function main() {
   }
   const options = parsed.value;
   const devUsers = options.production ? undefined : { totpKey: readDevVars().TOTP_ENCRYPTION_KEY };
-  const statements = await buildSeedStatements({ devUsers });
+  const programApp = options.production
+    ? undefined
+    : { origin: options.programAppOrigin, jwks: (await ensureProgramAppKey()).publicJwks };
+  const statements = await buildSeedStatements({ devUsers, programApp });
   mkdirSync(".wrangler", { recursive: true });
   const file = ".wrangler/seed.sql";
   writeFileSync(file, `${statements.join("\n")}\n`);
   execFileSync("wrangler", wranglerSeedArgs(options, file), { stdio: ["ignore", "ignore", "inherit"] });
-  console.log(`Seeded ${statements.length} statements (${devUsers ? "with" : "without"} development accounts).`);
+  console.log(
+    `Seeded ${statements.length} statements (${devUsers ? `with development accounts and the sample program application at ${options.programAppOrigin}` : "without development accounts"}).`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -2,7 +2,12 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../../app/.server/auth/password";
 import { openSecret } from "../../app/.server/auth/secret-box";
-import { DEV_HELPDESK, GENERATED_PROVIDER_COUNT } from "../../app/.server/db/seed/build-seed";
+import {
+  buildSeedStatements,
+  DEV_HELPDESK,
+  GENERATED_PROVIDER_COUNT,
+  PROGRAM_APP,
+} from "../../app/.server/db/seed/build-seed";
 import { seedDatabase } from "../factories/seed";
 
 const count = async (sql: string, ...binds: unknown[]) =>
@@ -103,6 +108,43 @@ describe("seed data", () => {
         user?.id,
       ),
     ).toBe(1);
+  });
+});
+
+describe("the sample program application's registration (development seed only)", () => {
+  const jwks = { keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y", kid: "k1", alg: "ES256", use: "sig" }] };
+  const client = () =>
+    env.DB.prepare(
+      "SELECT c.*, p.code AS program FROM oidc_clients c JOIN programs p ON p.id = c.program_id WHERE c.id = ?",
+    )
+      .bind(PROGRAM_APP.clientId)
+      .first<Record<string, string>>();
+
+  it("registers it for one program at the origin it runs on, and a re-seed on another port moves its URIs", async () => {
+    const devUsers = { totpKey: env.TOTP_ENCRYPTION_KEY };
+    await seedDatabase(env.DB, { devUsers, programApp: { origin: "http://localhost:8788", jwks } });
+    expect(await client()).toMatchObject({
+      name: "Sample Program Application",
+      program: PROGRAM_APP.program,
+      redirect_uris: JSON.stringify(["http://localhost:8788/callback"]),
+      post_logout_redirect_uris: JSON.stringify(["http://localhost:8788/"]),
+      backchannel_logout_uri: "http://localhost:8788/backchannel-logout",
+      initiate_login_uri: "http://localhost:8788/login",
+      jwks: JSON.stringify(jwks),
+      required_assurance: "aal2",
+      status: "active",
+    });
+    await seedDatabase(env.DB, { devUsers, programApp: { origin: "http://localhost:41234", jwks } });
+    expect((await client())?.redirect_uris).toBe(JSON.stringify(["http://localhost:41234/callback"]));
+    expect(await count("SELECT count(*) AS n FROM oidc_clients WHERE id = ?", PROGRAM_APP.clientId)).toBe(1);
+  });
+
+  it("is never part of the production seed", async () => {
+    const production = await buildSeedStatements();
+    expect(production.join("\n")).not.toContain("oidc_clients");
+    await expect(buildSeedStatements({ programApp: { origin: "http://localhost:8788", jwks } })).rejects.toThrow(
+      /development seed only/,
+    );
   });
 });
 

@@ -12,6 +12,8 @@ declare global {
 declare module "vitest" {
   interface ProvidedContext {
     baseURL: string;
+    /** The Sample Program Application (examples/program-app), a relying party of the portal at baseURL. */
+    programAppURL: string;
     /** The SQLite file of the local D1 that the e2e `wrangler dev` serves. */
     localD1File: string;
     /** scrypt hashes of the factory users' default password and answers, by secret (tests/e2e/support/factory-secrets.ts). */

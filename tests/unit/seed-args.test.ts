@@ -11,7 +11,10 @@ describe("seed script arguments", () => {
 
   it("seeds the production reference data remotely, on the top-level (production) database", () => {
     const parsed = parseSeedArgs(["--production", "--remote"]);
-    expect(parsed).toEqual({ ok: true, value: { production: true, remote: true, persistTo: undefined } });
+    expect(parsed).toEqual({
+      ok: true,
+      value: { production: true, remote: true, persistTo: undefined, programAppOrigin: "http://localhost:8788" },
+    });
     if (parsed.ok)
       expect(wranglerSeedArgs(parsed.value, "seed.sql")).toEqual([
         "d1",
@@ -25,7 +28,10 @@ describe("seed script arguments", () => {
 
   it("seeds the local development database that `wrangler dev --env dev` reads", () => {
     const parsed = parseSeedArgs(["--persist-to", "/tmp/state"]);
-    expect(parsed).toEqual({ ok: true, value: { production: false, remote: false, persistTo: "/tmp/state" } });
+    expect(parsed).toEqual({
+      ok: true,
+      value: { production: false, remote: false, persistTo: "/tmp/state", programAppOrigin: "http://localhost:8788" },
+    });
     if (parsed.ok) {
       expect(wranglerSeedArgs(parsed.value, "seed.sql")).toEqual([
         "d1",
@@ -46,6 +52,14 @@ describe("seed script arguments", () => {
     expect(parseSeedArgs(["--persist-to"]).ok).toBe(false);
     expect(parseSeedArgs(["--persist-to", "--production"]).ok).toBe(false);
     expect(parseSeedArgs(["--production", "--remote", "--persist-to", "/tmp/x"]).ok).toBe(false);
+  });
+
+  it("registers the sample program application where it runs, in development only", () => {
+    const parsed = parseSeedArgs(["--persist-to", "/tmp/state", "--program-app-origin", "http://localhost:41234"]);
+    expect(parsed.ok && parsed.value.programAppOrigin).toBe("http://localhost:41234");
+    expect(parseSeedArgs(["--program-app-origin"]).ok).toBe(false);
+    expect(parseSeedArgs(["--program-app-origin", "https://evil.example"]).ok).toBe(false);
+    expect(parseSeedArgs(["--production", "--program-app-origin", "http://localhost:41234"]).ok).toBe(false);
   });
 
   it("the script itself exits non-zero with the message, before touching any database", () => {

@@ -412,8 +412,36 @@ async function devUserStatements(totpKey: string): Promise<string[]> {
   ];
 }
 
+/**
+ * The Sample Program Application (examples/program-app), registered by the
+ * development seed only: a relying party for one program (ESRD-QRS, which the
+ * chooser's other journeys do not use) at the origin it runs on.
+ */
+export const PROGRAM_APP = {
+  clientId: "sp-dev-program-app",
+  name: "Sample Program Application",
+  program: "ESRD-QRS",
+  origin: "http://localhost:8788",
+} as const;
+
+export interface ProgramAppRegistration {
+  /** Where the sample runs (`npm run dev`: http://localhost:8788; the e2e setup: a free port). */
+  origin: string;
+  /** Its public keys (a JWK Set), from scripts/program-app-key.ts. */
+  jwks: { keys: object[] };
+}
+
+/** Registers the sample, or brings its URIs and keys up to date (a re-seed on another port). */
+export function programAppStatement(app: ProgramAppRegistration): string {
+  const origin = new URL(app.origin).origin;
+  const json = (value: unknown) => q(JSON.stringify(value));
+  return `INSERT INTO oidc_clients (id, name, program_id, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, initiate_login_uri, jwks, required_assurance, id_token_signed_response_alg, status, created_at, updated_at) VALUES (${q(PROGRAM_APP.clientId)}, ${q(PROGRAM_APP.name)}, (SELECT id FROM programs WHERE code = ${q(PROGRAM_APP.program)}), ${json([`${origin}/callback`])}, ${json([`${origin}/`])}, ${q(`${origin}/backchannel-logout`)}, ${q(`${origin}/login`)}, ${json(app.jwks)}, 'aal2', 'ES256', 'active', ${SEED_TIME}, ${SEED_RUN}) ON CONFLICT(id) DO UPDATE SET name = excluded.name, program_id = excluded.program_id, redirect_uris = excluded.redirect_uris, post_logout_redirect_uris = excluded.post_logout_redirect_uris, backchannel_logout_uri = excluded.backchannel_logout_uri, initiate_login_uri = excluded.initiate_login_uri, jwks = excluded.jwks, required_assurance = excluded.required_assurance, status = 'active', updated_at = excluded.updated_at;`;
+}
+
 export interface SeedOptions {
   devUsers?: { totpKey: string };
+  /** Development only (never with the production seed): the sample program application. */
+  programApp?: ProgramAppRegistration;
   /** Instead of the development set: the search bench seeds `seedOrganizationsOfSize(100_000)`. */
   organizations?: SeedOrganization[];
 }
@@ -424,5 +452,10 @@ export async function buildSeedStatements(options: SeedOptions = {}): Promise<st
     ...organizationStatements(options.organizations ?? seedOrganizations()),
   ];
   if (options.devUsers) statements.push(...(await devUserStatements(options.devUsers.totpKey)));
+  if (options.programApp) {
+    if (!options.devUsers)
+      throw new Error("The sample program application is registered by the development seed only.");
+    statements.push(programAppStatement(options.programApp));
+  }
   return statements;
 }
