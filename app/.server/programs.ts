@@ -1,13 +1,43 @@
-import { and, asc, eq } from "drizzle-orm";
-import { programs } from "./db/schema";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { oidcClients, programs } from "./db/schema";
 import type { Deps } from "./deps";
+import { issuerOf } from "./oidc/config";
 
-export async function listDestinationPrograms(deps: Pick<Deps, "db">) {
-  return deps.db
-    .select({ code: programs.code, name: programs.name })
+/**
+ * "Choose Your QualityNet Destination": each destination program and where its
+ * link goes. A program with an active application that has an Initiate Login
+ * URI starts there, with `iss` added (OIDC Core §4, third-party-initiated
+ * login; the earliest registered such application when there are several);
+ * any other goes to the Terms for that program. One statement (the
+ * application is a subquery), so the screen stays one D1 round trip.
+ */
+export async function listDestinationPrograms(deps: Pick<Deps, "db" | "env">) {
+  const rows = await deps.db
+    .select({
+      code: programs.code,
+      name: programs.name,
+      initiateLoginUri: sql<
+        string | null
+      >`(SELECT ${oidcClients.initiateLoginUri} FROM ${oidcClients} WHERE ${oidcClients.programId} = ${programs.id} AND ${oidcClients.status} = 'active' AND ${oidcClients.initiateLoginUri} IS NOT NULL ORDER BY ${oidcClients.createdAt}, ${oidcClients.id} LIMIT 1)`,
+    })
     .from(programs)
     .where(and(eq(programs.isDestination, true), eq(programs.active, true)))
     .orderBy(asc(programs.sortOrder));
+  const issuer = issuerOf(deps.env);
+  return rows.map((p) => ({
+    code: p.code,
+    name: p.name,
+    href: p.initiateLoginUri
+      ? initiateLoginHref(p.initiateLoginUri, issuer)
+      : `/terms?program=${encodeURIComponent(p.code)}`,
+  }));
+}
+
+/** An application's Initiate Login URI with `iss` set to the portal's issuer (its own query kept). */
+export function initiateLoginHref(uri: string, issuer: string): string {
+  const url = new URL(uri);
+  url.searchParams.set("iss", issuer);
+  return url.toString();
 }
 
 export async function getDestinationProgram(deps: Pick<Deps, "db">, code: string | null) {

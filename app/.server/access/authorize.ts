@@ -103,7 +103,12 @@ export type Action =
    * Change anything in Administration (Help Desk Administrator, strong factor from the last 15 minutes);
    * about an account (`ownerUserId`), never the administrator's own; manual-proofing decisions included.
    */
-  | "admin.manage";
+  | "admin.manage"
+  /**
+   * Register, edit, disable or enable a program's application (an OpenID Connect client, Administration →
+   * Applications): the administrators' write rule (Help Desk Administrator, strong factor from the last 15 minutes).
+   */
+  | "application.manage";
 
 export type Refusal =
   /** Not allowed at all: doors answer 404 so nothing is revealed. */
@@ -247,6 +252,11 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       if (action === "admin.manage" && resource.ownerUserId === actor.userId) return deny("forbidden");
       if (restricted) return restricted;
       if (action === "admin.read") return actor.assurance === "strong" ? ALLOW : deny("step_up");
+      return fresh ? ALLOW : deny("step_up");
+    case "application.manage":
+      // As admin.manage: who may sign users in to a program's application is an administrator's write.
+      if (!actor.roles.some((r) => r.isAdmin)) return deny("forbidden");
+      if (restricted) return restricted;
       return fresh ? ALLOW : deny("step_up");
   }
 }
