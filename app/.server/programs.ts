@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import { oidcClients, programs } from "./db/schema";
+import { programs } from "./db/schema";
 import type { Deps } from "./deps";
 import { issuerOf } from "./oidc/config";
 
@@ -16,9 +16,11 @@ export async function listDestinationPrograms(deps: Pick<Deps, "db" | "env">) {
     .select({
       code: programs.code,
       name: programs.name,
+      // Written out with its table names: drizzle leaves a column in a select field unqualified, and inside
+      // the subquery "id" would then be the application's own.
       initiateLoginUri: sql<
         string | null
-      >`(SELECT ${oidcClients.initiateLoginUri} FROM ${oidcClients} WHERE ${oidcClients.programId} = ${programs.id} AND ${oidcClients.status} = 'active' AND ${oidcClients.initiateLoginUri} IS NOT NULL ORDER BY ${oidcClients.createdAt}, ${oidcClients.id} LIMIT 1)`,
+      >`(SELECT c.initiate_login_uri FROM oidc_clients c WHERE c.program_id = "programs"."id" AND c.status = 'active' AND c.initiate_login_uri IS NOT NULL ORDER BY c.created_at, c.id LIMIT 1)`,
     })
     .from(programs)
     .where(and(eq(programs.isDestination, true), eq(programs.active, true)))

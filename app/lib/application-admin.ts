@@ -21,8 +21,13 @@ export const APPLICATION_FORM_MESSAGES = {
 } as const;
 
 const m = APPLICATION_FORM_MESSAGES;
+/** A box that may be left blank (the form posts "" and Conform reads it as absent): its text, or "". */
 const text = (max: number) =>
-  z.preprocess((v) => (v === undefined || v === null ? "" : v), z.string().max(max, m.tooLong(max)));
+  z
+    .string()
+    .max(max, m.tooLong(max))
+    .optional()
+    .transform((v) => v ?? "");
 
 export const ApplicationFormSchema = z.object({
   name: z.preprocess(

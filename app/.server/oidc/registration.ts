@@ -520,10 +520,13 @@ export async function listClients(deps: Pick<Deps, "db">) {
 /** One application and the active programs (its page and edit form), in one round trip. */
 export async function loadClientPage(deps: Pick<Deps, "db">, clientId: string) {
   const [clientRows, programRows] = await deps.db.batch([
+    // No join: in a batch D1 answers rows as objects, where the program's "name" would overwrite the application's.
     deps.db
-      .select({ client: oidcClients, programName: programs.name })
+      .select({
+        client: oidcClients,
+        programName: sql<string>`(SELECT p.name FROM programs p WHERE p.id = "oidc_clients"."program_id")`,
+      })
       .from(oidcClients)
-      .innerJoin(programs, eq(programs.id, oidcClients.programId))
       .where(eq(oidcClients.id, clientId))
       .limit(1),
     deps.db
