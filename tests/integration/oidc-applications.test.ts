@@ -200,7 +200,12 @@ describe("Administration › Applications: register", () => {
     expect(shown).toContain(`<h1>${fields.name}</h1>`);
     expect(shown).toContain("<dd>Outpatient Hospital Quality Reporting Program</dd>");
     expect(shown).toContain("Disable Application");
-    expect(decode(await (await browser.get("/admin/applications")).text())).toContain(clientId);
+    const listed = decode(await (await browser.get("/admin/applications")).text());
+    expect(listed).toMatch(
+      new RegExp(
+        `>${fields.name}</a>[\\s\\S]*?Outpatient Hospital Quality Reporting Program[\\s\\S]*?${clientId}[\\s\\S]*?Active`,
+      ),
+    );
 
     const [event] = await events(clientId);
     expect(event.event_type).toBe("oidc.client_registered");

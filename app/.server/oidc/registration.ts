@@ -509,11 +509,11 @@ export async function listClients(deps: Pick<Deps, "db">) {
       id: oidcClients.id,
       name: oidcClients.name,
       status: oidcClients.status,
-      programName: programs.name,
+      // A subquery, not a join: the program's "name" would collide with the application's wherever D1 answers objects.
+      programName: sql<string>`(SELECT p.name FROM programs p WHERE p.id = "oidc_clients"."program_id")`,
       createdAt: oidcClients.createdAt,
     })
     .from(oidcClients)
-    .innerJoin(programs, eq(programs.id, oidcClients.programId))
     .orderBy(asc(oidcClients.name), asc(oidcClients.createdAt));
 }
 
