@@ -23,7 +23,7 @@ export const APPLICATION_COPY = {
   jwksHint:
     'The application\'s public keys as a JWK Set, {"keys": [...]}: 1 to 5 EC P-256 or RSA (2048 bits or more) signing keys. Never a private key.',
   requiredAssurance: "Required Assurance",
-  idTokenAlg: "ID Token Signing Algorithm",
+  signingAlg: "ID Token Signing Algorithm",
   uriHint: "https:// addresses (http://localhost only outside production).",
 };
 
@@ -38,7 +38,7 @@ type FormValues = {
   initiateLoginUri: string;
   jwks: string;
   requiredAssurance: string;
-  idTokenAlg: string;
+  signingAlg: string;
 };
 
 export function useApplicationForm(actionData: unknown, defaultValue?: Partial<FormValues>) {
@@ -46,7 +46,7 @@ export function useApplicationForm(actionData: unknown, defaultValue?: Partial<F
     id: APPLICATION_FORM_ID,
     schema: () => import("~/lib/application-admin").then((m) => m.ApplicationFormSchema),
     actionData,
-    defaultValue: { requiredAssurance: "aal2", idTokenAlg: "ES256", ...defaultValue },
+    defaultValue: { requiredAssurance: "aal2", signingAlg: "ES256", ...defaultValue },
   });
 }
 
@@ -136,8 +136,8 @@ export function ApplicationFields({ fields, programs }: { fields: Fields; progra
         options={ASSURANCE_OPTIONS.map((o) => ({ value: o.value, label: o.label }))}
       />
       <SelectField
-        field={fields.idTokenAlg}
-        label={c.idTokenAlg}
+        field={fields.signingAlg}
+        label={c.signingAlg}
         options={ID_TOKEN_ALGS.map((a) => ({ value: a, label: a }))}
       />
     </>

@@ -29,6 +29,10 @@ const text = (max: number) =>
     .optional()
     .transform((v) => v ?? "");
 
+/**
+ * The field names stay clear of the words that mark a secret field (`SECRET_FIELD` in ./forms: "token",
+ * "code" …), whose input a failed form does not send back: hence `signingAlg`, not "idTokenAlg".
+ */
 export const ApplicationFormSchema = z.object({
   name: z.preprocess(
     (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
@@ -41,7 +45,7 @@ export const ApplicationFormSchema = z.object({
   initiateLoginUri: text(APPLICATION_LIMITS.uri),
   jwks: text(APPLICATION_LIMITS.jwks),
   requiredAssurance: text(40),
-  idTokenAlg: text(10),
+  signingAlg: text(10),
 });
 
 export type ApplicationForm = z.infer<typeof ApplicationFormSchema>;

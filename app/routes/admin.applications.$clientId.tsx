@@ -80,7 +80,7 @@ export async function loader({ request, params, context }: LoaderArgs) {
       initiateLoginUri: client.initiateLoginUri,
       jwks: JSON.stringify(JSON.parse(client.jwks), null, 2),
       requiredAssurance: client.requiredAssurance,
-      idTokenAlg: client.idTokenSignedResponseAlg,
+      signingAlg: client.idTokenSignedResponseAlg,
     },
     programs: page.programs,
     saved: saved && saved in COPY.saved ? COPY.saved[saved] : null,
@@ -158,7 +158,7 @@ export default function ApplicationPage() {
     initiateLoginUri: c.initiateLoginUri ?? "",
     jwks: c.jwks,
     requiredAssurance: c.requiredAssurance,
-    idTokenAlg: c.idTokenAlg,
+    signingAlg: c.signingAlg,
   });
   const busy = useNavigation().state === "submitting";
   const active = c.status === "active";
@@ -200,8 +200,8 @@ export default function ApplicationPage() {
         </dd>
         <dt>{a.requiredAssurance}</dt>
         <dd>{ASSURANCE_OPTIONS.find((o) => o.value === c.requiredAssurance)?.label ?? c.requiredAssurance}</dd>
-        <dt>{a.idTokenAlg}</dt>
-        <dd>{c.idTokenAlg}</dd>
+        <dt>{a.signingAlg}</dt>
+        <dd>{c.signingAlg}</dd>
       </dl>
       <section aria-labelledby="application-edit" className="profile-section">
         <h2 id="application-edit">{COPY.edit}</h2>

@@ -98,7 +98,7 @@ async function form(overrides: Partial<ApplicationForm> = {}): Promise<Record<st
     initiateLoginUri: "",
     jwks: jwksOf(await publicJwk("EC")),
     requiredAssurance: "aal2",
-    idTokenAlg: "ES256",
+    signingAlg: "ES256",
     ...overrides,
   };
 }
@@ -286,7 +286,7 @@ describe("Administration › Applications: register", () => {
       [{ jwks: jwksOf({ ...ec, alg: "RS256" }) }, "jwks", "Key 1 names another algorithm"],
       [{ jwks: jwksOf({ ...ec, x: "AAAA" }) }, "jwks", "Key 1 cannot be read as a public key"],
       [{ requiredAssurance: "aal3" }, "requiredAssurance", "Choose a required assurance from the list."],
-      [{ idTokenAlg: "HS256" }, "idTokenAlg", "Choose ES256 or RS256."],
+      [{ signingAlg: "HS256" }, "signingAlg", "Choose ES256 or RS256."],
     ];
     for (const [overrides, field, message] of cases) {
       const fields = await form({ initiateLoginUri: "https://app.example.test/start", ...overrides });
@@ -312,7 +312,13 @@ describe("Administration › Applications: register", () => {
     const { browser } = await admin();
     const response = await browser.post(
       "/admin/applications/new",
-      await form({ programId: "", redirectUris: "", jwks: jwksOf(await privateJwk()) }),
+      await form({
+        programId: "",
+        redirectUris: "",
+        jwks: jwksOf(await privateJwk()),
+        requiredAssurance: "aal1",
+        signingAlg: "RS256",
+      }),
     );
     expect(response.status).toBe(400);
     const html = await response.text();
@@ -320,6 +326,9 @@ describe("Administration › Applications: register", () => {
     expect(errorAt(html, "redirectUris")).toBe("Enter at least one Redirect URI.");
     expect(errorAt(html, "jwks")).toContain("Key 1 is a private key.");
     expect(errorAt(html, "name")).toBe("");
+    // The choices are kept too (no field name here reads as a secret that a failed form drops).
+    expect(html).toMatch(/<option value="RS256" selected="">/);
+    expect(html).toMatch(/<option value="aal1" selected="">/);
   });
 
   it("refuses http://localhost in production and allows it outside", async () => {
@@ -358,7 +367,7 @@ describe("Administration › Applications: edit, disable, enable", () => {
       initiateLoginUri: "https://app.example.test/start",
       jwks: jwksOf(newKey),
       requiredAssurance: "aal1",
-      idTokenAlg: "RS256",
+      signingAlg: "RS256",
     };
     const saved = await browser.post(`/admin/applications/${clientId}`, edited);
     expect(saved.status).toBe(302);

@@ -261,8 +261,8 @@ export async function checkRegistration(
   const jwks = await checkJwks(form.jwks, problems);
   const requiredAssurance = ASSURANCE_ORDER.find((level) => level === form.requiredAssurance);
   if (!requiredAssurance) problems.push({ code: "assurance_invalid", field: "requiredAssurance" });
-  const alg = form.idTokenAlg === "" ? "ES256" : ID_TOKEN_ALGS.find((a) => a === form.idTokenAlg);
-  if (!alg) problems.push({ code: "alg_invalid", field: "idTokenAlg" });
+  const alg = form.signingAlg === "" ? "ES256" : ID_TOKEN_ALGS.find((a) => a === form.signingAlg);
+  if (!alg) problems.push({ code: "alg_invalid", field: "signingAlg" });
   if (problems.length > 0 || !requiredAssurance || !alg) return { ok: false, problems };
   return {
     ok: true,
