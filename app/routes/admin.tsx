@@ -18,6 +18,7 @@ const COPY = {
     { to: "/admin", label: "Dashboard", end: true },
     { to: "/admin/organizations", label: "Organizations" },
     { to: "/admin/programs", label: "Programs and roles" },
+    { to: "/admin/applications", label: "Applications" },
     { to: "/admin/users", label: "Users" },
     { to: "/admin/proofing", label: "Manual proofing" },
     { to: "/admin/failed-email", label: "Failed email" },

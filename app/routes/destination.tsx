@@ -17,6 +17,13 @@ export const handle: RouteHandle = { scripts: false };
 
 export const meta: MetaFunction = () => [{ title: COPY.title }];
 
+/**
+ * A program whose application registered an Initiate Login URI links there (the
+ * application starts the sign-in, OIDC Core §4); any other program links to the
+ * Terms. The page is kept in memory for anonymous visitors for a minute
+ * (worker/page-cache.ts): an application registered, changed or disabled shows
+ * here within that minute, like a program's own changes.
+ */
 export async function loader({ context }: LoaderArgs) {
   return { programs: await listDestinationPrograms(context.deps) };
 }
@@ -36,7 +43,7 @@ export default function Destination() {
       <ul className="destination-list" aria-labelledby="programs-heading">
         {programs.map((p) => (
           <li key={p.code}>
-            <Link to={`/terms?program=${encodeURIComponent(p.code)}`}>{p.name}</Link>
+            {p.href.startsWith("/") ? <Link to={p.href}>{p.name}</Link> : <a href={p.href}>{p.name}</a>}
           </li>
         ))}
       </ul>

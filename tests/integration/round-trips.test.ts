@@ -39,6 +39,12 @@ describe("D1 round trips per signed-in screen", () => {
     await grantRole(approver.user.id, "OSO", { organizationId: orgId, programId });
     const admin = await signedInWithTotp("Tripadmin");
     await grantRole(admin.user.id, "HELP_DESK_ADMINISTRATOR");
+    const clientId = `sp-trips${crypto.randomUUID().slice(0, 8)}`;
+    await env.DB.prepare(
+      "INSERT INTO oidc_clients (id, name, program_id, redirect_uris, post_logout_redirect_uris, jwks, created_at, updated_at) VALUES (?, 'Trip App', ?, '[\"https://trip.example.test/cb\"]', '[]', '{\"keys\":[]}', ?, ?)",
+    )
+      .bind(clientId, programId, Date.now(), Date.now())
+      .run();
     const screens: [string, typeof user.browser, string][] = [
       ["Welcome", user.browser, "/welcome"],
       ["My Account", user.browser, "/my-account"],
@@ -59,6 +65,9 @@ describe("D1 round trips per signed-in screen", () => {
       ["Administration › Failed email", admin.browser, "/admin/failed-email"],
       ["Administration › Manual proofing", admin.browser, "/admin/proofing"],
       ["Administration › Terms and Conditions", admin.browser, "/admin/terms"],
+      ["Administration › Applications", admin.browser, "/admin/applications"],
+      ["Administration › Register an Application", admin.browser, "/admin/applications/new"],
+      ["Administration › an application", admin.browser, `/admin/applications/${clientId}`],
     ];
     const rows: string[] = [];
     const over: string[] = [];

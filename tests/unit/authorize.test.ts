@@ -243,6 +243,20 @@ describe("can(): one place decides who may do what", () => {
     });
   });
 
+  it("lets administrators manage the programs' applications with a fresh strong factor only", () => {
+    const admin = actor({ roles: [role({ isAdmin: true })] });
+    expect(can(admin, "application.manage", {}, NOW).ok).toBe(true);
+    expect(can(actor(), "application.manage", {}, NOW)).toEqual({ ok: false, reason: "forbidden" });
+    expect(can(actor({ roles: [role({ isHelpDesk: true })] }), "application.manage", {}, NOW)).toEqual({
+      ok: false,
+      reason: "forbidden",
+    });
+    expect(can({ ...admin, assurance: "weak" }, "application.manage", {}, NOW)).toEqual({
+      ok: false,
+      reason: "step_up",
+    });
+  });
+
   it("never lets an administrator act on their own account in administration, though they may read it", () => {
     const admin = actor({ roles: [role({ isAdmin: true })] });
     expect(can(admin, "admin.manage", { ownerUserId: admin.userId }, NOW)).toEqual({ ok: false, reason: "forbidden" });

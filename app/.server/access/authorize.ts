@@ -107,7 +107,12 @@ export type Action =
   /** Sign in to one of the programs' applications (OpenID Connect), consenting if asked. */
   | "application.connect"
   /** "Disconnect" one's own connected application (its grant and tokens end). */
-  | "application.disconnect";
+  | "application.disconnect"
+  /**
+   * Register, edit, disable or enable a program's application (an OpenID Connect client, Administration →
+   * Applications): the administrators' write rule (Help Desk Administrator, strong factor from the last 15 minutes).
+   */
+  | "application.manage";
 
 export type Refusal =
   /** Not allowed at all: doors answer 404 so nothing is revealed. */
@@ -258,6 +263,11 @@ export function can(actor: Actor, action: Action, resource: Resource = {}, now: 
       // its own rule (its Required Assurance and the request's acr_values, app/.server/oidc/authorize.ts).
       if (!own) return deny("forbidden");
       return actor.enrollmentCompleted ? ALLOW : deny("enrollment");
+    case "application.manage":
+      // As admin.manage: who may sign users in to a program's application is an administrator's write.
+      if (!actor.roles.some((r) => r.isAdmin)) return deny("forbidden");
+      if (restricted) return restricted;
+      return fresh ? ALLOW : deny("step_up");
   }
 }
 
