@@ -7,7 +7,7 @@ import {
   type ResendError,
   resendFailedEmail,
 } from "~/.server/mail/failed-email";
-import { FAILED_LOGOUTS_SHOWN, listFailedLogouts } from "~/.server/oidc/backchannel";
+import { FAILED_LOGOUTS_SHOWN } from "~/.server/oidc/backchannel";
 import { Table } from "~/components/ds-table";
 import { ErrorSummary } from "~/components/fields";
 import { Alert, Button } from "~/components/ui";
@@ -68,10 +68,7 @@ export const meta: MetaFunction = () => [{ title: COPY.title }];
 export async function loader({ request, context }: LoaderArgs) {
   // Rule: admin.read.
   await requireCapability(context.deps, request, "admin.read");
-  const [{ deadLetters, retired }, logouts] = await Promise.all([
-    listFailedEmail(context.deps),
-    listFailedLogouts(context.deps),
-  ]);
+  const { deadLetters, retired, logouts } = await listFailedEmail(context.deps);
   const shape = (r: (typeof deadLetters)[number]) => ({ ...r, at: formatTime(r.at) });
   return {
     logoutsLimited: logouts.length === FAILED_LOGOUTS_SHOWN,

@@ -7,6 +7,7 @@ import { hashToken, randomToken } from "../../app/.server/auth/tokens";
 import * as build from "../../build/server";
 import { app } from "../../worker/index";
 import { Browser, fetchWorker, HOST, ORIGIN } from "../factories/http";
+import { createClient } from "../factories/oidc";
 import { seedDatabase } from "../factories/seed";
 import { createUser, grantRole, signedInWithTotp } from "../factories/users";
 
@@ -36,6 +37,8 @@ interface Fixture {
   /** A pending request at orgA (the approver's organization) and one at orgB. */
   requestA: string;
   requestB: string;
+  /** A registered application (Administration → Applications). */
+  clientId: string;
 }
 
 interface Entry {
@@ -46,6 +49,11 @@ interface Entry {
   url?: (f: Fixture) => string;
   /** For routes about one record: a record belonging to someone else (or an organization not served). */
   foreign?: (f: Fixture) => string;
+  /**
+   * Why a POST here needs no same-origin check: it is called by an application's server and
+   * authenticated by what it carries (a client assertion, a bearer token), never by a cookie.
+   */
+  noCookie?: string;
 }
 
 const ADMIN_READ: Rule = { can: "admin.read" };
@@ -144,6 +152,14 @@ const RULES: Record<string, Entry> = {
   "routes/admin.programs": { rule: ADMIN_READ, action: true },
   "routes/admin.proofing": { rule: ADMIN_READ, action: true },
   "routes/admin.terms": { rule: ADMIN_READ, action: true },
+  // The programs' applications: the pages are admin.read; every change is application.manage.
+  "routes/admin.applications._index": { rule: ADMIN_READ, action: false },
+  "routes/admin.applications.new": { rule: ADMIN_READ, action: true },
+  "routes/admin.applications.$clientId": {
+    rule: ADMIN_READ,
+    action: true,
+    url: (f) => `/admin/applications/${f.clientId}`,
+  },
 };
 
 /** Every Hono route of worker/index.ts ("METHOD path"), with its rule. */
@@ -158,6 +174,12 @@ const HONO_RULES: Record<string, Entry> = {
   "POST /webauthn/authentication/options": { rule: "public", action: true },
   // An application's authorization request by POST becomes the same GET; the consent form goes on to the CSRF check.
   "POST /oidc/authorize": { rule: "public", action: true },
+  // The OpenID provider's machine endpoints (worker/routes/oidc.ts).
+  "GET /.well-known/openid-configuration": { rule: "public", action: false },
+  "GET /oidc/jwks": { rule: "public", action: false },
+  "POST /oidc/token": { rule: "public", action: true, noCookie: "the client's private_key_jwt assertion" },
+  "GET /oidc/userinfo": { rule: "public", action: false },
+  "POST /oidc/userinfo": { rule: "public", action: true, noCookie: "a bearer access token" },
 };
 
 interface Found {
@@ -358,6 +380,7 @@ beforeAll(async () => {
     ownerId: owner.user.id,
     requestA: await pendingRequest(owner.user.id, orgA),
     requestB: await pendingRequest(owner.user.id, orgB),
+    clientId: (await createClient()).id,
   };
   // Officials of QIES, the program of the fixture's requests.
   const qies = (await env.DB.prepare("SELECT id FROM programs WHERE code = 'QIES'").first<number>("id")) as number;
@@ -417,8 +440,8 @@ describe("signed out", () => {
     for (const r of pages(ALL.filter((r) => entryOf(r)?.rule === "public")))
       for (const mode of modesOf(r)) {
         const answer = await open(r, urlOf(r, fixture), mode);
-        // 400: the authorization endpoint asked without a client is a page saying so.
-        if (![200, 301, 302, 303, 400, 404, 405].includes(answer.status)) failures.push(explain(answer));
+        // 400: the authorization endpoint asked without a client is a page saying so; 401: userinfo without a token.
+        if (![200, 301, 302, 303, 400, 401, 404, 405].includes(answer.status)) failures.push(explain(answer));
       }
     expect(failures).toEqual([]);
   });
@@ -528,6 +551,11 @@ describe("cross-site form posts", () => {
       const url = urlOf(r, fixture);
       const response = await post(url, { browser: everything.browser, crossSite: true });
       const body = await response.text();
+      // A cookie proves nothing there: refused for want of the assertion or token it needs.
+      if (entryOf(r).noCookie) {
+        if (response.status !== 400 && response.status !== 401) failures.push(`${r.key} (${url}): ${response.status}`);
+        continue;
+      }
       if (response.status !== 403 || !body.includes("Request refused"))
         failures.push(`${r.key} (${url}): ${response.status}`);
     }

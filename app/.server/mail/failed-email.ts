@@ -3,6 +3,7 @@ import { type Actor, can } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { emailLog, outbox } from "../db/schema";
 import type { Deps } from "../deps";
+import { listFailedLogouts } from "../oidc/backchannel";
 import { fail, ok, type Result, refused } from "../result";
 import { drainAfterWrite, MAX_OUTBOX_ATTEMPTS, openEmailMessage } from "./outbox";
 
@@ -70,8 +71,13 @@ export function failedEmailCountStatement(deps: Pick<Deps, "db">, onlyIf: SQL = 
 export async function listFailedEmail(
   deps: Pick<Deps, "db" | "env">,
   limit = 200,
-): Promise<{ deadLetters: FailedEmail[]; retired: FailedEmail[] }> {
-  const [dead, stuck] = await deps.db.batch([
+): Promise<{
+  deadLetters: FailedEmail[];
+  retired: FailedEmail[];
+  /** Back-channel logouts that failed every retry (the same screen, the same round trip). */
+  logouts: Awaited<ReturnType<typeof listFailedLogouts>>;
+}> {
+  const [dead, stuck, logouts] = await deps.db.batch([
     deps.db
       .select({
         idempotencyKey: emailLog.idempotencyKey,
@@ -99,6 +105,7 @@ export async function listFailedEmail(
       .where(retiredOutbox)
       .orderBy(desc(outbox.createdAt))
       .limit(limit),
+    listFailedLogouts(deps),
   ]);
   const retired: FailedEmail[] = [];
   for (const row of stuck) {
@@ -136,6 +143,7 @@ export async function listFailedEmail(
       resendable: Boolean(r.kept),
     })),
     retired,
+    logouts,
   };
 }
 
