@@ -819,3 +819,51 @@ describe("Connected Applications", () => {
     expect(left?.n).toBe(1);
   });
 });
+
+/**
+ * Request parameters the portal does not act on must not break the request
+ * (OIDC Core §3.1.2.1: "ignore … not understood"). One describe per module.
+ */
+describe.each([
+  ["oidcc-ensure-request-with-unknown-parameter-succeeds", { extra: "foobar" }],
+  ["oidcc-display-page", { display: "page" }],
+  ["oidcc-display-popup", { display: "popup" }],
+  ["oidcc-login-hint", { login_hint: "someone@example.test" }],
+  ["oidcc-ui-locales", { ui_locales: "se" }],
+  ["oidcc-claims-locales", { claims_locales: "se" }],
+  ["oidcc-claims-essential", { claims: JSON.stringify({ userinfo: { name: { essential: true } } }) }],
+])("%s", (_module, extra) => {
+  it("issues the code as without the parameter", async () => {
+    const client = await createClient();
+    const { user, browser } = await signedInUser();
+    await grant(user.id, client);
+    await expectCode(await browser.get(await authorizePath(client, { ...extra, state: "ok" })), client, "ok");
+  });
+});
+
+describe("oidcc-id-token-hint", () => {
+  it("issues a code for prompt=none with an id_token_hint of the signed-in user", async () => {
+    const client = await createClient();
+    const { user, browser } = await signedInUser();
+    await grant(user.id, client);
+    const first = await expectCode(await browser.get(await authorizePath(client, { state: "h1" })), client, "h1");
+    // The hint names the same person; the code that answers it is for the same pairwise subject.
+    const hint = `eyJhbGciOiJFUzI1NiJ9.${btoa(JSON.stringify({ sub: first.sub, aud: client.id })).replace(/=+$/, "")}.sig`;
+    const second = await expectCode(
+      await browser.get(await authorizePath(client, { prompt: "none", id_token_hint: hint, state: "h2" })),
+      client,
+      "h2",
+    );
+    expect(second.sub).toBe(first.sub);
+  });
+});
+
+describe("oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported", () => {
+  it("rejects request_uri as unsupported", async () => {
+    const client = await createClient();
+    const response = await anonymous(
+      await authorizePath(client, { request_uri: "https://app.example.test/request.jwt", state: "ru" }),
+    );
+    expectErrorRedirect(response, client, "request_uri_not_supported", "ru");
+  });
+});
