@@ -82,7 +82,7 @@ export interface TestCode {
   grantId: string;
 }
 
-/** A code as the authorization screen issues it (with its grant), for `userId` at `client`. */
+/** A code as the authorization screen issues it (with its grant and the live portal session that signed in), for `userId` at `client`. */
 export async function createCode(
   client: TestClient,
   userId: string,
@@ -100,6 +100,18 @@ export async function createCode(
     .first<string>("id");
   const grantId = existing ?? crypto.randomUUID();
   await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, assurance, strong_factor_at, sid, amr) VALUES (?, ?, ?, ?, ?, 'strong', ?, ?, ?)",
+    ).bind(
+      hashToken(randomToken()),
+      userId,
+      now,
+      now,
+      now + 3600_000,
+      now,
+      sid,
+      JSON.stringify(options.amr ?? ["pwd", "otp", "mfa"]),
+    ),
     env.DB.prepare(
       "INSERT INTO oidc_grants (id, user_id, client_id, scope, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
     ).bind(grantId, userId, client.id, scope, now, now),

@@ -353,6 +353,56 @@ describe("Administration › Applications: register", () => {
 });
 
 describe("Administration › Applications: edit, disable, enable", () => {
+  it("ends every consent and token when the program or the redirect host changes, and keeps them otherwise", async () => {
+    const { browser } = await admin();
+    const first = await form();
+    const clientId = clientIdFrom(await browser.post("/admin/applications/new", first));
+    const userId = (await env.DB.prepare("SELECT id FROM users ORDER BY created_at LIMIT 1").first<string>(
+      "id",
+    )) as string;
+    const consent = async () => {
+      const grant = `gr-${crypto.randomUUID()}`;
+      await env.DB.batch([
+        env.DB.prepare(
+          "INSERT INTO oidc_grants (id, user_id, client_id, scope, created_at, updated_at) VALUES (?, ?, ?, 'openid', ?, ?) ON CONFLICT DO NOTHING",
+        ).bind(grant, userId, clientId, Date.now(), Date.now()),
+        env.DB.prepare(
+          "INSERT INTO oidc_access_tokens (token_hash, code_hash, grant_id, client_id, user_id, sub, scope, created_at, expires_at) VALUES (?, 'c', ?, ?, ?, 's', 'openid', ?, ?)",
+        ).bind(`t-${crypto.randomUUID()}`, grant, clientId, userId, Date.now(), Date.now() + 600_000),
+      ]);
+    };
+    const count = async (table: string) =>
+      (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE client_id = ?`)
+        .bind(clientId)
+        .first<number>("n")) ?? 0;
+    await consent();
+    // A new name keeps them.
+    await browser.post(`/admin/applications/${clientId}`, { ...first, intent: "save", name: `${first.name} 2` });
+    expect([await count("oidc_grants"), await count("oidc_access_tokens")]).toEqual([1, 1]);
+    // A new redirect host ends them (another pairwise sub).
+    await browser.post(`/admin/applications/${clientId}`, {
+      ...first,
+      intent: "save",
+      name: `${first.name} 2`,
+      redirectUris: "https://moved.example.test/callback",
+    });
+    expect([await count("oidc_grants"), await count("oidc_access_tokens")]).toEqual([0, 0]);
+    // So does a new program (other roles).
+    await consent();
+    const other = (await env.DB.prepare("SELECT id FROM programs WHERE active = 1 AND id <> ? ORDER BY id LIMIT 1")
+      .bind(programId)
+      .first<number>("id")) as number;
+    await browser.post(`/admin/applications/${clientId}`, {
+      ...first,
+      intent: "save",
+      name: `${first.name} 2`,
+      redirectUris: "https://moved.example.test/callback",
+      programId: String(other),
+    });
+    expect([await count("oidc_grants"), await count("oidc_access_tokens")]).toEqual([0, 0]);
+    expect((await getActiveClient(db(), clientId))?.programId).toBe(other);
+  });
+
   it("saves a change, audits the fields before and after, and says when nothing changed", async () => {
     const { id, browser } = await admin();
     const first = await form();

@@ -61,6 +61,8 @@ describe("form-action on the pages of the sign-in round trip", () => {
     expect(await at(`/login?redirectTo=${to(authorizePath("https://elsewhere.example.test/callback"))}`)).toBeNull();
     expect(await at(`/login?redirectTo=${to("https://elsewhere.example.test/oidc/authorize?x=1")}`)).toBeNull();
     expect(await at("/login")).toBeNull();
+    // Only the pages of the round trip: a Profile page carrying the same request is not widened.
+    expect(await at(`/profile?redirectTo=${to(authorizePath(client.redirectUri))}`)).toBeNull();
     const disabled = await createClient({ host: "disabled-app.example.test", status: "disabled" });
     const params = new URLSearchParams({ client_id: disabled.id, redirect_uri: disabled.redirectUri });
     expect(await at(`/step-up?redirectTo=${to(`${OIDC_PATHS.authorization}?${params}`)}`)).toBeNull();

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createDeps } from "../../app/.server/deps";
 import type { LogoutQueueMessage } from "../../app/.server/oidc/backchannel";
 import { BACKCHANNEL_LOGOUT_EVENT, drainLogoutDeliveries } from "../../app/.server/oidc/backchannel";
-import { issuerOf } from "../../app/.server/oidc/config";
+import { issuerOf, sidForClient } from "../../app/.server/oidc/config";
 import { publicJwks, signJwt } from "../../app/.server/oidc/keys";
 import worker from "../../worker/index";
 import { handleLogoutBatch, LOGOUT_DEAD_LETTER_QUEUE, LOGOUT_QUEUE } from "../../worker/queue";
@@ -108,7 +108,7 @@ async function queuedDelivery(clientId: string, sub = "pairwise-sub", sid = `sid
 }
 
 /** An ID token the portal signed for this session and application, as an application would hold it. */
-async function idToken(clientId: string, sid: string, overrides: JWTPayload = {}) {
+async function idToken(clientId: string, sessionSid: string, overrides: JWTPayload = {}) {
   const now = Math.floor(Date.now() / 1000);
   return signJwt(deps(), {
     claims: {
@@ -119,7 +119,8 @@ async function idToken(clientId: string, sid: string, overrides: JWTPayload = {}
       // Expired an hour ago: a hint may be (RP-Initiated Logout 1.0 §2).
       exp: now - 3000,
       nonce: "n-0S6_WzA2Mj",
-      sid,
+      // What the application was told: the session's id for this application only.
+      sid: sidForClient(env, clientId, sessionSid),
       ...overrides,
     },
   });
@@ -483,7 +484,8 @@ describe("oidcc-backchannel-rp-initiated-logout", () => {
       requiredClaims: ["iat", "exp", "jti", "events"],
     });
     expect(payload.sub).toBe(sub);
-    expect(payload.sid).toBe(sid);
+    expect(payload.sid).toBe(sidForClient(env, client, sid));
+    expect(payload.sid).not.toBe(sid);
     expect(payload.events).toEqual({ [BACKCHANNEL_LOGOUT_EVENT]: {} });
     expect(payload).not.toHaveProperty("nonce");
     expect(payload.exp! - payload.iat!).toBe(120);

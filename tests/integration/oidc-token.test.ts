@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify
 import * as oauth from "oauth4webapi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDeps } from "../../app/.server/deps";
-import { issuerOf, OIDC_PATHS } from "../../app/.server/oidc/config";
+import { issuerOf, OIDC_PATHS, sidForClient } from "../../app/.server/oidc/config";
 import { purgeOidcRecords } from "../../app/.server/oidc/purge";
 import { JWT_BEARER } from "../../app/.server/oidc/token";
 import { fetchWorker } from "../factories/http";
@@ -114,7 +114,7 @@ describe("oidcc-server", () => {
     const params = oauth.validateAuthResponse(
       as,
       rp,
-      new URL(`${client.redirectUri}?code=${code.code}&state=s1`),
+      new URL(`${client.redirectUri}?code=${code.code}&state=s1&iss=${encodeURIComponent(ISSUER)}`),
       "s1",
     );
     const response = await oauth.authorizationCodeGrantRequest(
@@ -141,7 +141,7 @@ describe("oidcc-server", () => {
       sub: code.sub,
       nonce: code.nonce,
       azp: client.id,
-      sid: code.sid,
+      sid: sidForClient(env, client.id, code.sid),
       acr: "urn:secure-portal:aal:2",
       amr: ["pwd", "otp", "mfa"],
       email: user.email,
@@ -314,6 +314,7 @@ describe("oidcc-discovery-endpoint-verification", () => {
       request_uri_parameter_supported: false,
       backchannel_logout_supported: true,
       backchannel_logout_session_supported: true,
+      authorization_response_iss_parameter_supported: true,
     });
     expect(config.scopes_supported).toContain("openid");
     expect(config.claims_supported).toEqual(expect.arrayContaining(["sub", "acr", "amr", "auth_time", "sid", "roles"]));
@@ -354,6 +355,23 @@ describe("PKCE at the token endpoint", () => {
 });
 
 describe("codes", () => {
+  it("refuses a code whose portal session has ended (Sign Out within its minute)", async () => {
+    const client = await createClient({ programId });
+    const code = await createCode(client, user.id);
+    await env.DB.prepare("DELETE FROM sessions WHERE sid = ?").bind(code.sid).run();
+    await expectError(await tokenRequest(client, code), 400, "invalid_grant");
+  });
+
+  it("ends the access tokens a session's sign-ins issued when the session ends", async () => {
+    const client = await createClient({ programId });
+    const code = await createCode(client, user.id);
+    const { access_token } = (await (await tokenRequest(client, code)).json()) as { access_token: string };
+    const bearer = { headers: { Authorization: `Bearer ${access_token}` } };
+    expect((await fetchWorker(USERINFO_URL, bearer)).status).toBe(200);
+    await env.DB.prepare("DELETE FROM sessions WHERE sid = ?").bind(code.sid).run();
+    expect((await fetchWorker(USERINFO_URL, bearer)).status).toBe(401);
+  });
+
   it("refuses an expired code", async () => {
     const client = await createClient({ programId });
     const code = await createCode(client, user.id, { expiresInMs: -1000 });

@@ -4,9 +4,10 @@ import {
   parseAuthorizationRequest,
   reauthenticatedSinceMarker,
   reauthMarker,
+  requestBinding,
   requiredLevel,
 } from "../../app/.server/oidc/authorize";
-import { ACR, amrAfterStepUp, levelOfSession } from "../../app/.server/oidc/config";
+import { ACR, amrAfterStepUp, levelOfSession, sidForClient } from "../../app/.server/oidc/config";
 
 const env = { OIDC_KEY_SECRET: "dGVzdC1vbmx5LW9pZGMta2V5LXNlY3JldC0zMi1ieXQ=" };
 const NOW = new Date("2026-12-08T03:00:00Z");
@@ -28,11 +29,27 @@ describe("the session's level, auth_time and amr after Confirm it is you", () =>
   it("reads a security key in amr as phishing-resistant, and the later of sign-in and strong factor as auth_time", () => {
     expect(levelOfSession({ assurance: "weak", amr: ["pwd", "email"] })).toBe("aal1");
     const stepped = amrAfterStepUp(["pwd", "email"], "webauthn");
-    expect(stepped).toEqual(expect.arrayContaining(["pwd", "email", "hwk", "mfa"]));
+    expect(stepped).toEqual(["pwd", "hwk", "mfa"]);
     expect(levelOfSession({ assurance: "strong", amr: stepped })).toBe("aal2_phishing_resistant");
     expect(levelOfSession({ assurance: "strong", amr: amrAfterStepUp(["pwd"], "totp") })).toBe("aal2");
+    // A security key at sign-in, an app code at the last "Confirm it is you": no longer phishing-resistant.
+    const later = amrAfterStepUp(["pwd", "hwk", "mfa"], "totp");
+    expect(later).toEqual(["pwd", "otp", "mfa"]);
+    expect(levelOfSession({ assurance: "strong", amr: later })).toBe("aal2");
+    // A passkey sign-in had no password: a later step-up does not claim one.
+    expect(amrAfterStepUp(["hwk", "user", "mfa"], "totp")).toEqual(["otp", "mfa"]);
     expect(authTimeOf({ createdAt: minutes(-10), strongFactorAt: minutes(-2) })).toEqual(minutes(-2));
     expect(authTimeOf({ createdAt: minutes(-10), strongFactorAt: null })).toEqual(minutes(-10));
+  });
+});
+
+describe("the session id an application is told", () => {
+  it("differs per application, so two applications cannot match a person up by it", () => {
+    const env = { OIDC_KEY_SECRET: btoa("k".repeat(32)) };
+    const a = sidForClient(env, "sp-a", "session-1");
+    expect(a).not.toBe(sidForClient(env, "sp-b", "session-1"));
+    expect(a).not.toBe("session-1");
+    expect(a).toBe(sidForClient(env, "sp-a", "session-1"));
   });
 });
 
@@ -60,6 +77,17 @@ describe("the re-authentication marker", () => {
     const [at] = marker.split(".");
     expect(reauthenticatedSinceMarker(env, { ...session, createdAt: NOW }, `${at}.${"A".repeat(43)}`, NOW)).toBe(false);
     expect(reauthenticatedSinceMarker(env, { ...session, createdAt: NOW }, null, NOW)).toBe(false);
+  });
+
+  it("answers only the request it was issued for", () => {
+    const one = requestBinding({ clientId: "sp-a", state: "s1", nonce: "n1" });
+    const other = requestBinding({ clientId: "sp-a", state: "s2", nonce: "n2" });
+    const stepped = { ...session, strongFactorAt: minutes(-0.5), createdAt: minutes(-0.5) };
+    for (const who of [session, null]) {
+      const marker = reauthMarker(env, who, minutes(-1), one);
+      expect(reauthenticatedSinceMarker(env, stepped, marker, NOW, one)).toBe(true);
+      expect(reauthenticatedSinceMarker(env, stepped, marker, NOW, other)).toBe(false);
+    }
   });
 });
 

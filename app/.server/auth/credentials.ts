@@ -105,7 +105,7 @@ export async function completeFirstSignIn(
   input: FirstSignInInput,
   client: Client & { location: string | null },
   needs: { password: boolean; questions: boolean },
-  session: { assurance: Assurance; amr?: string[] },
+  session: { assurance: Assurance },
 ): Promise<Result<{ setCookie: string }, PasswordProblem | "same_as_temporary" | "questions_missing">> {
   const newPassword = input.newPassword ?? "";
   if (needs.password) {
@@ -142,7 +142,6 @@ export async function completeFirstSignIn(
     userId: user.id,
     ...client,
     assurance: session.assurance === "strong" ? "weak" : session.assurance,
-    amr: session.amr,
   });
   return ok({ setCookie: next.setCookie });
 }
@@ -206,7 +205,7 @@ export async function changePassword(
   user: User,
   { currentPassword, newPassword }: ChangePasswordInput,
   client: Client & { location: string | null },
-  was: { assurance: Assurance; amr?: string[] },
+  was: { assurance: Assurance },
 ): Promise<Result<{ setCookie: string }, CurrentPasswordCode | PasswordProblem>> {
   const refused = refusal(deps, actor, "password.change", user);
   if (refused) return refused;
@@ -226,7 +225,6 @@ export async function changePassword(
     userId: user.id,
     ...client,
     assurance: was.assurance === "strong" ? "weak" : was.assurance,
-    amr: was.amr,
   });
   await drainAfterWrite(deps, [email]);
   return ok({ setCookie: session.setCookie });

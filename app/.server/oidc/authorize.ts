@@ -297,8 +297,19 @@ function markerMac(env: Pick<Env, "OIDC_KEY_SECRET">, binding: string, at: numbe
  * session itself) is at least that recent; so `prompt=login` and `max_age` are
  * answered once, and cannot loop.
  */
-export function reauthMarker(env: Pick<Env, "OIDC_KEY_SECRET">, session: Pick<CurrentSession, "sid"> | null, at: Date) {
-  return `${at.getTime()}.${markerMac(env, session ? session.sid : "sign-in", at.getTime())}`;
+export function reauthMarker(
+  env: Pick<Env, "OIDC_KEY_SECRET">,
+  session: Pick<CurrentSession, "sid"> | null,
+  at: Date,
+  /** The request it was issued for ({@link requestBinding}): it answers that request only. */
+  request = "",
+) {
+  return `${at.getTime()}.${markerMac(env, `${session ? session.sid : "sign-in"}\n${request}`, at.getTime())}`;
+}
+
+/** What a marker is bound to: the client and the request's own state and nonce. */
+export function requestBinding(request: Pick<AuthorizationRequest, "clientId" | "state" | "nonce">): string {
+  return `${request.clientId}\n${request.state}\n${request.nonce}`;
 }
 
 export function reauthenticatedSinceMarker(
@@ -306,14 +317,16 @@ export function reauthenticatedSinceMarker(
   session: Pick<CurrentSession, "sid" | "createdAt" | "strongFactorAt">,
   marker: string | null,
   now: Date,
+  request = "",
 ): boolean {
   const match = marker?.match(/^(\d{13})\.([A-Za-z0-9_-]{43})$/);
   if (!match) return false;
   const at = Number(match[1]);
   if (now.getTime() - at > REAUTH_MARKER_MAX_AGE_MS || at > now.getTime()) return false;
-  if (timingSafeEqualString(match[2], markerMac(env, session.sid, at)))
+  if (timingSafeEqualString(match[2], markerMac(env, `${session.sid}\n${request}`, at)))
     return session.strongFactorAt !== null && session.strongFactorAt.getTime() >= at;
-  if (timingSafeEqualString(match[2], markerMac(env, "sign-in", at))) return session.createdAt.getTime() >= at;
+  if (timingSafeEqualString(match[2], markerMac(env, `sign-in\n${request}`, at)))
+    return session.createdAt.getTime() >= at;
   return false;
 }
 
@@ -366,7 +379,7 @@ export async function decideAuthorization(
   const silent = request.prompt.includes("none");
   if (!session) {
     if (silent) return { next: "error", error: { error: "login_required", description: "no session" } };
-    return { next: "sign_in", path: carriedPath(request, reauthMarker(deps.env, null, now)) };
+    return { next: "sign_in", path: carriedPath(request, reauthMarker(deps.env, null, now, requestBinding(request))) };
   }
   if (session.setupNeeded) {
     if (silent) return { next: "error", error: { error: "interaction_required", description: "first sign-in" } };
@@ -378,11 +391,14 @@ export async function decideAuthorization(
     return { next: "refused", refusal: decision };
   }
 
-  const reauthenticated = reauthenticatedSinceMarker(deps.env, session, request.reauth, now);
+  const reauthenticated = reauthenticatedSinceMarker(deps.env, session, request.reauth, now, requestBinding(request));
   const tooOld = request.maxAge !== null && now.getTime() - authTimeOf(session).getTime() > request.maxAge * 1000;
   if ((request.prompt.includes("login") || tooOld) && !reauthenticated) {
     if (silent) return { next: "error", error: { error: "login_required", description: "max_age exceeded" } };
-    return { next: "step_up", path: carriedPath(request, reauthMarker(deps.env, session, now)) };
+    return {
+      next: "step_up",
+      path: carriedPath(request, reauthMarker(deps.env, session, now, requestBinding(request))),
+    };
   }
 
   const needed = requiredLevel(client, request.acrValues);
@@ -391,7 +407,7 @@ export async function decideAuthorization(
       return { next: "error", error: { error: "interaction_required", description: "a stronger sign-in is required" } };
     // Back from "Confirm it is you" and still short: only a security key or passkey would do. Sending the
     // user round again would loop; the screen says what is needed instead.
-    const path = carriedPath(request, reauthMarker(deps.env, session, now));
+    const path = carriedPath(request, reauthMarker(deps.env, session, now, requestBinding(request)));
     if (reauthenticated) return { next: "phishing_resistant_needed", retryPath: path };
     return { next: "step_up", path };
   }

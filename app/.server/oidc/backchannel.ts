@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from "dri
 import { auditInsert } from "../audit/record";
 import { oidcClients, oidcLogoutDeliveries } from "../db/schema";
 import type { Deps } from "../deps";
-import { issuerOf, LIFETIMES } from "./config";
+import { issuerOf, LIFETIMES, sidForClient } from "./config";
 import { signJwt } from "./keys";
 
 /**
@@ -168,7 +168,7 @@ export async function deliverLogout(
       exp: iat + Math.floor(LIFETIMES.logoutTokenMs / 1000),
       jti: crypto.randomUUID(),
       sub: delivery.sub,
-      sid: delivery.sid,
+      sid: sidForClient(deps.env, client.id, delivery.sid),
       events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
     },
   });

@@ -92,15 +92,44 @@ export function amrOfFactor(factor: string): string[] {
   }
 }
 
-/** The session's `amr` after a strong factor proven later ("Confirm it is you"). */
+/**
+ * The session's `amr` after a strong factor proven later ("Confirm it is you"):
+ * the password if the sign-in had one, and the factor just proven, never the
+ * factors proven before it. `acr` follows the latest strong factor (a security
+ * key once, an app code now, is not phishing-resistant now).
+ */
 export function amrAfterStepUp(amr: readonly string[] | null, factor: string): string[] {
-  return [...new Set([...(amr ?? ["pwd"]), ...amrOfFactor(factor).filter((v) => v !== "pwd"), "mfa"])];
+  const pwd = (amr ?? ["pwd"]).includes("pwd") ? ["pwd"] : [];
+  return [...new Set([...pwd, ...amrOfFactor(factor).filter((v) => v !== "pwd"), "mfa"])];
 }
 
 /** The assurance level of a session: AAL2 needs a strong session, phishing-resistant a security key or passkey. */
 export function levelOfSession(session: { assurance: "password" | "weak" | "strong"; amr: readonly string[] | null }) {
   if (session.assurance !== "strong") return "aal1" as const;
   return session.amr?.includes("hwk") ? ("aal2_phishing_resistant" as const) : ("aal2" as const);
+}
+
+/**
+ * The `sid` an application is told (ID and logout tokens, and what an
+ * `id_token_hint` is compared with): per application, like `sub`, so two
+ * applications cannot match their users up by the portal session they share.
+ */
+export function sidForClient(env: Pick<Env, "OIDC_KEY_SECRET">, clientId: string, sessionSid: string): string {
+  return encodeBase64urlNoPadding(
+    hmac(SHA256, keyFor(env, "session id"), new TextEncoder().encode(`${clientId}\n${sessionSid}`)),
+  );
+}
+
+const derivedKeys = new Map<string, Uint8Array>();
+function keyFor(env: Pick<Env, "OIDC_KEY_SECRET">, purpose: string): Uint8Array {
+  const cacheKey = `${purpose}:${env.OIDC_KEY_SECRET}`;
+  let key = derivedKeys.get(cacheKey);
+  if (!key) {
+    const secret = Uint8Array.from(atob(env.OIDC_KEY_SECRET), (c) => c.charCodeAt(0));
+    key = hmac(SHA256, secret, new TextEncoder().encode(`secure-portal oidc: ${purpose}`));
+    derivedKeys.set(cacheKey, key);
+  }
+  return key;
 }
 
 /**

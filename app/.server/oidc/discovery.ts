@@ -48,5 +48,7 @@ export function discoveryDocument(env: Pick<Env, "PUBLIC_ORIGIN">) {
     prompt_values_supported: ["none", "login", "consent"],
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
+    // RFC 9207: every authorization response carries `iss`; saying so lets applications insist on it (mix-up).
+    authorization_response_iss_parameter_supported: true,
   };
 }

@@ -22,7 +22,10 @@ import { OIDC_PATHS } from "./config";
 export async function applicationFormOrigin(deps: Pick<Deps, "db">, url: URL): Promise<string | null> {
   let target = url;
   const redirectTo = url.searchParams.get("redirectTo");
-  if (redirectTo?.startsWith(`${OIDC_PATHS.authorization}?`)) target = new URL(redirectTo, url);
+  if (redirectTo?.startsWith(`${OIDC_PATHS.authorization}?`)) {
+    if (!ROUND_TRIP_PAGES.has(url.pathname)) return null;
+    target = new URL(redirectTo, url);
+  }
   if (target.pathname === OIDC_PATHS.authorization)
     return registeredOrigin(
       deps,
@@ -39,6 +42,9 @@ export async function applicationFormOrigin(deps: Pick<Deps, "db">, url: URL): P
     );
   return null;
 }
+
+/** The pages that carry an authorization request on to the application (their forms end there). */
+const ROUND_TRIP_PAGES = new Set(["/terms", "/login", "/step-up", "/first-sign-in"]);
 
 /** The hint's audience, unverified: it only names which client's registered URIs to compare with. */
 function audienceOf(hint: string | null): string | null {

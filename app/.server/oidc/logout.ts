@@ -3,6 +3,7 @@ import { recordAuditEvent } from "../audit/record";
 import { type CurrentSession, destroySession } from "../auth/session";
 import type { Deps } from "../deps";
 import { getActiveClient } from "./clients";
+import { sidForClient } from "./config";
 import { verifyOwnJwt } from "./keys";
 
 /**
@@ -99,7 +100,13 @@ export async function decideLogout(
   }
   if (!session) return { kind: "signed-out", redirectTo };
   if (options.confirmed) return { kind: "sign-out", redirectTo };
-  if (!hintRejected && hint && typeof hint.sid === "string" && hint.sid === session.sid)
+  if (
+    !hintRejected &&
+    hint &&
+    typeof hint.sid === "string" &&
+    typeof hint.aud === "string" &&
+    hint.sid === sidForClient(deps.env, hint.aud, session.sid)
+  )
     return { kind: "sign-out", redirectTo };
   return { kind: "confirm", clientName: hintRejected ? null : (client?.name ?? null), hintRejected };
 }

@@ -6,7 +6,7 @@ import { type Actor, can } from "../access/authorize";
 import { auditInsert } from "../audit/record";
 import { randomToken } from "../auth/tokens";
 import type { Client } from "../client";
-import { oidcAccessTokens, oidcClients, programs } from "../db/schema";
+import { oidcAccessTokens, oidcClients, oidcGrants, programs } from "../db/schema";
 import type { Deps } from "../deps";
 import { isProduction } from "../env";
 import { fail, ok, type Result, refused } from "../result";
@@ -416,6 +416,12 @@ export async function updateClient(
   const diff = await differences(settingsOf(current), settings);
   if (diff.changed.length === 0) return fail("unchanged");
   const s = settings;
+  const stamp = nextStamp(deps, current);
+  // A new program or a new redirect host changes what the application is told (other roles, another
+  // pairwise sub): every consent and token given under the old settings ends with this change.
+  const rescoped =
+    s.programId !== current.programId || new URL(s.redirectUris[0]).host !== new URL(current.redirectUris[0]).host;
+  const ours = sql`EXISTS (SELECT 1 FROM ${oidcClients} WHERE ${oidcClients.id} = ${clientId} AND ${oidcClients.updatedAt} = ${stamp.getTime()})`;
   const [updated] = await deps.db.batch([
     deps.db
       .update(oidcClients)
@@ -429,7 +435,7 @@ export async function updateClient(
         jwks: s.jwks,
         requiredAssurance: s.requiredAssurance,
         idTokenSignedResponseAlg: s.idTokenSignedResponseAlg,
-        updatedAt: nextStamp(deps, current),
+        updatedAt: stamp,
       })
       .where(
         and(
@@ -444,8 +450,14 @@ export async function updateClient(
       actor,
       who,
       programId: s.programId,
-      details: { clientId, before: diff.before, after: diff.after },
+      details: { clientId, before: diff.before, after: diff.after, ...(rescoped ? { consentsEnded: true } : {}) },
     }),
+    ...(rescoped
+      ? [
+          deps.db.delete(oidcAccessTokens).where(and(eq(oidcAccessTokens.clientId, clientId), ours)),
+          deps.db.delete(oidcGrants).where(and(eq(oidcGrants.clientId, clientId), ours)),
+        ]
+      : []),
   ]);
   if (updated.length > 0) return ok({ changed: diff.changed });
   const [now] = await clientStatement(deps, clientId);

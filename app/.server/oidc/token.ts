@@ -2,6 +2,7 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from "jose";
+import { IDLE_TIMEOUT_MS } from "../auth/session";
 import { hashToken, randomToken, timingSafeEqualString } from "../auth/tokens";
 import {
   auditEvents,
@@ -10,12 +11,13 @@ import {
   oidcClientAssertions,
   oidcClients,
   oidcGrants,
+  sessions,
   users,
 } from "../db/schema";
 import type { Deps } from "../deps";
 import { roleClaims, rolesStatement, scopedClaims } from "./claims";
 import { clientStatement, type OidcClient } from "./clients";
-import { CLIENT_ASSERTION_ALGS, issuerOf, LIFETIMES, OIDC_PATHS } from "./config";
+import { CLIENT_ASSERTION_ALGS, issuerOf, LIFETIMES, OIDC_PATHS, sidForClient } from "./config";
 import { cachedSigningKeys, rememberSigningKeys, signingKeysStatement, signJwt } from "./keys";
 
 /**
@@ -168,6 +170,9 @@ export async function exchangeCode(
           sql`EXISTS (SELECT 1 FROM ${oidcGrants} WHERE ${oidcGrants.id} = ${oidcAuthorizationCodes.grantId} AND ${oidcGrants.clientId} = ${clientId} AND ${oidcGrants.userId} = ${oidcAuthorizationCodes.userId})`,
           sql`EXISTS (SELECT 1 FROM ${oidcClients} WHERE ${oidcClients.id} = ${clientId} AND ${oidcClients.status} = 'active')`,
           sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${oidcAuthorizationCodes.userId} AND ${users.status} = 'active')`,
+          // The portal session that signed in is still alive: a code outliving Sign Out would start an
+          // application session that no back-channel logout could reach.
+          sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.sid} = ${oidcAuthorizationCodes.sid} AND ${sessions.expiresAt} > ${now.getTime()} AND ${sessions.lastSeenAt} > ${now.getTime() - IDLE_TIMEOUT_MS})`,
         ),
       )
       .returning(),
@@ -229,7 +234,7 @@ export async function exchangeCode(
       nonce: row.nonce,
       acr: row.acr,
       amr: row.amr,
-      sid: row.sid,
+      sid: sidForClient(deps.env, client.id, row.sid),
       ...scopedClaims(row.scope, user),
       roles: roleClaims(roleRows),
     },

@@ -130,7 +130,11 @@ export const oidcAuthorizationCodes = sqliteTable(
     /** A random mark of the token request that redeemed the code (its batch's later statements key on it). */
     redeemedBy: text("redeemed_by"),
   },
-  (t) => [index("oidc_authorization_codes_expires_idx").on(t.expiresAt)],
+  (t) => [
+    index("oidc_authorization_codes_expires_idx").on(t.expiresAt),
+    // The session-end trigger finds the access tokens a session's codes issued (migration 0018).
+    index("oidc_authorization_codes_sid_idx").on(t.sid),
+  ],
 );
 
 /** Bearer access tokens for userinfo, stored as SHA-256; deleted when their code is reused or their grant revoked. */
