@@ -149,6 +149,13 @@ async function oidcRows(sqlite: DatabaseSync) {
       "INSERT OR IGNORE INTO oidc_grants (id, user_id, client_id, scope, created_at, updated_at) VALUES ('bench-grant', 'bench-0', ?, 'openid email profile', ?, ?)",
     )
     .run(oidc.clientId, now, now);
+  // The portal session the codes were issued in: a code outliving its session is refused.
+  sqlite
+    .prepare(
+      `INSERT OR REPLACE INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, assurance, strong_factor_at, sid, amr)
+       VALUES ('bench-oidc-session', 'bench-0', ?, ?, ?, 'strong', ?, 'bench-sid', '["pwd","otp","mfa"]')`,
+    )
+    .run(now, now + 3 * 60 * 60 * 1000, now + 3 * 60 * 60 * 1000, now);
   const insertCode = sqlite.prepare(
     `INSERT INTO oidc_authorization_codes (code_hash, client_id, user_id, grant_id, sid, sub, redirect_uri, code_challenge,
        nonce, scope, auth_time, acr, amr, created_at, expires_at)
