@@ -1,7 +1,6 @@
-import type { FieldMetadata } from "@conform-to/react";
 import { APPLICATION_LIMITS, ASSURANCE_OPTIONS, ID_TOKEN_ALGS } from "~/lib/application-admin";
 import { useSchemaForm } from "~/lib/forms";
-import { FieldShell, firstError, SelectField, TextField } from "./fields";
+import { SelectField, TextArea, TextField } from "./fields";
 
 /** Administration › Applications: the register and edit form's fields (SPEC 2.9). */
 
@@ -52,41 +51,6 @@ export function useApplicationForm(actionData: unknown, defaultValue?: Partial<F
 
 type Fields = ReturnType<typeof useApplicationForm>[1];
 
-/** Several lines that keep what was typed (the shared TextArea is for prose: 4 rows, no monospace). */
-function LinesField<S>({
-  field,
-  label,
-  hint,
-  max,
-  rows,
-}: {
-  field: FieldMetadata<S, Record<string, unknown>, string[]>;
-  label: string;
-  hint: string;
-  max: number;
-  rows: number;
-}) {
-  return (
-    <FieldShell field={field} label={label} hint={hint}>
-      {(aria) => (
-        <textarea
-          key={field.key}
-          id={field.id}
-          name={field.name}
-          className={`ds-c-field application-lines${firstError(field) ? " ds-c-field--error" : ""}`}
-          rows={rows}
-          maxLength={max}
-          spellCheck={false}
-          autoCapitalize="off"
-          autoComplete="off"
-          defaultValue={(field.initialValue as string | undefined) ?? ""}
-          {...aria}
-        />
-      )}
-    </FieldShell>
-  );
-}
-
 export function ApplicationFields({ fields, programs }: { fields: Fields; programs: { id: number; name: string }[] }) {
   const c = APPLICATION_COPY;
   return (
@@ -99,14 +63,16 @@ export function ApplicationFields({ fields, programs }: { fields: Fields; progra
         options={programs.map((p) => ({ value: String(p.id), label: p.name }))}
         required
       />
-      <LinesField
+      <TextArea
+        verbatim
         field={fields.redirectUris}
         label={c.redirectUris}
         hint={`${c.redirectUrisHint} ${c.uriHint}`}
         max={APPLICATION_LIMITS.uris}
         rows={3}
       />
-      <LinesField
+      <TextArea
+        verbatim
         field={fields.postLogoutRedirectUris}
         label={c.postLogoutRedirectUris}
         hint={c.postLogoutRedirectUrisHint}
@@ -129,7 +95,7 @@ export function ApplicationFields({ fields, programs }: { fields: Fields; progra
         autoComplete="off"
         maxLength={APPLICATION_LIMITS.uri}
       />
-      <LinesField field={fields.jwks} label={c.jwks} hint={c.jwksHint} max={APPLICATION_LIMITS.jwks} rows={8} />
+      <TextArea verbatim field={fields.jwks} label={c.jwks} hint={c.jwksHint} max={APPLICATION_LIMITS.jwks} rows={8} />
       <SelectField
         field={fields.requiredAssurance}
         label={c.requiredAssurance}

@@ -124,17 +124,25 @@ export function PasswordField<S>({
   );
 }
 
-/** Several lines of text (comments, a reason), with its length limit written on the control. */
+/**
+ * Several lines of text (comments, a reason), with its length limit written on the control.
+ * `verbatim`: addresses or keys, one per line, kept as typed (monospace, no spelling or
+ * capitals, marked when in error).
+ */
 export function TextArea<S>({
   field,
   label,
   hint,
   max,
+  rows = 4,
+  verbatim = false,
 }: {
   field: Field<S>;
   label: string;
   hint?: string;
   max: number;
+  rows?: number;
+  verbatim?: boolean;
 }) {
   return (
     <FieldShell field={field} label={label} hint={hint}>
@@ -143,9 +151,12 @@ export function TextArea<S>({
           key={field.key}
           id={field.id}
           name={field.name}
-          className="ds-c-field"
-          rows={4}
+          className={
+            verbatim ? `ds-c-field application-lines${firstError(field) ? " ds-c-field--error" : ""}` : "ds-c-field"
+          }
+          rows={rows}
           maxLength={max}
+          {...(verbatim ? { spellCheck: false, autoCapitalize: "off", autoComplete: "off" } : {})}
           defaultValue={(field.initialValue as string | undefined) ?? ""}
           {...aria}
         />
